@@ -1,0 +1,30 @@
+// The C backend: writes NAME.h, NAME.c, report.json and the runtime sources the model needs into
+// an output directory that builds on its own (cc -std=c99 OUTDIR/*.c -I OUTDIR plus a main.c).
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ir/ir.h"
+#include "lower/lower.h"
+#include "plan/planner.h"
+
+namespace mote {
+
+struct CodegenInput {
+  const Graph* graph = nullptr;                 // canonical NHWC graph, int8 or float
+  const std::vector<KernelCall>* calls = nullptr;  // lower(*graph)
+  const MemoryPlan* plan = nullptr;             // plan_memory(*graph, scratch per node)
+  std::string name = "model";                   // C identifier prefix
+  nlohmann::json extra;                         // merged into report.json (source, calibration, ...)
+};
+
+// Writes everything into `outdir` (created if missing). Every file is written to a temp name and
+// renamed, so a failure leaves no half-written file. Deterministic: same input, same bytes.
+void emit_c(const CodegenInput& in, const std::string& outdir);
+
+// The report.json contents (also returned for the CLI summary).
+nlohmann::json make_report(const CodegenInput& in);
+
+}  // namespace mote

@@ -1,0 +1,226 @@
+#include "ir/op_registry.h"
+
+#include <algorithm>
+
+namespace mote {
+
+static const OpDef kOps[] = {
+#define MOTE_OP(id, name, min_in, max_in) {name, min_in, max_in},
+#include "ir/ops.def"
+#undef MOTE_OP
+};
+static_assert(sizeof(kOps) / sizeof(kOps[0]) == size_t(OpKind::Count), "ops.def and kOps disagree");
+
+const OpDef& op_def(OpKind op) { return kOps[size_t(op)]; }
+const char* op_name(OpKind op) { return kOps[size_t(op)].name; }
+
+bool op_from_name(const std::string& name, OpKind* out) {
+  for (size_t i = 0; i < size_t(OpKind::Count); ++i)
+    if (name == kOps[i].name) {
+      *out = OpKind(i);
+      return true;
+    }
+  return false;
+}
+
+namespace {
+
+// Spatial geometry of a 4-D activation in either layout.
+struct Spatial {
+  int64_t n, c, h, w;
+};
+
+Spatial spatial(const Graph& g, const Node& node, int tensor) {
+  const Tensor& t = g.t(tensor);
+  if (t.shape.size() != 4) fail("node '{}' ({}): input '{}' must be 4-D, has shape {}", node.name, op_name(node.op), t.name, shape_str(t.shape));
+  if (t.layout == Layout::NHWC) return {t.shape[0], t.shape[3], t.shape[1], t.shape[2]};
+  if (t.layout == Layout::NCHW) return {t.shape[0], t.shape[1], t.shape[2], t.shape[3]};
+  fail("node '{}' ({}): input '{}' has no layout", node.name, op_name(node.op), t.name);
+}
+
+Shape make4(Layout l, int64_t n, int64_t c, int64_t h, int64_t w) {
+  return l == Layout::NHWC ? Shape{n, h, w, c} : Shape{n, c, h, w};
+}
+
+int64_t out_dim(const Node& node, int64_t in, int64_t k, int64_t stride, int64_t dil, int64_t pb, int64_t pe) {
+  int64_t eff = dil * (k - 1) + 1;
+  int64_t span = in + pb + pe - eff;
+  if (stride <= 0 || span < 0) fail("node '{}' ({}): window {} does not fit input {} with pads {},{}", node.name, op_name(node.op), eff, in, pb, pe);
+  return span / stride + 1;
+}
+
+struct Window {
+  int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+};
+
+Window window(const Node& n, int64_t kh, int64_t kw) {
+  auto s = n.attrs.ints("strides", {1, 1});
+  auto d = n.attrs.ints("dilations", {1, 1});
+  auto p = n.attrs.ints("pads", {0, 0, 0, 0});
+  if (s.size() != 2 || d.size() != 2 || p.size() != 4) fail("node '{}' ({}): strides/dilations need 2 values and pads 4", n.name, op_name(n.op));
+  return {kh, kw, s[0], s[1], d[0], d[1], p[0], p[1], p[2], p[3]};
+}
+
+Shape broadcast(const Node& n, const Shape& a, const Shape& b) {
+  size_t r = std::max(a.size(), b.size());
+  Shape out(r);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (da != db && da != 1 && db != 1) fail("node '{}' ({}): shapes {} and {} do not broadcast", n.name, op_name(n.op), shape_str(a), shape_str(b));
+    out[i] = std::max(da, db);
+  }
+  return out;
+}
+
+struct ConvGeom {
+  Spatial in;
+  int64_t out_c, kh, kw, oh, ow;
+};
+
+ConvGeom conv_geom(const Graph& g, const Node& n) {
+  Spatial in = spatial(g, n, n.in(0));
+  const Tensor& w = g.t(n.in(1));
+  if (w.shape.size() != 4) fail("node '{}' (Conv): weight '{}' must be 4-D, has {}", n.name, w.name, shape_str(w.shape));
+  bool nhwc = g.t(n.in(0)).layout == Layout::NHWC;
+  int64_t o = w.shape[0], kh = nhwc ? w.shape[1] : w.shape[2], kw = nhwc ? w.shape[2] : w.shape[3];
+  int64_t wi = nhwc ? w.shape[3] : w.shape[1];
+  int64_t group = n.attrs.i("group", 1);
+  if (group <= 0 || in.c % group || o % group || wi * group != in.c)
+    fail("node '{}' (Conv): {} input channels, weight {} and group {} do not fit", n.name, in.c, shape_str(w.shape), group);
+  Window win = window(n, kh, kw);
+  return {in, o, kh, kw, out_dim(n, in.h, kh, win.sh, win.dh, win.pt, win.pb), out_dim(n, in.w, kw, win.sw, win.dw, win.pl, win.pr)};
+}
+
+}  // namespace
+
+Shape infer_shape(const Graph& g, const Node& n) {
+  const Tensor& x = g.t(n.in(0));
+  switch (n.op) {
+    case OpKind::Conv: {
+      ConvGeom c = conv_geom(g, n);
+      return make4(x.layout, c.in.n, c.out_c, c.oh, c.ow);
+    }
+    case OpKind::FullyConnected: {
+      const Tensor& w = g.t(n.in(1));
+      if (w.shape.size() != 2 || x.shape.empty() || x.shape.back() != w.shape[1])
+        fail("node '{}' (FullyConnected): input {} and weight {} do not fit", n.name, shape_str(x.shape), shape_str(w.shape));
+      Shape s = x.shape;
+      s.back() = w.shape[0];
+      return s;
+    }
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+      return broadcast(n, x.shape, g.t(n.in(1)).shape);
+    case OpKind::Relu:
+    case OpKind::Clip:
+    case OpKind::LeakyRelu:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+    case OpKind::BatchNorm:
+    case OpKind::Softmax:
+    case OpKind::Identity:
+      return x.shape;
+    case OpKind::MaxPool:
+    case OpKind::AvgPool: {
+      Spatial in = spatial(g, n, n.in(0));
+      auto k = n.attrs.ints("kernel");
+      if (k.size() != 2) fail("node '{}' ({}): kernel needs 2 values", n.name, op_name(n.op));
+      Window win = window(n, k[0], k[1]);
+      return make4(x.layout, in.n, in.c, out_dim(n, in.h, k[0], win.sh, 1, win.pt, win.pb), out_dim(n, in.w, k[1], win.sw, 1, win.pl, win.pr));
+    }
+    case OpKind::Reshape: {
+      Shape s = n.attrs.ints("shape");
+      if (numel(s) != x.numel() || std::any_of(s.begin(), s.end(), [](int64_t d) { return d <= 0; }))
+        fail("node '{}' (Reshape): cannot reshape {} to {}", n.name, shape_str(x.shape), shape_str(s));
+      return s;
+    }
+    case OpKind::Transpose: {
+      auto perm = n.attrs.ints("perm");
+      std::vector<int64_t> sorted = perm;
+      std::sort(sorted.begin(), sorted.end());
+      for (size_t i = 0; i < sorted.size(); ++i)
+        if (sorted[i] != int64_t(i) || perm.size() != x.shape.size()) fail("node '{}' (Transpose): bad perm for rank {}", n.name, x.shape.size());
+      Shape s(perm.size());
+      for (size_t i = 0; i < perm.size(); ++i) s[i] = x.shape[size_t(perm[i])];
+      return s;
+    }
+    case OpKind::Concat: {
+      int64_t axis = n.attrs.i("axis", 0);
+      if (axis < 0 || axis >= int64_t(x.shape.size())) fail("node '{}' (Concat): axis {} out of range for rank {}", n.name, axis, x.shape.size());
+      Shape s = x.shape;
+      for (size_t k = 1; k < n.inputs.size(); ++k) {
+        const Shape& o = g.t(n.inputs[k]).shape;
+        bool ok = o.size() == s.size();
+        for (size_t i = 0; ok && i < s.size(); ++i) ok = int64_t(i) == axis || o[i] == s[i];
+        if (!ok) fail("node '{}' (Concat): input {} has shape {}, expected {} except axis {}", n.name, k, shape_str(o), shape_str(x.shape), axis);
+        s[size_t(axis)] += o[size_t(axis)];
+      }
+      return s;
+    }
+    case OpKind::Pad: {
+      auto p = n.attrs.ints("pads");
+      size_t r = x.shape.size();
+      if (p.size() != 2 * r) fail("node '{}' (Pad): {} pads for rank {}", n.name, p.size(), r);
+      Shape s = x.shape;
+      for (size_t i = 0; i < r; ++i) {
+        if (p[i] < 0 || p[i + r] < 0) fail("node '{}' (Pad): negative pads are not supported", n.name);
+        s[i] += p[i] + p[i + r];
+      }
+      return s;
+    }
+    case OpKind::ReduceMean: {
+      auto axes = n.attrs.ints("axes");
+      bool keep = n.attrs.i("keepdims", 1) != 0;
+      Shape s;
+      for (size_t i = 0; i < x.shape.size(); ++i) {
+        bool reduced = std::find(axes.begin(), axes.end(), int64_t(i)) != axes.end();
+        if (!reduced) s.push_back(x.shape[i]);
+        else if (keep) s.push_back(1);
+      }
+      for (int64_t a : axes)
+        if (a < 0 || a >= int64_t(x.shape.size())) fail("node '{}' (ReduceMean): axis {} out of range", n.name, a);
+      return s;
+    }
+    case OpKind::Count:
+      break;
+  }
+  fail("node '{}': unknown op", n.name);
+}
+
+void infer_shapes(Graph& g) {
+  for (const Node& n : g.nodes) g.t(n.out()).shape = infer_shape(g, n);
+}
+
+int64_t mac_count(const Graph& g, const Node& n) {
+  const Tensor& out = g.t(n.out());
+  switch (n.op) {
+    case OpKind::Conv: {
+      ConvGeom c = conv_geom(g, n);
+      return c.in.n * c.oh * c.ow * c.out_c * (c.in.c / n.attrs.i("group", 1)) * c.kh * c.kw;
+    }
+    case OpKind::FullyConnected:
+      return out.numel() * g.t(n.in(1)).shape[1];
+    case OpKind::MaxPool:
+    case OpKind::AvgPool: {
+      auto k = n.attrs.ints("kernel");
+      return out.numel() * k[0] * k[1];
+    }
+    case OpKind::ReduceMean:
+    case OpKind::Softmax:
+      return g.t(n.in(0)).numel();
+    case OpKind::Reshape:
+    case OpKind::Transpose:
+    case OpKind::Concat:
+    case OpKind::Pad:
+    case OpKind::Identity:
+      return 0;
+    default:
+      return out.numel();
+  }
+}
+
+}  // namespace mote

@@ -1,0 +1,61 @@
+// Lowering: each node of a canonical NHWC graph (int8 after quantization, or float) becomes one
+// runtime kernel call (runtime/include/mote/kernels.h) with its params struct filled in and its
+// constant tables in the layout the kernel reads. This is the compiler's "prepare" step: every
+// float computation (multipliers, shifts, lookup tables) happens here. The int8 reference
+// executor runs these calls through the C++ oracle kernels; the C code generator prints them.
+#pragma once
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "ir/ir.h"
+#include "mote/kernels.h"
+
+namespace mote {
+
+// A 256-entry int8 -> int8 table for mote_lut_s8.
+struct LutParams {
+  int32_t n = 0;  // elements
+};
+
+// Reshape and Identity: no code; the planner gives the output the input's offset.
+struct AliasParams {};
+
+using KernelParams =
+    std::variant<mote_conv_s8_params, mote_conv_f32_params, mote_fc_s8_params, mote_fc_f32_params,
+                 mote_add_s8_params, mote_mul_s8_params, mote_binary_f32_params, LutParams,
+                 mote_unary_f32_params, mote_pool_s8_params, mote_pool_f32_params,
+                 mote_mean_s8_params, mote_mean_f32_params, mote_softmax_s8_params,
+                 mote_softmax_f32_params, mote_concat_params, mote_pad_params,
+                 mote_transpose_params, AliasParams>;
+
+// A constant array a kernel reads. `role` names what it is for the kernel:
+// "weights", "bias", "multiplier", "shift", "table" (LUT / softmax exp table), "lut<k>"
+// (concat requantization table of input k), "inner_bytes" (concat).
+struct ConstTable {
+  std::string role;
+  DType dtype = DType::I8;  // I8, I32 (also for uint32 exp tables), F32
+  std::vector<uint8_t> bytes;
+  int64_t count() const { return int64_t(bytes.size() / dtype_size(dtype)); }
+};
+
+struct KernelCall {
+  int node = -1;           // index into Graph::nodes
+  std::string kernel;      // runtime function, e.g. "mote_conv2d_s8"; "" for AliasParams
+  KernelParams params;     // pointer fields are null: they refer to `tables` by role
+  std::vector<ConstTable> tables;
+  std::vector<int> inputs; // tensor ids in kernel argument order (activations or constants;
+                           // constant operands of Add/Mul/Concat are emitted as arrays)
+  int output = -1;
+  int64_t scratch_bytes = 0;
+
+  const ConstTable* table(const std::string& role) const;  // nullptr if absent
+};
+
+// Lowers every node; throws mote::Error naming the node for anything the runtime cannot run.
+std::vector<KernelCall> lower(const Graph& g);
+
+// Points the pointer fields of `call.params` at its own tables (for the C++ executor).
+void bind_tables(KernelCall& call);
+
+}  // namespace mote

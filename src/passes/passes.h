@@ -1,0 +1,21 @@
+// Graph-to-graph passes. Each takes the graph by reference; run_pass() verifies after each.
+#pragma once
+#include <string>
+
+#include "ir/ir.h"
+
+namespace mote {
+
+void fold_batchnorm(Graph& g);     // BatchNorm after Conv/FullyConnected into weights and bias;
+                                   // any other BatchNorm becomes Mul + Add with constants
+void fold_constants(Graph& g);     // nodes whose inputs are all constant become constants
+void to_nhwc(Graph& g);            // NCHW activations to NHWC, weights to OHWI
+void fuse_activations(Graph& g);   // Relu/Clip after Conv/FC/Add/Sub/Mul into act_min/act_max
+void remove_noops(Graph& g);       // Identity, Reshape to the same shape, Transpose by identity
+
+// Runs one pass by name and the verifier after it.
+void run_pass(Graph& g, const std::string& name, void (*pass)(Graph&));
+// The canonical pipeline every frontend's output goes through before quantization.
+void canonicalize(Graph& g);
+
+}  // namespace mote

@@ -1,0 +1,29 @@
+// Post-training int8 quantization per the TFLite int8 spec: per-channel symmetric weights,
+// per-tensor asymmetric activations, int32 bias, requantization by Q31 multiplier and shift.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "io/array.h"
+#include "ir/ir.h"
+
+namespace mote {
+
+enum class CalibMethod { MinMax, Percentile, Mse };
+CalibMethod calib_method_from_name(const std::string& s);  // throws on unknown
+
+struct LayerSqnr {
+  std::string node;
+  std::string op;
+  double sqnr_db;
+};
+
+struct QuantReport {
+  std::vector<LayerSqnr> layers;  // per node output, float vs dequantized int8 on calib data
+};
+
+// Quantizes canonical float graph `g` (NHWC) using calibration samples `calib`
+// (one Array of shape [N, ...input shape in the graph's layout]). Returns the int8 graph.
+Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report = nullptr);
+
+}  // namespace mote

@@ -1,0 +1,30 @@
+// Validation of a generated output directory: build the C code with the host compiler, run it
+// over a data set, and compare with the C++ int8 reference (bit-exactness), the float model
+// (top-1 agreement) and the labels (accuracy).
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "io/array.h"
+
+namespace mote {
+
+struct ValidationResult {
+  int64_t samples = 0;
+  int64_t bitexact_samples = 0;     // samples whose every output byte equals run_int8's
+  int64_t output_bytes = 0;
+  int64_t bitexact_bytes = 0;
+  int64_t top1_agree = 0;           // argmax of C output == argmax of float model
+  int64_t correct_c = 0, correct_float = 0;  // vs labels, when given
+  bool has_labels = false;
+  nlohmann::json to_json() const;
+  std::string to_text() const;      // a few readable lines
+};
+
+// `outdir` is what `mote compile` wrote (report.json names the source model and calibration so
+// the reference graphs are rebuilt exactly). `data` is in the model's own input layout;
+// `labels` (integer class ids, one per sample) may be null.
+ValidationResult validate(const std::string& outdir, const Array& data, const Array* labels);
+
+}  // namespace mote
