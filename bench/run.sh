@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Measures what docs/results.md reports: demo accuracy (full test set), flash, RAM, MACs,
+# host instructions per inference (callgrind), and the memory planner against greedy-by-size
+# on every test model. Figures come from report.json files and tools, never from timers.
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MOTE="$BUILD/mote"
+OUT="$BUILD/bench"
+rm -rf "$OUT"; mkdir -p "$OUT"
+
+# 1. The flagship demo on all 10,000 Fashion-MNIST test images.
+bash "$ROOT/examples/fashion_mnist/demo.sh" "$BUILD" > "$OUT/demo.log"
+
+# 2. Host instructions per inference of the generated demo code (x86-64, gcc -O2).
+D="$BUILD/demo/fashion"
+cc -std=c99 -O2 -I "$D" -DBENCH_HEADER='"fashion.h"' -DBENCH_INPUT_BYTES=FASHION_INPUT_BYTES \
+   -DBENCH_OUTPUT_BYTES=FASHION_OUTPUT_BYTES -DBENCH_INVOKE=fashion_invoke \
+   "$D"/*.c "$ROOT/bench/invoke_once.c" -o "$OUT/fashion_once"
+valgrind --tool=callgrind --toggle-collect=fashion_invoke --callgrind-out-file="$OUT/callgrind.out" \
+   "$OUT/fashion_once" 2> /dev/null
+callgrind_annotate "$OUT/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}' > "$OUT/fashion_instr.txt"
+
+# 3. Memory planner vs TFLM's greedy-by-size on the PyTorch-exported test models.
+for m in "$ROOT"/tests/data/models/*_opset13_folded.onnx; do
+  base=$(basename "$m" _opset13_folded.onnx)
+  "$MOTE" compile "$m" --calib "$ROOT/tests/data/models/${base}_input.npy" --name "$base" -o "$OUT/models/$base" > /dev/null
+done
+
+/usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
+echo "wrote docs/results.md"

@@ -1,0 +1,20 @@
+// One registration function per subcommand; each lives in its own file.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace mote::cli {
+
+void add_inspect(CLI::App& app);
+void add_quantize(CLI::App& app);
+void add_compile(CLI::App& app);
+void add_validate(CLI::App& app);
+
+// Options shared by the commands that run the pipeline on calibration data.
+struct CalibOptions {
+  std::string calib;
+  std::string method = "minmax";
+  int64_t limit = 0;
+};
+void add_calib_options(CLI::App* cmd, CalibOptions* o, bool required);
+
+}  // namespace mote::cli

@@ -1,0 +1,38 @@
+// mote: ONNX model in, verified int8 C99 code for a microcontroller out.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "util/error.h"
+
+namespace mote::cli {
+
+void add_calib_options(CLI::App* cmd, CalibOptions* o, bool required) {
+  auto* c = cmd->add_option("--calib", o->calib, "calibration data (.npy/.npz/IDX) in the model's input layout");
+  if (required) c->required();
+  cmd->add_option("--method", o->method, "calibration method")
+      ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
+  cmd->add_option("--calib-limit", o->limit, "use at most this many calibration samples (0 = all)");
+}
+
+}  // namespace mote::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"mote: compile trained neural networks into small, verified int8 C99 code for microcontrollers"};
+  app.require_subcommand(1);
+  mote::cli::add_inspect(app);
+  mote::cli::add_quantize(app);
+  mote::cli::add_compile(app);
+  mote::cli::add_validate(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const mote::Error& e) {
+    std::fprintf(stderr, "mote: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mote: internal error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

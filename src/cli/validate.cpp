@@ -1,0 +1,44 @@
+// mote validate OUTDIR --data X --labels Y: run the generated C on the host and compare.
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "io/array.h"
+#include "util/file.h"
+#include "validate/validate.h"
+
+namespace mote::cli {
+
+void add_validate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("validate", "build the generated C on the host, run it over a data set, compare with the references");
+  static std::string outdir, data, labels, out_json;
+  static int64_t limit = 0;
+  cmd->add_option("outdir", outdir, "directory written by mote compile")->required();
+  cmd->add_option("--data", data, "inputs (.npy/.npz/IDX) in the model's input layout")->required();
+  cmd->add_option("--labels", labels, "integer labels, one per sample (optional)");
+  cmd->add_option("--limit", limit, "validate at most this many samples (0 = all)");
+  cmd->add_option("-o,--output", out_json, "write the result as JSON");
+  cmd->callback([] {
+    Array x = load_array(data);
+    Array y;
+    if (!labels.empty()) {
+      y = load_array(labels);
+      if (y.shape.empty() || y.shape[0] != x.shape.at(0))
+        fail("{}: {} labels for {} samples in {}", labels, y.shape.empty() ? 0 : y.shape[0], x.shape.at(0), data);
+    }
+    if (limit > 0 && x.shape.at(0) > limit) {
+      int64_t per = x.numel() / x.shape[0];
+      x.shape[0] = limit;
+      x.bytes.resize(size_t(limit * per) * dtype_size(x.dtype));
+      if (!labels.empty()) {
+        y.shape[0] = limit;
+        y.bytes.resize(size_t(limit) * dtype_size(y.dtype));
+      }
+    }
+    ValidationResult r = validate(outdir, x, labels.empty() ? nullptr : &y);
+    fmt::print("{}", r.to_text());
+    if (!out_json.empty()) write_file_atomic(out_json, r.to_json().dump(2) + "\n");
+    if (r.bitexact_samples != r.samples) fail("generated C is not bit-exact with the C++ int8 reference on {} of {} samples", r.samples - r.bitexact_samples, r.samples);
+  });
+}
+
+}  // namespace mote::cli

@@ -1,0 +1,599 @@
+// One conversion function per ONNX op_type, found through a table. Each reads its node's inputs
+// from the context (constants or IR tensors) and either folds the result to a constant or
+// appends IR nodes. Errors are thrown without the node prefix; the caller adds it.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+
+#include "frontend/onnx/onnx_internal.h"
+
+namespace mote::onnx_import {
+
+namespace {
+
+using onnx::NodeProto;
+
+const onnx::AttributeProto* attr(const NodeProto& n, const char* name) {
+  for (const auto& a : n.attribute())
+    if (a.name() == name) return &a;
+  return nullptr;
+}
+
+int64_t attr_i(const NodeProto& n, const char* name, int64_t def) {
+  const auto* a = attr(n, name);
+  return a ? a->i() : def;
+}
+
+float attr_f(const NodeProto& n, const char* name, float def) {
+  const auto* a = attr(n, name);
+  return a ? a->f() : def;
+}
+
+std::vector<int64_t> attr_ints(const NodeProto& n, const char* name, std::vector<int64_t> def) {
+  const auto* a = attr(n, name);
+  return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : def;
+}
+
+std::string attr_s(const NodeProto& n, const char* name, const std::string& def) {
+  const auto* a = attr(n, name);
+  return a ? a->s() : def;
+}
+
+// Input k's name, "" when absent (optional inputs may be given as "").
+const std::string& in(const NodeProto& n, int k) {
+  static const std::string none;
+  return k < n.input_size() ? n.input(k) : none;
+}
+
+const std::string& out(const NodeProto& n) {
+  if (n.output_size() < 1 || n.output(0).empty()) fail("node has no output");
+  return n.output(0);
+}
+
+void need_inputs(const NodeProto& n, int count) {
+  for (int k = 0; k < count; ++k)
+    if (in(n, k).empty()) fail("missing required input {}", k);
+}
+
+// Outputs past the first (masks, indices, training statistics) must be unused.
+void extra_outputs_unused(const Ctx& c, const NodeProto& n) {
+  for (int k = 1; k < n.output_size(); ++k)
+    if (!n.output(k).empty() && c.consumed.count(n.output(k)))
+      fail("unsupported: output {} ('{}') is used", k, n.output(k));
+}
+
+std::vector<int64_t> ints_of(const Const& c, const char* what) {
+  if (c.is_float) fail("{} must be integers", what);
+  return c.i;
+}
+
+float scalar_of(const Const& c, const char* what) {
+  if (c.numel() != 1) fail("{} must be a single value, has shape {}", what, shape_str(c.shape));
+  return float(c.at(0));
+}
+
+Attrs attrs(std::initializer_list<std::pair<const char*, AttrValue>> kv) {
+  Attrs a;
+  for (const auto& [k, v] : kv) a.set(k, v);
+  return a;
+}
+
+// A one-input IR op on a float activation.
+void unary(Ctx& c, const NodeProto& n, OpKind op, Attrs a = {}) {
+  need_inputs(n, 1);
+  c.emit(op, {c.tensor(in(n, 0))}, std::move(a), out(n), c.node_name);
+}
+
+// Output `n` = input 0 viewed with shape `s`: a folded constant or an IR Reshape.
+void reshape_to(Ctx& c, const NodeProto& n, const Shape& s) {
+  if (const Const* k = c.constant(in(n, 0))) {
+    if (numel(s) != k->numel()) fail("cannot reshape {} to {}", shape_str(k->shape), shape_str(s));
+    Const r = *k;
+    r.shape = s;
+    c.set_const(out(n), std::move(r));
+    return;
+  }
+  c.emit(OpKind::Reshape, {c.tensor(in(n, 0))}, attrs({{"shape", s}}), out(n), c.node_name);
+}
+
+// Identity, Dropout, Cast to float: constants pass through, activations get an Identity node.
+void pass_through(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  if (const Const* k = c.constant(in(n, 0))) {
+    c.set_const(out(n), *k);
+    return;
+  }
+  c.emit(OpKind::Identity, {c.tensor(in(n, 0))}, {}, out(n), c.node_name);
+}
+
+// Explicit (top, left, bottom, right) pads from pads / auto_pad for a 2-D window.
+std::vector<int64_t> resolve_pads(const NodeProto& n, const Shape& x, const std::vector<int64_t>& k,
+                                  const std::vector<int64_t>& strides, const std::vector<int64_t>& dil) {
+  std::string mode = attr_s(n, "auto_pad", "NOTSET");
+  if (mode == "NOTSET") {
+    auto p = attr_ints(n, "pads", {0, 0, 0, 0});
+    if (p.size() != 4) fail("unsupported attribute pads with {} values (2-D windows need 4)", p.size());
+    return p;
+  }
+  if (mode == "VALID") return {0, 0, 0, 0};
+  if (mode != "SAME_UPPER" && mode != "SAME_LOWER") fail("unsupported attribute auto_pad={}", mode);
+  std::vector<int64_t> begin(2), end(2);
+  for (size_t d = 0; d < 2; ++d) {
+    int64_t in = x[2 + d], o = (in + strides[d] - 1) / strides[d];
+    int64_t total = std::max<int64_t>(0, (o - 1) * strides[d] + dil[d] * (k[d] - 1) + 1 - in);
+    begin[d] = mode == "SAME_UPPER" ? total / 2 : total - total / 2;
+    end[d] = total - begin[d];
+  }
+  return {begin[0], begin[1], end[0], end[1]};
+}
+
+std::vector<int64_t> pair_attr(const NodeProto& n, const char* name) {
+  auto v = attr_ints(n, name, {1, 1});
+  if (v.size() != 2) fail("unsupported attribute {} with {} values (2-D only)", name, v.size());
+  return v;
+}
+
+Shape need_4d(const Ctx& c, const NodeProto& n) {
+  Shape x = c.shape(in(n, 0));
+  if (x.size() != 4) fail("unsupported: {}-D input {} (only 2-D spatial NCHW inputs)", x.size(), shape_str(x));
+  return x;
+}
+
+void cv_conv(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  Shape x = need_4d(c, n);
+  const Const& w = c.need_const(in(n, 1), "Conv with non-constant weights");
+  if (w.shape.size() != 4) fail("unsupported: Conv weight of shape {}", shape_str(w.shape));
+  std::vector<int64_t> k = {w.shape[2], w.shape[3]};
+  auto ks = attr_ints(n, "kernel_shape", k);
+  if (ks != k) fail("kernel_shape [{}] does not match weight {}", fmt::join(ks, ","), shape_str(w.shape));
+  auto strides = pair_attr(n, "strides"), dil = pair_attr(n, "dilations");
+  Attrs a = attrs({{"strides", strides}, {"dilations", dil}, {"pads", resolve_pads(n, x, k, strides, dil)},
+                   {"group", attr_i(n, "group", 1)}});
+  std::vector<int> ins = {c.tensor(in(n, 0)), c.tensor(in(n, 1))};
+  if (!in(n, 2).empty()) {
+    c.need_const(in(n, 2), "Conv with non-constant bias");
+    ins.push_back(c.tensor(in(n, 2)));
+  }
+  c.emit(OpKind::Conv, ins, std::move(a), out(n), c.node_name);
+}
+
+// FullyConnected of input `x` with weight w[M,K] (and bias b[M] if given) writing `dst`.
+int emit_fc(Ctx& c, int x, int w, int b, const std::string& dst) {
+  std::vector<int> ins = {x, w};
+  if (b >= 0) ins.push_back(b);
+  return c.emit(OpKind::FullyConnected, ins, {}, dst, c.node_name);
+}
+
+void cv_gemm(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  float alpha = attr_f(n, "alpha", 1.0f), beta = attr_f(n, "beta", 1.0f);
+  bool trans_a = attr_i(n, "transA", 0) != 0, trans_b = attr_i(n, "transB", 0) != 0;
+  const Const& b = c.need_const(in(n, 1), "Gemm with non-constant B");
+  if (b.shape.size() != 2 || !b.is_float) fail("unsupported: Gemm B of shape {}", shape_str(b.shape));
+  int x;
+  if (trans_a) {
+    const Const* a = c.constant(in(n, 0));
+    if (!a) fail("unsupported attribute transA=1 with a non-constant A");
+    x = c.add_const(c.node_name + "_A", fold_transpose(*a, {1, 0}));
+  } else {
+    x = c.tensor(in(n, 0));
+  }
+  int w;
+  if (trans_b && alpha == 1.0f) {
+    w = c.tensor(in(n, 1));
+  } else {
+    Const wt = trans_b ? b : fold_transpose(b, {1, 0});
+    for (float& v : wt.f) v *= alpha;
+    w = c.add_const(c.node_name + "_weight", wt);
+  }
+  int64_t m = trans_b ? b.shape[0] : b.shape[1];
+  if (in(n, 2).empty() || beta == 0.0f) {
+    emit_fc(c, x, w, -1, out(n));
+    return;
+  }
+  const Const& bias = c.need_const(in(n, 2), "Gemm with non-constant C");
+  const Shape& bs = bias.shape;
+  bool per_feature = bias.numel() == m && (bs.size() == 1 || (bs.size() == 2 && bs[0] == 1));
+  if (per_feature || bias.numel() == 1) {
+    Const bv;
+    bv.shape = {m};
+    bv.f.assign(size_t(m), 0.0f);
+    for (int64_t k = 0; k < m; ++k) bv.f[size_t(k)] = beta * float(bias.at(per_feature ? k : 0));
+    int bid = per_feature && bs.size() == 1 && beta == 1.0f && bias.is_float ? c.tensor(in(n, 2)) : c.add_const(c.node_name + "_bias", bv);
+    emit_fc(c, x, w, bid, out(n));
+    return;
+  }
+  // A full [rows, M] C is not a per-feature bias: add it after the product.
+  int mid_id = emit_fc(c, x, w, -1, c.fresh(out(n) + "_product"));
+  Const scaled = bias;
+  for (float& v : scaled.f) v *= beta;
+  c.emit(OpKind::Add, {mid_id, c.add_const(c.node_name + "_C", scaled)}, {}, out(n), c.node_name + "_add_C");
+}
+
+void cv_matmul(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Const* b = c.constant(in(n, 1));
+  if (!b) fail("unsupported: MatMul with non-constant second input");
+  if (b->shape.size() != 2 || !b->is_float) fail("unsupported: MatMul with a second input of shape {}", shape_str(b->shape));
+  int w = c.add_const(c.node_name + "_weight", fold_transpose(*b, {1, 0}));
+  emit_fc(c, c.tensor(in(n, 0)), w, -1, out(n));
+}
+
+// Add, Sub, Mul, Div: folded when both operands are constants.
+void binary(Ctx& c, const NodeProto& n, OpKind op, char sym) {
+  need_inputs(n, 2);
+  const Const* a = c.constant(in(n, 0));
+  const Const* b = c.constant(in(n, 1));
+  if (a && b) {
+    c.set_const(out(n), fold_binary(*a, *b, sym));
+    return;
+  }
+  if (sym == '/') {
+    if (!b || !b->is_float) fail("unsupported: Div by a non-constant divisor");
+    Const r = *b;
+    for (float& v : r.f) v = 1.0f / v;
+    int x = c.tensor(in(n, 0));
+    c.emit(OpKind::Mul, {x, c.add_const(c.node_name + "_reciprocal", r)}, {}, out(n), c.node_name);
+    return;
+  }
+  int x = c.tensor(in(n, 0)), y = c.tensor(in(n, 1));
+  // The activation goes first where the op commutes: passes read the layout of input 0.
+  if (a && op != OpKind::Sub) std::swap(x, y);
+  c.emit(op, {x, y}, {}, out(n), c.node_name);
+}
+
+void cv_clip(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  float lo = kNoMin, hi = kNoMax;
+  if (!in(n, 1).empty()) lo = scalar_of(c.need_const(in(n, 1), "Clip with non-constant min"), "Clip min");
+  if (!in(n, 2).empty()) hi = scalar_of(c.need_const(in(n, 2), "Clip with non-constant max"), "Clip max");
+  unary(c, n, OpKind::Clip, attrs({{"min", lo}, {"max", hi}}));
+}
+
+Attrs pool_attrs(const NodeProto& n, const Shape& x) {
+  auto k = attr_ints(n, "kernel_shape", {});
+  if (k.size() != 2) fail("unsupported attribute kernel_shape with {} values (2-D only)", k.size());
+  if (int64_t cm = attr_i(n, "ceil_mode", 0)) fail("unsupported attribute ceil_mode={}", cm);
+  auto dil = pair_attr(n, "dilations");
+  if (dil != std::vector<int64_t>{1, 1}) fail("unsupported attribute dilations=[{}]", fmt::join(dil, ","));
+  auto strides = pair_attr(n, "strides");
+  return attrs({{"kernel", k}, {"strides", strides}, {"pads", resolve_pads(n, x, k, strides, dil)}});
+}
+
+void cv_maxpool(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  if (int64_t so = attr_i(n, "storage_order", 0)) fail("unsupported attribute storage_order={}", so);
+  extra_outputs_unused(c, n);
+  unary(c, n, OpKind::MaxPool, pool_attrs(n, need_4d(c, n)));
+}
+
+void cv_avgpool(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  Attrs a = pool_attrs(n, need_4d(c, n));
+  auto pads = a.ints("pads");
+  bool padded = std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; });
+  if (int64_t cip = attr_i(n, "count_include_pad", 0); cip && padded)
+    fail("unsupported attribute count_include_pad={} with non-zero pads", cip);
+  unary(c, n, OpKind::AvgPool, std::move(a));
+}
+
+void cv_global_avgpool(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  need_4d(c, n);
+  unary(c, n, OpKind::ReduceMean, attrs({{"axes", std::vector<int64_t>{2, 3}}, {"keepdims", int64_t(1)}}));
+}
+
+void cv_batchnorm(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 5);
+  if (int64_t tm = attr_i(n, "training_mode", 0)) fail("unsupported attribute training_mode={}", tm);
+  extra_outputs_unused(c, n);
+  Shape x = c.shape(in(n, 0));
+  if (x.size() < 2) fail("unsupported: BatchNormalization of a {}-D input", x.size());
+  static const char* kParams[] = {"scale", "bias", "mean", "variance"};
+  std::vector<int> ins = {c.tensor(in(n, 0))};
+  for (int k = 1; k < 5; ++k) {
+    const Const& p = c.need_const(in(n, k), fmt::format("BatchNormalization with non-constant {}", kParams[k - 1]));
+    if (p.shape != Shape{x[1]}) fail("BatchNormalization {} has shape {}, expected [{}]", kParams[k - 1], shape_str(p.shape), x[1]);
+    ins.push_back(c.tensor(in(n, k)));
+  }
+  c.emit(OpKind::BatchNorm, ins, attrs({{"epsilon", attr_f(n, "epsilon", 1e-5f)}}), out(n), c.node_name);
+}
+
+void cv_reshape(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  Shape x = c.shape(in(n, 0));
+  auto spec = ints_of(c.need_const(in(n, 1), "Reshape with non-constant shape"), "Reshape shape");
+  bool allow_zero = attr_i(n, "allowzero", 0) != 0;
+  Shape s(spec.size());
+  int64_t known = 1;
+  int infer = -1;
+  for (size_t k = 0; k < spec.size(); ++k) {
+    int64_t v = spec[k];
+    if (v == 0 && !allow_zero) {
+      if (k >= x.size()) fail("Reshape shape [{}] copies dimension {} of a rank-{} input", fmt::join(spec, ","), k, x.size());
+      v = x[k];
+    }
+    if (v == -1) {
+      if (infer >= 0) fail("Reshape shape [{}] has more than one -1", fmt::join(spec, ","));
+      infer = int(k);
+      continue;
+    }
+    if (v <= 0) fail("unsupported: Reshape to shape [{}]", fmt::join(spec, ","));
+    s[k] = v;
+    known *= v;
+  }
+  if (infer >= 0) {
+    if (known == 0 || numel(x) % known) fail("cannot reshape {} to [{}]", shape_str(x), fmt::join(spec, ","));
+    s[size_t(infer)] = numel(x) / known;
+  }
+  reshape_to(c, n, s);
+}
+
+void cv_flatten(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  Shape x = c.shape(in(n, 0));
+  int64_t axis = attr_i(n, "axis", 1);
+  if (axis != int64_t(x.size())) axis = norm_axis(axis, x.size());
+  int64_t rows = numel(Shape(x.begin(), x.begin() + axis));
+  reshape_to(c, n, {rows, numel(x) / std::max<int64_t>(rows, 1)});
+}
+
+// Squeeze/Unsqueeze axes: an attribute before opset 13, an optional constant input from 13.
+std::vector<int64_t> axes_arg(Ctx& c, const NodeProto& n, bool* given) {
+  if (c.opset < 13) {
+    *given = attr(n, "axes") != nullptr;
+    return attr_ints(n, "axes", {});
+  }
+  *given = !in(n, 1).empty();
+  if (!*given) return {};
+  return ints_of(c.need_const(in(n, 1), fmt::format("{} with non-constant axes", n.op_type())), "axes");
+}
+
+void cv_squeeze(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  Shape x = c.shape(in(n, 0));
+  bool given;
+  auto axes = axes_arg(c, n, &given);
+  std::vector<bool> drop(x.size(), false);
+  for (int64_t a : axes) {
+    size_t ax = size_t(norm_axis(a, x.size()));
+    if (x[ax] != 1) fail("cannot squeeze axis {} of size {}", ax, x[ax]);
+    drop[ax] = true;
+  }
+  Shape s;
+  for (size_t d = 0; d < x.size(); ++d)
+    if (!(given ? drop[d] : x[d] == 1)) s.push_back(x[d]);
+  reshape_to(c, n, s);
+}
+
+void cv_unsqueeze(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  Shape x = c.shape(in(n, 0));
+  bool given;
+  auto axes = axes_arg(c, n, &given);
+  if (!given) fail("Unsqueeze needs axes");
+  size_t rank = x.size() + axes.size();
+  std::vector<bool> ones(rank, false);
+  for (int64_t a : axes) {
+    size_t ax = size_t(norm_axis(a, rank));
+    if (ones[ax]) fail("Unsqueeze axis {} repeated", ax);
+    ones[ax] = true;
+  }
+  Shape s;
+  size_t k = 0;
+  for (size_t d = 0; d < rank; ++d) s.push_back(ones[d] ? 1 : x[k++]);
+  reshape_to(c, n, s);
+}
+
+void cv_transpose(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  Shape x = c.shape(in(n, 0));
+  std::vector<int64_t> rev(x.size());
+  std::iota(rev.rbegin(), rev.rend(), 0);
+  auto perm = attr_ints(n, "perm", rev);
+  if (const Const* k = c.constant(in(n, 0))) {
+    c.set_const(out(n), fold_transpose(*k, perm));
+    return;
+  }
+  unary(c, n, OpKind::Transpose, attrs({{"perm", perm}}));
+}
+
+void cv_concat(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  if (!attr(n, "axis")) fail("Concat needs an axis");
+  std::vector<const Const*> parts;
+  for (const auto& i : n.input()) parts.push_back(c.constant(i));
+  int64_t axis = attr_i(n, "axis", 0);
+  if (std::all_of(parts.begin(), parts.end(), [](const Const* p) { return p != nullptr; })) {
+    c.set_const(out(n), fold_concat(parts, axis));
+    return;
+  }
+  std::vector<int> ins;
+  for (const auto& i : n.input()) ins.push_back(c.tensor(i));
+  c.emit(OpKind::Concat, ins, attrs({{"axis", norm_axis(axis, c.shape(in(n, 0)).size())}}), out(n), c.node_name);
+}
+
+void cv_pad(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  std::string mode = attr_s(n, "mode", "constant");
+  if (mode != "constant") fail("unsupported attribute mode={}", mode);
+  auto pads = ints_of(c.need_const(in(n, 1), "Pad with non-constant pads"), "Pad pads");
+  float value = 0.0f;
+  if (!in(n, 2).empty()) value = scalar_of(c.need_const(in(n, 2), "Pad with non-constant value"), "Pad constant_value");
+  size_t rank = c.shape(in(n, 0)).size();
+  if (pads.size() != 2 * rank) fail("Pad has {} pads for a rank-{} input", pads.size(), rank);
+  if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
+    fail("unsupported: negative pads [{}]", fmt::join(pads, ","));
+  unary(c, n, OpKind::Pad, attrs({{"pads", pads}, {"value", value}}));
+}
+
+void cv_softmax(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  Shape x = c.shape(in(n, 0));
+  int64_t axis = norm_axis(attr_i(n, "axis", c.opset >= 13 ? -1 : 1), x.size());
+  if (c.opset >= 13 || axis == int64_t(x.size()) - 1) {
+    unary(c, n, OpKind::Softmax, attrs({{"axis", axis}}));
+    return;
+  }
+  // Before opset 13 Softmax normalizes the input coerced to 2-D at `axis`.
+  Shape flat = {numel(Shape(x.begin(), x.begin() + axis)), numel(Shape(x.begin() + axis, x.end()))};
+  int t = c.emit(OpKind::Reshape, {c.tensor(in(n, 0))}, attrs({{"shape", flat}}), c.fresh(out(n) + "_2d"), c.node_name + "_to_2d");
+  int s = c.emit(OpKind::Softmax, {t}, attrs({{"axis", int64_t(1)}}), c.fresh(out(n) + "_softmax_2d"), c.node_name);
+  c.emit(OpKind::Reshape, {s}, attrs({{"shape", x}}), out(n), c.node_name + "_from_2d");
+}
+
+void cv_reduce_mean(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  Shape x = c.shape(in(n, 0));
+  std::vector<int64_t> all(x.size());
+  std::iota(all.begin(), all.end(), 0);
+  auto axes = attr_ints(n, "axes", all);
+  for (int64_t& a : axes) a = norm_axis(a, x.size());
+  std::sort(axes.begin(), axes.end());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  unary(c, n, OpKind::ReduceMean, attrs({{"axes", axes}, {"keepdims", attr_i(n, "keepdims", 1) != 0 ? int64_t(1) : int64_t(0)}}));
+}
+
+void cv_constant(Ctx& c, const NodeProto& n) {
+  Const k;
+  if (const auto* a = attr(n, "value")) {
+    k = const_from_proto(a->t());
+  } else if (const auto* a = attr(n, "value_float")) {
+    k.f = {a->f()};
+  } else if (const auto* a = attr(n, "value_floats")) {
+    k.f.assign(a->floats().begin(), a->floats().end());
+    k.shape = {int64_t(k.f.size())};
+  } else if (const auto* a = attr(n, "value_int")) {
+    k.is_float = false;
+    k.i = {a->i()};
+  } else if (const auto* a = attr(n, "value_ints")) {
+    k.is_float = false;
+    k.i.assign(a->ints().begin(), a->ints().end());
+    k.shape = {int64_t(k.i.size())};
+  } else {
+    fail("unsupported: Constant with attribute '{}'", n.attribute_size() ? n.attribute(0).name() : "");
+  }
+  c.set_const(out(n), std::move(k));
+}
+
+void cv_shape(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  Shape x = c.shape(in(n, 0));
+  int64_t r = int64_t(x.size());
+  auto clamp_dim = [r](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + r : v, 0, r); };
+  int64_t start = clamp_dim(attr_i(n, "start", 0)), end = clamp_dim(attr_i(n, "end", r));
+  Const k;
+  k.is_float = false;
+  for (int64_t d = start; d < end; ++d) k.i.push_back(x[size_t(d)]);
+  k.shape = {int64_t(k.i.size())};
+  c.set_const(out(n), std::move(k));
+}
+
+void cv_gather(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Const& data = c.need_const(in(n, 0), "Gather on a non-constant tensor");
+  const Const& idx = c.need_const(in(n, 1), "Gather with non-constant indices");
+  c.set_const(out(n), fold_gather(data, idx, attr_i(n, "axis", 0)));
+}
+
+void cv_cast(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  int to = int(attr_i(n, "to", 0));
+  if (const Const* k = c.constant(in(n, 0))) {
+    c.set_const(out(n), fold_cast(*k, to));
+    return;
+  }
+  if (to != onnx::TensorProto::FLOAT)
+    fail("unsupported: Cast of an activation to {}", onnx::TensorProto::DataType_Name(onnx::TensorProto::DataType(to)));
+  pass_through(c, n);
+}
+
+void cv_constant_of_shape(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  auto dims = ints_of(c.need_const(in(n, 0), "ConstantOfShape with non-constant shape"), "ConstantOfShape shape");
+  Const fill;
+  fill.f = {0.0f};
+  if (const auto* a = attr(n, "value")) fill = const_from_proto(a->t());
+  if (fill.numel() != 1) fail("ConstantOfShape value must have one element");
+  Const k;
+  k.is_float = fill.is_float;
+  k.shape = Shape(dims.begin(), dims.end());
+  if (k.is_float) k.f.assign(size_t(k.numel()), fill.f[0]);
+  else k.i.assign(size_t(k.numel()), fill.i[0]);
+  c.set_const(out(n), std::move(k));
+}
+
+void cv_slice(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 3);
+  const Const& data = c.need_const(in(n, 0), "Slice of a non-constant tensor");
+  auto starts = ints_of(c.need_const(in(n, 1), "Slice with non-constant starts"), "Slice starts");
+  auto ends = ints_of(c.need_const(in(n, 2), "Slice with non-constant ends"), "Slice ends");
+  std::vector<int64_t> axes(starts.size()), steps(starts.size(), 1);
+  std::iota(axes.begin(), axes.end(), 0);
+  if (!in(n, 3).empty()) axes = ints_of(c.need_const(in(n, 3), "Slice with non-constant axes"), "Slice axes");
+  if (!in(n, 4).empty()) steps = ints_of(c.need_const(in(n, 4), "Slice with non-constant steps"), "Slice steps");
+  c.set_const(out(n), fold_slice(data, starts, ends, axes, steps));
+}
+
+void cv_dropout(Ctx& c, const NodeProto& n) {
+  if (!in(n, 2).empty() && scalar_of(c.need_const(in(n, 2), "Dropout with non-constant training_mode"), "training_mode") != 0)
+    fail("unsupported: Dropout in training mode");
+  extra_outputs_unused(c, n);
+  pass_through(c, n);
+}
+
+const std::unordered_map<std::string, OpConverter>& table() {
+  static const std::unordered_map<std::string, OpConverter> t = {
+      {"Conv", cv_conv},
+      {"Gemm", cv_gemm},
+      {"MatMul", cv_matmul},
+      {"Add", +[](Ctx& c, const NodeProto& n) { binary(c, n, OpKind::Add, '+'); }},
+      {"Sub", +[](Ctx& c, const NodeProto& n) { binary(c, n, OpKind::Sub, '-'); }},
+      {"Mul", +[](Ctx& c, const NodeProto& n) { binary(c, n, OpKind::Mul, '*'); }},
+      {"Div", +[](Ctx& c, const NodeProto& n) { binary(c, n, OpKind::Mul, '/'); }},
+      {"Relu", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Relu); }},
+      {"Clip", cv_clip},
+      {"LeakyRelu", +[](Ctx& c, const NodeProto& n) {
+         unary(c, n, OpKind::LeakyRelu, attrs({{"alpha", attr_f(n, "alpha", 0.01f)}}));
+       }},
+      {"Sigmoid", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Sigmoid); }},
+      {"Tanh", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Tanh); }},
+      {"HardSigmoid", +[](Ctx& c, const NodeProto& n) {
+         unary(c, n, OpKind::HardSigmoid, attrs({{"alpha", attr_f(n, "alpha", 0.2f)}, {"beta", attr_f(n, "beta", 0.5f)}}));
+       }},
+      {"HardSwish", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::HardSwish); }},
+      {"MaxPool", cv_maxpool},
+      {"AveragePool", cv_avgpool},
+      {"GlobalAveragePool", cv_global_avgpool},
+      {"BatchNormalization", cv_batchnorm},
+      {"Flatten", cv_flatten},
+      {"Reshape", cv_reshape},
+      {"Squeeze", cv_squeeze},
+      {"Unsqueeze", cv_unsqueeze},
+      {"Transpose", cv_transpose},
+      {"Concat", cv_concat},
+      {"Pad", cv_pad},
+      {"Softmax", cv_softmax},
+      {"Identity", pass_through},
+      {"Dropout", cv_dropout},
+      {"Constant", cv_constant},
+      {"ReduceMean", cv_reduce_mean},
+      {"Shape", cv_shape},
+      {"Gather", cv_gather},
+      {"Cast", cv_cast},
+      {"ConstantOfShape", cv_constant_of_shape},
+      {"Slice", cv_slice},
+  };
+  return t;
+}
+
+}  // namespace
+
+OpConverter find_converter(const std::string& op_type) {
+  auto it = table().find(op_type);
+  return it == table().end() ? nullptr : it->second;
+}
+
+}  // namespace mote::onnx_import
