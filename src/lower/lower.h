@@ -48,6 +48,8 @@ struct KernelCall {
                            // constant operands of Add/Mul/Concat are emitted as arrays)
   int output = -1;
   int64_t scratch_bytes = 0;
+  // Storage bind_tables() points mote_concat_params::luts at (one entry per input).
+  std::vector<const int8_t*> bound_luts;
 
   const ConstTable* table(const std::string& role) const;  // nullptr if absent
 };

@@ -22,8 +22,9 @@ struct QuantReport {
   std::vector<LayerSqnr> layers;  // per node output, float vs dequantized int8 on calib data
 };
 
-// Quantizes canonical float graph `g` (NHWC) using calibration samples `calib`
-// (one Array of shape [N, ...input shape in the graph's layout]). Returns the int8 graph.
+// Quantizes canonical float graph `g` (NHWC) using calibration samples `calib`: the graph input's
+// shape with its batch dimension (1) replaced by N, in the graph's layout, float32 — e.g.
+// [N,28,28,1] for input [1,28,28,1]. Each sample runs as batch 1. Returns the int8 graph.
 Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report = nullptr);
 
 }  // namespace mote

@@ -1,0 +1,304 @@
+#include "quant/quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+
+#include "ir/op_registry.h"
+#include "ir/verify.h"
+#include "quant/calibrate.h"
+#include "ref/executor.h"
+
+namespace mote {
+
+namespace {
+
+[[noreturn]] void node_error(const Node& n, const std::string& why) {
+  fail("quantize: node '{}' ({}): {}", n.name, op_name(n.op), why);
+}
+
+QuantParams per_tensor(float scale, int32_t zp) {
+  QuantParams q;
+  q.scale = {scale};
+  q.zero_point = {zp};
+  return q;
+}
+
+QuantParams quant_of_range(Range r) {
+  float s = 0;
+  int32_t zp = 0;
+  range_to_quant(r, &s, &zp);
+  return per_tensor(s, zp);
+}
+
+// Real range an int8 per-tensor quantization represents.
+Range represented(const QuantParams& q) {
+  return {double(q.scale[0]) * (-128 - q.zero_point[0]), double(q.scale[0]) * (127 - q.zero_point[0])};
+}
+
+int8_t quantize_value(float x, const QuantParams& q) {
+  const double v = std::round(double(x) / double(q.scale[0])) + q.zero_point[0];
+  return int8_t(std::clamp(v, -128.0, 127.0));
+}
+
+// The float values of the samples' k-th item, shaped as the graph input.
+Array sample(const Array& calib, int64_t k, const Tensor& input) {
+  Array a;
+  a.dtype = DType::F32;
+  a.shape = input.shape;
+  a.bytes.resize(size_t(input.numel()) * 4);
+  float* dst = a.as_mut<float>();
+  for (int64_t i = 0; i < input.numel(); ++i) dst[i] = calib.get_f32(k * input.numel() + i);
+  return a;
+}
+
+std::vector<float> as_floats(const Array& a) {
+  std::vector<float> v(size_t(a.numel()));
+  if (a.dtype == DType::F32) {
+    std::memcpy(v.data(), a.bytes.data(), v.size() * sizeof(float));
+    return v;
+  }
+  for (int64_t i = 0; i < a.numel(); ++i) v[size_t(i)] = a.get_f32(i);
+  return v;
+}
+
+// Constant input `slot` of node `k`, made private to that node (copied when shared) so that
+// it can be rewritten in place.
+Tensor& own_const(Graph& q, size_t k, size_t slot) {
+  const int id = q.nodes[k].in(slot);
+  const std::vector<int> users = q.consumers(id);
+  int uses = 0;
+  for (int u : users)
+    for (int i : q.nodes[size_t(u)].inputs) uses += i == id;
+  if (uses == 1 && !q.is_graph_output(id)) return q.t(id);
+  Tensor copy = q.t(id);
+  copy.name = q.unique_name(copy.name + "_" + q.nodes[k].name);
+  q.nodes[k].inputs[slot] = q.add_tensor(std::move(copy));
+  return q.t(q.nodes[k].inputs[slot]);
+}
+
+// Per-tensor asymmetric int8 from the constant's own min/max (operands of Add/Sub/Mul/Concat).
+void quantize_const_activation(Tensor& t) {
+  const std::vector<float> v = t.values<float>();
+  Range r{0, 0};
+  for (float x : v) {
+    r.lo = std::min(r.lo, double(x));
+    r.hi = std::max(r.hi, double(x));
+  }
+  t.quant = quant_of_range(r);
+  t.dtype = DType::I8;
+  t.data.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) t.data[i] = uint8_t(quantize_value(v[i], t.quant));
+}
+
+// Per-output-channel symmetric int8 weights (axis 0); returns the channel scales.
+std::vector<float> quantize_weights(const Node& n, Tensor& w) {
+  if (!w.is_const() || w.dtype != DType::F32) node_error(n, fmt::format("weight '{}' must be a float constant", w.name));
+  const std::vector<float> v = w.values<float>();
+  const size_t oc = size_t(w.shape.at(0)), per = v.size() / oc;
+  std::vector<float> scales(oc);
+  w.data.resize(v.size());
+  for (size_t o = 0; o < oc; ++o) {
+    float m = 0;
+    for (size_t i = 0; i < per; ++i) m = std::max(m, std::fabs(v[o * per + i]));
+    // An all-zero channel quantizes to zeros under any scale; 1/127 keeps the bias scale sane.
+    scales[o] = m > 0 ? m / 127.0f : 1.0f / 127.0f;
+    for (size_t i = 0; i < per; ++i) {
+      const double qv = std::round(double(v[o * per + i]) / double(scales[o]));
+      w.data[o * per + i] = uint8_t(int8_t(std::clamp(qv, -127.0, 127.0)));
+    }
+  }
+  w.dtype = DType::I8;
+  w.quant.scale = scales;
+  w.quant.zero_point.assign(oc, 0);
+  w.quant.axis = 0;
+  return scales;
+}
+
+// int32 bias with scale in_scale * w_scale[c], zero point 0.
+void quantize_bias(const Node& n, Tensor& b, float in_scale, const std::vector<float>& w_scales) {
+  if (!b.is_const() || b.dtype != DType::F32) node_error(n, fmt::format("bias '{}' must be a float constant", b.name));
+  const std::vector<float> v = b.values<float>();
+  if (v.size() != w_scales.size()) node_error(n, fmt::format("bias '{}' has {} values for {} channels", b.name, v.size(), w_scales.size()));
+  std::vector<int32_t> qv(v.size());
+  b.quant = QuantParams{};
+  for (size_t c = 0; c < v.size(); ++c) {
+    const float s = in_scale * w_scales[c];
+    const double r = std::round(double(v[c]) / double(s));
+    qv[c] = int32_t(std::clamp(r, double(INT32_MIN), double(INT32_MAX)));
+    b.quant.scale.push_back(s);
+    b.quant.zero_point.push_back(0);
+  }
+  b.quant.axis = 0;
+  b.dtype = DType::I32;
+  b.data.resize(qv.size() * 4);
+  std::memcpy(b.data.data(), qv.data(), b.data.size());
+}
+
+// Per-tensor statistics of every activation over the calibration set.
+std::vector<TensorStats> calibrate(const Graph& g, const Array& calib, CalibMethod method) {
+  const int in_id = g.inputs[0];
+  const int64_t n = calib.shape[0];
+  std::vector<TensorStats> stats(g.tensors.size());
+  for (int pass = 0; pass < (method == CalibMethod::MinMax ? 1 : 2); ++pass) {
+    if (pass == 1)
+      for (TensorStats& s : stats)
+        if (s.seen) s.start_histogram();
+    auto add = [&](int tensor, const std::vector<float>& v) {
+      if (pass == 0) stats[size_t(tensor)].add_minmax(v.data(), v.size());
+      else stats[size_t(tensor)].add_histogram(v.data(), v.size());
+    };
+    for (int64_t k = 0; k < n; ++k) {
+      Array x = sample(calib, k, g.t(in_id));
+      add(in_id, as_floats(x));
+      run_float(g, {x}, [&](int node, const Array& out) { add(g.nodes[size_t(node)].out(), as_floats(out)); });
+    }
+  }
+  return stats;
+}
+
+void check_float_graph(const Graph& g, const Array& calib) {
+  if (g.inputs.size() != 1) fail("quantize: graph '{}' has {} inputs; calibration supports exactly one", g.name, g.inputs.size());
+  for (const Node& n : g.nodes) {
+    if (n.op == OpKind::BatchNorm) node_error(n, "BatchNorm must be folded before quantization");
+    for (int i : n.inputs)
+      if (i >= 0 && g.t(i).dtype != DType::F32) node_error(n, fmt::format("input '{}' is {}, expected f32", g.t(i).name, dtype_name(g.t(i).dtype)));
+  }
+  const Tensor& in = g.t(g.inputs[0]);
+  if (calib.shape.empty() || calib.shape[0] <= 0) fail("quantize: calibration data has no samples (shape {})", shape_str(calib.shape));
+  if (calib.numel() != calib.shape[0] * in.numel())
+    fail("quantize: calibration samples of shape {} do not fit graph input '{}' {}", shape_str(calib.shape), in.name, shape_str(in.shape));
+}
+
+void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport* report) {
+  std::map<std::string, size_t> float_node;  // output tensor name -> node of g
+  for (size_t k = 0; k < g.nodes.size(); ++k) float_node[g.t(g.nodes[k].out()).name] = k;
+  std::vector<double> signal(g.nodes.size(), 0), noise(g.nodes.size(), 0);
+  const Tensor& fin = g.t(g.inputs[0]);
+  const QuantParams& in_q = q.t(q.inputs[0]).quant;
+  for (int64_t s = 0; s < calib.shape[0]; ++s) {
+    Array x = sample(calib, s, fin);
+    std::vector<std::vector<float>> ref(g.nodes.size());
+    run_float(g, {x}, [&](int node, const Array& out) { ref[size_t(node)] = as_floats(out); });
+    Array xq;
+    xq.dtype = DType::I8;
+    xq.shape = q.t(q.inputs[0]).shape;
+    xq.bytes.resize(size_t(x.numel()));
+    for (int64_t i = 0; i < x.numel(); ++i) xq.bytes[size_t(i)] = uint8_t(quantize_value(x.as<float>()[i], in_q));
+    run_int8(q, {xq}, [&](int node, const Array& out) {
+      const Tensor& t = q.t(q.nodes[size_t(node)].out());
+      auto it = float_node.find(t.name);
+      if (it == float_node.end()) return;
+      const std::vector<float>& r = ref[it->second];
+      const int8_t* v = out.as<int8_t>();
+      for (size_t i = 0; i < r.size(); ++i) {
+        const double d = double(t.quant.scale[0]) * (v[i] - t.quant.zero_point[0]);
+        signal[it->second] += double(r[i]) * r[i];
+        noise[it->second] += (double(r[i]) - d) * (double(r[i]) - d);
+      }
+    });
+  }
+  report->layers.clear();
+  for (const Node& n : q.nodes) {
+    auto it = float_node.find(q.t(n.out()).name);
+    if (it == float_node.end()) continue;
+    const size_t k = it->second;
+    // Energies pooled over all samples; no noise at all reads as +inf dB.
+    const double db = noise[k] > 0 ? 10.0 * std::log10(signal[k] / noise[k]) : std::numeric_limits<double>::infinity();
+    report->layers.push_back({n.name, op_name(n.op), db});
+  }
+}
+
+}  // namespace
+
+Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report) {
+  verify(g, "quantize (float input)");
+  check_float_graph(g, calib);
+  const std::vector<TensorStats> stats = calibrate(g, calib, method);
+  auto calibrated = [&](int id, const Node* n) {
+    const TensorStats& s = stats.at(size_t(id));
+    if (!s.seen) {
+      if (n) node_error(*n, fmt::format("output '{}' was never observed during calibration", g.t(id).name));
+      fail("quantize: input '{}' was never observed during calibration", g.t(id).name);
+    }
+    return quant_of_range(s.range(method));
+  };
+
+  Graph q = g;
+  auto set_act = [&](int id, QuantParams qp) {
+    q.t(id).dtype = DType::I8;
+    q.t(id).quant = std::move(qp);
+  };
+  set_act(q.inputs[0], calibrated(q.inputs[0], nullptr));
+
+  for (size_t k = 0; k < q.nodes.size(); ++k) {
+    const Node n = q.nodes[k];  // a copy: own_const may rewrite the node's inputs
+    const int out = n.out();
+    auto in_quant = [&](size_t slot) -> const QuantParams& { return q.t(q.nodes[k].in(slot)).quant; };
+    auto quantize_const_inputs = [&]() {
+      for (size_t s = 0; s < n.inputs.size(); ++s)
+        if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const()) quantize_const_activation(own_const(q, k, s));
+    };
+    for (size_t s = 0; s < n.inputs.size(); ++s) {
+      const bool weight_slot = (n.op == OpKind::Conv || n.op == OpKind::FullyConnected) && s > 0;
+      const bool const_ok = n.op == OpKind::Add || n.op == OpKind::Sub || n.op == OpKind::Mul || n.op == OpKind::Concat;
+      if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const() && !weight_slot && !const_ok)
+        node_error(n, fmt::format("constant input '{}' is not supported here (fold constants first)", q.t(n.inputs[s]).name));
+    }
+    switch (n.op) {
+      case OpKind::Conv:
+      case OpKind::FullyConnected: {
+        const float in_scale = in_quant(0).scale.at(0);
+        const std::vector<float> ws = quantize_weights(n, own_const(q, k, 1));
+        if (n.in(2) >= 0) quantize_bias(n, own_const(q, k, 2), in_scale, ws);
+        set_act(out, calibrated(out, &n));
+        break;
+      }
+      case OpKind::Add:
+      case OpKind::Sub:
+      case OpKind::Mul:
+        quantize_const_inputs();
+        set_act(out, calibrated(out, &n));
+        break;
+      case OpKind::Relu:
+      case OpKind::Clip:
+      case OpKind::LeakyRelu:
+      case OpKind::HardSigmoid:
+      case OpKind::HardSwish:
+      case OpKind::ReduceMean: set_act(out, calibrated(out, &n)); break;
+      case OpKind::Sigmoid:
+      case OpKind::Softmax: set_act(out, per_tensor(1.0f / 256, -128)); break;
+      case OpKind::Tanh: set_act(out, per_tensor(1.0f / 128, 0)); break;
+      case OpKind::MaxPool:
+      case OpKind::AvgPool:
+      case OpKind::Reshape:
+      case OpKind::Transpose:
+      case OpKind::Pad:
+      case OpKind::Identity: set_act(out, in_quant(0)); break;
+      case OpKind::Concat: {
+        quantize_const_inputs();
+        bool same = true;
+        Range r{0, 0};
+        for (size_t s = 0; s < n.inputs.size(); ++s) {
+          const QuantParams& qi = in_quant(s);
+          same = same && qi.scale == in_quant(0).scale && qi.zero_point == in_quant(0).zero_point;
+          const Range ri = represented(qi);
+          r.lo = std::min(r.lo, ri.lo);
+          r.hi = std::max(r.hi, ri.hi);
+        }
+        set_act(out, same ? in_quant(0) : quant_of_range(r));
+        break;
+      }
+      case OpKind::BatchNorm:
+      case OpKind::Count: node_error(n, "cannot be quantized");
+    }
+  }
+  q.prune();
+  verify(q, "quantize");
+  if (report) report_sqnr(g, q, calib, report);
+  return q;
+}
+
+}  // namespace mote
