@@ -1,0 +1,106 @@
+/* Helpers shared by the mote kernels. Everything here is static inline so that a kernel file
+ * needs only this header and kernels.h; no other runtime source. */
+#ifndef MOTE_KERNELS_INTERNAL_H
+#define MOTE_KERNELS_INTERNAL_H
+
+#include <stdint.h>
+
+#include "mote/kernels.h"
+
+/* Arithmetic right shift written without relying on implementation-defined >> of negatives. */
+static inline int32_t mote__asr(int32_t x, int32_t e) { return x < 0 ? ~(~x >> e) : x >> e; }
+
+/* TFLite's SaturatingRoundingDoublingHighMul: a * b / 2^31 to nearest (its nudge-and-truncate
+ * sends ties toward +infinity); the only overflowing input pair saturates. */
+static inline int32_t mote__srdhm(int32_t a, int32_t b) {
+  int64_t v;
+  if (a == INT32_MIN && b == INT32_MIN) {
+    return INT32_MAX;
+  }
+  v = (int64_t)a * (int64_t)b;
+  v += v >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));
+  /* v / 2^31 truncated toward zero, by shifts: 64-bit division is a library call on MCUs */
+  return (int32_t)(v >= 0 ? v >> 31 : -((-v) >> 31));
+}
+
+/* TFLite's RoundingDivideByPOT: x / 2^e rounded half away from zero, 0 <= e <= 31. */
+static inline int32_t mote__rdbp(int32_t x, int32_t e) {
+  const int32_t mask = (int32_t)(((uint32_t)1 << e) - 1u);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return mote__asr(x, e) + (remainder > threshold ? 1 : 0);
+}
+
+/* TFLite's MultiplyByQuantizedMultiplier. The left shift wraps like TFLite's int32 multiply
+ * instead of being undefined. */
+static inline int32_t mote__mbqm(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
+  const int32_t shifted = (int32_t)((uint32_t)x << left);
+  return mote__rdbp(mote__srdhm(shifted, multiplier), right);
+}
+
+static inline int32_t mote__clamp_i32(int32_t v, int32_t lo, int32_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+static inline float mote__clamp_f32(float v, float lo, float hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* int8 activation range must lie inside int8. */
+static inline int mote__act_s8_ok(int32_t act_min, int32_t act_max) {
+  return act_min >= -128 && act_min <= act_max && act_max <= 127;
+}
+
+/* Range [*lo, *hi) of kernel taps k in [0, k_size) whose input coordinate
+ * origin + k * dil lies in [0, size). Divides, so call it outside inner loops. */
+static inline void mote__tap_range(int32_t origin, int32_t dil, int32_t k_size, int32_t size,
+                                   int32_t *lo, int32_t *hi) {
+  int32_t l = 0;
+  int32_t h;
+  if (origin < 0) {
+    l = (-origin + dil - 1) / dil;
+  }
+  if (origin > size - 1) {
+    h = 0;
+  } else {
+    h = (size - 1 - origin) / dil + 1;
+  }
+  if (h > k_size) {
+    h = k_size;
+  }
+  if (l > h) {
+    l = h;
+  }
+  *lo = l;
+  *hi = h;
+}
+
+static inline int mote__dims_ok(const mote_dims *d) {
+  return d->n > 0 && d->h > 0 && d->w > 0 && d->c > 0;
+}
+
+/* Broadcast geometry: positive output dims, non-negative strides. */
+static inline int mote__bcast_ok(const mote_bcast *bc) {
+  int i;
+  for (i = 0; i < 4; ++i) {
+    if (bc->dims[i] <= 0 || bc->a_stride[i] < 0 || bc->b_stride[i] < 0) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Pool geometry: every window must overlap the input (else its average has no cells). The
+ * first and last windows along each axis are the extreme ones. */
+static inline int mote__pool_ok(const mote_dims *in, const mote_dims *out, int32_t kh, int32_t kw,
+                                int32_t stride_h, int32_t stride_w, int32_t pad_top,
+                                int32_t pad_left) {
+  return mote__dims_ok(in) && mote__dims_ok(out) && in->n == out->n && in->c == out->c && kh > 0 &&
+         kw > 0 && stride_h > 0 && stride_w > 0 && pad_top >= 0 && pad_left >= 0 && pad_top < kh &&
+         pad_left < kw && (out->h - 1) * stride_h - pad_top < in->h &&
+         (out->w - 1) * stride_w - pad_left < in->w;
+}
+
+#endif /* MOTE_KERNELS_INTERNAL_H */

@@ -1,0 +1,28 @@
+/* float softmax over the last axis; needs mote_expf (math/expf.c). */
+#include "../internal.h"
+
+mote_status mote_softmax_f32(const mote_softmax_f32_params *p, const float *in, float *out) {
+  int32_t r, c;
+  if (p->rows <= 0 || p->cols <= 0) {
+    return MOTE_ERR_PARAM;
+  }
+  for (r = 0; r < p->rows; ++r) {
+    const float *x = in + (size_t)r * p->cols;
+    float *y = out + (size_t)r * p->cols;
+    float mx = x[0];
+    float sum = 0.0f;
+    float inv;
+    for (c = 1; c < p->cols; ++c) {
+      mx = x[c] > mx ? x[c] : mx;
+    }
+    for (c = 0; c < p->cols; ++c) {
+      y[c] = mote_expf(x[c] - mx);
+      sum += y[c];
+    }
+    inv = 1.0f / sum;
+    for (c = 0; c < p->cols; ++c) {
+      y[c] *= inv;
+    }
+  }
+  return MOTE_OK;
+}

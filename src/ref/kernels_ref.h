@@ -1,0 +1,49 @@
+// Reference implementations of every runtime kernel (runtime/include/mote/kernels.h): plain
+// loops over the output, written independently of the C kernels, taking the same parameter
+// structs. They are the oracle for the C runtime and the engine of the int8 reference executor:
+// int8 results must match the C kernels bit for bit, float results to rounding.
+// Each returns MOTE_ERR_PARAM for the same inconsistent parameters the C kernel rejects.
+#pragma once
+#include <cstdint>
+
+#include "mote/kernels.h"
+
+namespace mote::ref {
+
+mote_status conv2d_s8(const mote_conv_s8_params& p, const int8_t* in, const int8_t* w,
+                      const int32_t* bias, int8_t* out);
+mote_status depthwise_conv2d_s8(const mote_conv_s8_params& p, const int8_t* in, const int8_t* w,
+                                const int32_t* bias, int8_t* out);
+mote_status conv2d_f32(const mote_conv_f32_params& p, const float* in, const float* w,
+                       const float* bias, float* out);
+mote_status depthwise_conv2d_f32(const mote_conv_f32_params& p, const float* in, const float* w,
+                                 const float* bias, float* out);
+
+mote_status fully_connected_s8(const mote_fc_s8_params& p, const int8_t* in, const int8_t* w,
+                               const int32_t* bias, int8_t* out);
+mote_status fully_connected_f32(const mote_fc_f32_params& p, const float* in, const float* w,
+                                const float* bias, float* out);
+
+mote_status add_s8(const mote_add_s8_params& p, const int8_t* a, const int8_t* b, int8_t* out);
+mote_status mul_s8(const mote_mul_s8_params& p, const int8_t* a, const int8_t* b, int8_t* out);
+mote_status binary_f32(const mote_binary_f32_params& p, const float* a, const float* b, float* out);
+
+mote_status lut_s8(const int8_t* table, int32_t n, const int8_t* in, int8_t* out);
+mote_status unary_f32(const mote_unary_f32_params& p, int32_t n, const float* in, float* out);
+
+mote_status maxpool_s8(const mote_pool_s8_params& p, const int8_t* in, int8_t* out);
+mote_status avgpool_s8(const mote_pool_s8_params& p, const int8_t* in, int8_t* out);
+mote_status maxpool_f32(const mote_pool_f32_params& p, const float* in, float* out);
+mote_status avgpool_f32(const mote_pool_f32_params& p, const float* in, float* out);
+
+mote_status mean_s8(const mote_mean_s8_params& p, const int8_t* in, int8_t* out);
+mote_status mean_f32(const mote_mean_f32_params& p, const float* in, float* out);
+
+mote_status softmax_s8(const mote_softmax_s8_params& p, const int8_t* in, int8_t* out);
+mote_status softmax_f32(const mote_softmax_f32_params& p, const float* in, float* out);
+
+mote_status concat(const mote_concat_params& p, const void* const* inputs, void* out);
+mote_status pad(const mote_pad_params& p, const void* in, void* out);
+mote_status transpose(const mote_transpose_params& p, const void* in, void* out);
+
+}  // namespace mote::ref

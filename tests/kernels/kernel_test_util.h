@@ -1,0 +1,112 @@
+// Shared helpers for the kernel tests: seeded random data and exact / tolerant comparisons.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "mote/kernels.h"
+#include "ref/fixedpoint.h"
+
+namespace mote::test {
+
+class Rng {
+ public:
+  explicit Rng(uint32_t seed) : g_(seed) {}
+  int32_t i(int32_t lo, int32_t hi) { return std::uniform_int_distribution<int32_t>(lo, hi)(g_); }
+  double u(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(g_); }
+  template <typename T>
+  const T& pick(const std::vector<T>& v) {
+    return v[static_cast<size_t>(i(0, static_cast<int32_t>(v.size()) - 1))];
+  }
+  std::vector<int8_t> s8(size_t n, int32_t lo = -128, int32_t hi = 127) {
+    std::vector<int8_t> v(n);
+    for (auto& x : v) x = static_cast<int8_t>(i(lo, hi));
+    return v;
+  }
+  std::vector<int32_t> s32(size_t n, int32_t lo, int32_t hi) {
+    std::vector<int32_t> v(n);
+    for (auto& x : v) x = i(lo, hi);
+    return v;
+  }
+  std::vector<float> f32(size_t n, double lo = -1.0, double hi = 1.0) {
+    std::vector<float> v(n);
+    for (auto& x : v) x = static_cast<float>(u(lo, hi));
+    return v;
+  }
+  std::mt19937& engine() { return g_; }
+
+ private:
+  std::mt19937 g_;
+};
+
+// Sizes that step through small primes (and 1) to hit odd edge cases.
+inline const std::vector<int32_t>& prime_sizes() {
+  static const std::vector<int32_t> v = {1, 2, 3, 5, 7, 11, 13};
+  return v;
+}
+
+// Per-channel multipliers encoding reals drawn log-uniformly in [lo, hi].
+inline void random_multipliers(Rng& r, size_t n, double lo, double hi, std::vector<int32_t>* m,
+                               std::vector<int32_t>* s) {
+  m->resize(n);
+  s->resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    const double real = std::exp(r.u(std::log(lo), std::log(hi)));
+    quantize_multiplier(real, &(*m)[k], &(*s)[k]);
+  }
+}
+
+// Returns the number of elements that differ, reporting the first few.
+inline size_t count_mismatches(const std::vector<int8_t>& got, const std::vector<int8_t>& want,
+                               const std::string& what) {
+  EXPECT_EQ(got.size(), want.size()) << what;
+  size_t bad = 0;
+  for (size_t k = 0; k < std::min(got.size(), want.size()); ++k) {
+    if (got[k] != want[k]) {
+      if (bad < 3)
+        ADD_FAILURE() << what << ": element " << k << " got " << int{got[k]} << " want "
+                      << int{want[k]};
+      ++bad;
+    }
+  }
+  return bad;
+}
+
+// |got - want| <= rel * max(|want|, scale) elementwise; scale is the magnitude of the terms
+// that were summed, so cancellation does not demand more than float accuracy.
+inline void expect_close(const std::vector<float>& got, const std::vector<float>& want, double rel,
+                         double scale, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  int bad = 0;
+  for (size_t k = 0; k < got.size(); ++k) {
+    const double tol = rel * std::max<double>(std::fabs(want[k]), scale);
+    if (!(std::fabs(double{got[k]} - want[k]) <= tol) && bad++ < 3)
+      ADD_FAILURE() << what << ": element " << k << " got " << got[k] << " want " << want[k];
+  }
+  EXPECT_EQ(bad, 0) << what;
+}
+
+// Count of values strictly inside (lo, hi): guards against tests whose outputs all saturate.
+inline size_t count_inside(const std::vector<int8_t>& v, int32_t lo, int32_t hi) {
+  return static_cast<size_t>(
+      std::count_if(v.begin(), v.end(), [&](int8_t x) { return x > lo && x < hi; }));
+}
+
+// 4-D broadcast geometry: output dims and per-operand strides; mask bit i set = operand is
+// broadcast (size 1, stride 0) along dim i.
+inline void make_bcast_strides(const int32_t dims[4], int mask, int32_t stride[4], size_t* numel) {
+  int64_t s = 1;
+  for (int i = 3; i >= 0; --i) {
+    const bool bc = (mask >> i) & 1;
+    stride[i] = bc ? 0 : static_cast<int32_t>(s);
+    s *= bc ? 1 : dims[i];
+  }
+  *numel = static_cast<size_t>(s);
+}
+
+}  // namespace mote::test
