@@ -10,7 +10,8 @@ void fold_batchnorm(Graph& g);     // BatchNorm after Conv/FullyConnected into w
                                    // any other BatchNorm becomes Mul + Add with constants
 void fold_constants(Graph& g);     // nodes whose inputs are all constant become constants
 void to_nhwc(Graph& g);            // NCHW activations to NHWC, weights to OHWI
-void fuse_activations(Graph& g);   // Relu/Clip after Conv/FC/Add/Sub/Mul into act_min/act_max
+void fuse_activations(Graph& g);   // Relu/Clip after Conv/FC/Add/Sub/Mul into act_min/act_max;
+                                   // constant per-channel Add/Sub after Conv/FC into the bias
 void remove_noops(Graph& g);       // Identity, Reshape to the same shape, Transpose by identity
 
 // Runs one pass by name and the verifier after it.

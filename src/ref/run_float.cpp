@@ -1,0 +1,474 @@
+// The float32 reference executor: plain loops over the IR, one function per op family, in either
+// layout (the layout of each op's first input decides). Sums accumulate in double so the result
+// does not depend on the loop order a pass happens to produce.
+#include <algorithm>
+#include <cmath>
+
+#include "ir/op_registry.h"
+#include "ref/executor.h"
+
+namespace mote {
+namespace {
+
+using Buf = std::vector<float>;
+
+struct Ctx {
+  const Graph& g;
+  const Node& n;
+  std::vector<Buf>& vals;
+  const Buf& in(size_t k) const { return vals[size_t(n.in(k))]; }
+  const Shape& shape(size_t k) const { return g.t(n.in(k)).shape; }
+  bool has(size_t k) const { return n.in(k) >= 0; }
+  Layout layout() const { return g.t(n.in(0)).layout; }
+  [[noreturn]] void bad(const std::string& why) const {
+    fail("run_float: node '{}' ({}): {}", n.name, op_name(n.op), why);
+  }
+};
+
+// Row-major strides of a shape.
+std::vector<int64_t> strides_of(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+  return st;
+}
+
+float clamp_act(const Node& n, float v) {
+  return std::min(std::max(v, n.attrs.f("act_min", kNoMin)), n.attrs.f("act_max", kNoMax));
+}
+
+// Element strides of (n, c, h, w) in a 4-D tensor of the given layout.
+struct Dims4 {
+  int64_t n, c, h, w;      // sizes
+  int64_t sn, sc, sh, sw;  // strides
+};
+
+Dims4 dims4(const Ctx& x, const Shape& s, Layout l) {
+  if (s.size() != 4) x.bad("expects a 4-D tensor, got " + shape_str(s));
+  if (l == Layout::NHWC) return {s[0], s[3], s[1], s[2], s[1] * s[2] * s[3], 1, s[2] * s[3], s[3]};
+  return {s[0], s[1], s[2], s[3], s[1] * s[2] * s[3], s[2] * s[3], s[3], 1};
+}
+
+Buf conv(const Ctx& x, const Shape& out_shape) {
+  Layout l = x.layout();
+  Dims4 I = dims4(x, x.shape(0), l), O = dims4(x, out_shape, l);
+  const Shape& ws = x.shape(1);
+  // OIHW: o,i,h,w strides; OHWI: weight dims are [O, KH, KW, I].
+  bool nhwc = l == Layout::NHWC;
+  int64_t kh = nhwc ? ws[1] : ws[2], kw = nhwc ? ws[2] : ws[3], wi = nhwc ? ws[3] : ws[1];
+  int64_t w_so = kh * kw * wi, w_si = nhwc ? 1 : kh * kw, w_sh = nhwc ? kw * wi : kw,
+          w_sw = nhwc ? wi : 1;
+  auto st = x.n.attrs.ints("strides", {1, 1}), dl = x.n.attrs.ints("dilations", {1, 1}),
+       pd = x.n.attrs.ints("pads", {0, 0, 0, 0});
+  int64_t group = x.n.attrs.i("group", 1), opg = O.c / group;
+  const Buf &X = x.in(0), &W = x.in(1);
+  const float* B = x.has(2) ? x.in(2).data() : nullptr;
+  Buf Y(size_t(numel(out_shape)));
+  for (int64_t b = 0; b < O.n; ++b)
+    for (int64_t oc = 0; oc < O.c; ++oc) {
+      int64_t ic0 = (oc / opg) * wi;
+      for (int64_t oy = 0; oy < O.h; ++oy)
+        for (int64_t ox = 0; ox < O.w; ++ox) {
+          double acc = B ? B[oc] : 0.0;
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            int64_t iy = oy * st[0] - pd[0] + ky * dl[0];
+            if (iy < 0 || iy >= I.h) continue;
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              int64_t ix = ox * st[1] - pd[1] + kx * dl[1];
+              if (ix < 0 || ix >= I.w) continue;
+              const float* xp = &X[size_t(b * I.sn + iy * I.sh + ix * I.sw + ic0 * I.sc)];
+              const float* wp = &W[size_t(oc * w_so + ky * w_sh + kx * w_sw)];
+              for (int64_t ic = 0; ic < wi; ++ic)
+                acc += double(xp[ic * I.sc]) * double(wp[ic * w_si]);
+            }
+          }
+          Y[size_t(b * O.sn + oc * O.sc + oy * O.sh + ox * O.sw)] = clamp_act(x.n, float(acc));
+        }
+    }
+  return Y;
+}
+
+Buf fully_connected(const Ctx& x) {
+  const Shape& xs = x.shape(0);
+  const Shape& ws = x.shape(1);
+  int64_t m = ws[0], k = ws[1], rows = numel(xs) / k;
+  const Buf &X = x.in(0), &W = x.in(1);
+  const float* B = x.has(2) ? x.in(2).data() : nullptr;
+  Buf Y(size_t(rows * m));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < m; ++o) {
+      double acc = B ? B[o] : 0.0;
+      for (int64_t j = 0; j < k; ++j)
+        acc += double(X[size_t(r * k + j)]) * double(W[size_t(o * k + j)]);
+      Y[size_t(r * m + o)] = clamp_act(x.n, float(acc));
+    }
+  return Y;
+}
+
+// Strides of `s` aligned to the last `rank` dims of an output, 0 where `s` broadcasts.
+std::vector<int64_t> bcast_strides(const Shape& s, size_t rank) {
+  std::vector<int64_t> st = strides_of(s), r(rank, 0);
+  size_t off = rank - s.size();
+  for (size_t i = 0; i < s.size(); ++i) r[off + i] = s[i] == 1 ? 0 : st[i];
+  return r;
+}
+
+Buf binary(const Ctx& x, const Shape& out) {
+  std::vector<int64_t> sa = bcast_strides(x.shape(0), out.size()),
+                       sb = bcast_strides(x.shape(1), out.size());
+  const Buf &A = x.in(0), &B = x.in(1);
+  Buf Y(size_t(numel(out)));
+  std::vector<int64_t> idx(out.size(), 0);
+  int64_t ia = 0, ib = 0;
+  for (size_t k = 0; k < Y.size(); ++k) {
+    float a = A[size_t(ia)], b = B[size_t(ib)], v;
+    if (x.n.op == OpKind::Add)
+      v = a + b;
+    else if (x.n.op == OpKind::Sub)
+      v = a - b;
+    else
+      v = a * b;
+    Y[k] = clamp_act(x.n, v);
+    // Odometer increment over the output index, moving both input offsets along.
+    for (size_t d = out.size(); d-- > 0;) {
+      ia += sa[d];
+      ib += sb[d];
+      if (++idx[d] < out[d]) break;
+      ia -= sa[d] * out[d];
+      ib -= sb[d] * out[d];
+      idx[d] = 0;
+    }
+  }
+  return Y;
+}
+
+float sigmoid(float v) { return float(1.0 / (1.0 + std::exp(-double(v)))); }
+
+Buf unary(const Ctx& x) {
+  const Buf& X = x.in(0);
+  const Attrs& a = x.n.attrs;
+  float lo = a.f("min", kNoMin), hi = a.f("max", kNoMax),
+        alpha = a.f("alpha", x.n.op == OpKind::LeakyRelu ? 0.01f : 0.2f), beta = a.f("beta", 0.5f);
+  Buf Y(X.size());
+  for (size_t k = 0; k < X.size(); ++k) {
+    float v = X[k];
+    switch (x.n.op) {
+      case OpKind::Relu:
+        v = std::max(v, 0.0f);
+        break;
+      case OpKind::Clip:
+        v = std::min(std::max(v, lo), hi);
+        break;
+      case OpKind::LeakyRelu:
+        v = v < 0 ? alpha * v : v;
+        break;
+      case OpKind::Sigmoid:
+        v = sigmoid(v);
+        break;
+      case OpKind::Tanh:
+        v = std::tanh(v);
+        break;
+      case OpKind::HardSigmoid:
+        v = std::max(0.0f, std::min(1.0f, alpha * v + beta));
+        break;
+      case OpKind::HardSwish:
+        v = v * std::max(0.0f, std::min(1.0f, v / 6.0f + 0.5f));
+        break;
+      default:
+        x.bad("not a unary op");
+    }
+    Y[k] = v;
+  }
+  return Y;
+}
+
+Buf pool(const Ctx& x, const Shape& out_shape) {
+  Layout l = x.layout();
+  Dims4 I = dims4(x, x.shape(0), l), O = dims4(x, out_shape, l);
+  auto k = x.n.attrs.ints("kernel"), st = x.n.attrs.ints("strides", {1, 1}),
+       pd = x.n.attrs.ints("pads", {0, 0, 0, 0});
+  bool avg = x.n.op == OpKind::AvgPool;
+  const Buf& X = x.in(0);
+  Buf Y(size_t(numel(out_shape)));
+  for (int64_t b = 0; b < O.n; ++b)
+    for (int64_t c = 0; c < O.c; ++c)
+      for (int64_t oy = 0; oy < O.h; ++oy)
+        for (int64_t ox = 0; ox < O.w; ++ox) {
+          double sum = 0;
+          float mx = -std::numeric_limits<float>::infinity();
+          int64_t count = 0;
+          for (int64_t ky = 0; ky < k[0]; ++ky) {
+            int64_t iy = oy * st[0] - pd[0] + ky;
+            if (iy < 0 || iy >= I.h) continue;
+            for (int64_t kx = 0; kx < k[1]; ++kx) {
+              int64_t ix = ox * st[1] - pd[1] + kx;
+              if (ix < 0 || ix >= I.w) continue;
+              float v = X[size_t(b * I.sn + c * I.sc + iy * I.sh + ix * I.sw)];
+              sum += v;
+              mx = std::max(mx, v);
+              ++count;
+            }
+          }
+          if (count == 0) x.bad("a pooling window lies entirely in the padding");
+          Y[size_t(b * O.sn + c * O.sc + oy * O.sh + ox * O.sw)] =
+              avg ? float(sum / double(count)) : mx;
+        }
+  return Y;
+}
+
+Buf batchnorm(const Ctx& x) {
+  const Shape& s = x.shape(0);
+  if (s.size() < 2) x.bad("input needs a channel axis");
+  size_t axis = x.layout() == Layout::NHWC ? s.size() - 1 : 1;
+  int64_t c = s[axis], inner = 1;
+  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  for (size_t k = 1; k <= 4; ++k)
+    if (int64_t(x.in(k).size()) != c)
+      x.bad("parameter " + std::to_string(k) + " needs " + std::to_string(c) + " values");
+  float eps = x.n.attrs.f("epsilon", 1e-5f);
+  const Buf &X = x.in(0), &sc = x.in(1), &bi = x.in(2), &mu = x.in(3), &var = x.in(4);
+  Buf Y(X.size());
+  for (size_t k = 0; k < X.size(); ++k) {
+    size_t ch = size_t((int64_t(k) / inner) % c);
+    double inv = 1.0 / std::sqrt(double(var[ch]) + double(eps));
+    Y[k] = float((double(X[k]) - mu[ch]) * inv * sc[ch] + bi[ch]);
+  }
+  return Y;
+}
+
+Buf transpose(const Buf& X, const Shape& in, const std::vector<int64_t>& perm) {
+  std::vector<int64_t> ist = strides_of(in);
+  Shape out(perm.size());
+  std::vector<int64_t> st(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) {
+    out[i] = in[size_t(perm[i])];
+    st[i] = ist[size_t(perm[i])];
+  }
+  Buf Y(X.size());
+  std::vector<int64_t> idx(out.size(), 0);
+  int64_t src = 0;
+  for (size_t k = 0; k < Y.size(); ++k) {
+    Y[k] = X[size_t(src)];
+    for (size_t d = out.size(); d-- > 0;) {
+      src += st[d];
+      if (++idx[d] < out[d]) break;
+      src -= st[d] * out[d];
+      idx[d] = 0;
+    }
+  }
+  return Y;
+}
+
+Buf concat(const Ctx& x, const Shape& out) {
+  size_t axis = size_t(x.n.attrs.i("axis", 0));
+  int64_t outer = 1, inner = 1;
+  for (size_t i = 0; i < axis; ++i) outer *= out[i];
+  for (size_t i = axis + 1; i < out.size(); ++i) inner *= out[i];
+  Buf Y(size_t(numel(out)));
+  int64_t off = 0;  // offset along the axis
+  for (size_t k = 0; k < x.n.inputs.size(); ++k) {
+    int64_t a = x.shape(k)[axis];
+    const Buf& X = x.in(k);
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy_n(X.begin() + o * a * inner, a * inner, Y.begin() + (o * out[axis] + off) * inner);
+    off += a;
+  }
+  return Y;
+}
+
+Buf pad(const Ctx& x, const Shape& out) {
+  const Shape& in = x.shape(0);
+  auto p = x.n.attrs.ints("pads");
+  Buf Y(size_t(numel(out)), x.n.attrs.f("value", 0.0f));
+  std::vector<int64_t> ost = strides_of(out), idx(in.size(), 0);
+  const Buf& X = x.in(0);
+  int64_t dst = 0;
+  for (size_t i = 0; i < in.size(); ++i) dst += p[i] * ost[i];
+  for (size_t k = 0; k < X.size(); ++k) {
+    Y[size_t(dst)] = X[k];
+    for (size_t d = in.size(); d-- > 0;) {
+      dst += ost[d];
+      if (++idx[d] < in[d]) break;
+      dst -= ost[d] * in[d];
+      idx[d] = 0;
+    }
+  }
+  return Y;
+}
+
+Buf softmax(const Ctx& x) {
+  const Shape& s = x.shape(0);
+  size_t axis = size_t(x.n.attrs.i("axis", int64_t(s.size()) - 1));
+  if (axis >= s.size()) x.bad("axis out of range");
+  int64_t outer = 1, n = s[axis], inner = 1;
+  for (size_t i = 0; i < axis; ++i) outer *= s[i];
+  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  const Buf& X = x.in(0);
+  Buf Y(X.size());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      size_t base = size_t(o * n * inner + i);
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t j = 0; j < n; ++j) mx = std::max(mx, X[base + size_t(j * inner)]);
+      double sum = 0;
+      for (int64_t j = 0; j < n; ++j) sum += std::exp(double(X[base + size_t(j * inner)]) - mx);
+      for (int64_t j = 0; j < n; ++j)
+        Y[base + size_t(j * inner)] =
+            float(std::exp(double(X[base + size_t(j * inner)]) - mx) / sum);
+    }
+  return Y;
+}
+
+Buf reduce_mean(const Ctx& x, const Shape& out) {
+  const Shape& s = x.shape(0);
+  auto axes = x.n.attrs.ints("axes");
+  // Output strides seen from the input's index space: 0 along reduced axes.
+  std::vector<int64_t> full(s.size(), 1);
+  for (size_t i = 0; i < s.size(); ++i)
+    if (std::find(axes.begin(), axes.end(), int64_t(i)) != axes.end()) full[i] = 0;
+  Shape kept;
+  for (size_t i = 0; i < s.size(); ++i) kept.push_back(full[i] ? s[i] : 1);
+  std::vector<int64_t> kst = strides_of(kept), ost(s.size());
+  for (size_t i = 0; i < s.size(); ++i) ost[i] = full[i] ? kst[i] : 0;
+  int64_t count = 1;
+  for (size_t i = 0; i < s.size(); ++i) count *= full[i] ? 1 : s[i];
+  std::vector<double> acc(size_t(numel(out)), 0.0);
+  const Buf& X = x.in(0);
+  std::vector<int64_t> idx(s.size(), 0);
+  int64_t dst = 0;
+  for (size_t k = 0; k < X.size(); ++k) {
+    acc[size_t(dst)] += X[k];
+    for (size_t d = s.size(); d-- > 0;) {
+      dst += ost[d];
+      if (++idx[d] < s[d]) break;
+      dst -= ost[d] * s[d];
+      idx[d] = 0;
+    }
+  }
+  Buf Y(acc.size());
+  for (size_t k = 0; k < acc.size(); ++k) Y[k] = float(acc[k] / double(count));
+  return Y;
+}
+
+Buf eval(const Ctx& x, const Shape& out) {
+  switch (x.n.op) {
+    case OpKind::Conv:
+      return conv(x, out);
+    case OpKind::FullyConnected:
+      return fully_connected(x);
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+      return binary(x, out);
+    case OpKind::Relu:
+    case OpKind::Clip:
+    case OpKind::LeakyRelu:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+      return unary(x);
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+      return pool(x, out);
+    case OpKind::BatchNorm:
+      return batchnorm(x);
+    case OpKind::Reshape:
+    case OpKind::Identity:
+      return x.in(0);
+    case OpKind::Transpose:
+      return transpose(x.in(0), x.shape(0), x.n.attrs.ints("perm"));
+    case OpKind::Concat:
+      return concat(x, out);
+    case OpKind::Pad:
+      return pad(x, out);
+    case OpKind::Softmax:
+      return softmax(x);
+    case OpKind::ReduceMean:
+      return reduce_mean(x, out);
+    case OpKind::Count:
+      break;
+  }
+  x.bad("unknown op");
+}
+
+Buf const_to_f32(const Tensor& t) {
+  Buf v(size_t(t.numel()));
+  for (size_t k = 0; k < v.size(); ++k) {
+    switch (t.dtype) {
+      case DType::F32:
+        v[k] = t.as<float>()[k];
+        break;
+      case DType::I8:
+        v[k] = float(t.as<int8_t>()[k]);
+        break;
+      case DType::U8:
+        v[k] = float(t.as<uint8_t>()[k]);
+        break;
+      case DType::I32:
+        v[k] = float(t.as<int32_t>()[k]);
+        break;
+      case DType::I64:
+        v[k] = float(t.as<int64_t>()[k]);
+        break;
+    }
+  }
+  return v;
+}
+
+Array to_array(const Shape& s, const Buf& v) {
+  Array a;
+  a.dtype = DType::F32;
+  a.shape = s;
+  a.bytes.resize(v.size() * sizeof(float));
+  std::memcpy(a.bytes.data(), v.data(), a.bytes.size());
+  return a;
+}
+
+}  // namespace
+
+std::vector<Array> run_float(const Graph& g, const std::vector<Array>& inputs,
+                             const Observer& observe) {
+  if (inputs.size() != g.inputs.size())
+    fail("run_float: graph '{}' has {} inputs, got {}", g.name, g.inputs.size(), inputs.size());
+  std::vector<Buf> vals(g.tensors.size());
+  std::vector<bool> ready(g.tensors.size(), false);
+  for (size_t i = 0; i < g.tensors.size(); ++i)
+    if (g.tensors[i].is_const()) {
+      vals[i] = const_to_f32(g.tensors[i]);
+      ready[i] = true;
+    }
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const Tensor& t = g.t(g.inputs[k]);
+    const Array& a = inputs[k];
+    if (a.dtype != DType::F32)
+      fail("run_float: input '{}' must be f32, got {}", t.name, dtype_name(a.dtype));
+    if (a.numel() != t.numel() || a.bytes.size() != size_t(a.numel()) * 4)
+      fail("run_float: input '{}' has shape {}, graph expects {}", t.name, shape_str(a.shape),
+           shape_str(t.shape));
+    Buf& v = vals[size_t(g.inputs[k])];
+    v.resize(size_t(a.numel()));
+    std::memcpy(v.data(), a.bytes.data(), a.bytes.size());
+    ready[size_t(g.inputs[k])] = true;
+  }
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    Ctx x{g, n, vals};
+    for (int i : n.inputs)
+      if (i >= 0 && !ready[size_t(i)]) x.bad("input '" + g.t(i).name + "' is not computed yet");
+    const Tensor& out = g.t(n.out());
+    Buf y = eval(x, out.shape);
+    if (int64_t(y.size()) != out.numel())
+      x.bad("produced " + std::to_string(y.size()) + " values for " + shape_str(out.shape));
+    vals[size_t(n.out())] = std::move(y);
+    ready[size_t(n.out())] = true;
+    if (observe) observe(int(k), to_array(out.shape, vals[size_t(n.out())]));
+  }
+  std::vector<Array> res;
+  for (int o : g.outputs) {
+    if (!ready[size_t(o)]) fail("run_float: graph output '{}' is never computed", g.t(o).name);
+    res.push_back(to_array(g.t(o).shape, vals[size_t(o)]));
+  }
+  return res;
+}
+
+}  // namespace mote
