@@ -18,6 +18,7 @@ struct ValidationResult {
   int64_t top1_agree = 0;           // argmax of C output == argmax of float model
   int64_t correct_c = 0, correct_float = 0;  // vs labels, when given
   bool has_labels = false;
+  bool float_model = false;         // float graph: "bitexact" means within 1e-4 relative of run_float
   nlohmann::json to_json() const;
   std::string to_text() const;      // a few readable lines
 };

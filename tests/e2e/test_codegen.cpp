@@ -1,0 +1,678 @@
+// End-to-end tests of the C backend: generate C for hand-built graphs and for the PyTorch-exported
+// models in tests/data/models, build it with gcc and clang under -std=c99 -Wall -Wextra -Werror
+// -pedantic, run it, and compare with the C++ references (int8 byte for byte, float to 1e-4).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "backend/c/codegen.h"
+#include "backend/c/kernel_table.h"
+#include "driver/pipeline.h"
+#include "io/array.h"
+#include "ir/op_registry.h"
+#include "ir/verify.h"
+#include "quant/quantize.h"
+#include "ref/executor.h"
+#include "validate/validate.h"
+
+namespace mote {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kCompilers[] = {"gcc", "clang"};
+const std::string kFlags = " -std=c99 -O2 -Wall -Wextra -Werror -pedantic";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "mote-e2e-XXXXXX").string();
+    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+void spit(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+// Runs a shell command; returns its exit status and puts stdout+stderr in *log.
+int shell(const std::string& cmd, const fs::path& log_file, std::string* log) {
+  int rc = std::system((cmd + " > '" + log_file.string() + "' 2>&1").c_str());
+  *log = slurp(log_file);
+  return rc;
+}
+
+// Every file of a directory tree, relative path -> contents.
+std::map<std::string, std::string> tree(const fs::path& dir) {
+  std::map<std::string, std::string> r;
+  if (!fs::exists(dir)) return r;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    r[fs::relative(e.path(), dir).string()] = e.is_regular_file() ? slurp(e.path()) : std::string("<dir>");
+  return r;
+}
+
+// Builds OUTDIR/*.c with a harness that reads n inputs from a file and writes n outputs; returns
+// the raw output bytes.
+std::vector<uint8_t> build_and_run(const fs::path& outdir, const std::string& name, const std::string& cc,
+                                   bool is_float, const void* inputs, size_t input_bytes, int64_t n) {
+  TempDir tmp;
+  const char* el = is_float ? "float" : "int8_t";
+  const std::string in_n = name + (is_float ? "_INPUT_SIZE" : "_INPUT_BYTES");
+  const std::string out_n = name + (is_float ? "_OUTPUT_SIZE" : "_OUTPUT_BYTES");
+  std::string h = "#include <stdio.h>\n#include <stdlib.h>\n#include \"" + name + ".h\"\n";
+  h += std::string("static ") + el + " x[" + in_n + "];\nstatic " + el + " y[" + out_n + "];\n";
+  h += "int main(int argc, char **argv) {\n  FILE *fi;\n  FILE *fo;\n  long i;\n  long n;\n"
+       "  if (argc != 4) {\n    return 2;\n  }\n  n = strtol(argv[3], NULL, 10);\n"
+       "  fi = fopen(argv[1], \"rb\");\n  fo = fopen(argv[2], \"wb\");\n"
+       "  if (!fi || !fo) {\n    return 3;\n  }\n"
+       "  for (i = 0; i < n; ++i) {\n    if (fread(x, sizeof x, 1, fi) != 1) {\n      return 4;\n    }\n"
+       "    if (" + name + "_invoke(x, y) != 0) {\n      return 5;\n    }\n"
+       "    fwrite(y, sizeof y, 1, fo);\n  }\n  fclose(fi);\n  fclose(fo);\n  return 0;\n}\n";
+  spit(tmp.path / "main.c", h);
+  {
+    std::ofstream f(tmp.path / "in.bin", std::ios::binary);
+    f.write(static_cast<const char*>(inputs), std::streamsize(input_bytes));
+  }
+  std::string log;
+  std::string cmd = cc + kFlags + " '" + outdir.string() + "'/*.c '" + (tmp.path / "main.c").string() + "' -I '" +
+                    outdir.string() + "' -o '" + (tmp.path / "exe").string() + "'";
+  int rc = shell(cmd, tmp.path / "build.log", &log);
+  EXPECT_EQ(rc, 0) << cc << " failed on " << outdir << ":\n" << log;
+  if (rc != 0) return {};
+  rc = shell("'" + (tmp.path / "exe").string() + "' '" + (tmp.path / "in.bin").string() + "' '" +
+                 (tmp.path / "out.bin").string() + "' " + std::to_string(n),
+             tmp.path / "run.log", &log);
+  EXPECT_EQ(rc, 0) << "harness failed: " << log;
+  std::string out = slurp(tmp.path / "out.bin");
+  return std::vector<uint8_t>(out.begin(), out.end());
+}
+
+// ---- hand-built NHWC graphs ----------------------------------------------------------------
+
+struct Builder {
+  Graph g;
+  std::mt19937 rng{7};
+
+  std::vector<float> randv(int64_t n, float lo, float hi) {
+    std::uniform_real_distribution<float> d(lo, hi);
+    std::vector<float> v(size_t(n), 0.0f);
+    for (float& x : v) x = d(rng);
+    return v;
+  }
+  int input(const Shape& s) {
+    int id = g.add_value("image", DType::F32, s, s.size() == 4 ? Layout::NHWC : Layout::Any);
+    g.inputs.push_back(id);
+    return id;
+  }
+  int cst(const std::string& name, const Shape& s, float scale) { return g.add_const_f32(name, s, randv(numel(s), -scale, scale)); }
+  int node(OpKind op, const std::string& name, std::vector<int> ins, Attrs a = {}) {
+    int out = g.add_value(name + ":out", DType::F32, {1});
+    Node& n = g.add_node(op, name, std::move(ins), {out}, std::move(a));
+    Shape s = infer_shape(g, n);
+    g.t(out).shape = s;
+    g.t(out).layout = s.size() == 4 ? Layout::NHWC : Layout::Any;
+    return out;
+  }
+  int conv(const std::string& name, int x, int64_t cout, int64_t k, int64_t stride, int64_t pad, int64_t group,
+           float act_min = kNoMin, float act_max = kNoMax) {
+    const int64_t cin = g.t(x).shape[3];
+    int w = cst(name + ".weight", {cout, k, k, cin / group}, 0.4f);
+    int b = cst(name + ".bias", {cout}, 0.1f);
+    Attrs a;
+    a.set("strides", std::vector<int64_t>{stride, stride});
+    a.set("dilations", std::vector<int64_t>{1, 1});
+    a.set("pads", std::vector<int64_t>{pad, pad, pad, pad});
+    a.set("group", group);
+    a.set("act_min", act_min);
+    a.set("act_max", act_max);
+    return node(OpKind::Conv, name, {x, w, b}, a);
+  }
+};
+
+// Conv+ReLU, MaxPool, depthwise conv, Add of a constant, Reshape, FC, Softmax; node names with
+// characters C identifiers do not allow.
+Graph small_cnn() {
+  Builder b;
+  b.g.name = "small_cnn";
+  int x = b.input({1, 8, 8, 3});
+  x = b.conv("conv1", x, 4, 3, 1, 1, 1, 0.0f, kNoMax);
+  Attrs pool;
+  pool.set("kernel", std::vector<int64_t>{2, 2});
+  pool.set("strides", std::vector<int64_t>{2, 2});
+  pool.set("pads", std::vector<int64_t>{0, 0, 0, 0});
+  x = b.node(OpKind::MaxPool, "pool1", {x}, pool);
+  x = b.conv("blk/0.dw", x, 4, 3, 2, 1, 4);
+  int c = b.cst("shift.c", {4}, 0.5f);
+  Attrs none;
+  none.set("act_min", kNoMin);
+  none.set("act_max", kNoMax);
+  x = b.node(OpKind::Add, "add*/1", {x, c}, none);
+  Attrs r;
+  r.set("shape", std::vector<int64_t>{1, 16});
+  x = b.node(OpKind::Reshape, "flatten", {x}, r);
+  int w = b.cst("fc.weight", {10, 16}, 0.5f), bias = b.cst("fc.bias", {10}, 0.1f);
+  x = b.node(OpKind::FullyConnected, "fc", {x, w, bias}, none);
+  Attrs sm;
+  sm.set("axis", int64_t(1));
+  x = b.node(OpKind::Softmax, "prob", {x}, sm);
+  b.g.outputs.push_back(x);
+  verify(b.g, "small_cnn");
+  return b.g;
+}
+
+// Every other kernel: dilated conv, Pad, AvgPool, Transpose, Sigmoid, Concat with a constant,
+// Mul and Sub by constants, Clip, ReduceMean, LeakyRelu, Tanh.
+Graph op_zoo() {
+  Builder b;
+  b.g.name = "op_zoo";
+  int x = b.input({1, 6, 6, 4});
+  Attrs dil;
+  dil.set("strides", std::vector<int64_t>{1, 1});
+  dil.set("dilations", std::vector<int64_t>{2, 2});
+  dil.set("pads", std::vector<int64_t>{2, 2, 2, 2});
+  dil.set("group", int64_t(1));
+  x = b.node(OpKind::Conv, "dil", {x, b.cst("dil.w", {4, 3, 3, 4}, 0.4f)}, dil);
+  Attrs pad;
+  pad.set("pads", std::vector<int64_t>{0, 1, 1, 0, 0, 1, 1, 0});
+  pad.set("value", 0.0f);
+  x = b.node(OpKind::Pad, "pad", {x}, pad);
+  Attrs pool;
+  pool.set("kernel", std::vector<int64_t>{2, 2});
+  pool.set("strides", std::vector<int64_t>{2, 2});
+  pool.set("pads", std::vector<int64_t>{0, 0, 0, 0});
+  x = b.node(OpKind::AvgPool, "avg", {x}, pool);
+  Attrs tr;
+  tr.set("perm", std::vector<int64_t>{0, 2, 1, 3});
+  x = b.node(OpKind::Transpose, "swap_hw", {x}, tr);
+  x = b.node(OpKind::Sigmoid, "sig", {x});
+  Attrs cat;
+  cat.set("axis", int64_t(3));
+  x = b.node(OpKind::Concat, "cat", {x, b.cst("cat.c", {1, 4, 4, 2}, 2.0f)}, cat);
+  x = b.node(OpKind::Mul, "scale", {x, b.cst("scale.c", {6}, 1.5f)});
+  x = b.node(OpKind::Sub, "center", {x, b.cst("center.c", {1}, 0.3f)});
+  Attrs clip;
+  clip.set("min", -0.5f);
+  clip.set("max", 0.5f);
+  x = b.node(OpKind::Clip, "clip", {x}, clip);
+  Attrs mean;
+  mean.set("axes", std::vector<int64_t>{1, 2});
+  mean.set("keepdims", int64_t(0));
+  x = b.node(OpKind::ReduceMean, "mean", {x}, mean);
+  Attrs leaky;
+  leaky.set("alpha", 0.1f);
+  x = b.node(OpKind::LeakyRelu, "leaky", {x}, leaky);
+  x = b.node(OpKind::Tanh, "tanh", {x});
+  b.g.outputs.push_back(x);
+  verify(b.g, "op_zoo");
+  return b.g;
+}
+
+Array random_batch(const Shape& sample, int64_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  Array a;
+  a.shape = sample;
+  a.shape[0] = n;
+  a.bytes.resize(size_t(a.numel()) * 4);
+  for (int64_t k = 0; k < a.numel(); ++k) a.as_mut<float>()[k] = d(rng);
+  return a;
+}
+
+std::vector<int8_t> quantize_inputs(const Tensor& in, const Array& x) {
+  std::vector<int8_t> q(size_t(x.numel()));
+  for (size_t k = 0; k < q.size(); ++k) {
+    float v = std::round(x.as<float>()[k] / in.quant.scale[0]) + float(in.quant.zero_point[0]);
+    q[k] = int8_t(std::clamp(v, -128.0f, 127.0f));
+  }
+  return q;
+}
+
+// A graph compiled through lower + plan, ready for emit_c.
+struct Compiled {
+  Graph graph;
+  std::vector<KernelCall> calls;
+  MemoryPlan plan;
+  CodegenInput input(const std::string& name) const {
+    CodegenInput in;
+    in.graph = &graph;
+    in.calls = &calls;
+    in.plan = &plan;
+    in.name = name;
+    return in;
+  }
+};
+
+Compiled compile(Graph g) {
+  Compiled c;
+  c.graph = std::move(g);
+  c.calls = lower(c.graph);
+  std::vector<int64_t> scratch(c.graph.nodes.size(), 0);
+  for (const KernelCall& k : c.calls) scratch[size_t(k.node)] = k.scratch_bytes;
+  c.plan = plan_memory(c.graph, scratch);
+  return c;
+}
+
+// Runs the generated int8 code with both compilers on `x` (float, graph layout) and expects
+// every output byte to equal run_int8's.
+void expect_int8_bitexact(const Graph& g, const fs::path& outdir, const std::string& name, const Array& x) {
+  const Tensor& in = g.t(g.inputs[0]);
+  const int64_t per_in = in.numel(), per_out = g.t(g.outputs[0]).numel();
+  const int64_t n = x.numel() / per_in;
+  std::vector<int8_t> q = quantize_inputs(in, x);
+  std::vector<uint8_t> want;
+  for (int64_t s = 0; s < n; ++s) {
+    Array a;
+    a.dtype = DType::I8;
+    a.shape = in.shape;
+    a.bytes.assign(reinterpret_cast<uint8_t*>(q.data()) + s * per_in, reinterpret_cast<uint8_t*>(q.data()) + (s + 1) * per_in);
+    Array out = run_int8(g, {a}).at(0);
+    want.insert(want.end(), out.bytes.begin(), out.bytes.end());
+  }
+  ASSERT_EQ(int64_t(want.size()), n * per_out);
+  for (const char* cc : kCompilers) {
+    std::vector<uint8_t> got = build_and_run(outdir, name, cc, false, q.data(), q.size(), n);
+    ASSERT_EQ(got.size(), want.size()) << cc;
+    int64_t diff = 0;
+    for (size_t k = 0; k < got.size(); ++k) diff += got[k] != want[k];
+    EXPECT_EQ(diff, 0) << cc << ": " << diff << " of " << got.size() << " output bytes differ from run_int8";
+  }
+}
+
+void expect_float_close(const Graph& g, const fs::path& outdir, const std::string& name, const Array& x) {
+  const Tensor& in = g.t(g.inputs[0]);
+  const int64_t per_in = in.numel(), per_out = g.t(g.outputs[0]).numel();
+  const int64_t n = x.numel() / per_in;
+  std::vector<float> want;
+  for (int64_t s = 0; s < n; ++s) {
+    Array a;
+    a.shape = in.shape;
+    a.bytes.assign(x.bytes.begin() + s * per_in * 4, x.bytes.begin() + (s + 1) * per_in * 4);
+    Array out = run_float(g, {a}).at(0);
+    want.insert(want.end(), out.as<float>(), out.as<float>() + per_out);
+  }
+  for (const char* cc : kCompilers) {
+    std::vector<uint8_t> got = build_and_run(outdir, name, cc, true, x.bytes.data(), x.bytes.size(), n);
+    ASSERT_EQ(got.size(), want.size() * 4) << cc;
+    const float* y = reinterpret_cast<const float*>(got.data());
+    for (size_t k = 0; k < want.size(); ++k)
+      ASSERT_NEAR(y[k], want[k], 1e-4 * std::max(1.0f, std::fabs(want[k]))) << cc << " element " << k;
+  }
+}
+
+Compiled small_cnn_int8() {
+  Graph f = small_cnn();
+  return compile(quantize(f, random_batch({1, 8, 8, 3}, 32, 11), CalibMethod::MinMax));
+}
+
+TEST(CodegenE2E, HandBuiltCnnInt8BitExactWithGccAndClang) {
+  Compiled c = small_cnn_int8();
+  TempDir out;
+  emit_c(c.input("cnn"), out.path.string());
+  expect_int8_bitexact(c.graph, out.path, "cnn", random_batch({1, 8, 8, 3}, 20, 12, -1.5f, 1.5f));
+}
+
+TEST(CodegenE2E, HandBuiltCnnFloatMatchesRunFloat) {
+  Compiled c = compile(small_cnn());
+  TempDir out;
+  emit_c(c.input("cnnf"), out.path.string());
+  const std::string h = slurp(out.path / "cnnf.h");
+  EXPECT_NE(h.find("#define cnnf_INPUT_SIZE 192\n"), std::string::npos) << h;
+  EXPECT_NE(h.find("#define cnnf_OUTPUT_SIZE 10\n"), std::string::npos) << h;
+  EXPECT_EQ(h.find("SCALE"), std::string::npos);
+  EXPECT_NE(h.find("int cnnf_invoke(const float *input, float *output);"), std::string::npos);
+  expect_float_close(c.graph, out.path, "cnnf", random_batch({1, 8, 8, 3}, 8, 13));
+}
+
+TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
+  Compiled q = compile(quantize(op_zoo(), random_batch({1, 6, 6, 4}, 32, 21), CalibMethod::MinMax));
+  Compiled f = compile(op_zoo());
+  TempDir oq, of;
+  emit_c(q.input("zoo"), oq.path.string());
+  emit_c(f.input("zoo"), of.path.string());
+  expect_int8_bitexact(q.graph, oq.path, "zoo", random_batch({1, 6, 6, 4}, 16, 22, -1.2f, 1.2f));
+  expect_float_close(f.graph, of.path, "zoo", random_batch({1, 6, 6, 4}, 8, 23));
+  const std::string src = slurp(oq.path / "zoo.c");
+  EXPECT_NE(src.find("/* Conv 'dil' [1,6,6,4] -> [1,6,6,4] k3x3 s1 p2 d2 */"), std::string::npos) << src;
+  EXPECT_NE(src.find("/* Transpose 'swap_hw' [1,4,4,4] -> [1,4,4,4] perm=[0,2,1,3] */"), std::string::npos);
+  EXPECT_NE(src.find("/* Clip 'clip' [1,4,4,6] -> [1,4,4,6] max=0.5 min=-0.5 */"), std::string::npos);
+  // Concat: the constant input is a flash array, requantization tables go in by pointer array.
+  EXPECT_TRUE(std::regex_search(src, std::regex("static const void \\*const zoo_cat_inputs\\[2\\] = \\{ \\(int8_t \\*\\)\\(zoo_arena\\.b \\+ \\d+\\), zoo_cat_c \\};"))) << src;
+  EXPECT_TRUE(std::regex_search(src, std::regex("static const int8_t \\*const zoo_cat_luts\\[2\\] = \\{ (zoo_cat_lut0|NULL), (zoo_cat_lut1|NULL) \\};")));
+  EXPECT_NE(src.find("  .luts = zoo_cat_luts\n"), std::string::npos);
+
+  // With the small CNN, the int8 and float builds of these graphs call every kernel the
+  // backend knows, so each argument layout in the table is compiled and run above.
+  std::set<std::string> used;
+  for (const Compiled* c : {&q, &f})
+    for (const KernelCall& k : c->calls) used.insert(k.kernel);
+  for (const Compiled& c : {small_cnn_int8(), compile(small_cnn())})
+    for (const KernelCall& k : c.calls) used.insert(k.kernel);
+  for (const KernelInfo& k : kernel_table()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
+}
+
+TEST(CodegenE2E, GeneratedSourceLayout) {
+  Compiled c = small_cnn_int8();
+  TempDir out;
+  emit_c(c.input("net"), out.path.string());
+  const std::string src = slurp(out.path / "net.c");
+  const std::string h = slurp(out.path / "net.h");
+  // One comment line per layer, with op, node name, shapes and attributes.
+  EXPECT_NE(src.find("  /* Conv 'conv1' [1,8,8,3] -> [1,8,8,4] k3x3 s1 p1 relu */\n  st = mote_conv2d_s8("), std::string::npos) << src;
+  EXPECT_NE(src.find("  /* MaxPool 'pool1' [1,8,8,4] -> [1,4,4,4] k2x2 s2 p0 */\n  st = mote_maxpool_s8("), std::string::npos);
+  EXPECT_NE(src.find("  /* Conv 'blk/0.dw' [1,4,4,4] -> [1,2,2,4] k3x3 s2 p1 depthwise */\n  st = mote_depthwise_conv2d_s8("), std::string::npos);
+  EXPECT_NE(src.find("  /* Add 'add*_1' [1,2,2,4] -> [1,2,2,4] */\n  st = mote_add_s8("), std::string::npos);
+  EXPECT_NE(src.find("  /* Reshape 'flatten' [1,2,2,4] -> [1,16] shape=[1,16] (no code: the output aliases the input) */\n"), std::string::npos);
+  EXPECT_NE(src.find("  /* Softmax 'prob' [1,10] -> [1,10] axis=1 */\n  st = mote_softmax_s8("), std::string::npos);
+  // Names sanitized and prefixed; weights and params in flash; one aligned arena.
+  EXPECT_NE(src.find("static const int8_t net_blk_0_dw_weights[36] = {"), std::string::npos);
+  EXPECT_NE(src.find("static const int32_t net_conv1_bias[4] = {"), std::string::npos);
+  EXPECT_NE(src.find("static const int8_t net_shift_c[4] = {"), std::string::npos);
+  EXPECT_NE(src.find("static const uint32_t net_prob_table[256] = {"), std::string::npos);
+  EXPECT_NE(src.find("static const mote_conv_s8_params net_conv1_params = {\n  .in = { .n = 1, .h = 8, .w = 8, .c = 3 },"), std::string::npos);
+  EXPECT_NE(src.find("  .multiplier = net_conv1_multiplier,\n"), std::string::npos);
+  EXPECT_NE(src.find("  uint8_t b[net_ARENA_BYTES];\n"), std::string::npos);
+  // 16 int8 values per line in large arrays.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(src, m, std::regex("net_conv1_weights\\[108\\] = \\{\n  ([^\n]*)\n")));
+  const std::string first_line = m[1].str();
+  EXPECT_EQ(std::count(first_line.begin(), first_line.end(), ','), 16);
+  // Header macros carry the graph's quantization exactly.
+  const Tensor& in = c.graph.t(c.graph.inputs[0]);
+  const Tensor& o = c.graph.t(c.graph.outputs[0]);
+  ASSERT_TRUE(std::regex_search(h, m, std::regex("#define net_INPUT_SCALE ([^\n]*)f\n")));
+  EXPECT_EQ(std::strtof(m[1].str().c_str(), nullptr), in.quant.scale[0]);
+  EXPECT_NE(h.find("#define net_INPUT_ZERO_POINT " + std::to_string(in.quant.zero_point[0]) + "\n"), std::string::npos);
+  EXPECT_NE(h.find("#define net_OUTPUT_ZERO_POINT -128\n"), std::string::npos);
+  ASSERT_TRUE(std::regex_search(h, m, std::regex("#define net_OUTPUT_SCALE ([^\n]*)f\n")));
+  EXPECT_EQ(std::strtof(m[1].str().c_str(), nullptr), o.quant.scale[0]);
+  EXPECT_NE(h.find("#define net_INPUT_BYTES 192\n"), std::string::npos);
+  EXPECT_NE(h.find("#define net_OUTPUT_BYTES 10\n"), std::string::npos);
+  EXPECT_NE(h.find("#define net_ARENA_BYTES " + std::to_string(c.plan.arena_bytes) + "\n"), std::string::npos);
+  EXPECT_NE(h.find("int net_invoke(const int8_t *input, int8_t *output);"), std::string::npos);
+  // Only the runtime files this model needs, flat, plus the public header.
+  std::set<std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(out.path))
+    if (e.is_regular_file()) files.insert(fs::relative(e.path(), out.path).string());
+  std::set<std::string> want = {"net.c", "net.h", "report.json", "mote/kernels.h", "mote_internal.h",
+                                "mote_conv2d_s8.c", "mote_maxpool_s8.c", "mote_depthwise_conv2d_s8.c",
+                                "mote_add_s8.c", "mote_fully_connected_s8.c", "mote_softmax_s8.c"};
+  EXPECT_EQ(files, want);
+  EXPECT_NE(slurp(out.path / "mote_conv2d_s8.c").find("#include \"mote_internal.h\""), std::string::npos);
+}
+
+// Tensor and node names that would clash with the generated API or the runtime get suffixes.
+TEST(CodegenE2E, NameClashesAreAvoided) {
+  Compiled c = small_cnn_int8();
+  for (Tensor& t : c.graph.tensors)
+    if (t.name == "shift.c") t.name = "arena";
+  c.graph.nodes[0].name = "conv_s8";  // its params struct would be named like the params type
+  TempDir out;
+  emit_c(c.input("mote"), out.path.string());
+  const std::string src = slurp(out.path / "mote.c");
+  EXPECT_NE(src.find("static const int8_t mote_arena_2[4] = {"), std::string::npos) << src;
+  EXPECT_NE(src.find("static const mote_conv_s8_params mote_conv_s8_params_2 = {"), std::string::npos);
+  EXPECT_NE(src.find("/* Conv 'conv_s8' [1,8,8,3]"), std::string::npos);
+  TempDir tmp;
+  spit(tmp.path / "main.c", "#include \"mote.h\"\nstatic int8_t x[mote_INPUT_BYTES], y[mote_OUTPUT_BYTES];\n"
+                            "int main(void) {\n  return mote_invoke(x, y);\n}\n");
+  std::string log;
+  EXPECT_EQ(shell("gcc" + kFlags + " '" + out.path.string() + "'/*.c '" + (tmp.path / "main.c").string() + "' -I '" +
+                      out.path.string() + "' -o '" + (tmp.path / "exe").string() + "' && '" + (tmp.path / "exe").string() + "'",
+                  tmp.path / "log", &log),
+            0)
+      << log;
+}
+
+TEST(CodegenE2E, ReportFields) {
+  Compiled c = small_cnn_int8();
+  TempDir out;
+  CodegenInput in = c.input("net");
+  in.extra = {{"source", {{"model", "/x.onnx"}}}, {"note", 3}};
+  emit_c(in, out.path.string());
+  nlohmann::json r = nlohmann::json::parse(slurp(out.path / "report.json"));
+  EXPECT_EQ(r, make_report(in));
+  const Graph& g = c.graph;
+  int64_t params = 0, macs = 0;
+  for (const Tensor& t : g.tensors)
+    if (t.is_const()) params += t.numel();
+  for (const Node& n : g.nodes) macs += mac_count(g, n);
+  // conv1 108+4, dw 36+4, shift 4, fc 160+10
+  EXPECT_EQ(params, 326);
+  EXPECT_EQ(r["params"], params);
+  EXPECT_EQ(r["macs"], macs);
+  EXPECT_EQ(r["name"], "net");
+  EXPECT_EQ(r["arena_bytes"], c.plan.arena_bytes);
+  EXPECT_EQ(r["greedy_arena_bytes"], c.plan.greedy_bytes);
+  EXPECT_EQ(r["source"]["model"], "/x.onnx");
+  EXPECT_EQ(r["note"], 3);
+  EXPECT_EQ(r["input"]["shape"].get<Shape>(), Shape({1, 8, 8, 3}));
+  EXPECT_EQ(r["input"]["dtype"], "i8");
+  EXPECT_EQ(r["input"]["scale"].get<float>(), g.t(g.inputs[0]).quant.scale[0]);
+  EXPECT_EQ(r["output"]["zero_point"], -128);
+  ASSERT_EQ(r["layers"].size(), g.nodes.size());
+  EXPECT_EQ(r["layers"][0]["name"], "conv1");
+  EXPECT_EQ(r["layers"][0]["op"], "Conv");
+  EXPECT_EQ(r["layers"][0]["kernel"], "mote_conv2d_s8");
+  EXPECT_EQ(r["layers"][0]["output_shape"].get<Shape>(), Shape({1, 8, 8, 4}));
+  EXPECT_EQ(r["layers"][0]["macs"], 8 * 8 * 4 * 27);
+  // weights 108 + bias 16 + multiplier 16 + shift 16
+  EXPECT_EQ(r["layers"][0]["weight_bytes"], 156);
+  EXPECT_EQ(r["layers"][0]["output_bytes"], 256);
+  EXPECT_EQ(r["layers"][4]["kernel"], "alias");
+  EXPECT_EQ(r["layers"][4]["arena_offset"], r["layers"][3]["arena_offset"]);
+  // weights_bytes is exactly the data the C file stores in arrays.
+  const std::string src = slurp(out.path / "net.c");
+  std::regex arr("static const (int8_t|int32_t|uint32_t|float) \\w+\\[(\\d+)\\]");
+  int64_t stored = 0;
+  for (auto it = std::sregex_iterator(src.begin(), src.end(), arr); it != std::sregex_iterator(); ++it)
+    stored += std::stoll((*it)[2]) * ((*it)[1] == "int8_t" ? 1 : 4);
+  EXPECT_EQ(r["weights_bytes"], stored);
+}
+
+TEST(CodegenE2E, Deterministic) {
+  TempDir a, b;
+  {
+    Compiled c = small_cnn_int8();
+    emit_c(c.input("net"), a.path.string());
+  }
+  {
+    Compiled c = small_cnn_int8();
+    emit_c(c.input("net"), b.path.string());
+    emit_c(c.input("net"), b.path.string());  // over an existing output too
+  }
+  auto ta = tree(a.path), tb = tree(b.path);
+  EXPECT_EQ(ta.size(), 12u);
+  EXPECT_TRUE(ta == tb);
+}
+
+TEST(CodegenE2E, FailureLeavesNoPartialOutput) {
+  Compiled c = small_cnn_int8();
+  TempDir t;
+  // Parent is a regular file: nothing can be created.
+  spit(t.path / "file", "x");
+  EXPECT_THROW(emit_c(c.input("net"), (t.path / "file" / "out").string()), std::exception);
+  // A directory where report.json must go: refused before anything is written.
+  fs::create_directories(t.path / "o1" / "report.json");
+  EXPECT_THROW(emit_c(c.input("net"), (t.path / "o1").string()), Error);
+  EXPECT_EQ(tree(t.path / "o1"), (std::map<std::string, std::string>{{"report.json", "<dir>"}}));
+  // A file where the mote/ header directory must go: fails after some temp files were written.
+  fs::create_directories(t.path / "o2");
+  spit(t.path / "o2" / "mote", "keep");
+  EXPECT_THROW(emit_c(c.input("net"), (t.path / "o2").string()), Error);
+  EXPECT_EQ(tree(t.path / "o2"), (std::map<std::string, std::string>{{"mote", "keep"}}));
+  // The last temp file cannot be written: every temp written before it is removed again.
+  const std::string blocker = ".report.json.tmp" + std::to_string(long(::getpid()));
+  fs::create_directories(t.path / "o4" / blocker);
+  EXPECT_THROW(emit_c(c.input("net"), (t.path / "o4").string()), Error);
+  EXPECT_EQ(tree(t.path / "o4"), (std::map<std::string, std::string>{{blocker, "<dir>"}}));
+  // Invalid inputs: a name that is no C identifier, two outputs. The output dir is not created.
+  EXPECT_THROW(emit_c(c.input("my-net"), (t.path / "o3").string()), Error);
+  Compiled two = c;
+  two.graph.outputs.push_back(two.graph.nodes[0].out());
+  try {
+    emit_c(two.input("net"), (t.path / "o3").string());
+    ADD_FAILURE() << "two outputs accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'small_cnn'"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(t.path / "o3"));
+  EXPECT_EQ(tree(t.path).size(), 7u);  // file, o1, o1/report.json, o2, o2/mote, o4, o4/blocker
+}
+
+// Each kernel's file set from the table builds and links on its own, flat as emit_c writes it.
+TEST(CodegenE2E, EveryKernelsRuntimeFilesLinkAlone) {
+  for (const KernelInfo& k : kernel_table()) {
+    TempDir t;
+    for (const auto& [rel, text] : runtime_files({k.name})) {
+      fs::create_directories((t.path / rel).parent_path());
+      spit(t.path / rel, text);
+    }
+    spit(t.path / "main.c",
+         "#include \"mote/kernels.h\"\ntypedef void (*fn)(void);\nvolatile fn sink;\n"
+         "int main(void) {\n  sink = (fn)" + k.name + ";\n  return sink == 0;\n}\n");
+    std::string log;
+    int rc = shell("gcc" + kFlags + " '" + t.path.string() + "'/*.c -I '" + t.path.string() + "' -o '" +
+                       (t.path / "exe").string() + "'",
+                   t.path / "log", &log);
+    EXPECT_EQ(rc, 0) << k.name << ":\n" << log;
+  }
+}
+
+// ---- the PyTorch-exported models through the whole pipeline --------------------------------
+
+std::string model_path(const std::string& m) { return std::string(MOTE_TEST_DATA) + "/models/" + m + "_opset13_folded.onnx"; }
+std::string input_path(const std::string& m) { return std::string(MOTE_TEST_DATA) + "/models/" + m + "_input.npy"; }
+
+// The model's 4 stored samples plus random ones spanning their range, in the graph layout.
+Array model_samples(const Pipeline& p, const std::string& m) {
+  Array real = to_graph_layout(p.imported, load_array(input_path(m)), m);
+  auto [lo, hi] = std::minmax_element(real.as<float>(), real.as<float>() + real.numel());
+  const int64_t per = real.numel() / real.shape[0];
+  Array extra = random_batch(real.shape, 12, 99, *lo, *hi);
+  Array all = real;
+  all.shape[0] += 12;
+  all.bytes.insert(all.bytes.end(), extra.bytes.begin(), extra.bytes.end());
+  EXPECT_EQ(all.numel(), 16 * per);
+  return all;
+}
+
+class ModelE2E : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ModelE2E, Int8BitExact) {
+  const std::string m = GetParam();
+  PipelineOptions opt;
+  opt.model = model_path(m);
+  opt.calib = input_path(m);
+  Pipeline p = run_pipeline(opt);
+  ASSERT_TRUE(p.quantized());
+  TempDir out;
+  CodegenInput in;
+  in.graph = &p.graph;
+  in.calls = &p.calls;
+  in.plan = &p.plan;
+  in.name = m;
+  emit_c(in, out.path.string());
+  expect_int8_bitexact(p.graph, out.path, m, model_samples(p, m));
+}
+
+TEST_P(ModelE2E, FloatMatchesRunFloat) {
+  const std::string m = GetParam();
+  PipelineOptions opt;
+  opt.model = model_path(m);
+  Pipeline p = run_pipeline(opt);
+  ASSERT_FALSE(p.quantized());
+  TempDir out;
+  CodegenInput in;
+  in.graph = &p.graph;
+  in.calls = &p.calls;
+  in.plan = &p.plan;
+  in.name = m + "_f32";
+  emit_c(in, out.path.string());
+  expect_float_close(p.graph, out.path, m + "_f32", model_samples(p, m));
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ModelE2E, ::testing::Values("mlp", "lenet5", "dscnn", "resnet_relu6"));
+
+// validate() rebuilds the pipeline from report.json's source and agrees with itself.
+TEST(ValidateE2E, Lenet5Int8AndFloat) {
+  const std::string m = "lenet5";
+  Array data = load_array(input_path(m));
+  Array expected = load_array(std::string(MOTE_TEST_DATA) + "/models/" + m + "_output.npy");
+  const int64_t n = data.shape[0], classes = expected.numel() / n;
+  Array labels;
+  labels.dtype = DType::I64;
+  labels.shape = {n};
+  labels.bytes.resize(size_t(n) * 8);
+  for (int64_t s = 0; s < n; ++s)
+    labels.as_mut<int64_t>()[s] = std::max_element(expected.as<float>() + s * classes, expected.as<float>() + (s + 1) * classes) -
+                                  (expected.as<float>() + s * classes);
+  for (bool quantized : {true, false}) {
+    PipelineOptions opt;
+    opt.model = model_path(m);
+    opt.calib = quantized ? input_path(m) : "";
+    Pipeline p = run_pipeline(opt);
+    TempDir out;
+    CodegenInput in;
+    in.graph = &p.graph;
+    in.calls = &p.calls;
+    in.plan = &p.plan;
+    in.name = "lenet";
+    in.extra = {{"source", {{"model", opt.model}, {"calib", opt.calib}, {"calib_key", ""}, {"method", "minmax"}, {"calib_limit", 0}}}};
+    emit_c(in, out.path.string());
+    ValidationResult r = validate(out.path.string(), data, &labels);
+    EXPECT_EQ(r.samples, n);
+    EXPECT_EQ(r.bitexact_samples, n) << r.to_text();
+    EXPECT_EQ(r.output_bytes, n * classes * (quantized ? 1 : 4));
+    EXPECT_EQ(r.bitexact_bytes, r.output_bytes);
+    EXPECT_EQ(r.correct_float, n) << "the float model disagrees with PyTorch's own outputs";
+    EXPECT_TRUE(r.has_labels);
+    EXPECT_EQ(r.float_model, !quantized);
+    if (!quantized) EXPECT_EQ(r.top1_agree, n);
+    const std::string text = r.to_text();
+    EXPECT_NE(text.find(quantized ? "bit-exact vs C++ int8 reference: 4/4 samples (100.00 %)" : "within 0.0001 relative: 4/4 samples"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("accuracy: float 100.00 %"), std::string::npos) << text;
+    EXPECT_EQ(r.to_json()["samples"], n);
+  }
+}
+
+TEST(ValidateE2E, StaleOutputIsRejected) {
+  PipelineOptions opt;
+  opt.model = model_path("mlp");
+  Pipeline p = run_pipeline(opt);
+  TempDir out;
+  CodegenInput in;
+  in.graph = &p.graph;
+  in.calls = &p.calls;
+  in.plan = &p.plan;
+  in.name = "mlp";
+  // The report claims a different source model than the one the code was generated from.
+  in.extra = {{"source", {{"model", model_path("lenet5")}, {"calib", ""}, {"calib_key", ""}, {"method", "minmax"}, {"calib_limit", 0}}}};
+  emit_c(in, out.path.string());
+  EXPECT_THROW(validate(out.path.string(), load_array(input_path("mlp")), nullptr), Error);
+}
+
+}  // namespace
+}  // namespace mote
