@@ -531,12 +531,39 @@ void lower_transpose(const Ctx& c, KernelCall& call) {
   call.inputs = {c.n.in(0)};
   const Shape& s = c.in(0).shape;
   const auto perm = c.n.attrs.ints("perm");
-  const auto d = pad4(c, s);
-  const size_t off = 4 - s.size();
+  // Size-1 axes move nothing: drop them. Input axes that stay adjacent and in order in the
+  // output move as one block: merge them. What is left is the real permutation.
+  std::vector<int64_t> kept;  // input axes with size > 1, in output order
+  for (int64_t a : perm)
+    if (s[size_t(a)] > 1) kept.push_back(a);
+  std::vector<int64_t> dims;  // merged input dims, in input order
+  std::vector<size_t> group_of(s.size(), 0);
+  std::vector<int64_t> sorted = kept;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::vector<int64_t>> groups;  // runs of output axes that are consecutive inputs
+  for (size_t i = 0; i < kept.size(); ++i) {
+    size_t pos = size_t(std::find(sorted.begin(), sorted.end(), kept[i]) - sorted.begin());
+    bool extends = i > 0 && pos > 0 && sorted[pos - 1] == kept[i - 1];
+    if (extends) groups.back().push_back(kept[i]);
+    else groups.push_back({kept[i]});
+  }
+  std::vector<size_t> order(groups.size());  // groups sorted by their first input axis
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return groups[a][0] < groups[b][0]; });
+  std::vector<int64_t> rank_of(groups.size());
+  for (size_t r = 0; r < order.size(); ++r) {
+    int64_t d = 1;
+    for (int64_t a : groups[order[r]]) d *= s[size_t(a)];
+    dims.push_back(d);
+    rank_of[order[r]] = int64_t(r);
+  }
+  constexpr size_t nd = MOTE_TRANSPOSE_DIMS;
+  if (dims.size() > nd) c.error(fmt::format("transpose moves {} separate axes, the runtime handles {}", dims.size(), nd));
+  const size_t off = nd - dims.size();
   mote_transpose_params p{};
-  for (size_t i = 0; i < 4; ++i) {
-    p.in_dims[i] = to_i32(c, d[i], "dim");
-    p.perm[i] = i < off ? int32_t(i) : int32_t(perm.at(i - off) + int64_t(off));
+  for (size_t i = 0; i < nd; ++i) {
+    p.in_dims[i] = i < off ? 1 : to_i32(c, dims[i - off], "dim");
+    p.perm[i] = i < off ? int32_t(i) : int32_t(rank_of[i - off] + int64_t(off));
   }
   p.elem_size = int32_t(dtype_size(c.out().dtype));
   call.params = p;

@@ -480,32 +480,33 @@ mote_status pad(const mote_pad_params& p, const void* in, void* out) {
 }
 
 mote_status transpose(const mote_transpose_params& p, const void* in, void* out) {
+  constexpr int nd = MOTE_TRANSPOSE_DIMS;
   if (p.elem_size <= 0) return MOTE_ERR_PARAM;
-  bool used[4] = {false, false, false, false};
-  for (int i = 0; i < 4; ++i) {
-    if (p.in_dims[i] <= 0 || p.perm[i] < 0 || p.perm[i] > 3 || used[p.perm[i]])
+  bool used[nd] = {};
+  for (int i = 0; i < nd; ++i) {
+    if (p.in_dims[i] <= 0 || p.perm[i] < 0 || p.perm[i] >= nd || used[p.perm[i]])
       return MOTE_ERR_PARAM;
     used[p.perm[i]] = true;
   }
-  int32_t od[4];
-  for (int i = 0; i < 4; ++i) od[i] = p.in_dims[p.perm[i]];
+  size_t total = 1;
+  for (int i = 0; i < nd; ++i) total *= static_cast<size_t>(p.in_dims[i]);
   const auto* src = static_cast<const unsigned char*>(in);
   auto* dst = static_cast<unsigned char*>(out);
   const size_t es = static_cast<size_t>(p.elem_size);
-  size_t k = 0;
-  int32_t o[4];
-  for (o[0] = 0; o[0] < od[0]; ++o[0])
-    for (o[1] = 0; o[1] < od[1]; ++o[1])
-      for (o[2] = 0; o[2] < od[2]; ++o[2])
-        for (o[3] = 0; o[3] < od[3]; ++o[3], ++k) {
-          int32_t idx[4];
-          for (int i = 0; i < 4; ++i) idx[p.perm[i]] = o[i];
-          const size_t src_k =
-              ((static_cast<size_t>(idx[0]) * p.in_dims[1] + idx[1]) * p.in_dims[2] + idx[2]) *
-                  p.in_dims[3] +
-              idx[3];
-          std::memcpy(dst + k * es, src + src_k * es, es);
-        }
+  // Output element k: split k into output coordinates, place them at the input axes they came
+  // from, and flatten those input coordinates.
+  for (size_t k = 0; k < total; ++k) {
+    size_t rest = k;
+    size_t idx[nd];
+    for (int i = nd - 1; i >= 0; --i) {
+      const size_t d = static_cast<size_t>(p.in_dims[p.perm[i]]);
+      idx[p.perm[i]] = rest % d;
+      rest /= d;
+    }
+    size_t src_k = 0;
+    for (int i = 0; i < nd; ++i) src_k = src_k * static_cast<size_t>(p.in_dims[i]) + idx[i];
+    std::memcpy(dst + k * es, src + src_k * es, es);
+  }
   return MOTE_OK;
 }
 

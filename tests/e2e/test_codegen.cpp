@@ -561,8 +561,15 @@ TEST(CodegenE2E, EveryKernelsRuntimeFilesLinkAlone) {
 
 // ---- the PyTorch-exported models through the whole pipeline --------------------------------
 
-std::string model_path(const std::string& m) { return std::string(MOTE_TEST_DATA) + "/models/" + m + "_opset13_folded.onnx"; }
-std::string input_path(const std::string& m) { return std::string(MOTE_TEST_DATA) + "/models/" + m + "_input.npy"; }
+// `m` is a model name ("lenet5", the opset 13 constant-folded export) or a file stem
+// ("lenet5_opset17_bn_kept").
+std::string model_path(const std::string& m) {
+  const bool stem = m.find("_opset") != std::string::npos;
+  return std::string(MOTE_TEST_DATA) + "/models/" + m + (stem ? ".onnx" : "_opset13_folded.onnx");
+}
+std::string input_path(const std::string& m) {
+  return std::string(MOTE_TEST_DATA) + "/models/" + m.substr(0, m.find("_opset")) + "_input.npy";
+}
 
 // The model's 4 stored samples plus random ones spanning their range, in the graph layout.
 Array model_samples(const Pipeline& p, const std::string& m) {
@@ -612,7 +619,16 @@ TEST_P(ModelE2E, FloatMatchesRunFloat) {
   expect_float_close(p.graph, out.path, m + "_f32", model_samples(p, m));
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, ModelE2E, ::testing::Values("mlp", "lenet5", "dscnn", "resnet_relu6"));
+// Every PyTorch export: five models, opsets 11, 13 and 17, BatchNorm folded by the exporter or
+// kept in the graph.
+std::vector<std::string> all_exports() {
+  std::vector<std::string> r;
+  for (const char* m : {"mlp", "lenet5", "dscnn", "resnet_relu6", "autoencoder"})
+    for (const char* o : {"11", "13", "17"})
+      for (const char* v : {"folded", "bn_kept"}) r.push_back(std::string(m) + "_opset" + o + "_" + v);
+  return r;
+}
+INSTANTIATE_TEST_SUITE_P(Models, ModelE2E, ::testing::ValuesIn(all_exports()));
 
 // validate() rebuilds the pipeline from report.json's source and agrees with itself.
 TEST(ValidateE2E, Lenet5Int8AndFloat) {

@@ -116,14 +116,14 @@ TEST(Pad, HandWorkedFloat) {
 
 TEST(Transpose, MatchesReferenceEveryPermutation) {
   Rng r(63);
-  int32_t perm[4] = {0, 1, 2, 3};
+  int32_t perm[MOTE_TRANSPOSE_DIMS] = {0, 1, 2, 3, 4, 5};
   int perms = 0;
   do {
     for (int32_t es : {1, 2, 3, 4}) {
       mote_transpose_params p{};
       size_t n = 1;
-      for (int i = 0; i < 4; ++i) {
-        p.in_dims[i] = r.pick(std::vector<int32_t>{1, 2, 3, 5, 7});
+      for (int i = 0; i < MOTE_TRANSPOSE_DIMS; ++i) {
+        p.in_dims[i] = r.pick(std::vector<int32_t>{1, 2, 3});
         p.perm[i] = perm[i];
         n *= static_cast<size_t>(p.in_dims[i]);
       }
@@ -132,22 +132,23 @@ TEST(Transpose, MatchesReferenceEveryPermutation) {
       std::vector<uint8_t> got(n * es), want(n * es);
       ASSERT_EQ(mote_transpose(&p, in.data(), got.data()), MOTE_OK);
       ASSERT_EQ(ref::transpose(p, in.data(), want.data()), MOTE_OK);
-      EXPECT_EQ(got, want) << "perm " << perm[0] << perm[1] << perm[2] << perm[3] << " elem " << es;
+      EXPECT_EQ(got, want) << "perm " << perm[0] << perm[1] << perm[2] << perm[3] << perm[4]
+                           << perm[5] << " elem " << es;
     }
     ++perms;
-  } while (std::next_permutation(perm, perm + 4));
-  EXPECT_EQ(perms, 24);
+  } while (std::next_permutation(perm, perm + MOTE_TRANSPOSE_DIMS));
+  EXPECT_EQ(perms, 720);
 }
 
-// NCHW [1][2][2][3] -> NHWC [1][2][3][2] with perm (0, 2, 3, 1).
+// NCHW [1][2][2][3] -> NHWC [1][2][3][2] with perm (0, 2, 3, 1), left-padded to 6-D.
 TEST(Transpose, HandWorkedNchwToNhwc) {
   std::vector<int8_t> in(12);
   for (int i = 0; i < 12; ++i) in[static_cast<size_t>(i)] = static_cast<int8_t>(i);
-  const mote_transpose_params p{{1, 2, 2, 3}, {0, 2, 3, 1}, 1};
+  const mote_transpose_params p{{1, 1, 1, 2, 2, 3}, {0, 1, 2, 4, 5, 3}, 1};
   std::vector<int8_t> out(12);
   ASSERT_EQ(mote_transpose(&p, in.data(), out.data()), MOTE_OK);
   EXPECT_EQ(out, (std::vector<int8_t>{0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11}));
-  const mote_transpose_params bad{{1, 2, 2, 3}, {0, 2, 2, 1}, 1};
+  const mote_transpose_params bad{{1, 1, 1, 2, 2, 3}, {0, 1, 2, 4, 4, 3}, 1};
   EXPECT_EQ(mote_transpose(&bad, in.data(), out.data()), MOTE_ERR_PARAM);
   EXPECT_EQ(ref::transpose(bad, in.data(), out.data()), MOTE_ERR_PARAM);
 }

@@ -342,7 +342,9 @@ TEST(Lower, PadTransposeConcatReshape) {
   EXPECT_EQ(std::vector<int32_t>(pp.pad_after, pp.pad_after + 4), (std::vector<int32_t>{0, 2, 1, 0}));
   EXPECT_EQ(pp.elem_size, 1);
   const auto& tp = std::get<mote_transpose_params>(calls[1].params);
-  EXPECT_EQ(std::vector<int32_t>(tp.perm, tp.perm + 4), (std::vector<int32_t>{0, 3, 1, 2}));
+  // [1,5,4,2] by (0,3,1,2): the size-1 axis drops, axes 1 and 2 move together as one of 20.
+  EXPECT_EQ(std::vector<int32_t>(tp.in_dims, tp.in_dims + 6), (std::vector<int32_t>{1, 1, 1, 1, 20, 2}));
+  EXPECT_EQ(std::vector<int32_t>(tp.perm, tp.perm + 6), (std::vector<int32_t>{0, 1, 2, 3, 5, 4}));
   EXPECT_TRUE(std::holds_alternative<AliasParams>(calls[2].params));
   EXPECT_EQ(calls[2].kernel, "");
   const auto& cp = std::get<mote_concat_params>(calls[3].params);

@@ -262,10 +262,12 @@ typedef struct {
 
 mote_status mote_pad(const mote_pad_params *p, const void *in, void *out);
 
-/* out dims[i] = in_dims[perm[i]] on a tensor seen as 4-D. */
+/* out dims[i] = in_dims[perm[i]] on a tensor seen as 6-D (the compiler drops size-1 dims,
+ * merges axes that stay adjacent and left-pads with 1s; depth-to-space needs 5 real dims). */
+#define MOTE_TRANSPOSE_DIMS 6
 typedef struct {
-  int32_t in_dims[4];
-  int32_t perm[4];
+  int32_t in_dims[MOTE_TRANSPOSE_DIMS];
+  int32_t perm[MOTE_TRANSPOSE_DIMS];
   int32_t elem_size;
 } mote_transpose_params;
 

@@ -376,8 +376,8 @@ struct ParamsPrinter {
   }
   std::optional<ParamsText> operator()(const mote_transpose_params& p) const {
     return ParamsText{"mote_transpose_params",
-                      {{"in_dims", c_ints(p.in_dims, 4)},
-                       {"perm", c_ints(p.perm, 4)},
+                      {{"in_dims", c_ints(p.in_dims, MOTE_TRANSPOSE_DIMS)},
+                       {"perm", c_ints(p.perm, MOTE_TRANSPOSE_DIMS)},
                        {"elem_size", c_int(p.elem_size)}}};
   }
   std::optional<ParamsText> operator()(const AliasParams&) const { return std::nullopt; }
