@@ -14,8 +14,8 @@ bash "$ROOT/examples/fashion_mnist/demo.sh" "$BUILD" > "$OUT/demo.log"
 
 # 2. Host instructions per inference of the generated demo code (x86-64, gcc -O2).
 D="$BUILD/demo/fashion"
-cc -std=c99 -O2 -I "$D" -DBENCH_HEADER='"fashion.h"' -DBENCH_INPUT_BYTES=FASHION_INPUT_BYTES \
-   -DBENCH_OUTPUT_BYTES=FASHION_OUTPUT_BYTES -DBENCH_INVOKE=fashion_invoke \
+cc -std=c99 -O2 -I "$D" -DBENCH_HEADER='"fashion.h"' -DBENCH_INPUT_BYTES=fashion_INPUT_BYTES \
+   -DBENCH_OUTPUT_BYTES=fashion_OUTPUT_BYTES -DBENCH_INVOKE=fashion_invoke \
    "$D"/*.c "$ROOT/bench/invoke_once.c" -o "$OUT/fashion_once"
 valgrind --tool=callgrind --toggle-collect=fashion_invoke --callgrind-out-file="$OUT/callgrind.out" \
    "$OUT/fashion_once" 2> /dev/null
