@@ -1,4 +1,6 @@
 // mote quantize MODEL --calib X: post-training int8 quantization with a per-layer SQNR report.
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -23,9 +25,11 @@ void add_quantize(CLI::App& app) {
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
     Pipeline p = run_pipeline(opt);
     nlohmann::json layers = nlohmann::json::array();
-    fmt::print("{:<32} {:<16} {:>10}\n", "node", "op", "SQNR dB");
+    size_t w = 4;
+    for (const LayerSqnr& l : p.quant_report.layers) w = std::max(w, l.node.size());
+    fmt::print("{:<{}}  {:<16} {:>8}\n", "node", w, "op", "SQNR dB");
     for (const LayerSqnr& l : p.quant_report.layers) {
-      fmt::print("{:<32} {:<16} {:>10.2f}\n", l.node, l.op, l.sqnr_db);
+      fmt::print("{:<{}}  {:<16} {:>8.2f}\n", l.node, w, l.op, l.sqnr_db);
       layers.push_back({{"node", l.node}, {"op", l.op}, {"sqnr_db", l.sqnr_db}});
     }
     const Tensor& in = p.graph.t(p.graph.inputs[0]);
