@@ -5,10 +5,12 @@ set -euo pipefail
 PKGS=(
   build-essential cmake g++ clang pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
+  libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev valgrind
   python3 python3-numpy python3-torch python3-onnx
   dataset-fashion-mnist
+  python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -8,6 +8,7 @@ void add_inspect(CLI::App& app);
 void add_quantize(CLI::App& app);
 void add_compile(CLI::App& app);
 void add_validate(CLI::App& app);
+void add_convert(CLI::App& app);
 
 // Options shared by the commands that run the pipeline on calibration data.
 struct CalibOptions {

@@ -14,7 +14,7 @@ void add_compile(CLI::App& app) {
   auto* cmd = app.add_subcommand("compile", "compile to C99: NAME.h, NAME.c, runtime sources and report.json");
   static std::string model, name = "model", outdir;
   static CalibOptions calib;
-  cmd->add_option("model", model, "model file (.onnx)")->required();
+  cmd->add_option("model", model, "model file (.onnx or .tflite)")->required();
   add_calib_options(cmd, &calib, false);
   cmd->add_option("--name", name, "C prefix of the generated API (NAME_invoke, NAME_ARENA_BYTES, ...)");
   cmd->add_option("-o,--output", outdir, "output directory")->required();
@@ -23,6 +23,7 @@ void add_compile(CLI::App& app) {
       fail("--name '{}' is not a C identifier", name);
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
     Pipeline p = run_pipeline(opt);
+    if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
     namespace fs = std::filesystem;
     nlohmann::json sqnr = nlohmann::json::array();
     for (const LayerSqnr& l : p.quant_report.layers) sqnr.push_back({{"node", l.node}, {"op", l.op}, {"sqnr_db", l.sqnr_db}});

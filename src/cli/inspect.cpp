@@ -4,7 +4,7 @@
 #include <map>
 
 #include "cli/commands.h"
-#include "frontend/onnx/onnx_import.h"
+#include "frontend/import.h"
 #include "ir/op_registry.h"
 #include "ir/verify.h"
 #include "passes/passes.h"
@@ -39,11 +39,11 @@ void add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "summarize a model: inputs, outputs, ops, params, MACs");
   static std::string model;
   static bool ir = false, canonical = false;
-  cmd->add_option("model", model, "model file (.onnx)")->required();
+  cmd->add_option("model", model, "model file (.onnx or .tflite)")->required();
   cmd->add_flag("--ir", ir, "print the IR as the frontend imported it");
   cmd->add_flag("--canonical", canonical, "canonicalize first (fold BatchNorm and constants, NHWC, fuse activations)");
   cmd->callback([] {
-    Graph g = import_onnx(model);
+    Graph g = import_model(model);
     verify(g, "import");
     if (canonical) canonicalize(g);
     summarize(g);

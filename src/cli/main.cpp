@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   mote::cli::add_quantize(app);
   mote::cli::add_compile(app);
   mote::cli::add_validate(app);
+  mote::cli::add_convert(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,6 @@
 #include "driver/pipeline.h"
 
-#include "frontend/onnx/onnx_import.h"
+#include "frontend/import.h"
 #include "io/array.h"
 #include "ir/verify.h"
 #include "passes/passes.h"
@@ -54,11 +54,20 @@ Array to_graph_layout(const Graph& imported, const Array& data, const std::strin
 
 Pipeline run_pipeline(const PipelineOptions& opt) {
   Pipeline p;
-  p.imported = import_onnx(opt.model);
+  p.imported = import_model(opt.model);
   verify(p.imported, "import");
-  p.float_graph = p.imported;
-  canonicalize(p.float_graph);
-  if (!opt.calib.empty()) {
+  if (is_prequantized(p.imported)) {
+    // The file's quantization is final: no float graph to calibrate.
+    p.prequantized = true;
+    p.graph = p.imported;
+    canonicalize(p.graph);
+    if (!opt.calib.empty()) p.note = fmt::format("{} is already int8; calibration data {} is not used", opt.model, opt.calib);
+  } else {
+    p.float_graph = p.imported;
+    canonicalize(p.float_graph);
+    p.graph = p.float_graph;
+  }
+  if (!p.prequantized && !opt.calib.empty()) {
     Array calib = to_graph_layout(p.imported, load_array(opt.calib, opt.calib_key), opt.calib);
     if (opt.calib_limit > 0 && calib.shape[0] > opt.calib_limit) {
       int64_t per = calib.numel() / calib.shape[0];
@@ -66,8 +75,6 @@ Pipeline run_pipeline(const PipelineOptions& opt) {
       calib.bytes.resize(size_t(opt.calib_limit * per) * sizeof(float));
     }
     p.graph = quantize(p.float_graph, calib, opt.method, &p.quant_report);
-  } else {
-    p.graph = p.float_graph;
   }
   p.calls = lower(p.graph);
   std::vector<int64_t> scratch(p.graph.nodes.size(), 0);

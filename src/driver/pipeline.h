@@ -12,7 +12,7 @@
 namespace mote {
 
 struct PipelineOptions {
-  std::string model;       // .onnx path
+  std::string model;       // .onnx or .tflite path
   std::string calib;       // calibration data file (model's own input layout); empty = float
   std::string calib_key;   // member of an .npz
   CalibMethod method = CalibMethod::MinMax;
@@ -21,8 +21,10 @@ struct PipelineOptions {
 
 struct Pipeline {
   Graph imported;          // as the frontend produced it (NCHW for ONNX)
-  Graph float_graph;       // canonical NHWC float graph
+  Graph float_graph;       // canonical NHWC float graph; empty for a prequantized model
   Graph graph;             // what gets compiled: int8 graph, or float_graph when no calibration
+  bool prequantized = false;  // int8 model from the file (int8 .tflite): compiled as it is
+  std::string note;        // something the user should know (e.g. calibration data ignored)
   QuantReport quant_report;
   std::vector<KernelCall> calls;
   MemoryPlan plan;

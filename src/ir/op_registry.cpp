@@ -123,6 +123,7 @@ Shape infer_shape(const Graph& g, const Node& n) {
     case OpKind::BatchNorm:
     case OpKind::Softmax:
     case OpKind::Identity:
+    case OpKind::Quantize:
       return x.shape;
     case OpKind::MaxPool:
     case OpKind::AvgPool: {
@@ -193,6 +194,25 @@ Shape infer_shape(const Graph& g, const Node& n) {
 
 void infer_shapes(Graph& g) {
   for (const Node& n : g.nodes) g.t(n.out()).shape = infer_shape(g, n);
+}
+
+bool op_elementwise(OpKind op) {
+  switch (op) {
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Relu:
+    case OpKind::Clip:
+    case OpKind::LeakyRelu:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::HardSigmoid:
+    case OpKind::HardSwish:
+    case OpKind::Quantize:
+      return true;
+    default:
+      return false;
+  }
 }
 
 int64_t mac_count(const Graph& g, const Node& n) {

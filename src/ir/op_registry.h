@@ -20,6 +20,9 @@ bool op_from_name(const std::string& name, OpKind* out);
 Shape infer_shape(const Graph& g, const Node& n);
 // Re-run shape inference over the whole graph in order and store the output shapes.
 void infer_shapes(Graph& g);
+// True when output element k depends only on element k of each input whose shape equals the
+// output's (elementwise ops): the kernel may then write its output over such an input.
+bool op_elementwise(OpKind op);
 // Multiply-accumulates of one inference of node `n` (elementwise ops count one per output).
 int64_t mac_count(const Graph& g, const Node& n);
 

@@ -7,6 +7,7 @@
 
 #include "ir/op_registry.h"
 #include "lower/tables.h"
+#include "plan/planner.h"
 #include "ref/fixedpoint.h"
 
 namespace mote {
@@ -23,7 +24,8 @@ namespace {
 struct Ctx {
   const Graph& g;
   const Node& n;
-  bool int8;  // int8 graph (activations I8) or float (F32)
+  bool int8;     // int8 graph (activations I8) or float (F32)
+  int in_place;  // the input tensor the planner lets this node overwrite, -1 if none
 
   const Tensor& in(size_t k) const { return g.t(n.in(k)); }
   const Tensor& out() const { return g.t(n.out()); }
@@ -88,8 +90,10 @@ std::pair<int32_t, int32_t> act_range_s8(const Ctx& c) {
   const TQ q = tensor_quant(c, c.out());
   const float lo = c.n.attrs.f("act_min", kNoMin), hi = c.n.attrs.f("act_max", kNoMax);
   int32_t qlo = -128, qhi = 127;
-  if (std::isfinite(lo)) qlo = int32_t(std::clamp<double>(q.zp + std::round(lo / q.scale), -128, 127));
-  if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(q.zp + std::round(hi / q.scale), -128, 127));
+  // TFLite's CalculateActivationRangeQuantized: the bound divided by the scale in float
+  const float scale = float(q.scale);
+  if (std::isfinite(lo)) qlo = int32_t(std::clamp<double>(q.zp + std::round(lo / scale), -128, 127));
+  if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(q.zp + std::round(hi / scale), -128, 127));
   if (qlo > qhi) c.error(fmt::format("fused activation range [{}, {}] is empty in int8", lo, hi));
   return {qlo, qhi};
 }
@@ -191,6 +195,7 @@ void lower_conv(const Ctx& c, KernelCall& call) {
     p.dil_h = int32_t(dl.at(0)), p.dil_w = int32_t(dl.at(1));
     p.pad_top = int32_t(pads.at(0)), p.pad_left = int32_t(pads.at(1));
     p.groups = int32_t(group);
+    p.in_place = !depthwise && c.in_place == c.n.in(0) ? 1 : 0;
     const TQ qi = tensor_quant(c, x), qo = tensor_quant(c, c.out());
     p.in_zp = qi.zp, p.out_zp = qo.zp;
     std::tie(p.act_min, p.act_max) = act_range_s8(c);
@@ -337,6 +342,33 @@ std::vector<int8_t> requant_table(double in_scale, int32_t in_zp, double out_sca
 
 namespace {
 
+// The int8 table of a unary activation: TFLM's integer kernel where TFLite has the op, the
+// float function requantized otherwise (HardSigmoid).
+std::vector<int8_t> unary_table_s8(const Ctx& c, const TQ& qi, const TQ& qo) {
+  const float si = float(qi.scale), so = float(qo.scale);
+  auto need_out = [&](double scale, int32_t zp) {
+    if (qo.scale != scale || qo.zp != zp)
+      c.error(fmt::format("int8 output must have scale {}, zero point {}", scale, zp));
+  };
+  switch (c.n.op) {
+    case OpKind::Relu: return tflm_relu_table(si, qi.zp, so, qo.zp, 0.0f, kNoMax);
+    case OpKind::Clip:
+      return tflm_relu_table(si, qi.zp, so, qo.zp, c.n.attrs.f("min", kNoMin), c.n.attrs.f("max", kNoMax));
+    case OpKind::LeakyRelu: return tflm_leaky_relu_table(si, qi.zp, so, qo.zp, c.n.attrs.f("alpha", 0.01f));
+    case OpKind::Sigmoid:
+      need_out(1.0 / 256, -128);
+      return tflm_logistic_table(si, qi.zp);
+    case OpKind::Tanh:
+      need_out(1.0 / 128, 0);
+      return tflm_tanh_table(si, qi.zp);
+    case OpKind::HardSwish: return tflm_hard_swish_table(si, qi.zp, so, qo.zp);
+    default: {
+      const Node& node = c.n;
+      return requant_table(qi.scale, qi.zp, qo.scale, qo.zp, [&](double x) { return unary_fn(node, x); });
+    }
+  }
+}
+
 void lower_unary(const Ctx& c, KernelCall& call) {
   check_dtype(c, c.in(0));
   check_dtype(c, c.out());
@@ -344,10 +376,7 @@ void lower_unary(const Ctx& c, KernelCall& call) {
   const int32_t n = to_i32(c, c.out().numel(), "elements");
   if (c.int8) {
     const TQ qi = tensor_quant(c, c.in(0)), qo = tensor_quant(c, c.out());
-    const Node& node = c.n;
-    call.tables.push_back(make_table("table", DType::I8,
-                                     requant_table(qi.scale, qi.zp, qo.scale, qo.zp,
-                                                   [&](double x) { return unary_fn(node, x); })));
+    call.tables.push_back(make_table("table", DType::I8, unary_table_s8(c, qi, qo)));
     call.params = LutParams{n};
     call.kernel = "mote_lut_s8";
     return;
@@ -430,7 +459,7 @@ void lower_mean(const Ctx& c, KernelCall& call) {
     mote_mean_s8_params p{};
     p.outer = to_i32(c, outer, "outer"), p.reduce = to_i32(c, reduce, "reduce"), p.inner = to_i32(c, inner, "inner");
     p.in_zp = qi.zp, p.out_zp = qo.zp;
-    std::tie(p.multiplier, p.shift) = multiplier(qi.scale / (qo.scale * double(reduce)));
+    std::tie(p.multiplier, p.shift) = multiplier(qi.scale / qo.scale);  // TFLM divides by the count after
     call.params = p;
     call.kernel = "mote_mean_s8";
     return;
@@ -452,11 +481,13 @@ void lower_softmax(const Ctx& c, KernelCall& call) {
   if (c.int8) {
     const TQ qi = tensor_quant(c, c.in(0)), qo = tensor_quant(c, c.out());
     if (qo.zp != -128 || qo.scale != 1.0 / 256) c.error("int8 softmax output must have scale 1/256, zero point -128");
-    std::vector<uint32_t> table(256);
-    for (int d = -255; d <= 0; ++d) table[size_t(255 + d)] = uint32_t(std::round(std::exp(qi.scale * d) * 65536.0));
-    call.tables.push_back(make_table("table", DType::I32, table));
+    if (cols > 4095) c.error(fmt::format("int8 softmax over {} classes, the runtime handles 4095", cols));
+    const SoftmaxS8Params sp = tflm_softmax_params(c.n.attrs.f("beta", 1.0f), float(qi.scale));
     mote_softmax_s8_params p{};
     p.rows = rows, p.cols = to_i32(c, cols, "cols");
+    p.input_multiplier = sp.input_multiplier;
+    p.input_left_shift = sp.input_left_shift;
+    p.diff_min = sp.diff_min;
     call.params = p;
     call.kernel = "mote_softmax_s8";
     return;
@@ -570,6 +601,25 @@ void lower_transpose(const Ctx& c, KernelCall& call) {
   call.kernel = "mote_transpose";
 }
 
+// TFLite int8 -> int8 QUANTIZE as a table: TFLM's Requantize, out = out_zp +
+// MultiplyByQuantizedMultiplier(in - in_zp, M, shift) clamped, M from in_scale / out_scale.
+void lower_quantize(const Ctx& c, KernelCall& call) {
+  if (!c.int8) c.error("Quantize needs an int8 graph");
+  check_dtype(c, c.in(0));
+  check_dtype(c, c.out());
+  const TQ qi = tensor_quant(c, c.in(0)), qo = tensor_quant(c, c.out());
+  const auto [m, shift] = multiplier(qi.scale / qo.scale);
+  std::vector<int8_t> table(256);
+  for (int q = -128; q <= 127; ++q) {
+    const int32_t v = qo.zp + multiply_by_quantized_multiplier(q - qi.zp, m, shift);
+    table[size_t(q + 128)] = int8_t(std::clamp(v, -128, 127));
+  }
+  call.inputs = {c.n.in(0)};
+  call.tables.push_back(make_table("table", DType::I8, table));
+  call.params = LutParams{to_i32(c, c.out().numel(), "elements")};
+  call.kernel = "mote_lut_s8";
+}
+
 void lower_alias(const Ctx& c, KernelCall& call) {
   check_dtype(c, c.in(0));
   check_dtype(c, c.out());
@@ -584,12 +634,13 @@ void lower_alias(const Ctx& c, KernelCall& call) {
 std::vector<KernelCall> lower(const Graph& g) {
   std::vector<KernelCall> calls;
   calls.reserve(g.nodes.size());
+  const std::vector<int> in_place = in_place_inputs(g);
   for (size_t k = 0; k < g.nodes.size(); ++k) {
     const Node& n = g.nodes[k];
     const DType dt = g.t(n.out()).dtype;
     if (dt != DType::I8 && dt != DType::F32)
       fail("lower: node '{}' ({}): output is {}, expected i8 or f32", n.name, op_name(n.op), dtype_name(dt));
-    const Ctx c{g, n, dt == DType::I8};
+    const Ctx c{g, n, dt == DType::I8, in_place[k]};
     KernelCall call;
     call.node = int(k);
     call.output = n.out();
@@ -615,6 +666,7 @@ std::vector<KernelCall> lower(const Graph& g) {
       case OpKind::Transpose: lower_transpose(c, call); break;
       case OpKind::Reshape:
       case OpKind::Identity: lower_alias(c, call); break;
+      case OpKind::Quantize: lower_quantize(c, call); break;
       case OpKind::BatchNorm: c.error("BatchNorm must be folded before lowering");
       case OpKind::Count: c.error("unknown op");
     }
@@ -635,8 +687,6 @@ void bind_tables(KernelCall& call) {
   } else if (auto* p = std::get_if<mote_fc_s8_params>(&call.params)) {
     p->multiplier = reinterpret_cast<const int32_t*>(ptr("multiplier"));
     p->shift = reinterpret_cast<const int32_t*>(ptr("shift"));
-  } else if (auto* p = std::get_if<mote_softmax_s8_params>(&call.params)) {
-    p->exp_table = reinterpret_cast<const uint32_t*>(ptr("table"));
   } else if (auto* p = std::get_if<mote_concat_params>(&call.params)) {
     p->inner_bytes = reinterpret_cast<const int32_t*>(ptr("inner_bytes"));
     call.bound_luts.assign(size_t(p->n_inputs), nullptr);

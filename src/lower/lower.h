@@ -30,11 +30,11 @@ using KernelParams =
                  mote_transpose_params, AliasParams>;
 
 // A constant array a kernel reads. `role` names what it is for the kernel:
-// "weights", "bias", "multiplier", "shift", "table" (LUT / softmax exp table), "lut<k>"
+// "weights", "bias", "multiplier", "shift", "table" (mote_lut_s8 table), "lut<k>"
 // (concat requantization table of input k), "inner_bytes" (concat).
 struct ConstTable {
   std::string role;
-  DType dtype = DType::I8;  // I8, I32 (also for uint32 exp tables), F32
+  DType dtype = DType::I8;  // I8, I32, F32
   std::vector<uint8_t> bytes;
   int64_t count() const { return int64_t(bytes.size() / dtype_size(dtype)); }
 };

@@ -73,6 +73,8 @@ void fuse_activations(Graph& g) {
     const Node& act = g.nodes[k];
     if (act.op != OpKind::Relu && act.op != OpKind::Clip) continue;
     int x = act.in(0);
+    // An int8 activation requantizes to its own output scale: fusing would change the bytes.
+    if (g.t(x).dtype != DType::F32) continue;
     int p = sole_producer(g, x);
     if (p < 0 || !fusable_producer(g.nodes[size_t(p)].op)) continue;
     float lo = act.op == OpKind::Relu ? 0.0f : act.attrs.f("min", kNoMin);

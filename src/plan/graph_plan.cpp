@@ -2,16 +2,43 @@
 // per-node scratch, then one arena for all of them.
 #include <algorithm>
 
+#include "ir/op_registry.h"
 #include "plan/planner.h"
 #include "util/error.h"
 
 namespace mote {
 
-MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align) {
+namespace {
+
+// Inputs whose buffer the node's kernel can write its output over: same-shaped inputs of
+// elementwise ops, and the input of an int8 stride-1 group-1 Conv whose output has the input's
+// shape (mote_conv2d_s8 with in_place, holding pad_top + 1 rows in its scratch).
+std::vector<int> overwritable_inputs(const Graph& g, const Node& n) {
+  const Tensor& out = g.t(n.out());
+  auto fits = [&](int in) {
+    return in >= 0 && !g.t(in).is_const() && g.t(in).shape == out.shape && g.t(in).dtype == out.dtype;
+  };
+  std::vector<int> r;
+  if (op_elementwise(n.op)) {
+    for (int in : n.inputs)
+      if (fits(in)) r.push_back(in);
+  } else if (n.op == OpKind::Conv && out.dtype == DType::I8 && fits(n.in(0)) && n.attrs.i("group", 1) == 1 &&
+             n.attrs.ints("strides", {1, 1}) == std::vector<int64_t>{1, 1} && n.attrs.ints("pads", {0, 0, 0, 0})[0] < out.shape[1]) {
+    r.push_back(n.in(0));
+  }
+  return r;
+}
+
+// Lifetimes of every tensor, alias roots (Reshape/Identity and in-place outputs share their
+// root's bytes) and the in-place choice of every node.
+struct Liveness {
+  std::vector<int> first, last, root;
+  std::vector<int> in_place;  // per node: the input tensor its output overwrites, -1 if none
+};
+
+Liveness analyze(const Graph& g) {
   const int num_tensors = int(g.tensors.size());
   const int num_nodes = int(g.nodes.size());
-  if (!scratch_bytes.empty() && scratch_bytes.size() != g.nodes.size())
-    fail("plan: {} scratch sizes given for {} nodes of graph '{}'", scratch_bytes.size(), num_nodes, g.name);
   const int last_step = std::max(num_nodes - 1, 0);
   auto check_id = [&](int t, const std::string& where) {
     if (t < -1 || t >= num_tensors) fail("plan: tensor id {} out of range in {}", t, where);
@@ -56,15 +83,58 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes
     last[size_t(t)] = last_step;
   }
 
-  // An alias shares its root's bytes; nodes are in topological order, so roots resolve in one pass.
+  // An alias shares its root's bytes: Reshape/Identity outputs always, and the output of a node
+  // that may compute in place over an input not read after it. Nodes are in topological order,
+  // so roots resolve in one pass; root_last tracks the last step any member of a root's group is
+  // read. A group holding a graph input or output is never written over.
   std::vector<int> root(g.tensors.size());
-  for (int t = 0; t < num_tensors; ++t) root[size_t(t)] = t;
-  for (const Node& n : g.nodes) {
-    if (n.op != OpKind::Reshape && n.op != OpKind::Identity) continue;
-    int in = n.in(0), out = n.out();
-    if (in < 0 || g.t(in).is_const() || g.t(out).is_const()) continue;
-    root[size_t(out)] = root[size_t(in)];
+  std::vector<int> root_last = last;
+  std::vector<bool> pinned(size_t(num_tensors), false);
+  for (int t = 0; t < num_tensors; ++t) {
+    root[size_t(t)] = t;
+    pinned[size_t(t)] = is_input[size_t(t)] || g.is_graph_output(t);
   }
+  auto join = [&](int in, int out) {
+    int r = root[size_t(in)];
+    root[size_t(out)] = r;
+    root_last[size_t(r)] = std::max(root_last[size_t(r)], last[size_t(out)]);
+    pinned[size_t(r)] = pinned[size_t(r)] || pinned[size_t(out)];
+  };
+  std::vector<int> in_place(size_t(num_nodes), -1);
+  for (int i = 0; i < num_nodes; ++i) {
+    const Node& n = g.nodes[size_t(i)];
+    int out = n.out();
+    if (g.t(out).is_const()) continue;
+    if (n.op == OpKind::Reshape || n.op == OpKind::Identity) {
+      if (n.in(0) >= 0 && !g.t(n.in(0)).is_const()) join(n.in(0), out);
+      continue;
+    }
+    if (pinned[size_t(out)]) continue;
+    for (int in : overwritable_inputs(g, n)) {
+      const int r = root[size_t(in)];
+      if (pinned[size_t(r)] || root_last[size_t(r)] != i) continue;
+      join(in, out);
+      in_place[size_t(i)] = in;
+      break;
+    }
+  }
+
+  return {first, last, root, in_place};
+}
+
+}  // namespace
+
+std::vector<int> in_place_inputs(const Graph& g) { return analyze(g).in_place; }
+
+MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align) {
+  const int num_tensors = int(g.tensors.size());
+  const int num_nodes = int(g.nodes.size());
+  if (!scratch_bytes.empty() && scratch_bytes.size() != g.nodes.size())
+    fail("plan: {} scratch sizes given for {} nodes of graph '{}'", scratch_bytes.size(), num_nodes, g.name);
+  const Liveness lv = analyze(g);
+  const std::vector<int>& first = lv.first;
+  const std::vector<int>& last = lv.last;
+  const std::vector<int>& root = lv.root;
 
   // One buffer per root, covering the lifetimes and sizes of all its aliases.
   std::vector<int> buffer_of(size_t(num_tensors), -1);

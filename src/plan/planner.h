@@ -42,4 +42,10 @@ struct MemoryPlan {
 // Reshape and Identity share their input's bytes (same offset), through chains of them.
 MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align = 4);
 
+// Per node, the input tensor whose buffer its output overwrites in plan_memory's plan (-1 if
+// none): elementwise ops over a same-shaped input, and int8 stride-1 Convs whose output has the
+// input's shape, when that input is not read later and is no graph input or output. Lowering
+// reads it to give such Convs their in-place ring scratch.
+std::vector<int> in_place_inputs(const Graph& g);
+
 }  // namespace mote

@@ -276,7 +276,8 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
       case OpKind::Reshape:
       case OpKind::Transpose:
       case OpKind::Pad:
-      case OpKind::Identity: set_act(out, in_quant(0)); break;
+      case OpKind::Identity:
+      case OpKind::Quantize: set_act(out, in_quant(0)); break;
       case OpKind::Concat: {
         quantize_const_inputs();
         bool same = true;

@@ -22,4 +22,35 @@ int32_t rounding_divide_by_pot(int32_t x, int exponent);
 // multiplier, then a rounding right shift by max(-shift, 0). The left shift wraps in 32 bits.
 int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t shift);
 
+// ---- gemmlowp fixed point, as TFLM's softmax / logistic / tanh use it ----------------------
+// Values are raw int32 in Qm.(31-m); "integer_bits" is m. Results of the transcendental
+// functions are Q0.31.
+
+// x * 2^exponent: exponent > 0 shifts left saturating to int32, exponent < 0 is
+// rounding_divide_by_pot (gemmlowp's SaturatingRoundingMultiplyByPOT).
+int32_t saturating_rounding_multiply_by_pot(int32_t x, int exponent);
+
+// (a + b) / 2 rounded half away from zero, in 64 bits (gemmlowp's RoundingHalfSum).
+int32_t rounding_half_sum(int32_t a, int32_t b);
+
+// exp(a) for a <= 0 given in Q(integer_bits); 0 < integer_bits < 31. exp(0) is INT32_MAX.
+int32_t exp_on_negative_values(int32_t a, int integer_bits);
+
+// 1 / (1 + a) and (1 - a) / (1 + a) for a in [0, 1), Newton-Raphson in Q2.29.
+int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a);
+int32_t one_minus_x_over_one_plus_x_for_x_in_0_1(int32_t a);
+
+// gemmlowp::logistic and gemmlowp::tanh of a in Q(integer_bits).
+int32_t fixed_logistic(int32_t a, int integer_bits);
+int32_t fixed_tanh(int32_t a, int integer_bits);
+
+// TFLite's GetReciprocal: 1 / x for a positive x in Q(x_integer_digits), returned in Q0.31
+// scaled by 2^-num_bits_over_unit.
+int32_t get_reciprocal(int32_t x, int x_integer_digits, int* num_bits_over_unit);
+
+// TFLite's CalculateInputRadius: the largest |input| whose rescaled value stays inside
+// Q(input_integer_bits); input_left_shift >= 0.
+int32_t calculate_input_radius(int input_integer_bits, int input_left_shift,
+                               int total_signed_bits = 31);
+
 }  // namespace mote

@@ -245,17 +245,20 @@ mote_status fully_connected_f32(const mote_fc_f32_params& p, const float* in, co
 }
 
 mote_status add_s8(const mote_add_s8_params& p, const int8_t* a, const int8_t* b, int8_t* out) {
-  if (!bcast_ok(p.bc) || p.left_shift < 0 || p.left_shift > 23 || !act_s8_ok(p.act_min, p.act_max))
+  if (!bcast_ok(p.bc) || p.left_shift < 0 || p.left_shift > 23 || p.b_multiplier == INT32_MIN ||
+      !act_s8_ok(p.act_min, p.act_max))
     return MOTE_ERR_PARAM;
   const int32_t scale = int32_t{1} << p.left_shift;
+  // TFLite's SUB rescales b with the positive multiplier and subtracts
+  const bool sub = p.b_multiplier < 0;
   for_each_bcast(p.bc, [&](size_t k, size_t ia, size_t ib) {
     const int32_t sa =
         multiply_by_quantized_multiplier((a[ia] - p.a_zp) * scale, p.a_multiplier, p.a_shift);
-    const int32_t sb =
-        multiply_by_quantized_multiplier((b[ib] - p.b_zp) * scale, p.b_multiplier, p.b_shift);
-    const int64_t r =
-        int64_t{multiply_by_quantized_multiplier(sa + sb, p.out_multiplier, p.out_shift)} +
-        p.out_zp;
+    const int32_t sb = multiply_by_quantized_multiplier(
+        (b[ib] - p.b_zp) * scale, sub ? -p.b_multiplier : p.b_multiplier, p.b_shift);
+    const int64_t r = int64_t{multiply_by_quantized_multiplier(sub ? sa - sb : sa + sb,
+                                                               p.out_multiplier, p.out_shift)} +
+                      p.out_zp;
     out[k] = clamp_s8(r, p.act_min, p.act_max);
   });
   return MOTE_OK;
@@ -368,9 +371,11 @@ mote_status mean_s8(const mote_mean_s8_params& p, const int8_t* in, int8_t* out)
       int64_t sum = 0;
       for (int32_t r = 0; r < p.reduce; ++r)
         sum += in[(static_cast<size_t>(o) * p.reduce + r) * p.inner + i] - p.in_zp;
-      const int64_t q = int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(sum),
-                                                                 p.multiplier, p.shift)} +
-                        p.out_zp;
+      const int64_t s =
+          multiply_by_quantized_multiplier(static_cast<int32_t>(sum), p.multiplier, p.shift);
+      // TFLM's reference Mean: (s +- count/2) / count, truncated toward zero
+      const int64_t half = p.reduce / 2;
+      const int64_t q = (s > 0 ? s + half : s - half) / p.reduce + p.out_zp;
       out[static_cast<size_t>(o) * p.inner + i] = clamp_s8(q, -128, 127);
     }
   return MOTE_OK;
@@ -389,17 +394,36 @@ mote_status mean_f32(const mote_mean_f32_params& p, const float* in, float* out)
 }
 
 mote_status softmax_s8(const mote_softmax_s8_params& p, const int8_t* in, int8_t* out) {
-  if (p.rows <= 0 || p.cols <= 0 || p.cols > 65535 || !p.exp_table) return MOTE_ERR_PARAM;
+  if (p.rows <= 0 || p.cols <= 0 || p.cols > 4095 || p.input_left_shift < 0 ||
+      p.input_left_shift > 30 || p.input_multiplier < 0 || p.diff_min > 0 ||
+      int64_t{p.diff_min} * (int64_t{1} << p.input_left_shift) < INT32_MIN)
+    return MOTE_ERR_PARAM;
+  constexpr int kScaledDiffIntegerBits = 5, kAccumulationIntegerBits = 12;
+  // exp(beta * in_scale * d) in Q0.31 for d = x - row max, or nothing below diff_min
+  auto exp_of = [&](int32_t d) {
+    const int32_t scaled = saturating_rounding_doubling_high_mul(
+        static_cast<int32_t>(int64_t{d} * (int64_t{1} << p.input_left_shift)), p.input_multiplier);
+    return exp_on_negative_values(scaled, kScaledDiffIntegerBits);
+  };
   for (int32_t r = 0; r < p.rows; ++r) {
     const int8_t* x = in + static_cast<size_t>(r) * p.cols;
     const int32_t mx = *std::max_element(x, x + p.cols);
-    uint64_t sum = 0;
-    for (int32_t c = 0; c < p.cols; ++c) sum += p.exp_table[255 + x[c] - mx];
-    if (sum == 0) return MOTE_ERR_PARAM;
+    int64_t sum = 0;  // Q12.19
+    for (int32_t c = 0; c < p.cols; ++c)
+      if (x[c] - mx >= p.diff_min)
+        sum += rounding_divide_by_pot(exp_of(x[c] - mx), kAccumulationIntegerBits);
+    int bits_over_unit = 0;
+    const int32_t recip = get_reciprocal(static_cast<int32_t>(sum), kAccumulationIntegerBits, &bits_over_unit);
+    const int exponent = bits_over_unit + 31 - 8;
     for (int32_t c = 0; c < p.cols; ++c) {
-      const uint64_t e = p.exp_table[255 + x[c] - mx];
-      const int64_t q = static_cast<int64_t>((e * 256 + sum / 2) / sum);
-      out[static_cast<size_t>(r) * p.cols + c] = clamp_s8(q - 128, -128, 127);
+      int64_t v = -128;
+      if (x[c] - mx >= p.diff_min) {
+        const int32_t prod = saturating_rounding_doubling_high_mul(recip, exp_of(x[c] - mx));
+        // TFLM shifts by more than 31 only for sums of 512 and more, where the exact quotient
+        // rounds to 0
+        v = int64_t{exponent > 31 ? 0 : rounding_divide_by_pot(prod, exponent)} - 128;
+      }
+      out[static_cast<size_t>(r) * p.cols + c] = clamp_s8(v, -128, 127);
     }
   }
   return MOTE_OK;

@@ -374,6 +374,7 @@ Buf eval(const Ctx& x, const Shape& out) {
       return batchnorm(x);
     case OpKind::Reshape:
     case OpKind::Identity:
+    case OpKind::Quantize:
       return x.in(0);
     case OpKind::Transpose:
       return transpose(x.in(0), x.shape(0), x.n.attrs.ints("perm"));

@@ -114,12 +114,14 @@ nlohmann::json ValidationResult::to_json() const {
                       {"bitexact_bytes", bitexact_bytes},
                       {"top1_agree", top1_agree},
                       {"has_labels", has_labels},
-                      {"float_model", float_model}};
+                      {"float_model", float_model},
+                      {"has_float_reference", has_float_reference}};
+  if (!has_float_reference) j["top1_agree"] = nullptr;
   if (has_labels) {
     j["correct_c"] = correct_c;
-    j["correct_float"] = correct_float;
+    j["correct_float"] = has_float_reference ? nlohmann::json(correct_float) : nlohmann::json(nullptr);
     j["accuracy_c"] = samples ? double(correct_c) / double(samples) : 0.0;
-    j["accuracy_float"] = samples ? double(correct_float) / double(samples) : 0.0;
+    j["accuracy_float"] = !has_float_reference ? nlohmann::json(nullptr) : nlohmann::json(samples ? double(correct_float) / double(samples) : 0.0);
   }
   return j;
 }
@@ -132,10 +134,13 @@ std::string ValidationResult::to_text() const {
   else
     r += fmt::format("bit-exact vs C++ int8 reference: {}/{} samples ({}), {}/{} output bytes\n", bitexact_samples,
                      samples, pct(bitexact_samples, samples), bitexact_bytes, output_bytes);
-  r += fmt::format("top-1 agreement with float: {} ({}/{})\n", pct(top1_agree, samples), top1_agree, samples);
+  if (has_float_reference)
+    r += fmt::format("top-1 agreement with float: {} ({}/{})\n", pct(top1_agree, samples), top1_agree, samples);
+  else
+    r += "top-1 agreement with float: n/a (the model is int8 already, there is no float model)\n";
   if (has_labels)
-    r += fmt::format("accuracy: float {}, {} C {}\n", pct(correct_float, samples), float_model ? "float" : "int8",
-                     pct(correct_c, samples));
+    r += fmt::format("accuracy: float {}, {} C {}\n", has_float_reference ? pct(correct_float, samples) : std::string("n/a"),
+                     float_model ? "float" : "int8", pct(correct_c, samples));
   return r;
 }
 
@@ -178,7 +183,10 @@ ValidationResult validate(const std::string& outdir, const Array& data, const Ar
   // The exact bytes both sides get: int8 quantized as the graph input says, or float32.
   std::vector<int8_t> q_in;
   const float* xf = x.as<float>();
-  if (!is_float) {
+  if (p.prequantized && data.dtype == DType::I8) {
+    // int8 data for an int8 model: the bytes are the model input as they are.
+    q_in.assign(reinterpret_cast<const int8_t*>(data.bytes.data()), reinterpret_cast<const int8_t*>(data.bytes.data()) + n * per_in);
+  } else if (!is_float) {
     const float scale = gin.quant.scale.at(0);
     const int32_t zp = gin.quant.zero_point.at(0);
     q_in.resize(size_t(n * per_in));
@@ -218,17 +226,21 @@ ValidationResult validate(const std::string& outdir, const Array& data, const Ar
   r.samples = n;
   r.has_labels = labels != nullptr;
   r.float_model = is_float;
+  r.has_float_reference = !p.prequantized;
   r.output_bytes = n * per_out * int64_t(out_elem);
   // Samples are independent: contiguous chunks on all cores, counts summed at the end.
   auto check_range = [&](int64_t from, int64_t to, ValidationResult& part) {
     std::vector<float> c_deq(static_cast<size_t>(per_out));
     for (int64_t s = from; s < to; ++s) {
-      Array fin;
-      fin.dtype = DType::F32;
-      fin.shape = p.float_graph.t(p.float_graph.inputs.at(0)).shape;
-      fin.bytes.assign(reinterpret_cast<const uint8_t*>(xf + s * per_in), reinterpret_cast<const uint8_t*>(xf + (s + 1) * per_in));
-      const Array fref = run_float(p.float_graph, {fin}).at(0);
-      if (fref.numel() != per_out) fail("validate: float model output has {} values, the C output {}", fref.numel(), per_out);
+      Array fref;
+      if (!p.prequantized) {
+        Array fin;
+        fin.dtype = DType::F32;
+        fin.shape = p.float_graph.t(p.float_graph.inputs.at(0)).shape;
+        fin.bytes.assign(reinterpret_cast<const uint8_t*>(xf + s * per_in), reinterpret_cast<const uint8_t*>(xf + (s + 1) * per_in));
+        fref = run_float(p.float_graph, {fin}).at(0);
+        if (fref.numel() != per_out) fail("validate: float model output has {} values, the C output {}", fref.numel(), per_out);
+      }
       const float* fr = fref.as<float>();
       const uint8_t* cs = reinterpret_cast<const uint8_t*>(c_out.data()) + s * per_out * int64_t(out_elem);
 
@@ -254,12 +266,13 @@ ValidationResult validate(const std::string& outdir, const Array& data, const Ar
         const int32_t zp = gout.quant.zero_point.at(0);
         for (int64_t k = 0; k < per_out; ++k) c_deq[size_t(k)] = scale * float(int32_t(int8_t(cs[k])) - zp);
       }
-      const int64_t c_top = argmax(c_deq.data(), per_out), f_top = argmax(fr, per_out);
-      part.top1_agree += c_top == f_top;
+      const int64_t c_top = argmax(c_deq.data(), per_out);
+      const int64_t f_top = p.prequantized ? -1 : argmax(fr, per_out);
+      part.top1_agree += !p.prequantized && c_top == f_top;
       if (labels) {
         const int64_t label = int64_t(std::llround(labels->get_f32(s)));
         part.correct_c += c_top == label;
-        part.correct_float += f_top == label;
+        part.correct_float += !p.prequantized && f_top == label;
       }
     }
   };

@@ -19,6 +19,7 @@ struct ValidationResult {
   int64_t correct_c = 0, correct_float = 0;  // vs labels, when given
   bool has_labels = false;
   bool float_model = false;         // float graph: "bitexact" means within 1e-4 relative of run_float
+  bool has_float_reference = true;  // false for a prequantized (int8 .tflite) model: top-1 is n/a
   nlohmann::json to_json() const;
   std::string to_text() const;      // a few readable lines
 };

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "backend/c/codegen.h"
+#include "e2e_util.h"
 #include "backend/c/kernel_table.h"
 #include "driver/pipeline.h"
 #include "io/array.h"
@@ -26,43 +27,6 @@
 namespace mote {
 namespace {
 
-namespace fs = std::filesystem;
-
-const char* const kCompilers[] = {"gcc", "clang"};
-const std::string kFlags = " -std=c99 -O2 -Wall -Wextra -Werror -pedantic";
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "mote-e2e-XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-void spit(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary);
-  f << text;
-}
-
-// Runs a shell command; returns its exit status and puts stdout+stderr in *log.
-int shell(const std::string& cmd, const fs::path& log_file, std::string* log) {
-  int rc = std::system((cmd + " > '" + log_file.string() + "' 2>&1").c_str());
-  *log = slurp(log_file);
-  return rc;
-}
-
 // Every file of a directory tree, relative path -> contents.
 std::map<std::string, std::string> tree(const fs::path& dir) {
   std::map<std::string, std::string> r;
@@ -70,42 +34,6 @@ std::map<std::string, std::string> tree(const fs::path& dir) {
   for (const auto& e : fs::recursive_directory_iterator(dir))
     r[fs::relative(e.path(), dir).string()] = e.is_regular_file() ? slurp(e.path()) : std::string("<dir>");
   return r;
-}
-
-// Builds OUTDIR/*.c with a harness that reads n inputs from a file and writes n outputs; returns
-// the raw output bytes.
-std::vector<uint8_t> build_and_run(const fs::path& outdir, const std::string& name, const std::string& cc,
-                                   bool is_float, const void* inputs, size_t input_bytes, int64_t n) {
-  TempDir tmp;
-  const char* el = is_float ? "float" : "int8_t";
-  const std::string in_n = name + (is_float ? "_INPUT_SIZE" : "_INPUT_BYTES");
-  const std::string out_n = name + (is_float ? "_OUTPUT_SIZE" : "_OUTPUT_BYTES");
-  std::string h = "#include <stdio.h>\n#include <stdlib.h>\n#include \"" + name + ".h\"\n";
-  h += std::string("static ") + el + " x[" + in_n + "];\nstatic " + el + " y[" + out_n + "];\n";
-  h += "int main(int argc, char **argv) {\n  FILE *fi;\n  FILE *fo;\n  long i;\n  long n;\n"
-       "  if (argc != 4) {\n    return 2;\n  }\n  n = strtol(argv[3], NULL, 10);\n"
-       "  fi = fopen(argv[1], \"rb\");\n  fo = fopen(argv[2], \"wb\");\n"
-       "  if (!fi || !fo) {\n    return 3;\n  }\n"
-       "  for (i = 0; i < n; ++i) {\n    if (fread(x, sizeof x, 1, fi) != 1) {\n      return 4;\n    }\n"
-       "    if (" + name + "_invoke(x, y) != 0) {\n      return 5;\n    }\n"
-       "    fwrite(y, sizeof y, 1, fo);\n  }\n  fclose(fi);\n  fclose(fo);\n  return 0;\n}\n";
-  spit(tmp.path / "main.c", h);
-  {
-    std::ofstream f(tmp.path / "in.bin", std::ios::binary);
-    f.write(static_cast<const char*>(inputs), std::streamsize(input_bytes));
-  }
-  std::string log;
-  std::string cmd = cc + kFlags + " '" + outdir.string() + "'/*.c '" + (tmp.path / "main.c").string() + "' -I '" +
-                    outdir.string() + "' -o '" + (tmp.path / "exe").string() + "'";
-  int rc = shell(cmd, tmp.path / "build.log", &log);
-  EXPECT_EQ(rc, 0) << cc << " failed on " << outdir << ":\n" << log;
-  if (rc != 0) return {};
-  rc = shell("'" + (tmp.path / "exe").string() + "' '" + (tmp.path / "in.bin").string() + "' '" +
-                 (tmp.path / "out.bin").string() + "' " + std::to_string(n),
-             tmp.path / "run.log", &log);
-  EXPECT_EQ(rc, 0) << "harness failed: " << log;
-  std::string out = slurp(tmp.path / "out.bin");
-  return std::vector<uint8_t>(out.begin(), out.end());
 }
 
 // ---- hand-built NHWC graphs ----------------------------------------------------------------
@@ -388,7 +316,10 @@ TEST(CodegenE2E, GeneratedSourceLayout) {
   EXPECT_NE(src.find("static const int8_t net_blk_0_dw_weights[36] = {"), std::string::npos);
   EXPECT_NE(src.find("static const int32_t net_conv1_bias[4] = {"), std::string::npos);
   EXPECT_NE(src.find("static const int8_t net_shift_c[4] = {"), std::string::npos);
-  EXPECT_NE(src.find("static const uint32_t net_prob_table[256] = {"), std::string::npos);
+  // TFLM's softmax needs no table: the params carry its Q5.26 multiplier and diff_min
+  EXPECT_EQ(src.find("net_prob_table"), std::string::npos);
+  EXPECT_NE(src.find("static const mote_softmax_s8_params net_prob_params = {\n  .rows = 1,\n  .cols = 10,\n  .input_multiplier = "), std::string::npos) << src;
+  EXPECT_NE(src.find("  .diff_min = -"), std::string::npos);
   EXPECT_NE(src.find("static const mote_conv_s8_params net_conv1_params = {\n  .in = { .n = 1, .h = 8, .w = 8, .c = 3 },"), std::string::npos);
   EXPECT_NE(src.find("  .multiplier = net_conv1_multiplier,\n"), std::string::npos);
   EXPECT_NE(src.find("  uint8_t b[net_ARENA_BYTES];\n"), std::string::npos);

@@ -158,6 +158,58 @@ TEST(Conv2dS8, MatchesReferenceOverSweep) {
   EXPECT_GT(inside, total / 2) << "outputs mostly saturated: the sweep tests little";
 }
 
+// In place (out is the input buffer): "same"-size stride-1 convs give the reference's bytes for
+// every top padding, dilation and kernel size, and stay inside their scratch.
+TEST(Conv2dS8, InPlaceMatchesReference) {
+  Rng r(29);
+  int trials = 0;
+  for (int32_t kh : {1, 2, 3, 5})
+    for (int32_t dil = 1; dil <= 2; ++dil)
+      for (int rep = 0; rep < 6; ++rep) {
+        const int32_t c = r.pick(std::vector<int32_t>{1, 3, 4, 8});
+        const int32_t groups = c % 2 == 0 && rep % 2 ? 2 : 1;
+        Geo g;
+        g.in = {r.i(1, 2), r.pick(test::prime_sizes()), r.pick(test::prime_sizes()), c};
+        g.out = g.in;
+        g.kh = kh;
+        g.kw = r.pick(std::vector<int32_t>{1, 3});
+        g.dh = dil;
+        g.dw = 1;
+        g.pt = r.i(0, (kh - 1) * dil);  // the rest of the padding goes below
+        g.pl = (g.kw - 1) / 2;
+        if (g.pt >= g.out.h) continue;
+        const int32_t k_len = g.kh * g.kw * (c / groups);
+        std::vector<int32_t> mult, shift;
+        mote_conv_s8_params p = s8_params(r, g, groups, k_len, &mult, &shift);
+        p.in_place = 1;
+        const auto in = r.s8(numel(g.in));
+        const auto w = r.s8(static_cast<size_t>(c) * k_len, -127, 127);
+        const auto bias = r.s32(static_cast<size_t>(c), -3000, 3000);
+        std::vector<int8_t> want(numel(g.out));
+        ASSERT_EQ(ref::conv2d_s8(p, in.data(), w.data(), bias.data(), want.data()), MOTE_OK);
+        const size_t scratch_bytes = mote_conv2d_s8_scratch_bytes(&p);
+        EXPECT_GE(scratch_bytes, static_cast<size_t>(g.pt + 1) * g.out.w * c);
+        std::vector<int32_t> scratch(scratch_bytes / 4 + 2, 0x5a5a5a5a);
+        std::vector<int8_t> buf = in;
+        ASSERT_EQ(mote_conv2d_s8(&p, buf.data(), w.data(), bias.data(), buf.data(), scratch.data()), MOTE_OK);
+        for (size_t k = (scratch_bytes + 3) / 4; k < scratch.size(); ++k) ASSERT_EQ(scratch[k], 0x5a5a5a5a) << "scratch overrun";
+        ASSERT_EQ(test::count_mismatches(buf, want, describe(g, groups) + " in place"), 0u);
+        ++trials;
+      }
+  EXPECT_GT(trials, 30);
+  mote_conv_s8_params bad{};
+  bad.in = {1, 4, 4, 2};
+  bad.out = {1, 2, 2, 2};  // in place needs the input's dims
+  bad.kh = bad.kw = bad.stride_h = bad.stride_w = bad.dil_h = bad.dil_w = bad.groups = 1;
+  bad.act_min = -128, bad.act_max = 127;
+  bad.in_place = 1;
+  int32_t m = 1 << 30, sh = 0;
+  bad.multiplier = &m, bad.shift = &sh;
+  std::vector<int8_t> x(32), y(32);
+  std::vector<int32_t> scratch(64);
+  EXPECT_EQ(mote_conv2d_s8(&bad, x.data(), x.data(), nullptr, y.data(), scratch.data()), MOTE_ERR_PARAM);
+}
+
 TEST(DepthwiseConv2dS8, MatchesReferenceOverSweep) {
   Rng r(12);
   size_t total = 0, inside = 0;

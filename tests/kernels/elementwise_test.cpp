@@ -145,6 +145,30 @@ TEST(AddS8, HandWorked) {
   EXPECT_EQ(got, (std::vector<int8_t>{4, -6, 32, 1}));
 }
 
+// SUB subtracts b rescaled with the positive multiplier, as TFLite does. b = 1 at left shift 20
+// and multiplier 3072 is 2^20 * 3072 / 2^31 = 1.5, a tie: rounded up to 2, then subtracted:
+// 0 - 2 = -2. Multiplying by -3072 instead would round -1.5 up to -1.
+TEST(AddS8, SubRoundsLikeTflite) {
+  mote_add_s8_params p{};
+  for (int i = 0; i < 4; ++i) p.bc.dims[i] = 1;
+  p.left_shift = 20;
+  p.a_multiplier = 1 << 30;
+  p.b_multiplier = -3072;
+  p.out_multiplier = 1 << 30;  // 0.5 * 2^1: the identity
+  p.out_shift = 1;
+  p.act_min = -128;
+  p.act_max = 127;
+  const int8_t a = 0, b = 1;
+  int8_t got = 0, oracle = 0;
+  ASSERT_EQ(mote_add_s8(&p, &a, &b, &got), MOTE_OK);
+  ASSERT_EQ(ref::add_s8(p, &a, &b, &oracle), MOTE_OK);
+  EXPECT_EQ(got, -2);
+  EXPECT_EQ(oracle, -2);
+  p.b_multiplier = 3072;
+  ASSERT_EQ(mote_add_s8(&p, &a, &b, &got), MOTE_OK);
+  EXPECT_EQ(got, 2);
+}
+
 TEST(LutS8, MatchesReferenceAndNegates) {
   Rng r(34);
   const auto table = r.s8(256);

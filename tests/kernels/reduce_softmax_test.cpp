@@ -1,12 +1,15 @@
 // Mean and softmax, int8 and float: C runtime vs C++ reference, plus hand-worked cases.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "kernel_test_util.h"
 #include "mote/kernels.h"
+#include "lower/tables.h"
 #include "ref/kernels_ref.h"
 
 namespace mote {
@@ -26,7 +29,7 @@ TEST(MeanS8, MatchesReference) {
       p.in_zp = r.i(-128, 127);
       p.out_zp = r.i(-30, 30);
       const double ratio = std::exp(r.u(std::log(0.5), std::log(2.0)));  // in / out scale
-      quantize_multiplier(ratio / reduce, &p.multiplier, &p.shift);
+      quantize_multiplier(ratio, &p.multiplier, &p.shift);
       const auto in = r.s8(static_cast<size_t>(p.outer) * reduce * p.inner);
       const size_t n = static_cast<size_t>(p.outer) * p.inner;
       std::vector<int8_t> got(n), want(n);
@@ -41,6 +44,9 @@ TEST(MeanS8, MatchesReference) {
 
 // [[1,2],[3,-4],[5,7]] reduced over the middle axis (outer 1, reduce 3, inner 2), zero point
 // 1, same scales: sums (0 + 2 + 4) / 3 = 2 and (1 - 5 + 6) / 3 = 0.67 -> 1, plus out_zp -1.
+// Then TFLM's two roundings: [2, 3] at in/out scale 0.5 requantizes the sum 5 to 2.5 -> 3,
+// then 3 / 2 = 1.5 -> 2 (one rounding of 1.25 would give 1). [-2, -3] is not the mirror image:
+// the high multiply sends the tie -2.5 up to -2, then (-2 - 1) / 2 = -1.5 truncates to -1.
 TEST(MeanS8, HandWorked) {
   mote_mean_s8_params p{};
   p.outer = 1;
@@ -48,12 +54,19 @@ TEST(MeanS8, HandWorked) {
   p.inner = 2;
   p.in_zp = 1;
   p.out_zp = -1;
-  quantize_multiplier(1.0 / 3.0, &p.multiplier, &p.shift);
+  quantize_multiplier(1.0, &p.multiplier, &p.shift);
   const std::vector<int8_t> in = {1, 2, 3, -4, 5, 7};
   std::vector<int8_t> got(2), oracle(2);
   ASSERT_EQ(mote_mean_s8(&p, in.data(), got.data()), MOTE_OK);
   ASSERT_EQ(ref::mean_s8(p, in.data(), oracle.data()), MOTE_OK);
   EXPECT_EQ(got, (std::vector<int8_t>{1, 0}));
+  EXPECT_EQ(oracle, got);
+  mote_mean_s8_params h{1, 2, 2, 0, 0, 0, 0};
+  quantize_multiplier(0.5, &h.multiplier, &h.shift);
+  const std::vector<int8_t> pairs = {2, -2, 3, -3};  // [reduce][inner]
+  ASSERT_EQ(mote_mean_s8(&h, pairs.data(), got.data()), MOTE_OK);
+  ASSERT_EQ(ref::mean_s8(h, pairs.data(), oracle.data()), MOTE_OK);
+  EXPECT_EQ(got, (std::vector<int8_t>{2, -1}));
   EXPECT_EQ(oracle, got);
 }
 
@@ -69,22 +82,20 @@ TEST(MeanF32, MatchesReference) {
   }
 }
 
-// exp_table[255 + d] = round(exp(scale * d) * 2^16) for d in [-255, 0].
-std::vector<uint32_t> exp_table(double scale) {
-  std::vector<uint32_t> t(256);
-  for (int d = -255; d <= 0; ++d)
-    t[static_cast<size_t>(255 + d)] =
-        static_cast<uint32_t>(std::lround(std::exp(scale * d) * 65536.0));
-  return t;
+mote_softmax_s8_params softmax_params(int32_t rows, int32_t cols, float beta, float in_scale) {
+  const SoftmaxS8Params sp = tflm_softmax_params(beta, in_scale);
+  return {rows, cols, sp.input_multiplier, sp.input_left_shift, sp.diff_min};
 }
 
 TEST(SoftmaxS8, MatchesReference) {
   Rng r(53);
-  for (int32_t cols : {1, 2, 3, 5, 10, 13, 100, 1001})
-    for (int rep = 0; rep < 4; ++rep) {
-      const auto table = exp_table(std::exp(r.u(std::log(0.005), std::log(0.5))));
-      const mote_softmax_s8_params p{r.i(1, 5), cols, table.data()};
-      const auto in = r.s8(static_cast<size_t>(p.rows) * cols);
+  for (int32_t cols : {1, 2, 3, 5, 10, 13, 100, 1001, 4095})
+    for (int rep = 0; rep < 6; ++rep) {
+      const float scale = float(std::exp(r.u(std::log(0.002), std::log(1.0))));
+      const float beta = rep % 2 ? 1.0f : float(r.u(0.3, 3.0));
+      const mote_softmax_s8_params p = softmax_params(r.i(1, 5), cols, beta, scale);
+      // narrow inputs too, so that many differences land above diff_min
+      const auto in = r.s8(static_cast<size_t>(p.rows) * cols, rep < 3 ? -128 : -20, 127);
       std::vector<int8_t> got(in.size()), want(in.size());
       ASSERT_EQ(mote_softmax_s8(&p, in.data(), got.data()), MOTE_OK);
       ASSERT_EQ(ref::softmax_s8(p, in.data(), want.data()), MOTE_OK);
@@ -92,38 +103,62 @@ TEST(SoftmaxS8, MatchesReference) {
     }
 }
 
-// Table 2^(16 + d) (scale ln 2). Row [0,-1,-2,5]: d = -5,-6,-7,0 -> 2048,1024,512,65536, sum
-// 69120: (e * 256 + 34560) / 69120 = 8, 4, 2, 243, minus 128. Row [7,7]: 128.5 -> 128 -> 0.
+// Against the exact float softmax (beta * scale * (x - max)): TFLM's fixed point stays within
+// 1 LSB of round(256 p) - 128.
+TEST(SoftmaxS8, WithinOneLsbOfFloat) {
+  Rng r(55);
+  for (int rep = 0; rep < 200; ++rep) {
+    const int32_t cols = r.i(1, 40);
+    const float scale = float(std::exp(r.u(std::log(0.01), std::log(0.3))));
+    const mote_softmax_s8_params p = softmax_params(1, cols, 1.0f, scale);
+    const auto in = r.s8(static_cast<size_t>(cols), -60, 60);
+    std::vector<int8_t> got(in.size());
+    ASSERT_EQ(mote_softmax_s8(&p, in.data(), got.data()), MOTE_OK);
+    const int mx = *std::max_element(in.begin(), in.end());
+    double sum = 0.0;
+    for (int8_t v : in) sum += std::exp(double(scale) * (v - mx));
+    for (int32_t c = 0; c < cols; ++c) {
+      const double want = std::min(127.0, std::round(256.0 * std::exp(double(scale) * (in[c] - mx)) / sum) - 128);
+      EXPECT_LE(std::fabs(got[c] - want), 1.0) << "rep " << rep << " col " << c;
+    }
+  }
+}
+
+// Worked through TFLM's algorithm by hand. Equal rows of n: each exp(0) is 1.0 = 2^19 in Q12.19,
+// so the sum is n * 2^19 and the output 256 / n - 128: n = 1 -> 256 -> 127 (clamped), 2 -> 0,
+// 3 -> 85.33 -> -43, 4 -> -64, 10 -> 25.6 -> -102. Scale 1/16: the multiplier is 2^30 with left
+// shift 23 (2^22 = 1/16 in Q5.26) and diff_min = -floor(31 * 2^26 / 2^23) = -248. [0, -16] is
+// p = 1/(1 + e^-1) = 0.7311 -> 187.2 -> 59 and 68.8 -> -59; [100, -100]: e^-12.5 * 256 rounds
+// to 0; [127, -128]: 255 is beyond -248, so -128 without computing it.
 TEST(SoftmaxS8, HandWorked) {
-  std::vector<uint32_t> table(256, 0);
-  for (int d = -16; d <= 0; ++d) table[static_cast<size_t>(255 + d)] = 65536u >> -d;
-  std::vector<int8_t> got(4);
-  const std::vector<int8_t> row = {0, -1, -2, 5};
-  const mote_softmax_s8_params p{1, 4, table.data()};
-  ASSERT_EQ(mote_softmax_s8(&p, row.data(), got.data()), MOTE_OK);
-  EXPECT_EQ(got, (std::vector<int8_t>{-120, -124, -126, 115}));
-  const std::vector<int8_t> pair = {7, 7};
-  const mote_softmax_s8_params p2{1, 2, table.data()};
-  ASSERT_EQ(mote_softmax_s8(&p2, pair.data(), got.data()), MOTE_OK);
-  EXPECT_EQ(got[0], 0);
-  EXPECT_EQ(got[1], 0);
-  // Near-ties: table 65536 and 8210, sum 73746: 8210 * 256 / 73746 = 28.499993 -> 28 and
-  // 65536 * 256 / 73746 = 227.500007 -> 228 (the sum / 2 bias decides both).
-  std::vector<uint32_t> near(256, 0);
-  near[255] = 65536;
-  near[254] = 8210;
-  const std::vector<int8_t> row2 = {3, 2};
-  const mote_softmax_s8_params pn{1, 2, near.data()};
-  ASSERT_EQ(mote_softmax_s8(&pn, row2.data(), got.data()), MOTE_OK);
-  EXPECT_EQ(got[0], 100);
-  EXPECT_EQ(got[1], -100);
-  const std::vector<int8_t> one = {-50};  // probability 1.0 = 256/256 clamps to 127
-  const mote_softmax_s8_params p1{1, 1, table.data()};
-  ASSERT_EQ(mote_softmax_s8(&p1, one.data(), got.data()), MOTE_OK);
-  EXPECT_EQ(got[0], 127);
-  const mote_softmax_s8_params wide{1, 65536, table.data()};  // sum could overflow 32 bits
-  EXPECT_EQ(mote_softmax_s8(&wide, one.data(), got.data()), MOTE_ERR_PARAM);
-  EXPECT_EQ(ref::softmax_s8(wide, one.data(), got.data()), MOTE_ERR_PARAM);
+  std::vector<int8_t> got(10);
+  const std::vector<std::pair<int32_t, int8_t>> equal = {{1, 127}, {2, 0}, {3, -43}, {4, -64}, {10, -102}};
+  for (const auto& [n, want] : equal) {
+    const mote_softmax_s8_params p = softmax_params(1, n, 1.0f, 0.1f);
+    const std::vector<int8_t> row(static_cast<size_t>(n), 17);
+    ASSERT_EQ(mote_softmax_s8(&p, row.data(), got.data()), MOTE_OK);
+    for (int32_t c = 0; c < n; ++c) EXPECT_EQ(got[size_t(c)], want) << "n " << n;
+  }
+  const mote_softmax_s8_params p = softmax_params(1, 2, 1.0f, 0.0625f);
+  EXPECT_EQ(p.input_multiplier, 1 << 30);
+  EXPECT_EQ(p.input_left_shift, 23);
+  EXPECT_EQ(p.diff_min, -248);
+  const std::vector<std::pair<std::vector<int8_t>, std::vector<int8_t>>> cases = {
+      {{0, -16}, {59, -59}}, {{100, -100}, {127, -128}}, {{-128, 127}, {-128, 127}}};
+  for (const auto& [in, want] : cases) {
+    std::vector<int8_t> out(2), oracle(2);
+    ASSERT_EQ(mote_softmax_s8(&p, in.data(), out.data()), MOTE_OK);
+    ASSERT_EQ(ref::softmax_s8(p, in.data(), oracle.data()), MOTE_OK);
+    EXPECT_EQ(out, want);
+    EXPECT_EQ(oracle, want);
+  }
+  const mote_softmax_s8_params wide = softmax_params(1, 4096, 1.0f, 0.1f);  // Q12 sum overflows
+  EXPECT_EQ(mote_softmax_s8(&wide, got.data(), got.data()), MOTE_ERR_PARAM);
+  EXPECT_EQ(ref::softmax_s8(wide, got.data(), got.data()), MOTE_ERR_PARAM);
+  mote_softmax_s8_params bad = p;
+  bad.input_left_shift = 31;
+  EXPECT_EQ(mote_softmax_s8(&bad, got.data(), got.data()), MOTE_ERR_PARAM);
+  EXPECT_EQ(ref::softmax_s8(bad, got.data(), got.data()), MOTE_ERR_PARAM);
 }
 
 TEST(SoftmaxF32, MatchesReference) {

@@ -272,12 +272,12 @@ TEST(Lower, RankAboveFourAndSplitAxesAreRejected) {
   EXPECT_EQ(p.reduce, 12);
   EXPECT_EQ(p.inner, 5);
   int32_t mm = 0, ss = 0;
-  quantize_multiplier(double(0.1f) / (double(0.05f) * 12), &mm, &ss);
+  quantize_multiplier(double(0.1f) / double(0.05f), &mm, &ss);  // TFLM divides by 12 after
   EXPECT_EQ(p.multiplier, mm);
   EXPECT_EQ(p.shift, ss);
 }
 
-TEST(Lower, SoftmaxExpTable) {
+TEST(Lower, SoftmaxTflmParams) {
   Graph g;
   int x = act(g, "x", {2, 10}, pt(0.125f, 0));
   g.inputs = {x};
@@ -287,16 +287,15 @@ TEST(Lower, SoftmaxExpTable) {
   node(g, OpKind::Softmax, {x}, y, a);
   g.outputs = {y};
   std::vector<KernelCall> calls = lower(g);
-  const ConstTable* t = calls[0].table("table");
-  ASSERT_NE(t, nullptr);
-  ASSERT_EQ(t->count(), 256);
-  const uint32_t* e = reinterpret_cast<const uint32_t*>(t->bytes.data());
-  EXPECT_EQ(e[255], 65536u);                                           // exp(0)
-  EXPECT_EQ(e[255 - 8], uint32_t(std::round(std::exp(-1.0) * 65536)));  // d = -8 -> exp(-1)
-  EXPECT_EQ(e[0], uint32_t(std::round(std::exp(-0.125 * 255) * 65536)));
+  EXPECT_TRUE(calls[0].tables.empty());
   const auto& p = std::get<mote_softmax_s8_params>(calls[0].params);
   EXPECT_EQ(p.rows, 2);
   EXPECT_EQ(p.cols, 10);
+  // 0.125 * 2^26 = 2^23 = 0.5 * 2^24: multiplier 2^30, left shift 24, and diff_min
+  // -floor(31 * 2^26 / 2^24) = -124
+  EXPECT_EQ(p.input_multiplier, 1 << 30);
+  EXPECT_EQ(p.input_left_shift, 24);
+  EXPECT_EQ(p.diff_min, -124);
   // Equal inputs: every output 1/10 = 25.6/256 -> 26 - 128.
   Array in;
   in.dtype = DType::I8;

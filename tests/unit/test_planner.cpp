@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "ir/op_registry.h"
 #include "plan/planner.h"
 
 namespace mote {
@@ -265,7 +266,8 @@ std::vector<int> alias_roots(const Graph& g) {
 
 // At every step, the tensors that must hold a value (read or written there, or produced before
 // and read at or after it, or a graph input/output) and the step's scratch are pairwise
-// disjoint, aliases of one tensor excepted; everything lies inside the arena.
+// disjoint, aliases of one tensor excepted, and an elementwise node's output excepted from the
+// same-shaped input it overwrites in place at that node's step; everything lies inside the arena.
 ::testing::AssertionResult valid_graph_plan(const Graph& g, const std::vector<int64_t>& scratch,
                                             const MemoryPlan& plan, int64_t align) {
   const int steps = int(g.nodes.size());
@@ -289,9 +291,17 @@ std::vector<int> alias_roots(const Graph& g) {
   for (int i = 0; i < steps; ++i) {
     struct Span { int64_t lo, hi; int key; };
     std::vector<Span> spans;
+    const Node& n = g.nodes[size_t(i)];
+    int in_place_of = -1;  // the input node i overwrites, if any
+    if (op_elementwise(n.op))
+      for (int t : n.inputs)
+        if (t >= 0 && !g.t(t).is_const() && plan.tensor_offset[size_t(t)] == plan.tensor_offset[size_t(n.out())] &&
+            g.t(t).shape == g.t(n.out()).shape && g.t(t).dtype == g.t(n.out()).dtype)
+          in_place_of = t;
     for (size_t t = 0; t < g.tensors.size(); ++t) {
       if (plan.tensor_offset[t] < 0 || made[t] > i || std::max(used[t], made[t]) < i) continue;
-      spans.push_back({plan.tensor_offset[t], plan.tensor_offset[t] + tensor_bytes(g, int(t)), root[t]});
+      int key = int(t) == n.out() && in_place_of >= 0 ? root[size_t(in_place_of)] : root[t];
+      spans.push_back({plan.tensor_offset[t], plan.tensor_offset[t] + tensor_bytes(g, int(t)), key});
     }
     if (!scratch.empty() && scratch[size_t(i)] > 0) {
       int64_t o = plan.scratch_offset[size_t(i)];
@@ -318,9 +328,9 @@ TEST(GraphPlan, ChainPingPongs) {
   int c = g.add_value("c", DType::I8, {1, 8});
   g.inputs = {x};
   g.outputs = {c};
-  g.add_node(OpKind::Relu, "r0", {x}, {a});
-  g.add_node(OpKind::Relu, "r1", {a}, {b});
-  g.add_node(OpKind::Relu, "r2", {b}, {c});
+  g.add_node(OpKind::Softmax, "r0", {x}, {a});
+  g.add_node(OpKind::Softmax, "r1", {a}, {b});
+  g.add_node(OpKind::Softmax, "r2", {b}, {c});
   MemoryPlan p = plan_memory(g, {});
   EXPECT_TRUE(valid_graph_plan(g, {}, p, 4));
   EXPECT_EQ(p.arena_bytes, 16);
@@ -340,8 +350,8 @@ TEST(GraphPlan, ResidualDiamondKeepsInputAlive) {
   int y = g.add_value("y", DType::F32, {1, 4, 4, 2}, Layout::NHWC);
   g.inputs = {x};
   g.outputs = {y};
-  g.add_node(OpKind::Relu, "b1", {x}, {r1});
-  g.add_node(OpKind::Relu, "b2", {r1}, {r2});
+  g.add_node(OpKind::Softmax, "b1", {x}, {r1});
+  g.add_node(OpKind::Softmax, "b2", {r1}, {r2});
   g.add_node(OpKind::Add, "sum", {x, r2}, {y});
   MemoryPlan p = plan_memory(g, {});
   EXPECT_TRUE(valid_graph_plan(g, {}, p, 4));
@@ -349,6 +359,30 @@ TEST(GraphPlan, ResidualDiamondKeepsInputAlive) {
   std::set<int64_t> at_add = {p.tensor_offset[size_t(x)], p.tensor_offset[size_t(r2)], p.tensor_offset[size_t(y)]};
   EXPECT_EQ(at_add.size(), 3u);
   EXPECT_EQ(p.tensor_offset[size_t(r1)], p.tensor_offset[size_t(y)]);
+}
+
+// Elementwise ops overwrite an input that nobody reads afterwards, never a graph input or
+// output: r1 = relu(a) runs in place on a, then y = r1 + x cannot reuse x (a graph input).
+TEST(GraphPlan, ElementwiseRunsInPlace) {
+  Graph g;
+  int x = g.add_value("x", DType::I8, {1, 32});
+  int a = g.add_value("a", DType::I8, {1, 32});
+  int r1 = g.add_value("r1", DType::I8, {1, 32});
+  int r2 = g.add_value("r2", DType::I8, {1, 32});
+  int y = g.add_value("y", DType::I8, {1, 32});
+  g.inputs = {x};
+  g.outputs = {y};
+  g.add_node(OpKind::Sigmoid, "s", {x}, {a});
+  g.add_node(OpKind::Relu, "r1", {a}, {r1});
+  g.add_node(OpKind::Mul, "m", {r1, x}, {r2});
+  g.add_node(OpKind::Relu, "out", {r2}, {y});
+  MemoryPlan p = plan_memory(g, {});
+  EXPECT_TRUE(valid_graph_plan(g, {}, p, 4));
+  EXPECT_NE(p.tensor_offset[size_t(a)], p.tensor_offset[size_t(x)]);
+  EXPECT_EQ(p.tensor_offset[size_t(r1)], p.tensor_offset[size_t(a)]);
+  EXPECT_EQ(p.tensor_offset[size_t(r2)], p.tensor_offset[size_t(a)]);
+  EXPECT_NE(p.tensor_offset[size_t(y)], p.tensor_offset[size_t(r2)]);
+  EXPECT_EQ(p.arena_bytes, 64);
 }
 
 // a -> Reshape -> Identity -> Relu: a, its reshape and the identity share one buffer, live from

@@ -55,6 +55,11 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out.c] */
   const int32_t *shift;      /* [out.c] */
+  /* mote_conv2d_s8 only: 1 when out may be the same buffer as in (the compiler sets it for
+   * stride-1 convs whose output has the input's dims and whose input dies there). Output rows
+   * then wait in pad_top + 1 ring rows of scratch until no later row reads the input row they
+   * overwrite. */
+  int32_t in_place;
 } mote_conv_s8_params;
 
 /* weights OHWI [out.c][kh][kw][in.c/groups]; bias int32 [out.c] or NULL */
@@ -114,7 +119,9 @@ typedef struct {
 
 /* TFLite int8 ADD: both inputs shifted left by left_shift, rescaled to a common scale by their
  * own multiplier, summed, rescaled to the output. SUB uses the same kernel with b's multiplier
- * negated by the compiler. */
+ * negated by the compiler: a negative b_multiplier makes the kernel subtract b rescaled by
+ * -b_multiplier, as TFLite's SUB does (multiplying by the negated multiplier would round ties
+ * the other way). */
 typedef struct {
   mote_bcast bc;
   int32_t a_zp, b_zp, out_zp;
@@ -205,9 +212,9 @@ mote_status mote_avgpool_f32(const mote_pool_f32_params *p, const float *in, flo
 
 /* ---- reductions ------------------------------------------------------------------------- */
 
-/* Mean over the middle dimension of [outer][reduce][inner]:
- * out = requantize(sum(in - in_zp), multiplier, shift) + out_zp with
- * multiplier/shift encoding in_scale / (out_scale * reduce). */
+/* Mean over the middle dimension of [outer][reduce][inner], TFLM's int8 reference Mean:
+ * s = requantize(sum(in - in_zp), multiplier, shift) with multiplier/shift encoding
+ * in_scale / out_scale, then out = s / reduce rounded half away from zero, + out_zp. */
 typedef struct {
   int32_t outer, reduce, inner;
   int32_t in_zp, out_zp;
@@ -222,12 +229,16 @@ typedef struct {
 
 mote_status mote_mean_f32(const mote_mean_f32_params *p, const float *in, float *out);
 
-/* Softmax over the last dimension of [rows][cols]. Output scale 1/256, zero point -128.
- * exp_table[255 + d] = round(exp(in_scale * d) * 2^16) for d = x - row_max in [-255, 0];
- * out = clamp(round(exp_table[..] * 256 / sum) - 128, -128, 127). */
+/* Softmax over the last dimension of [rows][cols], TFLM's int8 reference algorithm (gemmlowp
+ * fixed point). Output scale 1/256, zero point -128. input_multiplier/input_left_shift encode
+ * beta * in_scale * 2^26 (TFLite's PreprocessSoftmaxScaling: the difference to the row max
+ * rescaled to Q5.26); differences below diff_min (-CalculateInputRadius(5, input_left_shift))
+ * give -128. cols <= 4095. */
 typedef struct {
   int32_t rows, cols;
-  const uint32_t *exp_table; /* [256] */
+  int32_t input_multiplier;
+  int32_t input_left_shift; /* 0..30 */
+  int32_t diff_min;         /* <= 0 */
 } mote_softmax_s8_params;
 
 mote_status mote_softmax_s8(const mote_softmax_s8_params *p, const int8_t *in, int8_t *out);

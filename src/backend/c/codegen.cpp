@@ -90,14 +90,13 @@ const char* c_elem_type(DType t) {
 }
 
 // Element k of a little-endian byte buffer as a C literal.
-std::string c_elem(const uint8_t* bytes, DType t, bool as_u32, int64_t k, const std::string& what) {
+std::string c_elem(const uint8_t* bytes, DType t, int64_t k, const std::string& what) {
   switch (t) {
     case DType::I8: return std::to_string(int(reinterpret_cast<const int8_t*>(bytes)[k]));
     case DType::U8: return std::to_string(int(bytes[k]));
     case DType::I32: {
       int32_t v;
       std::memcpy(&v, bytes + 4 * k, 4);
-      if (as_u32) return std::to_string(uint32_t(v)) + "u";
       return c_int(v);
     }
     case DType::F32: {
@@ -116,12 +115,12 @@ std::string c_elem(const uint8_t* bytes, DType t, bool as_u32, int64_t k, const 
 }
 
 std::string c_array(const std::string& ctype, const std::string& name, const uint8_t* bytes, DType t,
-                    int64_t count, bool as_u32, const std::string& what) {
+                    int64_t count, const std::string& what) {
   const int per_line = dtype_size(t) == 1 ? 16 : 8;
   std::string r = fmt::format("static const {} {}[{}] = {{", ctype, name, count);
   for (int64_t k = 0; k < count; ++k) {
     r += k % per_line == 0 ? "\n  " : " ";
-    r += c_elem(bytes, t, as_u32, k, what);
+    r += c_elem(bytes, t, k, what);
     if (k + 1 < count) r += ",";
   }
   return r + "\n};\n";
@@ -255,6 +254,7 @@ struct ParamsPrinter {
     f.push_back({"act_max", c_int(p.act_max)});
     f.push_back({"multiplier", ref("multiplier")});
     f.push_back({"shift", ref("shift")});
+    f.push_back({"in_place", c_int(p.in_place)});
     return ParamsText{"mote_conv_s8_params", f};
   }
   std::optional<ParamsText> operator()(const mote_conv_f32_params& p) const {
@@ -354,7 +354,11 @@ struct ParamsPrinter {
   }
   std::optional<ParamsText> operator()(const mote_softmax_s8_params& p) const {
     return ParamsText{"mote_softmax_s8_params",
-                      {{"rows", c_int(p.rows)}, {"cols", c_int(p.cols)}, {"exp_table", ref("table")}}};
+                      {{"rows", c_int(p.rows)},
+                       {"cols", c_int(p.cols)},
+                       {"input_multiplier", c_int(p.input_multiplier)},
+                       {"input_left_shift", c_int(p.input_left_shift)},
+                       {"diff_min", c_int(p.diff_min)}}};
   }
   std::optional<ParamsText> operator()(const mote_softmax_f32_params& p) const {
     return ParamsText{"mote_softmax_f32_params", {{"rows", c_int(p.rows)}, {"cols", c_int(p.cols)}}};
@@ -500,7 +504,7 @@ class ModelEmitter {
       auto it = const_arrays_.find(t);
       if (it != const_arrays_.end()) return it->second;
       std::string id = ident(x.name);
-      data_ += c_array(c_elem_type(x.dtype), id, x.data.data(), x.dtype, x.numel(), false, "tensor '" + x.name + "'");
+      data_ += c_array(c_elem_type(x.dtype), id, x.data.data(), x.dtype, x.numel(), "tensor '" + x.name + "'");
       data_ += "\n";
       const_arrays_[t] = id;
       return id;
@@ -528,10 +532,8 @@ class ModelEmitter {
     std::map<std::string, std::string> tables;
     for (const ConstTable& t : c.tables) {
       if (t.count() == 0) continue;
-      bool u32 = c.kernel == "mote_softmax_s8" && t.role == "table";
       std::string id = ident(base + "_" + t.role);
-      data_ += c_array(u32 ? "uint32_t" : c_elem_type(t.dtype), id, t.bytes.data(), t.dtype, t.count(), u32,
-                       what + " table '" + t.role + "'");
+      data_ += c_array(c_elem_type(t.dtype), id, t.bytes.data(), t.dtype, t.count(), what + " table '" + t.role + "'");
       tables[t.role] = id;
     }
     if (k.args == KernelArgs::Concat) concat_luts(c, base, tables);

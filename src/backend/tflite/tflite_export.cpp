@@ -1,0 +1,568 @@
+#include "backend/tflite/tflite_export.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include "ir/op_registry.h"
+#include "schema_generated.h"
+#include "util/file.h"
+
+namespace mote {
+
+namespace {
+
+namespace tfl = tflite;
+using flatbuffers::Offset;
+
+// The TFLite int8 clamp of a fused activation [lo, hi] on an output quantized (scale, zp):
+// CalculateActivationRangeQuantized, the bound divided by the scale in float.
+std::pair<int32_t, int32_t> int8_clamp(float lo, float hi, float scale, int32_t zp) {
+  int32_t qlo = -128, qhi = 127;
+  if (std::isfinite(lo)) qlo = int32_t(std::clamp<double>(zp + std::round(lo / scale), -128, 127));
+  if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(zp + std::round(hi / scale), -128, 127));
+  return {qlo, qhi};
+}
+
+class Exporter {
+ public:
+  Exporter(const Graph& g, const MemoryPlan& plan) : g_(g), plan_(plan), index_(g.tensors.size(), -1) {
+    buffers_.push_back(tfl::CreateBuffer(fb_));  // buffer 0: the empty sentinel
+  }
+
+  std::string run() {
+    if (g_.inputs.empty() || g_.outputs.empty()) fail("export tflite: graph '{}' has no inputs or outputs", g_.name);
+    for (int id : g_.inputs)
+      if (g_.t(id).dtype != DType::I8)
+        fail("export tflite: graph input '{}' is {}; quantize the model first (--calib)", g_.t(id).name, dtype_name(g_.t(id).dtype));
+    if (plan_.tensor_offset.size() != g_.tensors.size())
+      fail("export tflite: memory plan has {} tensor offsets for {} tensors", plan_.tensor_offset.size(), g_.tensors.size());
+    std::vector<int32_t> ins, outs;
+    for (int id : g_.inputs) ins.push_back(tensor(id));
+    for (const Node& n : g_.nodes) node(n);
+    for (int id : g_.outputs) outs.push_back(tensor(id));
+
+    // TFLM's offline plan: version 1, subgraph 0, one offset per tensor.
+    std::vector<int32_t> meta = {1, 0, int32_t(offsets_.size())};
+    meta.insert(meta.end(), offsets_.begin(), offsets_.end());
+    const uint32_t meta_buf = buffer(meta.data(), meta.size() * sizeof(int32_t));
+
+    auto subgraph = tfl::CreateSubGraph(fb_, fb_.CreateVector(tensors_), fb_.CreateVector(ins), fb_.CreateVector(outs),
+                                        fb_.CreateVector(ops_), fb_.CreateString(g_.name));
+    std::vector<Offset<tfl::Metadata>> metadata = {
+        tfl::CreateMetadata(fb_, fb_.CreateString("OfflineMemoryAllocation"), meta_buf)};
+    auto model = tfl::CreateModel(fb_, 3, fb_.CreateVector(codes_), fb_.CreateVector(std::vector{subgraph}),
+                                  fb_.CreateString("mote"), fb_.CreateVector(buffers_), 0, fb_.CreateVector(metadata));
+    tfl::FinishModelBuffer(fb_, model);
+    return std::string(reinterpret_cast<const char*>(fb_.GetBufferPointer()), fb_.GetSize());
+  }
+
+ private:
+  const Graph& g_;
+  const MemoryPlan& plan_;
+  flatbuffers::FlatBufferBuilder fb_;
+  std::vector<int> index_;  // mote tensor id -> TFLite tensor index, -1 until written
+  std::vector<Offset<tfl::Buffer>> buffers_;
+  std::vector<Offset<tfl::Tensor>> tensors_;
+  std::vector<int32_t> offsets_;  // offline plan, per TFLite tensor
+  std::vector<Offset<tfl::Operator>> ops_;
+  std::vector<Offset<tfl::OperatorCode>> codes_;
+  std::map<std::pair<tfl::BuiltinOperator, int>, uint32_t> code_index_;
+
+  [[noreturn]] static void node_error(const Node& n, const std::string& why) {
+    fail("export tflite: node '{}' ({}): {}", n.name, op_name(n.op), why);
+  }
+
+  uint32_t buffer(const void* data, size_t bytes) {
+    fb_.ForceVectorAlignment(bytes, 1, 16);  // schema: force_align 16
+    auto v = fb_.CreateVector(static_cast<const uint8_t*>(data), bytes);
+    buffers_.push_back(tfl::CreateBuffer(fb_, v));
+    return uint32_t(buffers_.size() - 1);
+  }
+
+  static tfl::TensorType type_of(DType d) {
+    switch (d) {
+      case DType::I8: return tfl::TensorType::INT8;
+      case DType::I32: return tfl::TensorType::INT32;
+      case DType::F32: return tfl::TensorType::FLOAT32;
+      case DType::U8: return tfl::TensorType::UINT8;
+      case DType::I64: return tfl::TensorType::INT64;
+    }
+    return tfl::TensorType::FLOAT32;
+  }
+
+  // A new TFLite tensor; `data` empty for activations (buffer 0). `qdim` is the file's
+  // quantized_dimension for per-channel params.
+  int32_t add(const std::string& name, DType dtype, const Shape& shape, const QuantParams& q, int qdim,
+              const std::vector<uint8_t>& data, int64_t arena_offset) {
+    std::vector<int32_t> dims;
+    for (int64_t d : shape) {
+      if (d < 0 || d > INT32_MAX) fail("export tflite: tensor '{}' has dim {} outside int32", name, d);
+      dims.push_back(int32_t(d));
+    }
+    Offset<tfl::QuantizationParameters> qp = 0;
+    if (!q.empty()) {
+      std::vector<int64_t> zps(q.zero_point.begin(), q.zero_point.end());
+      qp = tfl::CreateQuantizationParameters(fb_, 0, 0, fb_.CreateVector(q.scale), fb_.CreateVector(zps),
+                                             tfl::QuantizationDetails::NONE, 0, q.per_channel() ? qdim : 0);
+    }
+    const uint32_t buf = data.empty() ? 0 : buffer(data.data(), data.size());
+    auto shape_v = fb_.CreateVector(dims);
+    auto name_s = fb_.CreateString(name);
+    tensors_.push_back(tfl::CreateTensor(fb_, shape_v, type_of(dtype), buf, name_s, qp));
+    offsets_.push_back(data.empty() && arena_offset >= 0 ? int32_t(arena_offset) : -1);
+    return int32_t(tensors_.size() - 1);
+  }
+
+  // The TFLite tensor of a mote tensor, written on first use as the graph has it.
+  int32_t tensor(int id) {
+    if (index_.at(size_t(id)) >= 0) return index_[size_t(id)];
+    const Tensor& t = g_.t(id);
+    index_[size_t(id)] = add(t.name, t.dtype, t.shape, t.quant, t.quant.axis, t.data, plan_.tensor_offset[size_t(id)]);
+    return index_[size_t(id)];
+  }
+
+  int32_t const_i32(const std::string& name, const std::vector<int32_t>& v, const Shape& shape) {
+    std::vector<uint8_t> bytes(v.size() * sizeof(int32_t));
+    std::memcpy(bytes.data(), v.data(), bytes.size());
+    return add(name, DType::I32, shape, {}, 0, bytes, -1);
+  }
+
+  void op(tfl::BuiltinOperator code, int version, const std::vector<int32_t>& ins, int32_t out,
+          tfl::BuiltinOptions type = tfl::BuiltinOptions::NONE, Offset<void> options = 0) {
+    auto key = std::make_pair(code, version);
+    auto it = code_index_.find(key);
+    if (it == code_index_.end()) {
+      // deprecated_builtin_code holds codes below 127; above, the placeholder.
+      const int8_t old = int8_t(std::min<int32_t>(int32_t(code), 127));
+      codes_.push_back(tfl::CreateOperatorCode(fb_, old, 0, version, code));
+      it = code_index_.emplace(key, uint32_t(codes_.size() - 1)).first;
+    }
+    auto in_v = fb_.CreateVector(ins);
+    auto out_v = fb_.CreateVector(std::vector<int32_t>{out});
+    ops_.push_back(tfl::CreateOperator(fb_, it->second, in_v, out_v, type, options));
+  }
+
+  // The fused activation whose int8 clamp equals the node's act_min/act_max clamp: the one
+  // with the same real range if any, else any with the same int8 range.
+  tfl::ActivationFunctionType fused(const Node& n) {
+    const float lo = n.attrs.f("act_min", kNoMin), hi = n.attrs.f("act_max", kNoMax);
+    const Tensor& out = g_.t(n.out());
+    const float s = out.quant.scale.at(0);
+    const int32_t zp = out.quant.zero_point.at(0);
+    struct Cand {
+      tfl::ActivationFunctionType type;
+      float lo, hi;
+    };
+    const Cand cands[] = {{tfl::ActivationFunctionType::NONE, kNoMin, kNoMax},
+                          {tfl::ActivationFunctionType::RELU, 0.0f, kNoMax},
+                          {tfl::ActivationFunctionType::RELU6, 0.0f, 6.0f},
+                          {tfl::ActivationFunctionType::RELU_N1_TO_1, -1.0f, 1.0f}};
+    for (const Cand& c : cands)
+      if (c.lo == lo && c.hi == hi) return c.type;
+    const auto want = int8_clamp(lo, hi, s, zp);
+    for (const Cand& c : cands)
+      if (int8_clamp(c.lo, c.hi, s, zp) == want) return c.type;
+    node_error(n, fmt::format("fused clamp [{}, {}] (int8 [{}, {}]) is not a TFLite activation", lo, hi, want.first, want.second));
+  }
+
+  const Tensor& in(const Node& n, size_t k) {
+    if (n.in(k) < 0) node_error(n, fmt::format("input {} is absent", k));
+    return g_.t(n.in(k));
+  }
+
+  static std::vector<float> channel_scales(const Tensor& w, int64_t channels) {
+    std::vector<float> s(static_cast<size_t>(channels));
+    for (int64_t c = 0; c < channels; ++c) s[size_t(c)] = w.quant.per_channel() ? w.quant.scale.at(size_t(c)) : w.quant.scale.at(0);
+    return s;
+  }
+
+  // int32 bias with scale input_scale * weight_scale[c] (zeros when the node has none).
+  int32_t bias(const Node& n, size_t slot, const Tensor& x, const Tensor& w, int64_t channels) {
+    QuantParams q;
+    for (float ws : channel_scales(w, channels)) {
+      q.scale.push_back(x.quant.scale.at(0) * ws);
+      q.zero_point.push_back(0);
+    }
+    q.axis = 0;
+    if (n.in(slot) < 0) {
+      std::vector<uint8_t> zeros(size_t(channels) * sizeof(int32_t), 0);
+      return add(g_.unique_name(n.name + "_bias"), DType::I32, {channels}, q, 0, zeros, -1);
+    }
+    const Tensor& b = in(n, slot);
+    if (b.dtype != DType::I32 || !b.is_const() || b.numel() != channels)
+      node_error(n, fmt::format("bias '{}' must be {} constant int32 values", b.name, channels));
+    return add(b.name, DType::I32, {channels}, q, 0, b.data, -1);
+  }
+
+  static bool same_quant(const QuantParams& a, const QuantParams& b) {
+    return a.scale == b.scale && a.zero_point == b.zero_point;
+  }
+
+  // TFLite padding for explicit pads (top, left, bottom, right), if SAME or VALID gives the same
+  // pads and output size.
+  static std::optional<tfl::Padding> padding(const Shape& x, const Shape& y, int64_t kh, int64_t kw,
+                                             const std::vector<int64_t>& st, const std::vector<int64_t>& dl,
+                                             const std::vector<int64_t>& pads) {
+    const int64_t ek[2] = {(kh - 1) * dl[0] + 1, (kw - 1) * dl[1] + 1};
+    bool valid = true, same = true;
+    for (int a = 0; a < 2; ++a) {
+      const int64_t in = x[size_t(1 + a)], out = y[size_t(1 + a)], s = st[size_t(a)];
+      valid = valid && pads[size_t(a)] == 0 && pads[size_t(a + 2)] == 0 && out == (in - ek[a]) / s + 1;
+      const int64_t so = (in + s - 1) / s;
+      const int64_t total = std::max<int64_t>((so - 1) * s + ek[a] - in, 0);
+      same = same && out == so && pads[size_t(a)] == total / 2 && pads[size_t(a + 2)] == total - total / 2;
+    }
+    if (valid) return tfl::Padding::VALID;
+    if (same) return tfl::Padding::SAME;
+    return std::nullopt;
+  }
+
+  // The least int8 value tensor `id` can hold, as its producer's clamp bounds it.
+  int32_t min_q(int id) const {
+    const int p = g_.producer(id);
+    if (p < 0) return -128;
+    const Node& n = g_.nodes[size_t(p)];
+    const Tensor& t = g_.t(id);
+    float lo = n.attrs.f("act_min", kNoMin);
+    if (n.op == OpKind::Relu) lo = 0.0f;
+    if (n.op == OpKind::Clip) lo = n.attrs.f("min", kNoMin);
+    if (n.op == OpKind::MaxPool || n.op == OpKind::Reshape || n.op == OpKind::Transpose) return min_q(n.in(0));
+    return int8_clamp(lo, kNoMax, t.quant.scale.at(0), t.quant.zero_point.at(0)).first;
+  }
+
+  // An explicit PAD of an NHWC activation by the zero point (real 0) before a VALID op.
+  int32_t pad_input(const Node& n, int x_id, const std::vector<int64_t>& pads) {
+    const Tensor& x = g_.t(x_id);
+    Shape s = x.shape;
+    s[1] += pads[0] + pads[2];
+    s[2] += pads[1] + pads[3];
+    const int32_t paddings = const_i32(g_.unique_name(n.name + "_paddings"),
+                                       {0, 0, int32_t(pads[0]), int32_t(pads[2]), int32_t(pads[1]), int32_t(pads[3]), 0, 0}, {4, 2});
+    const int32_t out = add(g_.unique_name(n.name + "_padded"), DType::I8, s, x.quant, 0, {}, -1);
+    op(tfl::BuiltinOperator::PAD, 2, {tensor(x_id), paddings}, out, tfl::BuiltinOptions::PadOptions,
+       tfl::CreatePadOptions(fb_).Union());
+    return out;
+  }
+
+  void conv(const Node& n) {
+    const Tensor& x = in(n, 0);
+    const Tensor& w = in(n, 1);
+    const Tensor& y = g_.t(n.out());
+    if (x.shape.size() != 4 || w.shape.size() != 4 || !w.is_const() || w.dtype != DType::I8)
+      node_error(n, "needs a 4-D NHWC input and constant int8 OHWI weights");
+    const int64_t group = n.attrs.i("group", 1), in_c = x.shape[3], out_c = y.shape[3];
+    const bool depthwise = group > 1 && group == in_c && w.shape[3] == 1;
+    if (group != 1 && !depthwise)
+      node_error(n, fmt::format("grouped convolution (group {} of {} channels) has no TFLite int8 op", group, in_c));
+    const auto st = n.attrs.ints("strides", {1, 1}), dl = n.attrs.ints("dilations", {1, 1});
+    const auto pads = n.attrs.ints("pads", {0, 0, 0, 0});
+    const int64_t kh = w.shape[1], kw = w.shape[2];
+    int32_t xin = -1;
+    std::optional<tfl::Padding> pad = padding(x.shape, y.shape, kh, kw, st, dl, pads);
+    if (!pad) {
+      xin = pad_input(n, n.in(0), pads);
+      pad = tfl::Padding::VALID;
+    } else {
+      xin = tensor(n.in(0));
+    }
+    const auto act = fused(n);
+    int32_t wt = -1;
+    if (depthwise) {
+      // OHWI [C*m][kh][kw][1] -> [1][kh][kw][C*m], quantized along the last axis.
+      const size_t oc = size_t(out_c), taps = size_t(kh * kw);
+      std::vector<uint8_t> hwo(w.data.size());
+      for (size_t o = 0; o < oc; ++o)
+        for (size_t k = 0; k < taps; ++k) hwo[k * oc + o] = w.data[o * taps + k];
+      wt = add(w.name, DType::I8, {1, kh, kw, out_c}, w.quant, 3, hwo, -1);
+    } else {
+      wt = add(w.name, DType::I8, w.shape, w.quant, 0, w.data, -1);
+    }
+    const int32_t bt = bias(n, 2, x, w, out_c);
+    const int32_t out = tensor(n.out());
+    if (depthwise) {
+      auto o = tfl::CreateDepthwiseConv2DOptions(fb_, *pad, int32_t(st[1]), int32_t(st[0]), int32_t(out_c / in_c), act,
+                                                 int32_t(dl[1]), int32_t(dl[0]));
+      op(tfl::BuiltinOperator::DEPTHWISE_CONV_2D, 3, {xin, wt, bt}, out, tfl::BuiltinOptions::DepthwiseConv2DOptions, o.Union());
+    } else {
+      auto o = tfl::CreateConv2DOptions(fb_, *pad, int32_t(st[1]), int32_t(st[0]), act, int32_t(dl[1]), int32_t(dl[0]));
+      op(tfl::BuiltinOperator::CONV_2D, 3, {xin, wt, bt}, out, tfl::BuiltinOptions::Conv2DOptions, o.Union());
+    }
+  }
+
+  void fully_connected(const Node& n) {
+    const Tensor& x = in(n, 0);
+    const Tensor& w = in(n, 1);
+    const Tensor& y = g_.t(n.out());
+    if (w.shape.size() != 2 || !w.is_const() || w.dtype != DType::I8) node_error(n, "needs constant int8 [M,K] weights");
+    const int64_t m = w.shape[0], k = w.shape[1];
+    // keep_num_dims false flattens the input to [numel / K, K]; true keeps its leading dims.
+    Shape kept(x.shape.begin(), x.shape.end() - 1);
+    kept.push_back(m);
+    bool keep = false;
+    if (y.shape != Shape{x.numel() / k, m}) {
+      if (y.shape != kept) node_error(n, fmt::format("output {} is neither [{}, {}] nor {}", shape_str(y.shape), x.numel() / k, m, shape_str(kept)));
+      keep = true;
+    }
+    const int32_t xin = tensor(n.in(0));
+    const int32_t bt = bias(n, 2, x, w, m);
+    if (w.quant.per_channel()) {
+      // Per-channel FULLY_CONNECTED is recent (TFLM, ArmNN 20.08 lack it): the same product as a
+      // 1x1 CONV_2D, whose int8 kernels requantize per channel the same way.
+      const int64_t b = x.numel() / k;
+      const int32_t x4 = reshape_to(n, xin, x, {b, 1, 1, k}, "nhwc");
+      const int32_t wt = add(w.name, DType::I8, {m, 1, 1, k}, w.quant, 0, w.data, -1);
+      const int32_t y4 = add(g_.unique_name(n.name + "_conv"), DType::I8, {b, 1, 1, m}, y.quant, 0, {}, -1);
+      auto o = tfl::CreateConv2DOptions(fb_, tfl::Padding::VALID, 1, 1, fused(n));
+      op(tfl::BuiltinOperator::CONV_2D, 3, {x4, wt, bt}, y4, tfl::BuiltinOptions::Conv2DOptions, o.Union());
+      std::vector<int32_t> dims(y.shape.begin(), y.shape.end());
+      const int32_t shape = const_i32(g_.unique_name(n.name + "_out_shape"), dims, {int64_t(dims.size())});
+      auto ro = tfl::CreateReshapeOptions(fb_, fb_.CreateVector(dims));
+      op(tfl::BuiltinOperator::RESHAPE, 1, {y4, shape}, tensor(n.out()), tfl::BuiltinOptions::ReshapeOptions, ro.Union());
+      return;
+    }
+    const int32_t wt = add(w.name, DType::I8, w.shape, w.quant, 0, w.data, -1);
+    auto o = tfl::CreateFullyConnectedOptions(fb_, fused(n), tfl::FullyConnectedOptionsWeightsFormat::DEFAULT, keep);
+    op(tfl::BuiltinOperator::FULLY_CONNECTED, keep ? 5 : 4, {xin, wt, bt}, tensor(n.out()),
+       tfl::BuiltinOptions::FullyConnectedOptions, o.Union());
+  }
+
+  void binary(const Node& n) {
+    const std::vector<int32_t> ins = {tensor(n.in(0)), tensor(n.in(1))};
+    const int32_t out = tensor(n.out());
+    const auto act = fused(n);
+    switch (n.op) {
+      case OpKind::Add:
+        op(tfl::BuiltinOperator::ADD, 2, ins, out, tfl::BuiltinOptions::AddOptions, tfl::CreateAddOptions(fb_, act).Union());
+        return;
+      case OpKind::Sub:
+        op(tfl::BuiltinOperator::SUB, 2, ins, out, tfl::BuiltinOptions::SubOptions, tfl::CreateSubOptions(fb_, act).Union());
+        return;
+      default: {
+        // MUL v3 is the kernel that allows a rescale of 1 or more.
+        const double rescale = double(in(n, 0).quant.scale.at(0)) * in(n, 1).quant.scale.at(0) / g_.t(n.out()).quant.scale.at(0);
+        op(tfl::BuiltinOperator::MUL, rescale >= 1.0 ? 3 : 2, ins, out, tfl::BuiltinOptions::MulOptions,
+           tfl::CreateMulOptions(fb_, act).Union());
+      }
+    }
+  }
+
+  void clip(const Node& n) {
+    const float lo = n.op == OpKind::Relu ? 0.0f : n.attrs.f("min", kNoMin);
+    const float hi = n.op == OpKind::Relu ? kNoMax : n.attrs.f("max", kNoMax);
+    const std::vector<int32_t> ins = {tensor(n.in(0))};
+    if (lo == 0.0f && hi == kNoMax) op(tfl::BuiltinOperator::RELU, 2, ins, tensor(n.out()));
+    else if (lo == 0.0f && hi == 6.0f) op(tfl::BuiltinOperator::RELU6, 2, ins, tensor(n.out()));
+    else if (lo == -1.0f && hi == 1.0f) op(tfl::BuiltinOperator::RELU_N1_TO_1, 1, ins, tensor(n.out()));
+    else node_error(n, fmt::format("clip to [{}, {}] is none of RELU, RELU6, RELU_N1_TO_1", lo, hi));
+  }
+
+  void pool(const Node& n) {
+    const Tensor& x = in(n, 0);
+    const Tensor& y = g_.t(n.out());
+    const auto k = n.attrs.ints("kernel"), st = n.attrs.ints("strides", {1, 1});
+    const auto pads = n.attrs.ints("pads", {0, 0, 0, 0});
+    if (x.shape.size() != 4 || k.size() != 2) node_error(n, "needs a 4-D NHWC input and a 2-D kernel");
+    auto pad = padding(x.shape, y.shape, k[0], k[1], st, {1, 1}, pads);
+    int32_t xin = -1;
+    if (pad) {
+      xin = tensor(n.in(0));
+    } else if (n.op == OpKind::MaxPool && min_q(n.in(0)) >= x.quant.zero_point.at(0)) {
+      // Padding by the zero point never wins the max when no input lies below it.
+      xin = pad_input(n, n.in(0), pads);
+      pad = tfl::Padding::VALID;
+    } else {
+      node_error(n, fmt::format("pads [{}, {}, {}, {}] are neither TFLite SAME nor VALID", pads[0], pads[1], pads[2], pads[3]));
+    }
+    auto o = tfl::CreatePool2DOptions(fb_, *pad, int32_t(st[1]), int32_t(st[0]), int32_t(k[1]), int32_t(k[0]), fused(n));
+    op(n.op == OpKind::MaxPool ? tfl::BuiltinOperator::MAX_POOL_2D : tfl::BuiltinOperator::AVERAGE_POOL_2D, 2,
+       {xin}, tensor(n.out()), tfl::BuiltinOptions::Pool2DOptions, o.Union());
+  }
+
+  void reshape(const Node& n) {
+    const Shape& s = g_.t(n.out()).shape;
+    std::vector<int32_t> dims(s.begin(), s.end());
+    const int32_t x = tensor(n.in(0));
+    if (s.size() > 4) {  // never materialized: its reader (a reduced TRANSPOSE) reads x's bytes
+      for (int c : g_.consumers(n.out()))
+        if (g_.nodes[size_t(c)].op != OpKind::Transpose && g_.nodes[size_t(c)].op != OpKind::Reshape)
+          node_error(n, fmt::format("rank {} output feeds {}; TFLite kernels handle rank 4", s.size(), op_name(g_.nodes[size_t(c)].op)));
+      if (g_.is_graph_output(n.out())) node_error(n, fmt::format("rank {} graph output; TFLite kernels handle rank 4", s.size()));
+      index_[size_t(n.out())] = x;
+      return;
+    }
+    const int32_t shape = const_i32(g_.unique_name(n.name + "_shape"), dims, {int64_t(dims.size())});
+    auto o = tfl::CreateReshapeOptions(fb_, fb_.CreateVector(dims));
+    op(tfl::BuiltinOperator::RESHAPE, 1, {x, shape}, tensor(n.out()), tfl::BuiltinOptions::ReshapeOptions, o.Union());
+  }
+
+  int32_t reshape_to(const Node& n, int32_t x, const Tensor& like, const Shape& s, const std::string& what) {
+    std::vector<int32_t> dims(s.begin(), s.end());
+    const int32_t shape = const_i32(g_.unique_name(n.name + "_" + what + "_shape"), dims, {int64_t(dims.size())});
+    const int32_t out = add(g_.unique_name(n.name + "_" + what), DType::I8, s, like.quant, 0, {}, -1);
+    auto o = tfl::CreateReshapeOptions(fb_, fb_.CreateVector(dims));
+    op(tfl::BuiltinOperator::RESHAPE, 1, {x, shape}, out, tfl::BuiltinOptions::ReshapeOptions, o.Union());
+    return out;
+  }
+
+  // Above rank 4 (which TFLM and ArmNN cap), size-1 axes are dropped and input axes that stay
+  // adjacent in the output are merged; the reshapes around the smaller TRANSPOSE move no bytes.
+  void transpose(const Node& n) {
+    const Tensor& x = in(n, 0);
+    const Tensor& y = g_.t(n.out());
+    std::vector<int64_t> perm = n.attrs.ints("perm");
+    Shape dims = x.shape;
+    int32_t src = tensor(n.in(0));
+    const bool reduce = perm.size() > 4;
+    if (reduce) {
+      std::vector<int64_t> kept;  // input axes of size > 1 in output order
+      for (int64_t a : perm)
+        if (x.shape[size_t(a)] > 1) kept.push_back(a);
+      std::vector<int64_t> sorted = kept;
+      std::sort(sorted.begin(), sorted.end());
+      auto next_kept = [&](int64_t a) {  // the next input axis of size > 1 after a, or -1
+        auto it = std::upper_bound(sorted.begin(), sorted.end(), a);
+        return it == sorted.end() ? int64_t(-1) : *it;
+      };
+      std::vector<std::vector<int64_t>> runs;  // output-order runs of consecutive input axes
+      for (int64_t a : kept) {
+        if (!runs.empty() && next_kept(runs.back().back()) == a) runs.back().push_back(a);
+        else runs.push_back({a});
+      }
+      std::vector<size_t> order(runs.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return runs[a][0] < runs[b][0]; });
+      dims.clear();
+      std::vector<int64_t> rank(runs.size());
+      for (size_t r = 0; r < order.size(); ++r) {
+        int64_t d = 1;
+        for (int64_t a : runs[order[r]]) d *= x.shape[size_t(a)];
+        dims.push_back(d);
+        rank[order[r]] = int64_t(r);
+      }
+      perm = rank;
+      if (dims.size() > 4) node_error(n, fmt::format("transpose moves {} separate axes; TFLite kernels handle 4", dims.size()));
+      if (dims.empty()) dims = {1}, perm = {0};
+      src = reshape_to(n, src, x, dims, "in");
+    }
+    std::vector<int32_t> p(perm.begin(), perm.end());
+    const int32_t pt = const_i32(g_.unique_name(n.name + "_perm"), p, {int64_t(p.size())});
+    if (!reduce) return op(tfl::BuiltinOperator::TRANSPOSE, 2, {src, pt}, tensor(n.out()));
+    Shape moved;
+    for (int64_t a : perm) moved.push_back(dims[size_t(a)]);
+    const int32_t t = add(g_.unique_name(n.name + "_moved"), DType::I8, moved, y.quant, 0, {}, -1);
+    op(tfl::BuiltinOperator::TRANSPOSE, 2, {src, pt}, t);
+    if (y.shape.size() > 4) {  // same bytes in the same order: the next reshape reads t
+      index_[size_t(n.out())] = t;
+      return;
+    }
+    std::vector<int32_t> out_dims(y.shape.begin(), y.shape.end());
+    const int32_t shape = const_i32(g_.unique_name(n.name + "_out_shape"), out_dims, {int64_t(out_dims.size())});
+    auto o = tfl::CreateReshapeOptions(fb_, fb_.CreateVector(out_dims));
+    op(tfl::BuiltinOperator::RESHAPE, 1, {t, shape}, tensor(n.out()), tfl::BuiltinOptions::ReshapeOptions, o.Union());
+  }
+
+  // TFLite int8 CONCATENATION copies bytes: inputs quantized differently from the output are
+  // requantized first by a QUANTIZE.
+  void concat(const Node& n) {
+    const Tensor& y = g_.t(n.out());
+    std::vector<int32_t> ins;
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const Tensor& x = in(n, k);
+      if (same_quant(x.quant, y.quant)) {
+        ins.push_back(tensor(n.in(k)));
+        continue;
+      }
+      const int32_t src = tensor(n.in(k));
+      const int32_t rq = add(g_.unique_name(x.name + "_requantized"), DType::I8, x.shape, y.quant, 0, {}, -1);
+      op(tfl::BuiltinOperator::QUANTIZE, 1, {src}, rq, tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fb_).Union());
+      ins.push_back(rq);
+    }
+    auto o = tfl::CreateConcatenationOptions(fb_, int32_t(n.attrs.i("axis", 0)));
+    op(tfl::BuiltinOperator::CONCATENATION, 2, ins, tensor(n.out()), tfl::BuiltinOptions::ConcatenationOptions, o.Union());
+  }
+
+  void pad(const Node& n) {
+    const Tensor& x = in(n, 0);
+    const Tensor& y = g_.t(n.out());
+    const auto pads = n.attrs.ints("pads");
+    const size_t r = x.shape.size();
+    if (pads.size() != 2 * r) node_error(n, fmt::format("{} pads for rank {}", pads.size(), r));
+    const float value = n.attrs.f("value", 0.0f);
+    const double q = std::round(double(value) / y.quant.scale.at(0)) + y.quant.zero_point.at(0);
+    if (q != y.quant.zero_point.at(0)) node_error(n, fmt::format("pad value {} is not the zero point in int8", value));
+    std::vector<int32_t> p;
+    for (size_t i = 0; i < r; ++i) {
+      p.push_back(int32_t(pads[i]));
+      p.push_back(int32_t(pads[i + r]));
+    }
+    const int32_t xt = tensor(n.in(0));
+    const int32_t pt = const_i32(g_.unique_name(n.name + "_paddings"), p, {int64_t(r), 2});
+    op(tfl::BuiltinOperator::PAD, 2, {xt, pt}, tensor(n.out()), tfl::BuiltinOptions::PadOptions, tfl::CreatePadOptions(fb_).Union());
+  }
+
+  void softmax(const Node& n) {
+    const int64_t last = int64_t(in(n, 0).shape.size()) - 1;
+    if (n.attrs.i("axis", last) != last) node_error(n, "TFLite SOFTMAX normalizes the last axis only");
+    auto o = tfl::CreateSoftmaxOptions(fb_, n.attrs.f("beta", 1.0f));
+    op(tfl::BuiltinOperator::SOFTMAX, 2, {tensor(n.in(0))}, tensor(n.out()), tfl::BuiltinOptions::SoftmaxOptions, o.Union());
+  }
+
+  void mean(const Node& n) {
+    const auto a = n.attrs.ints("axes");
+    std::vector<int32_t> axes(a.begin(), a.end());
+    const int32_t x = tensor(n.in(0));
+    const int32_t at = const_i32(g_.unique_name(n.name + "_axes"), axes, {int64_t(axes.size())});
+    auto o = tfl::CreateReducerOptions(fb_, n.attrs.i("keepdims", 1) != 0);
+    op(tfl::BuiltinOperator::MEAN, 2, {x, at}, tensor(n.out()), tfl::BuiltinOptions::ReducerOptions, o.Union());
+  }
+
+  void node(const Node& n) {
+    if (g_.t(n.out()).dtype != DType::I8) node_error(n, fmt::format("output is {}, expected i8", dtype_name(g_.t(n.out()).dtype)));
+    switch (n.op) {
+      case OpKind::Conv: return conv(n);
+      case OpKind::FullyConnected: return fully_connected(n);
+      case OpKind::Add:
+      case OpKind::Sub:
+      case OpKind::Mul: return binary(n);
+      case OpKind::Relu:
+      case OpKind::Clip: return clip(n);
+      case OpKind::LeakyRelu: {
+        auto o = tfl::CreateLeakyReluOptions(fb_, n.attrs.f("alpha", 0.01f));
+        return op(tfl::BuiltinOperator::LEAKY_RELU, 1, {tensor(n.in(0))}, tensor(n.out()),
+                  tfl::BuiltinOptions::LeakyReluOptions, o.Union());
+      }
+      case OpKind::Sigmoid: return op(tfl::BuiltinOperator::LOGISTIC, 2, {tensor(n.in(0))}, tensor(n.out()));
+      case OpKind::Tanh: return op(tfl::BuiltinOperator::TANH, 2, {tensor(n.in(0))}, tensor(n.out()));
+      case OpKind::HardSwish:
+        return op(tfl::BuiltinOperator::HARD_SWISH, 1, {tensor(n.in(0))}, tensor(n.out()),
+                  tfl::BuiltinOptions::HardSwishOptions, tfl::CreateHardSwishOptions(fb_).Union());
+      case OpKind::MaxPool:
+      case OpKind::AvgPool: return pool(n);
+      case OpKind::Reshape: return reshape(n);
+      case OpKind::Transpose: return transpose(n);
+      case OpKind::Concat: return concat(n);
+      case OpKind::Pad: return pad(n);
+      case OpKind::Softmax: return softmax(n);
+      case OpKind::ReduceMean: return mean(n);
+      case OpKind::Quantize:
+        return op(tfl::BuiltinOperator::QUANTIZE, 1, {tensor(n.in(0))}, tensor(n.out()),
+                  tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fb_).Union());
+      case OpKind::HardSigmoid:
+      case OpKind::BatchNorm:
+      case OpKind::Identity:
+      case OpKind::Count: break;
+    }
+    node_error(n, "has no TFLite int8 equivalent");
+  }
+};
+
+}  // namespace
+
+void export_tflite(const Graph& g, const MemoryPlan& plan, const std::string& path) {
+  write_file_atomic(path, Exporter(g, plan).run());
+}
+
+}  // namespace mote

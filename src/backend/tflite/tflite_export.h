@@ -1,0 +1,18 @@
+// TFLite backend: writes an int8 canonical NHWC graph (what quantize() returns, or an imported
+// int8 .tflite) as a fully int8 TensorFlow Lite model (schema v3) that TFLite and TFLM run.
+#pragma once
+#include <string>
+
+#include "ir/ir.h"
+#include "plan/planner.h"
+
+namespace mote {
+
+// One subgraph, buffer 0 empty, op versions as TFLite's converter sets them for int8, the graph
+// input and output int8 with the graph's quantization. `plan` (from plan_memory on `g`) is stored
+// as TFLM's "OfflineMemoryAllocation" metadata: one arena offset per tensor, -1 for constants
+// and for the tensors the export adds (explicit PAD outputs). Written to a temporary file and
+// renamed. Throws mote::Error naming the node for anything TFLite cannot express.
+void export_tflite(const Graph& g, const MemoryPlan& plan, const std::string& path);
+
+}  // namespace mote

@@ -1,0 +1,27 @@
+// mote convert MODEL [--calib X] -o OUT.tflite: a fully int8 TFLite model with mote's memory plan.
+#include <fmt/format.h>
+
+#include "backend/tflite/tflite_export.h"
+#include "cli/commands.h"
+#include "driver/pipeline.h"
+
+namespace mote::cli {
+
+void add_convert(CLI::App& app) {
+  auto* cmd = app.add_subcommand("convert", "write a fully int8 .tflite (memory plan as OfflineMemoryAllocation metadata)");
+  static std::string model, out;
+  static CalibOptions calib;
+  cmd->add_option("model", model, "model file (.onnx, or .tflite: an int8 one is re-exported as it is)")->required();
+  add_calib_options(cmd, &calib, false);
+  cmd->add_option("-o,--output", out, "output .tflite file")->required();
+  cmd->callback([] {
+    PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
+    Pipeline p = run_pipeline(opt);
+    if (!p.quantized()) fail("convert: {} is a float model; give calibration data with --calib", model);
+    if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
+    export_tflite(p.graph, p.plan, out);
+    fmt::print("converted {} -> {} (int8, {} ops, arena {} B)\n", model, out, p.graph.nodes.size(), p.plan.arena_bytes);
+  });
+}
+
+}  // namespace mote::cli

@@ -1,0 +1,89 @@
+// Helpers shared by the end-to-end suites: temp dirs, files, shell commands, and building and
+// running generated C on the host with a harness.
+#pragma once
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace mote {
+
+namespace fs = std::filesystem;
+
+inline const char* const kCompilers[] = {"gcc", "clang"};
+inline const std::string kFlags = " -std=c99 -O2 -Wall -Wextra -Werror -pedantic";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "mote-e2e-XXXXXX").string();
+    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+inline std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+inline void spit(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+// Runs a shell command; returns its exit status and puts stdout+stderr in *log.
+inline int shell(const std::string& cmd, const fs::path& log_file, std::string* log) {
+  int rc = std::system((cmd + " > '" + log_file.string() + "' 2>&1").c_str());
+  *log = slurp(log_file);
+  return rc;
+}
+
+// Builds OUTDIR/*.c with a harness that reads n inputs from a file and writes n outputs; returns
+// the raw output bytes.
+inline std::vector<uint8_t> build_and_run(const fs::path& outdir, const std::string& name, const std::string& cc,
+                                   bool is_float, const void* inputs, size_t input_bytes, int64_t n) {
+  TempDir tmp;
+  const char* el = is_float ? "float" : "int8_t";
+  const std::string in_n = name + (is_float ? "_INPUT_SIZE" : "_INPUT_BYTES");
+  const std::string out_n = name + (is_float ? "_OUTPUT_SIZE" : "_OUTPUT_BYTES");
+  std::string h = "#include <stdio.h>\n#include <stdlib.h>\n#include \"" + name + ".h\"\n";
+  h += std::string("static ") + el + " x[" + in_n + "];\nstatic " + el + " y[" + out_n + "];\n";
+  h += "int main(int argc, char **argv) {\n  FILE *fi;\n  FILE *fo;\n  long i;\n  long n;\n"
+       "  if (argc != 4) {\n    return 2;\n  }\n  n = strtol(argv[3], NULL, 10);\n"
+       "  fi = fopen(argv[1], \"rb\");\n  fo = fopen(argv[2], \"wb\");\n"
+       "  if (!fi || !fo) {\n    return 3;\n  }\n"
+       "  for (i = 0; i < n; ++i) {\n    if (fread(x, sizeof x, 1, fi) != 1) {\n      return 4;\n    }\n"
+       "    if (" + name + "_invoke(x, y) != 0) {\n      return 5;\n    }\n"
+       "    fwrite(y, sizeof y, 1, fo);\n  }\n  fclose(fi);\n  fclose(fo);\n  return 0;\n}\n";
+  spit(tmp.path / "main.c", h);
+  {
+    std::ofstream f(tmp.path / "in.bin", std::ios::binary);
+    f.write(static_cast<const char*>(inputs), std::streamsize(input_bytes));
+  }
+  std::string log;
+  std::string cmd = cc + kFlags + " '" + outdir.string() + "'/*.c '" + (tmp.path / "main.c").string() + "' -I '" +
+                    outdir.string() + "' -o '" + (tmp.path / "exe").string() + "'";
+  int rc = shell(cmd, tmp.path / "build.log", &log);
+  EXPECT_EQ(rc, 0) << cc << " failed on " << outdir << ":\n" << log;
+  if (rc != 0) return {};
+  rc = shell("'" + (tmp.path / "exe").string() + "' '" + (tmp.path / "in.bin").string() + "' '" +
+                 (tmp.path / "out.bin").string() + "' " + std::to_string(n),
+             tmp.path / "run.log", &log);
+  EXPECT_EQ(rc, 0) << "harness failed: " << log;
+  std::string out = slurp(tmp.path / "out.bin");
+  return std::vector<uint8_t>(out.begin(), out.end());
+}
+
+}  // namespace mote

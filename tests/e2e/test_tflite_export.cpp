@@ -1,0 +1,139 @@
+// TFLite export round trip: an exported .tflite imports back to the same int8 graph (modulo the
+// documented rewrites: per-channel FullyConnected as a 1x1 Conv between reshapes) and gives the
+// same run_int8 outputs, byte for byte.
+#include <gtest/gtest.h>
+
+#include "backend/tflite/tflite_export.h"
+#include "e2e_util.h"
+#include "ir/op_registry.h"
+#include "ref/executor.h"
+#include "schema_generated.h"
+#include "tflite_e2e_util.h"
+
+namespace mote {
+namespace {
+
+std::vector<int8_t> run_all(const Graph& g, const std::vector<int8_t>& in, int64_t n) {
+  const Tensor& t = g.t(g.inputs[0]);
+  std::vector<int8_t> out;
+  for (int64_t s = 0; s < n; ++s) {
+    Array a;
+    a.dtype = DType::I8;
+    a.shape = t.shape;
+    a.bytes.assign(in.begin() + s * t.numel(), in.begin() + (s + 1) * t.numel());
+    Array y = run_int8(g, {a}).at(0);
+    out.insert(out.end(), y.as<int8_t>(), y.as<int8_t>() + y.numel());
+  }
+  return out;
+}
+
+// Ops in order without the export's rewrites: Reshape, Pad (explicit conv/pool padding) and
+// Quantize (concat inputs requantized) left out, FullyConnected read as Conv.
+std::vector<std::string> op_sequence(const Graph& g) {
+  std::vector<std::string> v;
+  for (const Node& n : g.nodes)
+    if (n.op != OpKind::Reshape && n.op != OpKind::Pad && n.op != OpKind::Quantize) v.push_back(n.op == OpKind::FullyConnected ? "Conv" : op_name(n.op));
+  return v;
+}
+
+// Every constant int8 weight with its scales, in node order.
+std::vector<std::pair<std::vector<uint8_t>, std::vector<float>>> weights(const Graph& g) {
+  std::vector<std::pair<std::vector<uint8_t>, std::vector<float>>> v;
+  for (const Node& n : g.nodes)
+    if (n.op == OpKind::Conv || n.op == OpKind::FullyConnected) v.push_back({g.t(n.in(1)).data, g.t(n.in(1)).quant.scale});
+  return v;
+}
+
+TEST(TfliteExport, RoundTripGivesSameGraphAndOutputs) {
+  TempDir tmp;
+  for (const ExportModel& m : export_models()) {
+    SCOPED_TRACE(m.name);
+    const Pipeline p = run_pipeline({m.onnx, m.calib});
+    const std::string path = (tmp.path / (m.name + ".tflite")).string();
+    export_tflite(p.graph, p.plan, path);
+    Pipeline r;
+    try {
+      r = run_pipeline({path, ""});
+    } catch (const Error& e) {
+      ADD_FAILURE() << "re-import failed: " << e.what();
+      continue;
+    }
+    ASSERT_TRUE(r.prequantized);
+    const Tensor &a_in = p.graph.t(p.graph.inputs[0]), &b_in = r.graph.t(r.graph.inputs[0]);
+    const Tensor &a_out = p.graph.t(p.graph.outputs[0]), &b_out = r.graph.t(r.graph.outputs[0]);
+    EXPECT_EQ(a_in.shape, b_in.shape);
+    EXPECT_EQ(a_in.quant.scale, b_in.quant.scale);
+    EXPECT_EQ(a_in.quant.zero_point, b_in.quant.zero_point);
+    EXPECT_EQ(a_out.shape, b_out.shape);
+    EXPECT_EQ(a_out.quant.scale, b_out.quant.scale);
+    EXPECT_EQ(a_out.quant.zero_point, b_out.quant.zero_point);
+    EXPECT_EQ(op_sequence(p.graph), op_sequence(r.graph));
+    EXPECT_EQ(weights(p.graph), weights(r.graph));
+    int64_t n = 0;
+    const std::vector<int8_t> in = model_inputs(p, m.calib, 8, &n);
+    const std::vector<int8_t> ya = run_all(p.graph, in, n), yb = run_all(r.graph, in, n);
+    ASSERT_EQ(ya.size(), yb.size());
+    int64_t diff = 0;
+    for (size_t i = 0; i < ya.size(); ++i) diff += ya[i] != yb[i];
+    EXPECT_EQ(diff, 0) << diff << " of " << ya.size() << " output bytes differ after the round trip";
+  }
+}
+
+TEST(TfliteExport, StoresTheMemoryPlanAsOfflineMemoryAllocation) {
+  TempDir tmp;
+  const ExportModel m = export_models()[0];
+  const Pipeline p = run_pipeline({m.onnx, m.calib});
+  const std::string path = (tmp.path / "f.tflite").string();
+  export_tflite(p.graph, p.plan, path);
+  const std::string bytes = slurp(path);
+  flatbuffers::Verifier v(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  ASSERT_TRUE(tflite::VerifyModelBuffer(v));
+  const tflite::Model* model = tflite::GetModel(bytes.data());
+  EXPECT_EQ(model->version(), 3u);
+  ASSERT_EQ(model->subgraphs()->size(), 1u);
+  EXPECT_EQ(model->buffers()->Get(0)->data(), nullptr);
+  const auto* tensors = model->subgraphs()->Get(0)->tensors();
+  const tflite::Metadata* meta = nullptr;
+  for (const tflite::Metadata* md : *model->metadata())
+    if (md->name()->str() == "OfflineMemoryAllocation") meta = md;
+  ASSERT_NE(meta, nullptr);
+  const auto* data = model->buffers()->Get(meta->buffer())->data();
+  ASSERT_EQ(data->size(), (3 + tensors->size()) * 4);
+  std::vector<int32_t> w(data->size() / 4);
+  std::memcpy(w.data(), data->data(), data->size());
+  EXPECT_EQ(w[0], 1);
+  EXPECT_EQ(w[1], 0);
+  EXPECT_EQ(w[2], int32_t(tensors->size()));
+  int planned = 0;
+  for (size_t k = 0; k < tensors->size(); ++k) {
+    const tflite::Tensor* t = tensors->Get(uint32_t(k));
+    const int id = p.graph.find_tensor(t->name()->str());
+    const bool is_const = model->buffers()->Get(t->buffer())->data() != nullptr;
+    const int64_t want = id >= 0 && !is_const ? p.plan.tensor_offset[size_t(id)] : -1;
+    EXPECT_EQ(w[3 + k], want) << t->name()->str();
+    planned += w[3 + k] >= 0;
+  }
+  EXPECT_GE(planned, int(p.graph.nodes.size()));
+  for (const tflite::OperatorCode* c : *model->operator_codes())
+    EXPECT_EQ(int32_t(c->deprecated_builtin_code()), int32_t(c->builtin_code()));
+}
+
+TEST(TfliteExport, UnsupportedNodesAreNamed) {
+  TempDir tmp;
+  const std::string m = std::string(MOTE_TEST_DATA) + "/models/dscnn_opset13_folded.onnx";
+  const Pipeline p = run_pipeline({m, std::string(MOTE_TEST_DATA) + "/models/dscnn_input.npy"});
+  try {
+    export_tflite(p.graph, p.plan, (tmp.path / "d.tflite").string());
+    FAIL() << "dscnn exported";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node '/HardSigmoid' (HardSigmoid)"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(tmp.path / "d.tflite"));
+  // A float graph is refused before anything is written.
+  const Pipeline f = run_pipeline({m, ""});
+  EXPECT_THROW(export_tflite(f.graph, f.plan, (tmp.path / "f.tflite").string()), Error);
+  EXPECT_FALSE(fs::exists(tmp.path / "f.tflite"));
+}
+
+}  // namespace
+}  // namespace mote
