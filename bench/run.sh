@@ -27,5 +27,17 @@ for m in "$ROOT"/tests/data/models/*_opset13_folded.onnx; do
   "$MOTE" compile "$m" --calib "$ROOT/tests/data/models/${base}_input.npy" --name "$base" -o "$OUT/models/$base" > /dev/null
 done
 
+# 4. MLPerf Tiny int8 models: arena, flash and host instructions per inference.
+SHARED="$ROOT/../shared"
+for m in kws_ref_model pretrainedResnet_quant; do
+  "$MOTE" compile "$SHARED/models/$m.tflite" --name "$m" -o "$OUT/mlperf/$m" > /dev/null
+  cc -std=c99 -O2 -I "$OUT/mlperf/$m" -DBENCH_HEADER="\"$m.h\"" -DBENCH_INPUT_BYTES=${m}_INPUT_BYTES \
+     -DBENCH_OUTPUT_BYTES=${m}_OUTPUT_BYTES -DBENCH_INVOKE=${m}_invoke \
+     "$OUT/mlperf/$m"/*.c "$ROOT/bench/invoke_once.c" -o "$OUT/mlperf/$m/once"
+  valgrind --tool=callgrind --toggle-collect=${m}_invoke --callgrind-out-file="$OUT/mlperf/$m/callgrind.out" \
+     "$OUT/mlperf/$m/once" 2> /dev/null
+  callgrind_annotate "$OUT/mlperf/$m/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}' > "$OUT/mlperf/$m/instr.txt"
+done
+
 /usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"

@@ -69,6 +69,49 @@ Agreement run_both(const Pipeline& p, const std::string& name, const std::vector
   return compare(mote_out, std::vector<uint8_t>(armnn_out.begin(), armnn_out.end()), n);
 }
 
+// Runs a .tflite file on ArmNN CpuRef over n int8 inputs; returns the raw int8 outputs.
+std::vector<uint8_t> armnn(const fs::path& model, const std::string& inputs, int64_t n, const fs::path& dir) {
+  const fs::path xin = dir / "in.bin", yout = dir / "out.bin";
+  spit(xin, inputs);
+  std::string log;
+  const int rc = shell(kPython + " '" + kScript + "' '" + model.string() + "' '" + xin.string() + "' " +
+                           std::to_string(n) + " '" + yout.string() + "'",
+                       dir / "armnn.log", &log);
+  EXPECT_EQ(rc, 0) << log;
+  const std::string out = slurp(yout);
+  return std::vector<uint8_t>(out.begin(), out.end());
+}
+
+// The MLPerf int8 models imported and exported again by mote: ArmNN gives the same bytes on
+// mote's file as on the original, on all 32 golden inputs. (ArmNN's own requantization differs
+// from TFLM's goldens; that difference is printed, not asserted.)
+TEST(ArmnnCheck, MlperfReExportRunsLikeTheOriginal) {
+  if (!have_pyarmnn()) GTEST_SKIP() << kPython << " cannot import pyarmnn";
+  const std::string shared = MOTE_SHARED_DIR;
+  for (const char* m : {"kws_ref_model", "pretrainedResnet_quant"}) {
+    SCOPED_TRACE(m);
+    const std::string original = shared + "/models/" + m + ".tflite";
+    if (!fs::exists(original)) GTEST_SKIP() << original << " is absent";
+    std::string inputs, golden;
+    for (int k = 0; k < 32; ++k) {
+      const std::string id = (k < 10 ? "0" : "") + std::to_string(k);
+      inputs += slurp(shared + "/golden/" + m + "/in_" + id + ".bin");
+      golden += slurp(shared + "/golden/" + m + "/out_" + id + ".bin");
+    }
+    TempDir tmp;
+    const Pipeline p = run_pipeline({original, ""});
+    const fs::path mine = tmp.path / "mote.tflite";
+    export_tflite(p.graph, p.plan, mine.string());
+    const std::vector<uint8_t> from_original = armnn(original, inputs, 32, tmp.path);
+    const std::vector<uint8_t> from_mote = armnn(mine, inputs, 32, tmp.path);
+    ASSERT_EQ(from_original.size(), golden.size());
+    EXPECT_EQ(from_mote, from_original);
+    const Agreement g = compare(from_original, std::vector<uint8_t>(golden.begin(), golden.end()), 32);
+    std::printf("[ armnn ] %s: ArmNN vs TFLM goldens mean |diff| %.3f LSB, max %d, top-1 %.2f %%\n", m, g.mean_abs,
+                g.max_abs, 100.0 * g.top1);
+  }
+}
+
 // CpuRef takes 30-45 ms per Fashion-MNIST image here, so the first 1,000 test images keep the
 // test under a minute; all 10,000 would take five or more.
 TEST(ArmnnCheck, FashionMnistTestSetAgreesWithGeneratedC) {

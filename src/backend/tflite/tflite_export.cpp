@@ -181,12 +181,13 @@ class Exporter {
 
   // int32 bias with scale input_scale * weight_scale[c] (zeros when the node has none).
   int32_t bias(const Node& n, size_t slot, const Tensor& x, const Tensor& w, int64_t channels) {
+    // Per-channel weights give per-channel bias scales; per-tensor weights one bias scale.
     QuantParams q;
-    for (float ws : channel_scales(w, channels)) {
+    for (float ws : channel_scales(w, w.quant.per_channel() ? channels : 1)) {
       q.scale.push_back(x.quant.scale.at(0) * ws);
       q.zero_point.push_back(0);
     }
-    q.axis = 0;
+    q.axis = w.quant.per_channel() ? 0 : -1;
     if (n.in(slot) < 0) {
       std::vector<uint8_t> zeros(size_t(channels) * sizeof(int32_t), 0);
       return add(g_.unique_name(n.name + "_bias"), DType::I32, {channels}, q, 0, zeros, -1);
