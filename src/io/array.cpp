@@ -36,11 +36,8 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 
 Bytes read_all(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail("{}: cannot open: {}", path, std::strerror(errno));
-  Bytes b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) fail("{}: read error", path);
-  return b;
+  const std::string s = read_file(path);
+  return Bytes(s.begin(), s.end());
 }
 
 uint32_t le16(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8; }

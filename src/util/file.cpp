@@ -4,10 +4,19 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include "util/error.h"
 
 namespace mote {
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail("{}: cannot open: {}", path, std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) fail("{}: cannot read", path);
+  return bytes;
+}
 
 void write_file_atomic(const std::string& path, const std::string& content) {
   std::string tmp = path + ".tmp";

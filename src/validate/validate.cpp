@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "driver/pipeline.h"
+#include "util/file.h"
 #include "ref/executor.h"
 #include "util/error.h"
 
@@ -26,14 +27,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr double kFloatTol = 1e-4;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) fail("validate: cannot read {}", p.string());
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 void write_file(const fs::path& p, const void* data, size_t n) {
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -93,7 +86,7 @@ std::string harness_source(const std::string& name, bool is_float) {
 void run_logged(const std::string& cmd, const fs::path& log, const std::string& what) {
   int rc = std::system((cmd + " > " + shell_quote(log.string()) + " 2>&1").c_str());
   if (rc != 0) {
-    std::string text = fs::exists(log) ? read_file(log) : std::string();
+    std::string text = fs::exists(log) ? read_file(log.string()) : std::string();
     if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
     fail("validate: {} failed (status {}): {}", what, rc, text);
   }
@@ -148,7 +141,7 @@ ValidationResult validate(const std::string& outdir, const Array& data, const Ar
   const fs::path dir(outdir);
   nlohmann::json report;
   try {
-    report = nlohmann::json::parse(read_file(dir / "report.json"));
+    report = nlohmann::json::parse(read_file((dir / "report.json").string()));
   } catch (const nlohmann::json::exception& e) {
     fail("validate: {}/report.json is not valid JSON: {}", outdir, e.what());
   }
@@ -217,7 +210,7 @@ ValidationResult validate(const std::string& outdir, const Array& data, const Ar
   run_logged(shell_quote(exe.string()) + " " + shell_quote(in_file.string()) + " " + shell_quote(out_file.string()) +
                  " " + std::to_string(n),
              tmp.path / "run.log", "running the generated C");
-  const std::string c_out = read_file(out_file);
+  const std::string c_out = read_file(out_file.string());
   const size_t out_elem = dtype_size(gout.dtype);
   if (int64_t(c_out.size()) != n * per_out * int64_t(out_elem))
     fail("validate: the harness wrote {} bytes, expected {}", c_out.size(), n * per_out * int64_t(out_elem));

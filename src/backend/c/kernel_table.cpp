@@ -6,20 +6,13 @@
 #include <sstream>
 
 #include "util/error.h"
+#include "util/file.h"
 
 namespace mote {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) fail("C backend: cannot read runtime file {}", p.string());
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 // Copies runtime sources flat into the output directory as mote_<file>. Quoted includes of
 // other runtime/src files are rewritten to their flat names (the runtime tree includes them by
@@ -39,14 +32,14 @@ class RuntimeCopier {
       return;
     }
     flat_src_[flat] = abs;
-    std::string text = read_text(abs);
+    std::string text = read_file(abs.string());
     files_[flat] = rewrite_includes(text, abs);
   }
 
   void add_include(const std::string& rel) {
     if (files_.count(rel)) return;
     const fs::path abs = inc_ / rel;
-    std::string text = read_text(abs);
+    std::string text = read_file(abs.string());
     files_[rel] = "";  // marks it as seen before recursing
     files_[rel] = rewrite_includes(text, abs);
   }

@@ -1,6 +1,7 @@
 // Reading an ONNX file: the model, opset, initializers, graph inputs and outputs. The per-op
 // conversion lives in onnx_ops.cpp, import-time constant folding in onnx_fold.cpp.
 #include "frontend/onnx/onnx_import.h"
+#include "util/file.h"
 
 #include <cerrno>
 #include <climits>
@@ -151,20 +152,6 @@ std::string Ctx::fresh(const std::string& base) {
 
 namespace {
 
-std::vector<char> read_file(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail("{}: cannot open: {}", path, std::strerror(errno));
-  std::vector<char> bytes;
-  char buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + got);
-  bool bad = std::ferror(f);
-  int err = errno;
-  std::fclose(f);
-  if (bad) fail("{}: cannot read: {}", path, std::strerror(err));
-  return bytes;
-}
-
 Shape input_shape(const onnx::ValueInfoProto& vi) {
   const auto& type = vi.type();
   if (!type.has_tensor_type()) fail("graph input '{}' is not a tensor", vi.name());
@@ -237,7 +224,7 @@ std::string stem(const std::string& path) {
 }  // namespace onnx_import
 
 Graph import_onnx(const std::string& path) {
-  std::vector<char> bytes = onnx_import::read_file(path);
+  const std::string bytes = read_file(path);
   onnx::ModelProto model;
   if (bytes.size() > size_t(INT_MAX) || !model.ParseFromArray(bytes.data(), int(bytes.size())))
     fail("{}: not a valid ONNX model (protobuf parse failed)", path);

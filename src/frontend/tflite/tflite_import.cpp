@@ -1,6 +1,7 @@
 // Reading a .tflite file: verify the FlatBuffer, then map subgraph 0's tensors and operators onto
 // the IR one operator at a time. TFLite is NHWC already, so tensors keep their stored shapes.
 #include "frontend/tflite/tflite_import.h"
+#include "util/file.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -15,20 +16,6 @@ namespace mote {
 namespace {
 
 using tflite::BuiltinOperator;
-
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail("{}: cannot open: {}", path, std::strerror(errno));
-  std::vector<uint8_t> bytes;
-  uint8_t buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + got);
-  bool bad = std::ferror(f);
-  int err = errno;
-  std::fclose(f);
-  if (bad) fail("{}: cannot read: {}", path, std::strerror(err));
-  return bytes;
-}
 
 std::string stem(const std::string& path) {
   size_t slash = path.find_last_of('/');
@@ -672,7 +659,8 @@ struct Importer {
 }  // namespace
 
 Graph import_tflite(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_bytes(path);
+  const std::string file = read_file(path);
+  const std::vector<uint8_t> bytes(file.begin(), file.end());  // owned and aligned for FlatBuffers
   if (bytes.size() < 8) fail("{}: not a valid TFLite model (file too short: {} bytes)", path, bytes.size());
   if (bytes.size() >= FLATBUFFERS_MAX_BUFFER_SIZE) fail("{}: not a valid TFLite model (file too large)", path);
   if (!tflite::ModelBufferHasIdentifier(bytes.data())) fail("{}: not a TFLite model (file identifier is not 'TFL3')", path);
