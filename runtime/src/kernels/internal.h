@@ -94,6 +94,15 @@ static inline int mote__bcast_ok(const mote_bcast *bc) {
 
 /* Pool geometry: every window must overlap the input (else its average has no cells). The
  * first and last windows along each axis are the extreme ones. */
+/* Conv and depthwise conv geometry shared by both dtypes: valid dims, one batch count, positive
+ * kernel, strides and dilations. */
+static inline int mote__conv_geometry_ok(const mote_dims *in, const mote_dims *out, int32_t kh,
+                                         int32_t kw, int32_t stride_h, int32_t stride_w,
+                                         int32_t dil_h, int32_t dil_w) {
+  return mote__dims_ok(in) && mote__dims_ok(out) && in->n == out->n && kh > 0 && kw > 0 &&
+         stride_h > 0 && stride_w > 0 && dil_h > 0 && dil_w > 0;
+}
+
 static inline int mote__pool_ok(const mote_dims *in, const mote_dims *out, int32_t kh, int32_t kw,
                                 int32_t stride_h, int32_t stride_w, int32_t pad_top,
                                 int32_t pad_left) {

@@ -12,8 +12,8 @@ static int conv_s8_ok(const mote_conv_s8_params *p) {
        p->stride_w != 1 || p->pad_top < 0 || p->pad_top >= p->out.h)) {
     return 0;
   }
-  return mote__dims_ok(&p->in) && mote__dims_ok(&p->out) && p->in.n == p->out.n && p->kh > 0 &&
-         p->kw > 0 && p->stride_h > 0 && p->stride_w > 0 && p->dil_h > 0 && p->dil_w > 0 &&
+  return mote__conv_geometry_ok(&p->in, &p->out, p->kh, p->kw, p->stride_h, p->stride_w,
+                                p->dil_h, p->dil_w) &&
          p->groups > 0 && p->in.c % p->groups == 0 && p->out.c % p->groups == 0 &&
          p->multiplier != NULL && p->shift != NULL && p->in_zp >= -128 && p->in_zp <= 127 &&
          mote__act_s8_ok(p->act_min, p->act_max);

@@ -5,8 +5,8 @@
 mote_status mote_depthwise_conv2d_f32(const mote_conv_f32_params *p, const float *in,
                                       const float *w, const float *bias, float *out) {
   int32_t dm, n, oy, ox;
-  if (!mote__dims_ok(&p->in) || !mote__dims_ok(&p->out) || p->in.n != p->out.n || p->kh <= 0 ||
-      p->kw <= 0 || p->stride_h <= 0 || p->stride_w <= 0 || p->dil_h <= 0 || p->dil_w <= 0 ||
+  if (!mote__conv_geometry_ok(&p->in, &p->out, p->kh, p->kw, p->stride_h, p->stride_w, p->dil_h,
+                              p->dil_w) ||
       p->out.c % p->in.c != 0) {
     return MOTE_ERR_PARAM;
   }
