@@ -29,14 +29,14 @@ std::vector<int> overwritable_inputs(const Graph& g, const Node& n) {
   return r;
 }
 
-// Lifetimes of every tensor, alias roots (Reshape/Identity and in-place outputs share their
-// root's bytes) and the in-place choice of every node.
+// Lifetimes of every tensor, alias roots (Reshape/Identity and, when `in_place_allowed`, in-place
+// outputs share their root's bytes) and the in-place choice of every node.
 struct Liveness {
   std::vector<int> first, last, root;
   std::vector<int> in_place;  // per node: the input tensor its output overwrites, -1 if none
 };
 
-Liveness analyze(const Graph& g) {
+Liveness analyze(const Graph& g, bool in_place_allowed) {
   const int num_tensors = int(g.tensors.size());
   const int num_nodes = int(g.nodes.size());
   const int last_step = std::max(num_nodes - 1, 0);
@@ -109,7 +109,7 @@ Liveness analyze(const Graph& g) {
       if (n.in(0) >= 0 && !g.t(n.in(0)).is_const()) join(n.in(0), out);
       continue;
     }
-    if (pinned[size_t(out)]) continue;
+    if (pinned[size_t(out)] || !in_place_allowed) continue;
     for (int in : overwritable_inputs(g, n)) {
       const int r = root[size_t(in)];
       if (pinned[size_t(r)] || root_last[size_t(r)] != i) continue;
@@ -124,14 +124,14 @@ Liveness analyze(const Graph& g) {
 
 }  // namespace
 
-std::vector<int> in_place_inputs(const Graph& g) { return analyze(g).in_place; }
+std::vector<int> in_place_inputs(const Graph& g) { return analyze(g, true).in_place; }
 
-MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align) {
+MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align, PlanOptions opt) {
   const int num_tensors = int(g.tensors.size());
   const int num_nodes = int(g.nodes.size());
   if (!scratch_bytes.empty() && scratch_bytes.size() != g.nodes.size())
     fail("plan: {} scratch sizes given for {} nodes of graph '{}'", scratch_bytes.size(), num_nodes, g.name);
-  const Liveness lv = analyze(g);
+  const Liveness lv = analyze(g, opt.in_place);
   const std::vector<int>& first = lv.first;
   const std::vector<int>& last = lv.last;
   const std::vector<int>& root = lv.root;

@@ -36,11 +36,18 @@ struct MemoryPlan {
   int64_t lower_bound = 0;
 };
 
+struct PlanOptions {
+  // Let a node's output overwrite an input (in_place_inputs). mote's kernels allow it; TFLM's
+  // do not, so a plan stored in a .tflite turns it off.
+  bool in_place = true;
+};
+
 // Plans every non-constant tensor (graph inputs and outputs included) and each node's scratch
 // (`scratch_bytes[node]`, 0 = none; an empty vector means no scratch at all). Node i runs at
 // step i; graph inputs are live from step 0, graph outputs to the last step. The outputs of
 // Reshape and Identity share their input's bytes (same offset), through chains of them.
-MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align = 4);
+MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align = 4,
+                       PlanOptions opt = {});
 
 // Per node, the input tensor whose buffer its output overwrites in plan_memory's plan (-1 if
 // none): elementwise ops over a same-shaped input, and int8 stride-1 Convs whose output has the

@@ -383,6 +383,15 @@ TEST(GraphPlan, ElementwiseRunsInPlace) {
   EXPECT_EQ(p.tensor_offset[size_t(r2)], p.tensor_offset[size_t(a)]);
   EXPECT_NE(p.tensor_offset[size_t(y)], p.tensor_offset[size_t(r2)]);
   EXPECT_EQ(p.arena_bytes, 64);
+  // Without in-place writes (the plan a .tflite carries for TFLM) no output shares an input's
+  // bytes: x, r1 and r2 are all live at the Mul.
+  PlanOptions separate;
+  separate.in_place = false;
+  MemoryPlan q = plan_memory(g, {}, 4, separate);
+  EXPECT_TRUE(valid_graph_plan(g, {}, q, 4));
+  for (const Node& n : g.nodes)
+    for (int in : n.inputs) EXPECT_NE(q.tensor_offset[size_t(n.out())], q.tensor_offset[size_t(in)]) << n.name;
+  EXPECT_EQ(q.arena_bytes, 96);
 }
 
 // a -> Reshape -> Identity -> Relu: a, its reshape and the identity share one buffer, live from

@@ -562,8 +562,16 @@ class Exporter {
 
 }  // namespace
 
-void export_tflite(const Graph& g, const MemoryPlan& plan, const std::string& path) {
+MemoryPlan tflite_memory_plan(const Graph& g) {
+  PlanOptions opt;
+  opt.in_place = false;
+  return plan_memory(g, {}, 4, opt);
+}
+
+MemoryPlan export_tflite(const Graph& g, const std::string& path) {
+  MemoryPlan plan = tflite_memory_plan(g);
   write_file_atomic(path, Exporter(g, plan).run());
+  return plan;
 }
 
 }  // namespace mote
