@@ -459,7 +459,8 @@ void lower_mean(const Ctx& c, KernelCall& call) {
     mote_mean_s8_params p{};
     p.outer = to_i32(c, outer, "outer"), p.reduce = to_i32(c, reduce, "reduce"), p.inner = to_i32(c, inner, "inner");
     p.in_zp = qi.zp, p.out_zp = qo.zp;
-    std::tie(p.multiplier, p.shift) = multiplier(qi.scale / qo.scale);  // TFLM divides by the count after
+    const ReduceS8Requant rq = tflm_reduce_requant(float(qi.scale), float(qo.scale), reduce, false);
+    p.multiplier = rq.multiplier, p.shift = rq.shift;
     call.params = p;
     call.kernel = "mote_mean_s8";
     return;
