@@ -564,6 +564,9 @@ const std::unordered_map<std::string, OpConverter>& table() {
          unary(c, n, OpKind::HardSigmoid, attrs({{"alpha", attr_f(n, "alpha", 0.2f)}, {"beta", attr_f(n, "beta", 0.5f)}}));
        }},
       {"HardSwish", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::HardSwish); }},
+      {"Selu", +[](Ctx& c, const NodeProto& n) {
+         unary(c, n, OpKind::Selu, attrs({{"alpha", attr_f(n, "alpha", 1.67326319f)}, {"gamma", attr_f(n, "gamma", 1.05070102f)}}));
+       }},
       {"MaxPool", cv_maxpool},
       {"AveragePool", cv_avgpool},
       {"GlobalAveragePool", cv_global_avgpool},
