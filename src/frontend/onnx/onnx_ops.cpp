@@ -520,6 +520,7 @@ void cv_constant_of_shape(Ctx& c, const NodeProto& n) {
   Const k;
   k.is_float = fill.is_float;
   k.shape = Shape(dims.begin(), dims.end());
+  check_shape(k.shape, "ConstantOfShape");
   if (k.is_float) k.f.assign(size_t(k.numel()), fill.f[0]);
   else k.i.assign(size_t(k.numel()), fill.i[0]);
   c.set_const(out(n), std::move(k));
