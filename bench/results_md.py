@@ -3,6 +3,18 @@ make fuzz-bench) rewrites only its own sections and leaves the others as they we
 import os
 
 
+def section(dest, heading):
+    """The body lines of section `heading` in dest, or [] if there is none."""
+    body, inside = [], False
+    if os.path.exists(dest):
+        for line in open(dest).read().splitlines():
+            if line.startswith("## "):
+                inside = line == heading
+            elif inside:
+                body.append(line)
+    return body
+
+
 def update(dest, sections, preamble=None):
     """sections: {heading line: body lines}. A section whose heading matches is replaced in
     place, a new one is appended; `preamble` (lines) replaces what precedes the first section."""

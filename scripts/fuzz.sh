@@ -4,13 +4,14 @@
 # scratch copy of its seed corpus (tests/fuzz/corpus/<target>), so the committed seeds never
 # change. Prints executions, corpus and coverage per target; exits non-zero if any target found
 # a crash, a leak, a timeout or a sanitizer report (the input is kept in $FUZZ_BUILD/artifacts).
-# FUZZ_RESULTS=docs/results.md also writes the figures into that file's "Fuzzing" section.
+# FUZZ_TARGETS picks some of the targets (default: onnx tflite array). FUZZ_RESULTS=docs/results.md
+# also writes their figures into that file's "Fuzzing" section (rows of other targets stay).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${FUZZ_SECONDS:-60}
 RUNS=${FUZZ_RUNS:--1}
 B=${FUZZ_BUILD:-$ROOT/build-fuzz}
-TARGETS=(onnx tflite array)
+read -r -a TARGETS <<< "${FUZZ_TARGETS:-onnx tflite array}"
 
 cmake -S "$ROOT" -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMOTE_FUZZ=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ > /dev/null

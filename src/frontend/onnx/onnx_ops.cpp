@@ -321,6 +321,7 @@ void cv_reshape(Ctx& c, const NodeProto& n) {
       continue;
     }
     if (v <= 0) fail("unsupported: Reshape to shape [{}]", fmt::join(spec, ","));
+    if (known > kMaxElements / v) fail("cannot reshape {} to [{}]", shape_str(x), fmt::join(spec, ","));
     s[k] = v;
     known *= v;
   }

@@ -145,7 +145,9 @@ struct Importer {
       fail("tensor '{}': {} scales but {} zero points", tname(idx), n, qp->zero_point() ? qp->zero_point()->size() : 0);
     for (size_t k = 0; k < n; ++k) {
       float s = qp->scale()->Get(uint32_t(k));
-      int64_t z = qp->zero_point()->Get(uint32_t(k));
+      // The verifier aligns a vector's length (4 bytes), not its int64 elements: no Get().
+      int64_t z;
+      std::memcpy(&z, qp->zero_point()->Data() + k * sizeof(int64_t), sizeof(z));
       if (!(s > 0) || z < -128 || z > 255) fail("tensor '{}': quantization scale {} / zero point {} is not valid", tname(idx), s, z);
       q.scale.push_back(s);
       q.zero_point.push_back(int32_t(z));

@@ -1,22 +1,7 @@
-// libFuzzer entry point: the ONNX importer on arbitrary bytes. A rejection must be a one-line
-// mote::Error naming the input; anything else (another exception, a sanitizer report, a leak)
-// is a crash.
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-
+// libFuzzer entry point: the ONNX importer on arbitrary bytes.
 #include "frontend/onnx/onnx_import.h"
-#include "fuzz_check.h"
+#include "fuzz_target.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string name = "fuzz.onnx";
-  try {
-    mote::import_onnx_bytes(std::string(reinterpret_cast<const char*>(data), size), name);
-  } catch (const mote::Error& e) {
-    if (!mote::clean_rejection(e, name)) {
-      std::fprintf(stderr, "bad error message (must be one line starting with '%s:'): %s\n", name.c_str(), e.what());
-      std::abort();
-    }
-  }
-  return 0;
+  return mote::fuzz_one(data, size, "fuzz.onnx", mote::import_onnx_bytes);
 }
