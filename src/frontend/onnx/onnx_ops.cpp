@@ -371,6 +371,7 @@ void cv_reshape(Ctx& c, const NodeProto& n) {
       continue;
     }
     if (v <= 0) fail("unsupported: Reshape to shape [{}]", fmt::join(spec, ","));
+    if (known > kMaxElements / v) fail("cannot reshape {} to [{}]", shape_str(x), fmt::join(spec, ","));
     s[k] = v;
     known *= v;
   }
@@ -570,6 +571,7 @@ void cv_constant_of_shape(Ctx& c, const NodeProto& n) {
   Const k;
   k.is_float = fill.is_float;
   k.shape = Shape(dims.begin(), dims.end());
+  check_shape(k.shape, "ConstantOfShape");
   if (k.is_float) k.f.assign(size_t(k.numel()), fill.f[0]);
   else k.i.assign(size_t(k.numel()), fill.i[0]);
   c.set_const(out(n), std::move(k));
