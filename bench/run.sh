@@ -44,5 +44,10 @@ done
 MOTE_ARMNN_IMAGES=10000 MOTE_ARMNN_JSON="$OUT/armnn_fashion.json" \
   "$BUILD/tests/test_e2e" --gtest_filter='ArmnnFashion.*' > "$OUT/armnn_fashion.log"
 
+# 6. TFLM conformance: every single-op case of ../shared/conformance through the generated C and
+# the C++ reference, against TFLM's bytes; the passing cases are the coverage figure.
+"$BUILD/tests/test_e2e" --gtest_filter='Tflm/Conformance.*' --gtest_output="json:$OUT/conformance.json" \
+  > "$OUT/conformance.log" || true
+
 /usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"
