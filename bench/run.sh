@@ -48,6 +48,7 @@ MOTE_ARMNN_IMAGES=10000 MOTE_ARMNN_JSON="$OUT/armnn_fashion.json" \
 # the C++ reference, against TFLM's bytes; the passing cases are the coverage figure.
 "$BUILD/tests/test_e2e" --gtest_filter='Tflm/Conformance.*' --gtest_output="json:$OUT/conformance.json" \
   > "$OUT/conformance.log" || true
+/usr/bin/python3 "$ROOT/bench/conformance_results.py" "$OUT/conformance.json" "$ROOT/docs/results.md"
 
 /usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"

@@ -75,35 +75,6 @@ lines += [
     "|---|---|---|---|",
     f"| {arm['images']:,} of {arm['of']:,} | {100.0 * arm['top1']:.2f} % | {arm['mean_abs']:.4f} | {arm['max_abs']} |",
 ]
-# TFLM conformance: one gtest per case; a case passes when C and reference give TFLM's bytes.
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-manifest = json.load(open(os.path.join(ROOT, "..", "shared", "conformance", "manifest.json")))
-conf = json.load(open(os.path.join(bench, "conformance.json")))
-passed, failed = [], []
-for suite in conf["testsuites"]:
-    for t in suite["testsuite"]:
-        case = t["name"].split("/")[-1]
-        (failed if t.get("failures") else passed).append(case)
-ops = {}
-for case, spec in manifest["cases"].items():
-    ok = case in passed or case.replace(".", "_") in passed
-    ops.setdefault(spec["op"], [0, 0])
-    ops[spec["op"]][0] += ok
-    ops[spec["op"]][1] += 1
-lines += [
-    "",
-    "## TFLM conformance: single-op int8 cases (../shared/conformance)",
-    "",
-    "Each case's generated C and C++ int8 reference against the bytes TFLM's reference kernels give",
-    "(tests/e2e/test_conformance.cpp); a case mote cannot run fails naming its op.",
-    "",
-    f"**{len(passed)} of {len(passed) + len(failed)} cases pass.**",
-    "",
-    "| op | cases passed |",
-    "|---|---|",
-]
-for op in sorted(ops):
-    lines.append(f"| {op} | {ops[op][0]}/{ops[op][1]} |")
 # Split into the preamble and {heading: body} for results_md.
 preamble, sections, heading = [], {}, None
 for line in lines:

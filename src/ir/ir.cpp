@@ -190,6 +190,15 @@ void Graph::replace_uses(int from, int to) {
     }
 }
 
+void Graph::remove_nodes(const std::vector<bool>& dead) {
+  if (dead.size() != nodes.size()) fail("graph '{}': {} removal flags for {} nodes", name, dead.size(), nodes.size());
+  std::vector<Node> kept;
+  for (size_t k = 0; k < nodes.size(); ++k)
+    if (!dead[k]) kept.push_back(std::move(nodes[k]));
+  nodes = std::move(kept);
+  prune();
+}
+
 void Graph::prune() {
   // Mark live nodes backwards from the graph outputs.
   std::vector<bool> live_t(tensors.size(), false), live_n(nodes.size(), false);

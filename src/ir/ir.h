@@ -131,6 +131,8 @@ struct Graph {
   // Replace every use of tensor `from` (node inputs and graph outputs) with `to`.
   void replace_uses(int from, int to);
 
+  // Drop the nodes marked in `dead` (one flag per node), then prune().
+  void remove_nodes(const std::vector<bool>& dead);
   // Drop nodes whose outputs nobody uses and tensors nobody references; renumbers tensor ids.
   void prune();
   // Re-sort nodes topologically (stable); throws on a cycle.
