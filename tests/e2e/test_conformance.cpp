@@ -12,6 +12,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <thread>
 
@@ -273,15 +274,39 @@ class Conformance : public ::testing::TestWithParam<std::string> {
 std::unique_ptr<TempDir> Conformance::work_;
 std::unique_ptr<std::map<std::string, Outcome>> Conformance::outcomes_;
 
+// Cases mote does not run yet (tests/e2e/conformance_pending.txt: one case name per line, then
+// why). They must fail with an error naming their op; one that starts passing must leave the list.
+const std::map<std::string, std::string>& pending() {
+  static const std::map<std::string, std::string> p = [] {
+    std::map<std::string, std::string> r;
+    std::istringstream in(slurp(fs::path(MOTE_SOURCE_DIR) / "tests" / "e2e" / "conformance_pending.txt"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      const size_t sp = line.find(' ');
+      r[line.substr(0, sp)] = sp == std::string::npos ? "" : line.substr(sp + 1);
+    }
+    return r;
+  }();
+  return p;
+}
+
 TEST_P(Conformance, Int8ReferenceAndGeneratedCGiveTflmBytes) {
   const std::string name = GetParam();
   ASSERT_TRUE(outcomes_->count(name)) << name << " was not prepared";
   const Outcome& o = outcomes_->at(name);
   RecordProperty("op", o.op);
   if (!o.case_error.empty()) FAIL() << name << ": the case is unusable: " << o.case_error;
-  if (!o.pipeline_error.empty()) FAIL() << name << " (" << o.op << "): mote cannot compile it: " << o.pipeline_error;
-  EXPECT_TRUE(o.ref_error.empty()) << name << " (" << o.op << "): C++ int8 reference: " << o.ref_error;
-  EXPECT_TRUE(o.c_error.empty()) << name << " (" << o.op << "): generated C: " << o.c_error;
+  const std::string why = !o.pipeline_error.empty() ? "mote cannot compile it: " + o.pipeline_error
+                          : !o.ref_error.empty()    ? "C++ int8 reference: " + o.ref_error
+                          : !o.c_error.empty()      ? "generated C: " + o.c_error
+                                                    : "";
+  RecordProperty("tflm_bytes", why.empty() ? "yes" : "no");  // the coverage figure bench reads
+  if (pending().count(name)) {
+    EXPECT_FALSE(why.empty()) << name << " now gives TFLM's bytes: remove it from tests/e2e/conformance_pending.txt";
+    EXPECT_NE(why.find(o.op), std::string::npos) << name << " (" << o.op << ") fails without naming its op: " << why;
+    return;
+  }
+  EXPECT_TRUE(why.empty()) << name << " (" << o.op << "): " << why;
 }
 
 INSTANTIATE_TEST_SUITE_P(Tflm, Conformance, ::testing::ValuesIn(case_names()),

@@ -550,7 +550,7 @@ struct Importer {
       case BuiltinOperator::TRANSPOSE: return transpose();
       case BuiltinOperator::QUANTIZE: return quantize();
       case BuiltinOperator::DEQUANTIZE:
-        fail("DEQUANTIZE inside the graph is not supported (only int8 to float on the model output)");
+        fail("DEQUANTIZE is supported only as int8 to float on the model output, after another operator");
       default: fail("unsupported op");
     }
   }
@@ -610,8 +610,9 @@ struct Importer {
           skip[k] = true;
         }
       } else if (code_k == int32_t(BuiltinOperator::DEQUANTIZE) && ti == tflite::TensorType::INT8 && to == tflite::TensorType::FLOAT32) {
+        // Only after an operator: a model that dequantizes its own input would have nothing left.
         auto it = std::find(outs.begin(), outs.end(), out);
-        if (it != outs.end() && uses[size_t(out)] == 1) {
+        if (it != outs.end() && uses[size_t(out)] == 1 && std::find(ins.begin(), ins.end(), i) == ins.end()) {
           *it = i;
           skip[k] = true;
         }
