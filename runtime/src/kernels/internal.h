@@ -60,11 +60,11 @@ static inline int16_t mote__sigmoid_q15(int32_t x, const uint16_t *table) {
   const uint32_t k = a >> 9;
   uint32_t res;
   if (k >= 255u) {
-    res = 0x7FFFu << 10;
+    res = (uint32_t)0x7FFF << 10;
   } else {
     res = ((uint32_t)table[k] << 9) + (a & 0x1FFu) * (uint32_t)(table[k + 1] - table[k]);
   }
-  res = v >= 0 ? res + (1u << 9) : (1u << 25) - res + (1u << 9) - 1u;
+  res = v >= 0 ? res + ((uint32_t)1 << 9) : ((uint32_t)1 << 25) - res + ((uint32_t)1 << 9) - 1u;
   return (int16_t)(res >> 10);
 }
 
@@ -76,11 +76,11 @@ static inline int16_t mote__tanh_q15(int32_t x, int32_t m, int32_t s, const uint
   const uint32_t k = a >> 8;
   int32_t res;
   if (k >= 255u) {
-    res = 0xFFFF << 8;
+    res = (int32_t)0xFFFF << 8;
   } else {
     res = (int32_t)(((uint32_t)table[k] << 8) + (a & 0xFFu) * (uint32_t)(table[k + 1] - table[k]));
   }
-  res = v >= 0 ? res - (1 << 23) + (1 << 7) : -res + (1 << 23) + (1 << 7) - 1;
+  res = v >= 0 ? res - ((int32_t)1 << 23) + 128 : -res + ((int32_t)1 << 23) + 127;
   return (int16_t)mote__asr(res, 8);
 }
 

@@ -54,7 +54,7 @@ mote_status mote_gru_s8(const mote_gru_s8_params *p, const int8_t *x, const int8
     row_matmul(w, in_bias, xt, n_in, 2 * hd, p->in_multiplier, p->in_shift, xg);
     row_matmul(r, rec_bias, hq, hd, 2 * hd, p->rec_multiplier, p->rec_shift, hg);
     for (j = 0; j < 2 * hd; ++j) {
-      xg[j] = mote__sigmoid_q15(mote__sat_s16(xg[j] + hg[j]), p->sigmoid_table);
+      xg[j] = mote__sigmoid_q15(mote__sat_s16((int32_t)xg[j] + hg[j]), p->sigmoid_table);
     }
     row_matmul(w + hrow * n_in, in_bias + hrow, xt, n_in, hd, p->in_multiplier + hrow,
                p->in_shift + hrow, hg);
@@ -62,19 +62,19 @@ mote_status mote_gru_s8(const mote_gru_s8_params *p, const int8_t *x, const int8
       row_matmul(r + hrow * hd, rec_bias + hrow, hq, hd, hd, p->rec_multiplier + hrow,
                  p->rec_shift + hrow, hg + hd);
       for (j = 0; j < hd; ++j) {
-        hg[hd + j] = mote__sat_s16(mote__rdbp(xg[hd + j] * hg[hd + j], 15));
+        hg[hd + j] = mote__sat_s16(mote__rdbp((int32_t)xg[hd + j] * hg[hd + j], 15));
       }
     } else {
       for (j = 0; j < hd; ++j) {
-        rq[j] = (int8_t)mote__clamp_i32(mote__rdbp(xg[hd + j] * (hq[j] - p->out_zp), 15) + p->out_zp,
+        rq[j] = (int8_t)mote__clamp_i32(mote__rdbp((int32_t)xg[hd + j] * (hq[j] - p->out_zp), 15) + p->out_zp,
                                         -128, 127);
       }
       row_matmul(r + hrow * hd, rec_bias + hrow, rq, hd, hd, p->rec_multiplier + hrow,
                  p->rec_shift + hrow, hg + hd);
     }
     for (j = 0; j < hd; ++j) {
-      const int32_t cand = mote__tanh_q15(mote__sat_s16(hg[j] + hg[hd + j]), 3, 0, p->sigmoid_table);
-      h[j] = mote__sat_s16(cand + mote__rdbp(xg[j] * (h[j] - cand), 15));
+      const int32_t cand = mote__tanh_q15(mote__sat_s16((int32_t)hg[j] + hg[hd + j]), 3, 0, p->sigmoid_table);
+      h[j] = mote__sat_s16(cand + mote__rdbp((int32_t)xg[j] * (h[j] - cand), 15));
       hq[j] = (int8_t)mote__clamp_i32(
           mote__mbqm(h[j], p->out_multiplier, p->out_shift) + p->out_zp, -128, 127);
       yt[j] = hq[j];

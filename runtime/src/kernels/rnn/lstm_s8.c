@@ -17,7 +17,7 @@ static void gate_matmul(const int8_t *m, const int32_t *bias, const int8_t *v, i
       acc += row[k] * v[k];
     }
     q = mote__sat_s16(mote__mbqm(acc, multiplier, shift));
-    gate[o] = accumulate ? mote__sat_s16(gate[o] + q) : q;
+    gate[o] = accumulate ? mote__sat_s16((int32_t)gate[o] + q) : q;
   }
 }
 
@@ -68,9 +68,9 @@ mote_status mote_lstm_s8(const mote_lstm_s8_params *p, const int8_t *x, const in
     for (j = 0; j < hd; ++j) {
       const int16_t ig = gates[j], fg = gates[hd + j], cg = gates[2 * hd + j];
       const int16_t og = gates[3 * hd + j];
-      const int16_t fc = mote__sat_s16(mote__mbqm(fg * c[j], p->forget_multiplier, p->forget_shift));
-      const int16_t icg = mote__sat_s16(mote__mbqm(ig * cg, p->input_multiplier, p->input_shift));
-      int16_t cn = mote__sat_s16(fc + icg);
+      const int16_t fc = mote__sat_s16(mote__mbqm((int32_t)fg * c[j], p->forget_multiplier, p->forget_shift));
+      const int16_t icg = mote__sat_s16(mote__mbqm((int32_t)ig * cg, p->input_multiplier, p->input_shift));
+      int16_t cn = mote__sat_s16((int32_t)fc + icg);
       int16_t th;
       if (p->cell_clip > 0) {
         cn = (int16_t)mote__clamp_i32(cn, -p->cell_clip, p->cell_clip);
@@ -78,7 +78,7 @@ mote_status mote_lstm_s8(const mote_lstm_s8_params *p, const int8_t *x, const in
       c[j] = cn;
       th = mote__tanh_q15(cn, p->cell_tanh_multiplier, p->cell_tanh_shift, p->sigmoid_table);
       tmp[j] = (int16_t)mote__clamp_i32(
-          mote__mbqm(th * og, p->output_multiplier, p->output_shift) + p->hidden_zp, -128, 127);
+          mote__mbqm((int32_t)th * og, p->output_multiplier, p->output_shift) + p->hidden_zp, -128, 127);
     }
     /* h changes only after every gate of the step has read the previous one */
     for (j = 0; j < hd; ++j) {
