@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 #include "ref/kernels_ref.h"
 
 namespace mote::ref {

@@ -89,6 +89,7 @@ class Exporter {
       case DType::F32: return tfl::TensorType::FLOAT32;
       case DType::U8: return tfl::TensorType::UINT8;
       case DType::I64: return tfl::TensorType::INT64;
+      case DType::U16: return tfl::TensorType::UINT16;
     }
     return tfl::TensorType::FLOAT32;
   }

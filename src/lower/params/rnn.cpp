@@ -4,7 +4,7 @@
 #include <cmath>
 #include <tuple>
 
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 #include "util/error.h"
 
 namespace mote {
