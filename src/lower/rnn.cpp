@@ -48,6 +48,18 @@ std::vector<int8_t> gate_rows(const LowerCtx& c, size_t k, int gates, int32_t hi
   return out;
 }
 
+// The operands both int8 recurrent kernels read: x, the weights, the folded biases and
+// TFLM's sigmoid table.
+void add_s8_tables(const LowerCtx& c, KernelCall& call, const std::vector<int8_t>& w, const std::vector<int8_t>& r,
+                   const std::vector<int32_t>& in_bias, const std::vector<int32_t>& rec_bias) {
+  call.inputs = {c.n.in(0)};
+  call.tables.push_back(make_table("weights", DType::I8, w));
+  call.tables.push_back(make_table("recurrent", DType::I8, r));
+  call.tables.push_back(make_table("in_bias", DType::I32, in_bias));
+  call.tables.push_back(make_table("rec_bias", DType::I32, rec_bias));
+  call.tables.push_back(make_table("sigmoid", DType::U16, tflm_sigmoid_table_u16()));
+}
+
 }  // namespace
 
 bool is_lstm(const LowerCtx& c) { return c.n.op == OpKind::Lstm; }
@@ -92,12 +104,7 @@ void build_lstm_s8(const LowerCtx& c, KernelCall& call) {
   } catch (const Error& e) {
     c.error(e.what());
   }
-  call.inputs = {c.n.in(0)};
-  call.tables.push_back(make_table("weights", DType::I8, w));
-  call.tables.push_back(make_table("recurrent", DType::I8, r));
-  call.tables.push_back(make_table("in_bias", DType::I32, lp.in_bias));
-  call.tables.push_back(make_table("rec_bias", DType::I32, lp.rec_bias));
-  call.tables.push_back(make_table("sigmoid", DType::U16, tflm_sigmoid_table_u16()));
+  add_s8_tables(c, call, w, r, lp.in_bias, lp.rec_bias);
   call.params = lp.params;
 }
 
@@ -123,16 +130,11 @@ void build_gru_s8(const LowerCtx& c, KernelCall& call) {
   } catch (const Error& e) {
     c.error(e.what());
   }
-  call.inputs = {c.n.in(0)};
-  call.tables.push_back(make_table("weights", DType::I8, w));
-  call.tables.push_back(make_table("recurrent", DType::I8, r));
-  call.tables.push_back(make_table("in_bias", DType::I32, gp.in_bias));
-  call.tables.push_back(make_table("rec_bias", DType::I32, gp.rec_bias));
+  add_s8_tables(c, call, w, r, gp.in_bias, gp.rec_bias);
   call.tables.push_back(make_table("in_multiplier", DType::I32, gp.in_multiplier));
   call.tables.push_back(make_table("in_shift", DType::I32, gp.in_shift));
   call.tables.push_back(make_table("rec_multiplier", DType::I32, gp.rec_multiplier));
   call.tables.push_back(make_table("rec_shift", DType::I32, gp.rec_shift));
-  call.tables.push_back(make_table("sigmoid", DType::U16, tflm_sigmoid_table_u16()));
   call.params = gp.params;
 }
 

@@ -25,6 +25,15 @@ Pipeline compile_model(const std::string& m, bool int8) {
   return run_pipeline(opt);
 }
 
+CodegenInput codegen_input(const Pipeline& p, const std::string& name) {
+  CodegenInput ci;
+  ci.graph = &p.graph;
+  ci.calls = &p.calls;
+  ci.plan = &p.plan;
+  ci.name = name;
+  return ci;
+}
+
 // Sample k of a batch of graph inputs, as a float array of the input's shape.
 Array sample(const Array& batch, int64_t k, const Tensor& in) {
   Array a;
@@ -66,11 +75,7 @@ TEST_P(RnnModel, FloatMatchesPyTorch) {
   EXPECT_LE(worst, 1e-5) << m << ": C++ float reference vs PyTorch";
   // The generated float C, built with both compilers, on the same inputs.
   TempDir out;
-  CodegenInput ci;
-  ci.graph = &p.graph;
-  ci.calls = &p.calls;
-  ci.plan = &p.plan;
-  ci.name = m + "_f32";
+  const CodegenInput ci = codegen_input(p, m + "_f32");
   emit_c(ci, out.path.string());
   for (const char* cc : kCompilers) {
     std::vector<uint8_t> got = build_and_run(out.path, ci.name, cc, true, x.bytes.data(), x.bytes.size(), n);
@@ -111,11 +116,7 @@ TEST_P(RnnModel, Int8GeneratedCIsBitExactAndKeepsTop1) {
   EXPECT_GE(acc_q, acc_f - 1.0) << m;
 
   TempDir out;
-  CodegenInput ci;
-  ci.graph = &q.graph;
-  ci.calls = &q.calls;
-  ci.plan = &q.plan;
-  ci.name = m;
+  const CodegenInput ci = codegen_input(q, m);
   emit_c(ci, out.path.string());
   for (const char* cc : kCompilers) {
     std::vector<uint8_t> got = build_and_run(out.path, m, cc, false, qx.data(), qx.size(), n);
