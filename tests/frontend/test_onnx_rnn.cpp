@@ -63,10 +63,18 @@ TEST(OnnxRnn, BatchAboveOneIsRejected) {
 }
 
 TEST(OnnxRnn, DynamicSequenceLengthIsRejected) {
+  // Batch-first (PyTorch's batch_first=True): the sequence is dimension 1 of the graph input.
   ModelBuilder b;
   b.input("x", {1, -1, kI}).output("y");
   b.node("Relu", {"x"}, {"y"});
   EXPECT_NE(error_of([&] { b.import(); }).find("graph input 'x': dimension 1 is not static ('N')"), std::string::npos);
+  // Sequence-first: a symbolic dimension 0 would otherwise be compiled as one step.
+  ModelBuilder s = rnn_model("GRU", 1);
+  s.graph().mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_param("T");
+  const std::string e = error_of([&] { s.import(); });
+  EXPECT_NE(e.find("node 'rnn_0' (op 'GRU', opset 13): unsupported: dynamic sequence length (X dimension 0, graph input 'x', is symbolic)"),
+            std::string::npos)
+      << e;
 }
 
 TEST(OnnxRnn, UnsupportedAttributesAreNamed) {

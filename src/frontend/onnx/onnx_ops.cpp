@@ -591,6 +591,8 @@ void cv_rnn(Ctx& c, const NodeProto& n, OpKind op) {
   }
   const Shape x = c.shape(in(n, 0));
   if (x.size() != 3) fail("input X must be [seq, batch, features], has shape {}", shape_str(x));
+  if (c.symbolic_dim0.count(in(n, 0)))
+    fail("unsupported: dynamic sequence length (X dimension 0, graph input '{}', is symbolic)", in(n, 0));
   if (x[1] != 1) fail("unsupported: batch size {} (X dimension 1); only batch 1 is compiled", x[1]);
   const int64_t h = attr_i(n, "hidden_size", 0);
   const Const& w = c.need_const(in(n, 1), type + " with non-constant W");
