@@ -305,6 +305,11 @@ TEST(CodegenE2E, RnnZooInt8BitExactAndFloatClose) {
             std::string::npos)
       << src;
   EXPECT_NE(src.find("  .reverse = 1,\n"), std::string::npos);
+  // Both layers read one copy of TFLM's sigmoid table.
+  const size_t table = src.find("static const uint16_t sigmoid_q16[256] = {");
+  EXPECT_NE(table, std::string::npos);
+  EXPECT_EQ(src.find("static const uint16_t", table + 1), std::string::npos);
+  EXPECT_NE(src.find("  .sigmoid_table = sigmoid_q16\n};\n\nstatic const int8_t l01_gru_w"), std::string::npos) << src;
 }
 
 TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {

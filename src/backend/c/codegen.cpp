@@ -332,6 +332,7 @@ class ModelEmitter {
   std::map<int64_t, std::string> offset_of_tensor_;  // tensor id -> offset constant
   std::vector<std::pair<std::string, int64_t>> offsets_;
   std::string data_, body_;
+  std::string sigmoid_table_;  // the recurrent layers' shared table, once emitted
 
   void check_io() const {
     if (g_.inputs.size() != 1 || g_.outputs.size() != 1)
@@ -419,7 +420,13 @@ class ModelEmitter {
     std::map<std::string, std::string> tables;
     for (const ConstTable& t : c.tables) {
       if (t.count() == 0) continue;
-      std::string id = ident(lp + "_" + short_role(t.role));
+      // TFLM's sigmoid table is the same for every recurrent layer: one array in flash.
+      if (t.role == "sigmoid" && !sigmoid_table_.empty()) {
+        tables[t.role] = sigmoid_table_;
+        continue;
+      }
+      std::string id = ident(t.role == "sigmoid" ? std::string("sigmoid_q16") : lp + "_" + short_role(t.role));
+      if (t.role == "sigmoid") sigmoid_table_ = id;
       data_ += c_array(c_elem_type(t.dtype), id, t.bytes.data(), t.dtype, t.count(), what + " table '" + t.role + "'");
       tables[t.role] = id;
     }
