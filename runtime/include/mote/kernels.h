@@ -170,7 +170,8 @@ typedef enum {
   MOTE_UN_SIGMOID = 3,
   MOTE_UN_TANH = 4,
   MOTE_UN_HARD_SIGMOID = 5, /* alpha, beta */
-  MOTE_UN_HARD_SWISH = 6
+  MOTE_UN_HARD_SWISH = 6,
+  MOTE_UN_SELU = 7 /* alpha, beta = gamma */
 } mote_unary_op;
 
 typedef struct {

@@ -614,11 +614,7 @@ class Exporter {
         return op(tfl::BuiltinOperator::QUANTIZE, 1, {tensor(n.in(0))}, tensor(n.out()),
                   tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fb_).Union());
       case OpKind::Lstm: return lstm(n);
-      case OpKind::Gru:  // TFLite has no GRU builtin
-      case OpKind::HardSigmoid:
-      case OpKind::BatchNorm:
-      case OpKind::Identity:
-      case OpKind::Count: break;
+      default: break;  // ops TFLite has no int8 builtin for (Gru, HardSigmoid, Selu, ...)
     }
     node_error(n, "has no TFLite int8 equivalent");
   }
