@@ -13,6 +13,7 @@ size_t dtype_size(DType t) {
     case DType::U8: return 1;
     case DType::I32: return 4;
     case DType::I64: return 8;
+    case DType::U16: return 2;
   }
   return 0;
 }
@@ -24,6 +25,7 @@ const char* dtype_name(DType t) {
     case DType::U8: return "u8";
     case DType::I32: return "i32";
     case DType::I64: return "i64";
+    case DType::U16: return "u16";
   }
   return "?";
 }

@@ -168,6 +168,26 @@ Shape shape_reduce(const Graph& g, const Node& n) {
   return s;
 }
 
+// Lstm / Gru: gates per hidden unit.
+int64_t rnn_gates(const Node& n) { return n.op == OpKind::Lstm ? 4 : 3; }
+
+Shape shape_rnn(const Graph& g, const Node& n) {
+  const Shape& x = g.t(n.in(0)).shape;
+  const Shape& w = g.t(n.in(1)).shape;
+  const Shape& r = g.t(n.in(2)).shape;
+  const int64_t h = n.attrs.i("hidden_size", 0), gates = rnn_gates(n);
+  if (x.size() != 2) fail("node '{}' ({}): input must be [steps, features], has shape {}", n.name, op_name(n.op), shape_str(x));
+  if (h <= 0 || w != Shape{gates * h, x[1]} || r != Shape{gates * h, h})
+    fail("node '{}' ({}): hidden_size {}, W {} and R {} do not fit input {}", n.name, op_name(n.op), h, shape_str(w),
+         shape_str(r), shape_str(x));
+  if (n.in(3) >= 0) {
+    const int64_t b = g.t(n.in(3)).numel();
+    if (b != 2 * gates * h && b != gates * h)
+      fail("node '{}' ({}): bias has {} values, expected {}", n.name, op_name(n.op), b, 2 * gates * h);
+  }
+  return {x[0], h};
+}
+
 // ---- MAC counts ----------------------------------------------------------------------------
 
 int64_t macs_none(const Graph&, const Node&) { return 0; }
@@ -184,6 +204,13 @@ int64_t macs_fc(const Graph& g, const Node& n) { return g.t(n.out()).numel() * g
 int64_t macs_pool(const Graph& g, const Node& n) {
   auto k = n.attrs.ints("kernel");
   return g.t(n.out()).numel() * (k.size() == 2 ? k[0] * k[1] : 1);
+}
+
+// Both matrix products of every step.
+int64_t macs_rnn(const Graph& g, const Node& n) {
+  const Shape& x = g.t(n.in(0)).shape;
+  const int64_t h = n.attrs.i("hidden_size", 0);
+  return x[0] * rnn_gates(n) * h * (x[1] + h);
 }
 
 constexpr OutQuant Calibrated{OutQuant::Calibrated, 0.0f, 0};

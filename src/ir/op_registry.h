@@ -20,6 +20,7 @@ enum OpFlag : uint32_t {
   Weighted = 1u << 7,       // input 1 is a weight (per-channel int8), input 2 an int32 bias
   ConstOperands = 1u << 8,  // constant operands are quantized like activations
   Activation = 1u << 9,     // a MOTE_ACT row: unary, elementwise, has a formula
+  Recurrent = 1u << 10,     // Lstm / Gru: inputs 1, 2 weights (W, R), 3 bias
 };
 
 // How quantization chooses an op's int8 output scale and zero point.

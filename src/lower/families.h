@@ -53,4 +53,15 @@ void build_concat(const LowerCtx& c, KernelCall& call);
 void build_pad(const LowerCtx& c, KernelCall& call);
 void build_transpose(const LowerCtx& c, KernelCall& call);
 
+// lower/rnn.cpp
+bool is_lstm(const LowerCtx& c);
+bool is_gru(const LowerCtx& c);
+void build_rnn_f32(const LowerCtx& c, KernelCall& call);
+void build_lstm_s8(const LowerCtx& c, KernelCall& call);
+void build_gru_s8(const LowerCtx& c, KernelCall& call);
+int64_t lstm_s8_scratch(const KernelCall& call);
+int64_t gru_s8_scratch(const KernelCall& call);
+int64_t lstm_f32_scratch(const KernelCall& call);
+int64_t gru_f32_scratch(const KernelCall& call);
+
 }  // namespace mote

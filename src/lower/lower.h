@@ -25,11 +25,12 @@ using KernelParams =
                  mote_fc_f32_params, mote_add_s8_params, mote_mul_s8_params, mote_binary_f32_params,
                  LutParams, mote_unary_f32_params, mote_pool_s8_params, mote_pool_f32_params,
                  mote_mean_s8_params, mote_mean_f32_params, mote_softmax_s8_params,
-                 mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params>;
+                 mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params,
+                 mote_rnn_f32_params, mote_lstm_s8_params, mote_gru_s8_params>;
 
 // A constant array a kernel reads. `role` names what it is for the kernel: "weights", "bias",
 // "multiplier", "shift", "table" (mote_lut_s8), "lut<k>" (concat requantization of input k),
-// "inner_bytes" (concat).
+// "inner_bytes" (concat), "recurrent" / "in_bias" / "rec_bias" / "sigmoid" (recurrent layers).
 struct ConstTable {
   std::string role;
   DType dtype = DType::I8;  // I8, I32, F32

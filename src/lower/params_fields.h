@@ -178,6 +178,53 @@ template <typename S> void fields(S& s, mote_transpose_params& p) {
   s.i32("elem_size", p.elem_size);
 }
 
+template <typename S> void fields(S& s, mote_rnn_f32_params& p) {
+  s.i32("steps", p.steps);
+  s.i32("in_features", p.in_features);
+  s.i32("hidden", p.hidden);
+  s.i32("reverse", p.reverse);
+  s.i32("linear_before_reset", p.linear_before_reset);
+}
+
+template <typename S> void fields(S& s, mote_lstm_s8_params& p) {
+  s.i32("steps", p.steps);
+  s.i32("in_features", p.in_features);
+  s.i32("hidden", p.hidden);
+  s.i32("reverse", p.reverse);
+  s.i32("hidden_zp", p.hidden_zp);
+  s.ints("in_multiplier", p.in_multiplier, 4);
+  s.ints("in_shift", p.in_shift, 4);
+  s.ints("rec_multiplier", p.rec_multiplier, 4);
+  s.ints("rec_shift", p.rec_shift, 4);
+  s.i32("cell_act", p.cell_act);
+  s.i32("forget_multiplier", p.forget_multiplier);
+  s.i32("forget_shift", p.forget_shift);
+  s.i32("input_multiplier", p.input_multiplier);
+  s.i32("input_shift", p.input_shift);
+  s.i32("output_multiplier", p.output_multiplier);
+  s.i32("output_shift", p.output_shift);
+  s.i32("cell_tanh_multiplier", p.cell_tanh_multiplier);
+  s.i32("cell_tanh_shift", p.cell_tanh_shift);
+  s.i32("cell_clip", p.cell_clip);
+  s.table("sigmoid_table", p.sigmoid_table, "sigmoid");
+}
+
+template <typename S> void fields(S& s, mote_gru_s8_params& p) {
+  s.i32("steps", p.steps);
+  s.i32("in_features", p.in_features);
+  s.i32("hidden", p.hidden);
+  s.i32("reverse", p.reverse);
+  s.i32("linear_before_reset", p.linear_before_reset);
+  s.i32("out_zp", p.out_zp);
+  s.table("in_multiplier", p.in_multiplier, "in_multiplier");
+  s.table("in_shift", p.in_shift, "in_shift");
+  s.table("rec_multiplier", p.rec_multiplier, "rec_multiplier");
+  s.table("rec_shift", p.rec_shift, "rec_shift");
+  s.i32("out_multiplier", p.out_multiplier);
+  s.i32("out_shift", p.out_shift);
+  s.table("sigmoid_table", p.sigmoid_table, "sigmoid");
+}
+
 // Visits the fields of whatever params struct `params` holds.
 template <typename S>
 void visit_fields(S& s, KernelParams& params) {

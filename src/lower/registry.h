@@ -35,6 +35,8 @@ enum class Args : uint8_t {
   UnaryN,       // (params, n, in, out)
   InOut,        // (params, in, out)
   Concat,       // (params, inputs[], out)
+  Lstm,         // (params, x, weights, recurrent, bias | in_bias, rec_bias, h0, c0, y, scratch)
+  Gru,          // (params, x, weights, recurrent, bias | in_bias, rec_bias, h0, y, scratch)
 };
 
 enum class KernelId : uint16_t {

@@ -10,6 +10,7 @@
 #include "ir/verify.h"
 #include "quant/calibrate.h"
 #include "ref/executor.h"
+#include "ref/kernels_ref.h"
 
 namespace mote {
 
@@ -93,29 +94,30 @@ void quantize_const_activation(Tensor& t) {
   for (size_t i = 0; i < v.size(); ++i) t.data[i] = uint8_t(quantize_value(v[i], t.quant));
 }
 
-// Per-output-channel symmetric int8 weights (axis 0); returns the channel scales.
-std::vector<float> quantize_weights(const Node& n, Tensor& w) {
+// Symmetric int8 weights with one scale per block of `rows` output channels (axis 0): 1 for
+// per-channel weights, an LSTM gate for TFLite's integer LSTM; returns the channel scales.
+std::vector<float> quantize_block_weights(const Node& n, Tensor& w, size_t rows) {
   if (!w.is_const() || w.dtype != DType::F32) node_error(n, fmt::format("weight '{}' must be a float constant", w.name));
   const std::vector<float> v = w.values<float>();
   const size_t oc = size_t(w.shape.at(0)), per = v.size() / oc;
   std::vector<float> scales(oc);
-  w.data.resize(v.size());
-  for (size_t o = 0; o < oc; ++o) {
+  for (size_t b = 0; b < oc; b += rows) {
+    // An all-zero block quantizes to zeros under any scale; 1/127 keeps the bias scale sane.
     float m = 0;
-    for (size_t i = 0; i < per; ++i) m = std::max(m, std::fabs(v[o * per + i]));
-    // An all-zero channel quantizes to zeros under any scale; 1/127 keeps the bias scale sane.
-    scales[o] = m > 0 ? m / 127.0f : 1.0f / 127.0f;
-    for (size_t i = 0; i < per; ++i) {
-      const double qv = std::round(double(v[o * per + i]) / double(scales[o]));
-      w.data[o * per + i] = uint8_t(int8_t(std::clamp(qv, -127.0, 127.0)));
-    }
+    for (size_t i = b * per; i < (b + rows) * per; ++i) m = std::max(m, std::fabs(v[i]));
+    std::fill_n(scales.begin() + long(b), rows, m > 0 ? m / 127.0f : 1.0f / 127.0f);
   }
+  w.data.resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    w.data[i] = uint8_t(int8_t(std::clamp(std::round(double(v[i]) / double(scales[i / per])), -127.0, 127.0)));
   w.dtype = DType::I8;
   w.quant.scale = scales;
   w.quant.zero_point.assign(oc, 0);
   w.quant.axis = 0;
   return scales;
 }
+
+std::vector<float> quantize_weights(const Node& n, Tensor& w) { return quantize_block_weights(n, w, 1); }
 
 // int32 bias with scale in_scale * w_scale[c], zero point 0.
 void quantize_bias(const Node& n, Tensor& b, float in_scale, const std::vector<float>& w_scales) {
@@ -137,8 +139,58 @@ void quantize_bias(const Node& n, Tensor& b, float in_scale, const std::vector<f
   std::memcpy(b.data.data(), qv.data(), b.data.size());
 }
 
-// Per-tensor statistics of every activation over the calibration set.
-std::vector<TensorStats> calibrate(const Graph& g, const Array& calib, CalibMethod method) {
+// The LSTM's int32 gate bias: Wb + Rb at in_scale * w_scale of each row (the integer kernel adds
+// one bias to x.W).
+void quantize_lstm_bias(const Node& n, Tensor& b, float in_scale, const std::vector<float>& w_scales) {
+  const std::vector<float> v = b.values<float>();
+  const size_t rows = w_scales.size();
+  if (v.size() != 2 * rows) node_error(n, fmt::format("bias '{}' has {} values, expected {}", b.name, v.size(), 2 * rows));
+  Tensor sum = b;
+  sum.shape = {int64_t(rows)};
+  sum.data.resize(rows * 4);
+  std::vector<float> folded(rows);
+  for (size_t r = 0; r < rows; ++r) folded[r] = v[r] + v[rows + r];
+  std::memcpy(sum.data.data(), folded.data(), rows * 4);
+  b = std::move(sum);
+  quantize_bias(n, b, in_scale, w_scales);
+}
+
+// TFLite's power-of-two int16 cell state scale covering |c| <= absmax: 2^pot / 2^15, pot >= 0.
+float cell_state_scale(double absmax) {
+  int pot = 0;
+  while (pot < 30 && std::ldexp(1.0, pot) < absmax) ++pot;
+  return float(std::ldexp(1.0, pot - 15));
+}
+
+// Largest |c| of an LSTM node's cell state over all steps for input x: the float oracle run one
+// step at a time, carrying h and c.
+double lstm_cell_absmax(const Graph& g, const Node& n, const std::vector<float>& x) {
+  const std::vector<float> w = g.t(n.in(1)).values<float>(), r = g.t(n.in(2)).values<float>();
+  const std::vector<float> b = n.in(3) >= 0 ? g.t(n.in(3)).values<float>() : std::vector<float>{};
+  mote_rnn_f32_params p{};
+  const int32_t steps = int32_t(g.t(n.in(0)).shape[0]);
+  p.steps = 1;
+  p.in_features = int32_t(g.t(n.in(0)).shape[1]);
+  p.hidden = int32_t(n.attrs.i("hidden_size", 0));
+  std::vector<float> h(size_t(p.hidden), 0.0f), c(h), c_next(h);
+  double m = 0;
+  for (int32_t k = 0; k < steps; ++k) {
+    const int32_t t = n.attrs.i("reverse", 0) ? steps - 1 - k : k;
+    std::vector<float> y(h.size());
+    if (ref::lstm_f32(p, x.data() + size_t(t) * size_t(p.in_features), w.data(), r.data(), b.empty() ? nullptr : b.data(),
+                      h.data(), c.data(), y.data(), c_next.data()) != MOTE_OK)
+      node_error(n, "invalid LSTM shape");
+    h = y, c = c_next;
+    for (float v : c) m = std::max(m, double(std::fabs(v)));
+  }
+  return m;
+}
+
+// Per-tensor statistics of every activation over the calibration set; cell_absmax[k] the largest
+// |cell state| of LSTM node k.
+std::vector<TensorStats> calibrate(const Graph& g, const Array& calib, CalibMethod method,
+                                   std::vector<double>* cell_absmax) {
+  cell_absmax->assign(g.nodes.size(), 0.0);
   const int in_id = g.inputs[0];
   const int64_t n = calib.shape[0];
   std::vector<TensorStats> stats(g.tensors.size());
@@ -152,8 +204,16 @@ std::vector<TensorStats> calibrate(const Graph& g, const Array& calib, CalibMeth
     };
     for (int64_t k = 0; k < n; ++k) {
       Array x = sample(calib, k, g.t(in_id));
-      add(in_id, as_floats(x));
-      run_float(g, {x}, [&](int node, const Array& out) { add(g.nodes[size_t(node)].out(), as_floats(out)); });
+      std::vector<std::vector<float>> vals(g.tensors.size());
+      vals[size_t(in_id)] = as_floats(x);
+      add(in_id, vals[size_t(in_id)]);
+      run_float(g, {x}, [&](int node, const Array& out) {
+        const Node& nd = g.nodes[size_t(node)];
+        vals[size_t(nd.out())] = as_floats(out);
+        add(nd.out(), vals[size_t(nd.out())]);
+        if (pass == 0 && nd.op == OpKind::Lstm)
+          (*cell_absmax)[size_t(node)] = std::max((*cell_absmax)[size_t(node)], lstm_cell_absmax(g, nd, vals[size_t(nd.in(0))]));
+      });
     }
   }
   return stats;
@@ -216,7 +276,8 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
 Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report) {
   verify(g, "quantize (float input)");
   check_float_graph(g, calib);
-  const std::vector<TensorStats> stats = calibrate(g, calib, method);
+  std::vector<double> cell_absmax;
+  const std::vector<TensorStats> stats = calibrate(g, calib, method, &cell_absmax);
   auto calibrated = [&](int id, const Node* n) {
     const TensorStats& s = stats.at(size_t(id));
     if (!s.seen) {
@@ -243,7 +304,7 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
     };
     const OpDef& d = op_def(n.op);
     for (size_t s = 0; s < n.inputs.size(); ++s) {
-      const bool weight_slot = d.has(Weighted) && s > 0;
+      const bool weight_slot = (d.has(Weighted) || d.has(Recurrent)) && s > 0;
       if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const() && !weight_slot && !d.has(ConstOperands))
         node_error(n, fmt::format("constant input '{}' is not supported here (fold constants first)", q.t(n.inputs[s]).name));
     }
@@ -251,6 +312,20 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
       const float in_scale = in_quant(0).scale.at(0);
       const std::vector<float> ws = quantize_weights(n, own_const(q, k, 1));
       if (n.in(2) >= 0) quantize_bias(n, own_const(q, k, 2), in_scale, ws);
+    }
+    if (d.has(Recurrent)) {
+      const size_t hidden = size_t(n.attrs.i("hidden_size", 0));
+      if (n.op == OpKind::Lstm) {
+        const std::vector<float> ws = quantize_block_weights(n, own_const(q, k, 1), hidden);
+        quantize_block_weights(n, own_const(q, k, 2), hidden);
+        if (n.in(3) >= 0) quantize_lstm_bias(n, own_const(q, k, 3), in_quant(0).scale.at(0), ws);
+        q.nodes[k].attrs.set("cell_scale", cell_state_scale(cell_absmax[k]));
+        q.nodes[k].attrs.set("cell_clip", 0.0f);
+      } else {
+        // The GRU kernel folds its float bias per row at compile time.
+        quantize_block_weights(n, own_const(q, k, 1), 1);
+        quantize_block_weights(n, own_const(q, k, 2), 1);
+      }
     }
     if (d.has(ConstOperands)) quantize_const_inputs();
     if (n.op == OpKind::Concat) {

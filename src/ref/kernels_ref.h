@@ -42,6 +42,19 @@ mote_status mean_f32(const mote_mean_f32_params& p, const float* in, float* out)
 mote_status softmax_s8(const mote_softmax_s8_params& p, const int8_t* in, int8_t* out);
 mote_status softmax_f32(const mote_softmax_f32_params& p, const float* in, float* out);
 
+// Recurrent layers. The float ones evaluate the ONNX equations in double; c_final / h_final
+// (nullable) receive the final cell state (LSTMs) or the int8 GRU's final Q0.15 hidden state.
+mote_status lstm_f32(const mote_rnn_f32_params& p, const float* x, const float* w, const float* r,
+                     const float* bias, const float* h0, const float* c0, float* y, float* c_final);
+mote_status gru_f32(const mote_rnn_f32_params& p, const float* x, const float* w, const float* r,
+                    const float* bias, const float* h0, float* y);
+mote_status lstm_s8(const mote_lstm_s8_params& p, const int8_t* x, const int8_t* w, const int8_t* r,
+                    const int32_t* in_bias, const int32_t* rec_bias, const int8_t* h0,
+                    const int16_t* c0, int8_t* y, int16_t* c_final);
+mote_status gru_s8(const mote_gru_s8_params& p, const int8_t* x, const int8_t* w, const int8_t* r,
+                   const int32_t* in_bias, const int32_t* rec_bias, const int16_t* h0, int8_t* y,
+                   int16_t* h_final);
+
 mote_status concat(const mote_concat_params& p, const void* const* inputs, void* out);
 mote_status pad(const mote_pad_params& p, const void* in, void* out);
 mote_status transpose(const mote_transpose_params& p, const void* in, void* out);

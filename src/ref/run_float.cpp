@@ -6,6 +6,7 @@
 
 #include "ir/op_registry.h"
 #include "ref/executor.h"
+#include "ref/kernels_ref.h"
 
 namespace mote {
 namespace {
@@ -322,6 +323,33 @@ Buf eval_reduce_mean(const Ctx& x, const Shape& out) {
 
 Buf eval_copy(const Ctx& x, const Shape&) { return x.in(0); }
 
+mote_rnn_f32_params rnn_params(const Ctx& x) {
+  mote_rnn_f32_params p{};
+  p.steps = int32_t(x.shape(0)[0]);
+  p.in_features = int32_t(x.shape(0)[1]);
+  p.hidden = int32_t(x.n.attrs.i("hidden_size", 0));
+  p.reverse = int32_t(x.n.attrs.i("reverse", 0));
+  p.linear_before_reset = int32_t(x.n.attrs.i("linear_before_reset", 0));
+  return p;
+}
+
+// The recurrent layers: the oracles' ONNX equations in double, zero initial state.
+Buf eval_lstm(const Ctx& x, const Shape& out) {
+  Buf Y(size_t(numel(out)));
+  if (ref::lstm_f32(rnn_params(x), x.in(0).data(), x.in(1).data(), x.in(2).data(), x.has(3) ? x.in(3).data() : nullptr,
+                    nullptr, nullptr, Y.data(), nullptr) != MOTE_OK)
+    x.bad("invalid LSTM shape");
+  return Y;
+}
+
+Buf eval_gru(const Ctx& x, const Shape& out) {
+  Buf Y(size_t(numel(out)));
+  if (ref::gru_f32(rnn_params(x), x.in(0).data(), x.in(1).data(), x.in(2).data(), x.has(3) ? x.in(3).data() : nullptr,
+                   nullptr, Y.data()) != MOTE_OK)
+    x.bad("invalid GRU shape");
+  return Y;
+}
+
 // The float semantics of every op, from its ops.def row.
 using Eval = Buf (*)(const Ctx& x, const Shape& out);
 const Eval kEval[] = {
@@ -348,6 +376,9 @@ Buf const_to_f32(const Tensor& t) {
         break;
       case DType::I64:
         v[k] = float(t.as<int64_t>()[k]);
+        break;
+      case DType::U16:
+        v[k] = float(t.as<uint16_t>()[k]);
         break;
     }
   }

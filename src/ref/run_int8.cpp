@@ -52,6 +52,35 @@ mote_status invoke(mote_status (*f)(const P&, int32_t, const T*, T*), const Io& 
   return f(io.params<P>(), io.out_elems, reinterpret_cast<const T*>(io.args.at(0)),
            reinterpret_cast<T*>(io.out));
 }
+// Recurrent layers: zero initial state, the final state is not kept.
+mote_status invoke(mote_status (*f)(const mote_rnn_f32_params&, const float*, const float*, const float*, const float*,
+                                    const float*, const float*, float*, float*),
+                   const Io& io) {
+  return f(io.params<mote_rnn_f32_params>(), reinterpret_cast<const float*>(io.args.at(0)),
+           static_cast<const float*>(io.tab("weights")), static_cast<const float*>(io.tab("recurrent")),
+           static_cast<const float*>(io.tab("bias")), nullptr, nullptr, reinterpret_cast<float*>(io.out), nullptr);
+}
+mote_status invoke(mote_status (*f)(const mote_rnn_f32_params&, const float*, const float*, const float*, const float*,
+                                    const float*, float*),
+                   const Io& io) {
+  return f(io.params<mote_rnn_f32_params>(), reinterpret_cast<const float*>(io.args.at(0)),
+           static_cast<const float*>(io.tab("weights")), static_cast<const float*>(io.tab("recurrent")),
+           static_cast<const float*>(io.tab("bias")), nullptr, reinterpret_cast<float*>(io.out));
+}
+mote_status invoke(mote_status (*f)(const mote_lstm_s8_params&, const int8_t*, const int8_t*, const int8_t*,
+                                    const int32_t*, const int32_t*, const int8_t*, const int16_t*, int8_t*, int16_t*),
+                   const Io& io) {
+  return f(io.params<mote_lstm_s8_params>(), io.args.at(0), static_cast<const int8_t*>(io.tab("weights")),
+           static_cast<const int8_t*>(io.tab("recurrent")), static_cast<const int32_t*>(io.tab("in_bias")),
+           static_cast<const int32_t*>(io.tab("rec_bias")), nullptr, nullptr, io.out, nullptr);
+}
+mote_status invoke(mote_status (*f)(const mote_gru_s8_params&, const int8_t*, const int8_t*, const int8_t*,
+                                    const int32_t*, const int32_t*, const int16_t*, int8_t*, int16_t*),
+                   const Io& io) {
+  return f(io.params<mote_gru_s8_params>(), io.args.at(0), static_cast<const int8_t*>(io.tab("weights")),
+           static_cast<const int8_t*>(io.tab("recurrent")), static_cast<const int32_t*>(io.tab("in_bias")),
+           static_cast<const int32_t*>(io.tab("rec_bias")), nullptr, io.out, nullptr);
+}
 mote_status invoke(mote_status (*f)(const int8_t*, int32_t, const int8_t*, int8_t*), const Io& io) {
   return f(static_cast<const int8_t*>(io.tab("table")), io.params<LutParams>().n, io.args.at(0), io.out);
 }

@@ -158,6 +158,23 @@ Graph op_zoo() {
   return b.g;
 }
 
+// Recurrent layers: a forward LSTM into a backward GRU (ONNX's linear_before_reset = 0).
+Graph rnn_zoo() {
+  Builder b;
+  b.g.name = "rnn_zoo";
+  int x = b.input({8, 3});
+  Attrs lstm;
+  lstm.set("hidden_size", int64_t(4));
+  x = b.node(OpKind::Lstm, "lstm", {x, b.cst("lstm.w", {16, 3}, 0.6f), b.cst("lstm.r", {16, 4}, 0.5f), b.cst("lstm.b", {32}, 0.3f)}, lstm);
+  Attrs gru;
+  gru.set("hidden_size", int64_t(3));
+  gru.set("reverse", int64_t(1));
+  x = b.node(OpKind::Gru, "gru", {x, b.cst("gru.w", {9, 4}, 0.6f), b.cst("gru.r", {9, 3}, 0.5f), b.cst("gru.b", {18}, 0.3f)}, gru);
+  b.g.outputs.push_back(x);
+  verify(b.g, "rnn_zoo");
+  return b.g;
+}
+
 Array random_batch(const Shape& sample, int64_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> d(lo, hi);
@@ -273,6 +290,28 @@ TEST(CodegenE2E, HandBuiltCnnFloatMatchesRunFloat) {
   expect_float_close(c.graph, out.path, "cnnf", random_batch({1, 8, 8, 3}, 8, 13));
 }
 
+Compiled rnn_zoo_int8() { return compile(quantize(rnn_zoo(), random_batch({1, 8, 3}, 32, 31, -2.0f, 2.0f), CalibMethod::MinMax)); }
+
+TEST(CodegenE2E, RnnZooInt8BitExactAndFloatClose) {
+  Compiled q = rnn_zoo_int8(), f = compile(rnn_zoo());
+  TempDir oq, of;
+  emit_c(q.input("rnn"), oq.path.string());
+  emit_c(f.input("rnn"), of.path.string());
+  expect_int8_bitexact(q.graph, oq.path, "rnn", random_batch({1, 8, 3}, 16, 32, -2.0f, 2.0f));
+  expect_float_close(f.graph, of.path, "rnn", random_batch({1, 8, 3}, 8, 33, -2.0f, 2.0f));
+  const std::string src = slurp(oq.path / "rnn.c");
+  EXPECT_NE(src.find("st = mote_lstm_s8(&l00_lstm_p, (int8_t *)(arena + OFF_INPUT), l00_lstm_w, l00_lstm_recurrent, "
+                     "l00_lstm_in_bias, l00_lstm_rec_bias, NULL, NULL, (int8_t *)(arena + OFF_L00), arena + OFF_L00_SCRATCH);"),
+            std::string::npos)
+      << src;
+  EXPECT_NE(src.find("  .reverse = 1,\n"), std::string::npos);
+  // Both layers read one copy of TFLM's sigmoid table.
+  const size_t table = src.find("static const uint16_t sigmoid_q16[256] = {");
+  EXPECT_NE(table, std::string::npos);
+  EXPECT_EQ(src.find("static const uint16_t", table + 1), std::string::npos);
+  EXPECT_NE(src.find("  .sigmoid_table = sigmoid_q16\n};\n\nstatic const int8_t l01_gru_w"), std::string::npos) << src;
+}
+
 TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   Compiled q = compile(quantize(op_zoo(), random_batch({1, 6, 6, 4}, 32, 21), CalibMethod::MinMax));
   Compiled f = compile(op_zoo());
@@ -290,12 +329,12 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   EXPECT_TRUE(std::regex_search(src, std::regex("static const int8_t \\*const l05_concat_luts\\[2\\] = \\{ (l05_concat_lut0|NULL), (l05_concat_lut1|NULL) \\};")));
   EXPECT_NE(src.find("  .luts = l05_concat_luts\n"), std::string::npos);
 
-  // With the small CNN, the int8 and float builds of these graphs call every kernel the
-  // backend knows, so each argument layout in the table is compiled and run above.
+  // With the small CNN and the recurrent graph, the int8 and float builds of these graphs call
+  // every kernel the backend knows, so each argument layout in the table is compiled and run.
   std::set<std::string> used;
   for (const Compiled* c : {&q, &f})
     for (const KernelCall& k : c->calls) used.insert(k.kernel());
-  for (const Compiled& c : {small_cnn_int8(), compile(small_cnn())})
+  for (const Compiled& c : {small_cnn_int8(), compile(small_cnn()), rnn_zoo_int8(), compile(rnn_zoo())})
     for (const KernelCall& k : c.calls) used.insert(k.kernel());
   for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }

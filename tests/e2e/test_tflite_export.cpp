@@ -118,6 +118,27 @@ TEST(TfliteExport, StoresTheMemoryPlanAsOfflineMemoryAllocation) {
     EXPECT_EQ(int32_t(c->deprecated_builtin_code()), int32_t(c->builtin_code()));
 }
 
+// TFLM's LSTM conformance case imported, exported and imported again still gives TFLM's bytes.
+TEST(TfliteExport, LstmRoundTripKeepsTflmBytes) {
+  const fs::path dir = fs::path(MOTE_SHARED_DIR) / "conformance" / "unidirectional_sequence_lstm_b1_t6";
+  if (!fs::exists(dir)) GTEST_SKIP() << dir << " is absent";
+  TempDir tmp;
+  const Pipeline p = run_pipeline({(dir / "model.tflite").string(), ""});
+  const std::string path = (tmp.path / "lstm.tflite").string();
+  export_tflite(p.graph, path);
+  const Pipeline r = run_pipeline({path, ""});
+  ASSERT_TRUE(r.prequantized);
+  int lstms = 0;
+  for (const Node& n : r.graph.nodes) lstms += n.op == OpKind::Lstm;
+  EXPECT_EQ(lstms, 1);
+  for (int k = 0; k < 4; ++k) {
+    const std::string in = slurp(dir / fmt::format("in_{:02d}.bin", k)), want = slurp(dir / fmt::format("out_{:02d}.bin", k));
+    const std::vector<int8_t> x(in.begin(), in.end());
+    const std::vector<int8_t> y = run_all(r.graph, x, 1);
+    EXPECT_EQ(std::string(y.begin(), y.end()), want) << "sample " << k;
+  }
+}
+
 TEST(TfliteExport, UnsupportedNodesAreNamed) {
   TempDir tmp;
   const std::string m = std::string(MOTE_TEST_DATA) + "/models/dscnn_opset13_folded.onnx";
@@ -129,6 +150,20 @@ TEST(TfliteExport, UnsupportedNodesAreNamed) {
     EXPECT_NE(std::string(e.what()).find("node '/HardSigmoid' (HardSigmoid)"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(fs::exists(tmp.path / "d.tflite"));
+  // TFLite has no GRU, and the backward half of a bidirectional LSTM no unidirectional form.
+  for (const char* rnn : {"gru_cls", "bilstm_cls"}) {
+    const std::string onnx = std::string(MOTE_TEST_DATA) + "/rnn/" + rnn + ".onnx";
+    const Pipeline q = run_pipeline({onnx, std::string(MOTE_TEST_DATA) + "/rnn/calib_x.npy"});
+    try {
+      export_tflite(q.graph, (tmp.path / "r.tflite").string());
+      ADD_FAILURE() << rnn << " exported";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(rnn) == "gru_cls" ? "(Gru): has no TFLite int8 equivalent"
+                                                                         : "a reverse LSTM has no UNIDIRECTIONAL_SEQUENCE_LSTM form"),
+                std::string::npos)
+          << e.what();
+    }
+  }
   // A float graph is refused before anything is written.
   const Pipeline f = run_pipeline({m, ""});
   EXPECT_THROW(export_tflite(f.graph, (tmp.path / "f.tflite").string()), Error);

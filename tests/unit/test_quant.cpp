@@ -579,5 +579,48 @@ TEST(QuantLut, SigmoidAndTanhTables) {
   }
 }
 
+// An LSTM's int8 encoding is what TFLite's integer LSTM takes: one weight scale per gate, the
+// gate biases Wb + Rb in int32 at in_scale * w_scale, and a power-of-two int16 cell scale that
+// covers the cell state seen during calibration; its SQNR stays high.
+TEST(Quantize, LstmGateScalesAndCellScale) {
+  Builder b;
+  const int64_t T = 10, I = 3, H = 5;
+  const int x = b.input({T, I});
+  const int w = b.g.add_const_f32("W", {4 * H, I}, b.randn(size_t(4 * H * I), 0.8f));
+  const int r = b.g.add_const_f32("R", {4 * H, H}, b.randn(size_t(4 * H * H), 0.5f));
+  const int bias = b.g.add_const_f32("B", {8 * H}, b.randn(size_t(8 * H), 0.5f));
+  Attrs a;
+  a.set("hidden_size", H);
+  b.g.outputs.push_back(b.node(OpKind::Lstm, {x, w, r, bias}, a));
+  Array calib;
+  calib.shape = {32, T, I};
+  calib.bytes.resize(size_t(calib.numel()) * 4);
+  std::normal_distribution<float> d(0.0f, 1.5f);
+  for (int64_t k = 0; k < calib.numel(); ++k) calib.as_mut<float>()[k] = d(b.rng);
+  QuantReport rep;
+  Graph q = quantize(b.g, calib, CalibMethod::MinMax, &rep);
+  const Node& n = q.nodes.at(0);
+  ASSERT_EQ(n.op, OpKind::Lstm);
+  for (size_t k : {size_t(1), size_t(2)}) {
+    const Tensor& t = q.t(n.in(k));
+    ASSERT_EQ(t.dtype, DType::I8);
+    ASSERT_EQ(t.quant.scale.size(), size_t(4 * H));
+    for (int64_t row = 0; row < 4 * H; ++row) EXPECT_EQ(t.quant.scale[size_t(row)], t.quant.scale[size_t(row / H * H)]) << t.name << " row " << row;
+  }
+  const Tensor& qb = q.t(n.in(3));
+  EXPECT_EQ(qb.dtype, DType::I32);
+  EXPECT_EQ(qb.shape, (Shape{4 * H}));
+  const std::vector<float> fb = b.g.t(bias).values<float>();
+  const float s0 = q.t(n.in(0)).quant.scale[0] * q.t(n.in(1)).quant.scale[0];
+  EXPECT_EQ(qb.as<int32_t>()[0], int32_t(std::round((fb[0] + fb[size_t(4 * H)]) / s0)));
+  const float cell = n.attrs.f("cell_scale", 0.0f);
+  const double log2 = std::log2(double(cell));
+  EXPECT_EQ(log2, std::round(log2)) << cell;
+  EXPECT_LE(cell, 1.0f / 32768 * 16) << "the cell state of this LSTM stays below 16";
+  EXPECT_GE(cell, 1.0f / 32768);
+  ASSERT_EQ(rep.layers.size(), 1u);
+  EXPECT_GT(rep.layers[0].sqnr_db, 25.0);
+}
+
 }  // namespace
 }  // namespace mote

@@ -251,6 +251,98 @@ typedef struct {
 
 mote_status mote_softmax_f32(const mote_softmax_f32_params *p, const float *in, float *out);
 
+/* ---- recurrent layers (LSTM, GRU) --------------------------------------------------------- */
+
+/* One direction of a recurrent layer over a whole sequence, batch 1: x is [steps][in_features],
+ * y [steps][hidden] receives the hidden state of every step. reverse = 1 runs t = steps-1 .. 0
+ * (the backward half of a bidirectional layer: y[t] still belongs to input step t), so a
+ * bidirectional layer is two calls whose outputs the compiler concatenates. h0 / c0 are the
+ * initial state, NULL = zero. The final hidden state is the y row of the last step processed
+ * (steps-1, or 0 when reverse); the LSTMs leave their final cell state at the start of scratch
+ * (scratch_bytes gives its size). */
+typedef struct {
+  int32_t steps, in_features, hidden;
+  int32_t reverse;
+  int32_t linear_before_reset; /* GRU only, ONNX's attribute */
+} mote_rnn_f32_params;
+
+/* ONNX LSTM without peepholes, default activations (sigmoid, tanh, tanh): w [4*hidden]
+ * [in_features] and r [4*hidden][hidden] in ONNX gate order i, o, f, c; bias [8*hidden] = Wb
+ * then Rb (same order), or NULL. Scratch (floats): c [hidden], h [hidden], gates [4*hidden]. */
+mote_status mote_lstm_f32(const mote_rnn_f32_params *p, const float *x, const float *w,
+                          const float *r, const float *bias, const float *h0, const float *c0,
+                          float *y, void *scratch);
+size_t mote_lstm_f32_scratch_bytes(const mote_rnn_f32_params *p);
+
+/* ONNX GRU, default activations (sigmoid, tanh): w [3*hidden][in_features], r [3*hidden][hidden]
+ * in gate order z, r, h; bias [6*hidden] = Wb then Rb, or NULL. linear_before_reset = 0:
+ * h~ = tanh(x.Wh + (r * h).Rh + Rbh + Wbh); 1 (PyTorch): h~ = tanh(x.Wh + Wbh + r * (h.Rh + Rbh)).
+ * Scratch (floats): h [hidden], gates [6*hidden]. */
+mote_status mote_gru_f32(const mote_rnn_f32_params *p, const float *x, const float *w,
+                         const float *r, const float *bias, const float *h0, float *y,
+                         void *scratch);
+size_t mote_gru_f32_scratch_bytes(const mote_rnn_f32_params *p);
+
+/* TFLM's integer UNIDIRECTIONAL_SEQUENCE_LSTM (int8 activations and weights, int16 cell state,
+ * no peephole / projection / layer norm). Gates in TFLite order 0 input, 1 forget, 2 cell,
+ * 3 output. Per gate, x.W and h.R are rescaled separately to the int16 Q3.12 pre-activation
+ * (saturating), added saturating, then TFLM's int16 sigmoid (tanh or sigmoid for the cell gate)
+ * gives Q0.15. c = f*c + i*g (each product rescaled to the cell scale, saturating int16, then
+ * clipped to +-cell_clip when cell_clip > 0); h = o * tanh(c) rescaled to int8 with hidden_zp.
+ * The int16 sigmoid / tanh interpolate sigmoid_table (256 entries, TFLM's sigmoid(k/24) in
+ * Q0.16) supplied by the compiler. */
+typedef struct {
+  int32_t steps, in_features, hidden;
+  int32_t reverse;
+  int32_t hidden_zp;                       /* zero point of h and y */
+  int32_t in_multiplier[4], in_shift[4];   /* x.W to Q3.12, per gate */
+  int32_t rec_multiplier[4], rec_shift[4]; /* h.R to Q3.12, per gate */
+  int32_t cell_act;                        /* MOTE_UN_TANH or MOTE_UN_SIGMOID */
+  int32_t forget_multiplier, forget_shift; /* f (Q0.15) * c -> cell scale */
+  int32_t input_multiplier, input_shift;   /* i (Q0.15) * g (Q0.15) -> cell scale */
+  int32_t output_multiplier, output_shift; /* o (Q0.15) * tanh(c) (Q0.15) -> h */
+  /* tanh(c): the cell state enters TFLM's int16 tanh as (c * m + 2^(s-1)) >> s */
+  int32_t cell_tanh_multiplier, cell_tanh_shift;
+  int32_t cell_clip; /* int16 bound on |c|, 0 = no clipping */
+  const uint16_t *sigmoid_table; /* [256] */
+} mote_lstm_s8_params;
+
+/* w [4][hidden][in_features], r [4][hidden][hidden] (TFLite gate order); in_bias [4*hidden] is the
+ * gate bias with the input offset folded in (bias - in_zp * row sum of W), rec_bias [4*hidden]
+ * the hidden offset (-hidden_zp * row sum of R). h0 int8 (hidden quantization), c0 int16 (cell
+ * scale). Scratch: int16 c [hidden], int16 gates [5*hidden], int8 h [hidden]. */
+mote_status mote_lstm_s8(const mote_lstm_s8_params *p, const int8_t *x, const int8_t *w,
+                         const int8_t *r, const int32_t *in_bias, const int32_t *rec_bias,
+                         const int8_t *h0, const int16_t *c0, int8_t *y, void *scratch);
+size_t mote_lstm_s8_scratch_bytes(const mote_lstm_s8_params *p);
+
+/* int8 GRU, mote's scheme on TFLM's LSTM arithmetic: per gate row, x.W and h.R are rescaled to
+ * int16 Q3.12 (per-row multipliers, so per-channel weight scales work), z and r go through the
+ * int16 sigmoid, h~ through the int16 tanh (Q0.15). The hidden state is kept in int16 Q0.15
+ * (|h| <= 1 by construction) and requantized to int8 (out_zp, out_multiplier/out_shift encode
+ * 2^-15 / out_scale) for y and for the next step's h.R. linear_before_reset = 1:
+ * pre_h = x.Wh + (r * h.Rh) / 2^15; 0: the recurrent matmul reads r * h requantized to int8
+ * (rounded division by 2^15 of r * (hq - out_zp), + out_zp). New h = h~ + z * (h - h~) / 2^15,
+ * divisions rounded half away from zero. */
+typedef struct {
+  int32_t steps, in_features, hidden;
+  int32_t reverse, linear_before_reset;
+  int32_t out_zp;
+  const int32_t *in_multiplier, *in_shift;   /* [3*hidden], x.W row to Q3.12 */
+  const int32_t *rec_multiplier, *rec_shift; /* [3*hidden], h.R row to Q3.12 */
+  int32_t out_multiplier, out_shift;         /* h (Q0.15) -> y */
+  const uint16_t *sigmoid_table;             /* [256], as for mote_lstm_s8 */
+} mote_gru_s8_params;
+
+/* w [3*hidden][in_features], r [3*hidden][hidden] (gate order z, r, h); in_bias [3*hidden] =
+ * quantized Wb - in_zp * row sum of W, rec_bias [3*hidden] = quantized Rb - out_zp * row sum of
+ * R. h0 int16 Q0.15 or NULL. Scratch: int16 h [hidden], int16 gates [4*hidden], int8 hq
+ * [hidden] (the int8 copy of h the recurrent matmul reads), int8 rq [hidden]. */
+mote_status mote_gru_s8(const mote_gru_s8_params *p, const int8_t *x, const int8_t *w,
+                        const int8_t *r, const int32_t *in_bias, const int32_t *rec_bias,
+                        const int16_t *h0, int8_t *y, void *scratch);
+size_t mote_gru_s8_scratch_bytes(const mote_gru_s8_params *p);
+
 /* ---- data movement (any element size) ---------------------------------------------------- */
 
 /* Concatenation along one axis seen as [outer][sum of inner_bytes]: for each outer index,

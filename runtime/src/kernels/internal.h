@@ -48,6 +48,47 @@ static inline float mote__clamp_f32(float v, float lo, float hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* int16 saturation, as TFLM's int16 gate arithmetic clamps. */
+static inline int16_t mote__sat_s16(int32_t v) { return (int16_t)mote__clamp_i32(v, -32768, 32767); }
+
+/* TFLM's int16 logistic (reference_integer_ops::Logistic with a Q3.12 input): linear
+ * interpolation in table (sigmoid(k/24), Q0.16) of |3x| / 2^9, mirrored for negative x;
+ * result Q0.15. */
+static inline int16_t mote__sigmoid_q15(int32_t x, const uint16_t *table) {
+  const int32_t v = x * 3;
+  const uint32_t a = (uint32_t)(v < 0 ? -v : v);
+  const uint32_t k = a >> 9;
+  uint32_t res;
+  if (k >= 255u) {
+    res = (uint32_t)0x7FFF << 10;
+  } else {
+    res = ((uint32_t)table[k] << 9) + (a & 0x1FFu) * (uint32_t)(table[k + 1] - table[k]);
+  }
+  res = v >= 0 ? res + ((uint32_t)1 << 9) : ((uint32_t)1 << 25) - res + ((uint32_t)1 << 9) - 1u;
+  return (int16_t)(res >> 10);
+}
+
+/* TFLM's int16 tanh (tanh(x) = 2 sigmoid(2x) - 1 on the same table): the input is first rescaled
+ * to (x * m + 2^(s-1)) >> s, the unit of which the compiler chose; result Q0.15. */
+static inline int16_t mote__tanh_q15(int32_t x, int32_t m, int32_t s, const uint16_t *table) {
+  const int32_t v = mote__asr(x * m + (s > 0 ? (int32_t)1 << (s - 1) : 0), s);
+  const uint32_t a = (uint32_t)(v < 0 ? -v : v);
+  const uint32_t k = a >> 8;
+  int32_t res;
+  if (k >= 255u) {
+    res = (int32_t)0xFFFF << 8;
+  } else {
+    res = (int32_t)(((uint32_t)table[k] << 8) + (a & 0xFFu) * (uint32_t)(table[k + 1] - table[k]));
+  }
+  res = v >= 0 ? res - ((int32_t)1 << 23) + 128 : -res + ((int32_t)1 << 23) + 127;
+  return (int16_t)mote__asr(res, 8);
+}
+
+/* Recurrent layer shape shared by the LSTM / GRU kernels. */
+static inline int mote__rnn_shape_ok(int32_t steps, int32_t in_features, int32_t hidden) {
+  return steps > 0 && in_features > 0 && hidden > 0;
+}
+
 /* int8 activation range must lie inside int8. */
 static inline int mote__act_s8_ok(int32_t act_min, int32_t act_max) {
   return act_min >= -128 && act_min <= act_max && act_max <= 127;

@@ -73,6 +73,7 @@ const char* c_elem_type(DType t) {
     case DType::I32: return "int32_t";
     case DType::F32: return "float";
     case DType::I64: return "int64_t";
+    case DType::U16: return "uint16_t";
   }
   return "?";
 }
@@ -82,6 +83,11 @@ std::string c_elem(const uint8_t* bytes, DType t, int64_t k, const std::string& 
   switch (t) {
     case DType::I8: return std::to_string(int(reinterpret_cast<const int8_t*>(bytes)[k]));
     case DType::U8: return std::to_string(int(bytes[k]));
+    case DType::U16: {
+      uint16_t v;
+      std::memcpy(&v, bytes + 2 * k, 2);
+      return std::to_string(unsigned(v)) + "u";
+    }
     case DType::I32: {
       int32_t v;
       std::memcpy(&v, bytes + 4 * k, 4);
@@ -313,6 +319,7 @@ class ModelEmitter {
   std::map<int64_t, std::string> offset_of_tensor_;  // tensor id -> offset constant
   std::vector<std::pair<std::string, int64_t>> offsets_;
   std::string data_, body_;
+  std::string sigmoid_table_;  // the recurrent layers' shared table, once emitted
 
   void check_io() const {
     if (g_.inputs.size() != 1 || g_.outputs.size() != 1)
@@ -400,7 +407,13 @@ class ModelEmitter {
     std::map<std::string, std::string> tables;
     for (const ConstTable& t : c.tables) {
       if (t.count() == 0) continue;
-      std::string id = ident(lp + "_" + short_role(t.role));
+      // TFLM's sigmoid table is the same for every recurrent layer: one array in flash.
+      if (t.role == "sigmoid" && !sigmoid_table_.empty()) {
+        tables[t.role] = sigmoid_table_;
+        continue;
+      }
+      std::string id = ident(t.role == "sigmoid" ? std::string("sigmoid_q16") : lp + "_" + short_role(t.role));
+      if (t.role == "sigmoid") sigmoid_table_ = id;
       data_ += c_array(c_elem_type(t.dtype), id, t.bytes.data(), t.dtype, t.count(), what + " table '" + t.role + "'");
       tables[t.role] = id;
     }
@@ -442,16 +455,15 @@ class ModelEmitter {
     std::string call;
     const std::string n_elems = std::to_string(g_.t(c.output).numel());
     switch (k.args) {
-      case Args::ConvScratch: {
-        int64_t s = in_.plan->scratch_offset[size_t(c.node)];
-        if (c.scratch_bytes > 0 && s < 0) fail("C backend: {} needs {} scratch bytes but has no planned scratch", what, c.scratch_bytes);
-        std::string scratch = "NULL";
-        if (s >= 0) {
-          scratch = ident(off + "_SCRATCH");
-          offsets_.push_back({scratch, s});
-          scratch = "arena + " + scratch;
-        }
-        call = fmt::format("{}, {}, {}, {}, {}, {}", params, args[0], need("weights"), ref("bias"), out, scratch);
+      case Args::ConvScratch:
+        call = fmt::format("{}, {}, {}, {}, {}, {}", params, args[0], need("weights"), ref("bias"), out, scratch_arg(c, off, what));
+        break;
+      case Args::Lstm:
+      case Args::Gru: {
+        // Zero initial state: h0 (and the LSTM's c0) are NULL.
+        const std::string bias = k.dtype == KDType::F32 ? ref("bias") : need("in_bias") + ", " + need("rec_bias");
+        call = fmt::format("{}, {}, {}, {}, {}, {}, {}, {}", params, args[0], need("weights"), need("recurrent"), bias,
+                           k.args == Args::Lstm ? "NULL, NULL" : "NULL", out, scratch_arg(c, off, what));
         break;
       }
       case Args::WeightsBias:
@@ -487,6 +499,16 @@ class ModelEmitter {
     if (params == "NULL" && k.args != Args::Lut) fail("C backend: {} has no params struct", what);
     body_ += fmt::format("  {}\n  st = {}({});\n  if (st != MOTE_OK) {{\n    return (int)st;\n  }}\n", comment,
                          k.name, call);
+  }
+
+  // The scratch pointer argument of node c: into the arena where the plan put it, or NULL.
+  std::string scratch_arg(const KernelCall& c, const std::string& off, const std::string& what) {
+    const int64_t s = in_.plan->scratch_offset[size_t(c.node)];
+    if (c.scratch_bytes > 0 && s < 0) fail("C backend: {} needs {} scratch bytes but has no planned scratch", what, c.scratch_bytes);
+    if (s < 0) return "NULL";
+    const std::string id = ident(off + "_SCRATCH");
+    offsets_.push_back({id, s});
+    return "arena + " + id;
   }
 
   // The concat kernel's per-input requantization tables as one array of pointers.

@@ -89,6 +89,7 @@ class Exporter {
       case DType::F32: return tfl::TensorType::FLOAT32;
       case DType::U8: return tfl::TensorType::UINT8;
       case DType::I64: return tfl::TensorType::INT64;
+      case DType::U16: return tfl::TensorType::UINT16;
     }
     return tfl::TensorType::FLOAT32;
   }
@@ -97,6 +98,13 @@ class Exporter {
   // quantized_dimension for per-channel params.
   int32_t add(const std::string& name, DType dtype, const Shape& shape, const QuantParams& q, int qdim,
               const std::vector<uint8_t>& data, int64_t arena_offset) {
+    return add_typed(name, type_of(dtype), shape, q, qdim, data, arena_offset, false);
+  }
+
+  // add() with the file's element type given; `variable`: state TFLM keeps across invocations
+  // and zeroes at AllocateTensors (recurrent layers).
+  int32_t add_typed(const std::string& name, tfl::TensorType type, const Shape& shape, const QuantParams& q, int qdim,
+                    const std::vector<uint8_t>& data, int64_t arena_offset, bool variable) {
     std::vector<int32_t> dims;
     for (int64_t d : shape) {
       if (d < 0 || d > INT32_MAX) fail("export tflite: tensor '{}' has dim {} outside int32", name, d);
@@ -111,7 +119,7 @@ class Exporter {
     const uint32_t buf = data.empty() ? 0 : buffer(data.data(), data.size());
     auto shape_v = fb_.CreateVector(dims);
     auto name_s = fb_.CreateString(name);
-    tensors_.push_back(tfl::CreateTensor(fb_, shape_v, type_of(dtype), buf, name_s, qp));
+    tensors_.push_back(tfl::CreateTensor(fb_, shape_v, type, buf, name_s, qp, variable));
     offsets_.push_back(data.empty() && arena_offset >= 0 ? int32_t(arena_offset) : -1);
     return int32_t(tensors_.size() - 1);
   }
@@ -318,10 +326,7 @@ class Exporter {
       const int32_t y4 = add(g_.unique_name(n.name + "_conv"), DType::I8, {b, 1, 1, m}, y.quant, 0, {}, -1);
       auto o = tfl::CreateConv2DOptions(fb_, tfl::Padding::VALID, 1, 1, fused(n));
       op(tfl::BuiltinOperator::CONV_2D, 3, {x4, wt, bt}, y4, tfl::BuiltinOptions::Conv2DOptions, o.Union());
-      std::vector<int32_t> dims(y.shape.begin(), y.shape.end());
-      const int32_t shape = const_i32(g_.unique_name(n.name + "_out_shape"), dims, {int64_t(dims.size())});
-      auto ro = tfl::CreateReshapeOptions(fb_, fb_.CreateVector(dims));
-      op(tfl::BuiltinOperator::RESHAPE, 1, {y4, shape}, tensor(n.out()), tfl::BuiltinOptions::ReshapeOptions, ro.Union());
+      reshape_into_output(n, y4);
       return;
     }
     const int32_t wt = add(w.name, DType::I8, w.shape, w.quant, 0, w.data, -1);
@@ -399,6 +404,15 @@ class Exporter {
     op(tfl::BuiltinOperator::RESHAPE, 1, {x, shape}, tensor(n.out()), tfl::BuiltinOptions::ReshapeOptions, o.Union());
   }
 
+  // RESHAPE of src into the node's output tensor.
+  void reshape_into_output(const Node& n, int32_t src) {
+    const Tensor& y = g_.t(n.out());
+    std::vector<int32_t> dims(y.shape.begin(), y.shape.end());
+    const int32_t shape = const_i32(g_.unique_name(n.name + "_out_shape"), dims, {int64_t(dims.size())});
+    auto o = tfl::CreateReshapeOptions(fb_, fb_.CreateVector(dims));
+    op(tfl::BuiltinOperator::RESHAPE, 1, {src, shape}, tensor(n.out()), tfl::BuiltinOptions::ReshapeOptions, o.Union());
+  }
+
   int32_t reshape_to(const Node& n, int32_t x, const Tensor& like, const Shape& s, const std::string& what) {
     std::vector<int32_t> dims(s.begin(), s.end());
     const int32_t shape = const_i32(g_.unique_name(n.name + "_" + what + "_shape"), dims, {int64_t(dims.size())});
@@ -459,10 +473,7 @@ class Exporter {
       index_[size_t(n.out())] = t;
       return;
     }
-    std::vector<int32_t> out_dims(y.shape.begin(), y.shape.end());
-    const int32_t shape = const_i32(g_.unique_name(n.name + "_out_shape"), out_dims, {int64_t(out_dims.size())});
-    auto o = tfl::CreateReshapeOptions(fb_, fb_.CreateVector(out_dims));
-    op(tfl::BuiltinOperator::RESHAPE, 1, {t, shape}, tensor(n.out()), tfl::BuiltinOptions::ReshapeOptions, o.Union());
+    reshape_into_output(n, t);
   }
 
   // TFLite int8 CONCATENATION copies bytes: inputs quantized differently from the output are
@@ -520,6 +531,57 @@ class Exporter {
     op(tfl::BuiltinOperator::MEAN, 2, {x, at}, tensor(n.out()), tfl::BuiltinOptions::ReducerOptions, o.Union());
   }
 
+  // Lstm as UNIDIRECTIONAL_SEQUENCE_LSTM on [1, T, I]: the IR's gate rows (ONNX order i, o, f,
+  // c) split into TFLite's per-gate tensors, the folded bias per gate, zeroed state tensors.
+  void lstm(const Node& n) {
+    if (n.attrs.i("reverse", 0) != 0) node_error(n, "a reverse LSTM has no UNIDIRECTIONAL_SEQUENCE_LSTM form");
+    const Tensor &x = in(n, 0), &w = in(n, 1), &r = in(n, 2);
+    const Tensor& y = g_.t(n.out());
+    const int64_t steps = x.shape.at(0), feat = x.shape.at(1), h = n.attrs.i("hidden_size", 0);
+    const int onnx_gate[4] = {0, 2, 3, 1};  // TFLite gate k (i, f, c, o) in the IR's rows
+    const char* gate_name[4] = {"input", "forget", "cell", "output"};
+    auto gate = [&](const Tensor& t, int k, int64_t cols, const std::string& name) {
+      const size_t row0 = size_t(onnx_gate[k] * h);
+      const float scale = t.quant.scale.at(t.quant.per_channel() ? row0 : 0);
+      for (int64_t o = 0; o < h; ++o)
+        if (t.quant.scale.at(t.quant.per_channel() ? row0 + size_t(o) : 0) != scale)
+          node_error(n, fmt::format("'{}' has several scales in gate {}; TFLite's integer LSTM takes one per gate", t.name, gate_name[k]));
+      QuantParams q;
+      q.scale = {scale};
+      q.zero_point = {0};
+      const std::vector<uint8_t> bytes(t.data.begin() + long(row0 * size_t(cols)), t.data.begin() + long((row0 + size_t(h)) * size_t(cols)));
+      return std::make_pair(add(g_.unique_name(n.name + "_" + name), DType::I8, {h, cols}, q, 0, bytes, -1), scale);
+    };
+    std::vector<int32_t> ins(24, -1);
+    ins[0] = reshape_to(n, tensor(n.in(0)), x, {1, steps, feat}, "seq");
+    std::vector<int32_t> bias(size_t(4 * h), 0);
+    if (n.in(3) >= 0) {
+      const Tensor& b = in(n, 3);
+      if (b.dtype != DType::I32 || b.numel() != 4 * h) node_error(n, fmt::format("bias '{}' must be i32 [{}]", b.name, 4 * h));
+      bias = b.values<int32_t>();
+    }
+    for (int k = 0; k < 4; ++k) {
+      const auto [wt, ws] = gate(w, k, feat, fmt::format("input_to_{}_weights", gate_name[k]));
+      ins[size_t(1 + k)] = wt;
+      ins[size_t(5 + k)] = gate(r, k, h, fmt::format("recurrent_to_{}_weights", gate_name[k])).first;
+      QuantParams bq;
+      bq.scale = {x.quant.scale.at(0) * ws};
+      bq.zero_point = {0};
+      std::vector<uint8_t> bytes(size_t(h) * 4);
+      std::memcpy(bytes.data(), bias.data() + onnx_gate[k] * h, bytes.size());
+      ins[size_t(12 + k)] = add(g_.unique_name(fmt::format("{}_{}_gate_bias", n.name, gate_name[k])), DType::I32, {h}, bq, 0, bytes, -1);
+    }
+    ins[18] = add_typed(g_.unique_name(n.name + "_output_state"), tfl::TensorType::INT8, {1, h}, y.quant, 0, {}, -1, true);
+    QuantParams cq;
+    cq.scale = {n.attrs.f("cell_scale", 0.0f)};
+    cq.zero_point = {0};
+    ins[19] = add_typed(g_.unique_name(n.name + "_cell_state"), tfl::TensorType::INT16, {1, h}, cq, 0, {}, -1, true);
+    const int32_t y3 = add(g_.unique_name(n.name + "_out"), DType::I8, {1, steps, h}, y.quant, 0, {}, -1);
+    auto o = tfl::CreateUnidirectionalSequenceLSTMOptions(fb_, tfl::ActivationFunctionType::TANH, n.attrs.f("cell_clip", 0.0f), 0.0f, false);
+    op(tfl::BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM, 1, ins, y3, tfl::BuiltinOptions::UnidirectionalSequenceLSTMOptions, o.Union());
+    reshape_into_output(n, y3);
+  }
+
   void node(const Node& n) {
     if (g_.t(n.out()).dtype != DType::I8) node_error(n, fmt::format("output is {}, expected i8", dtype_name(g_.t(n.out()).dtype)));
     switch (n.op) {
@@ -551,7 +613,8 @@ class Exporter {
       case OpKind::Quantize:
         return op(tfl::BuiltinOperator::QUANTIZE, 1, {tensor(n.in(0))}, tensor(n.out()),
                   tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fb_).Union());
-      default: break;  // ops TFLite has no int8 builtin for (HardSigmoid, Selu, ...)
+      case OpKind::Lstm: return lstm(n);
+      default: break;  // ops TFLite has no int8 builtin for (Gru, HardSigmoid, Selu, ...)
     }
     node_error(n, "has no TFLite int8 equivalent");
   }

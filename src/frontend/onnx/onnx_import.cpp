@@ -190,6 +190,8 @@ Graph convert(const onnx::GraphProto& gp, int opset, const std::string& fallback
   for (const auto& vi : gp.input()) {
     if (ctx.constant(vi.name())) continue;  // an initializer listed as input: a constant
     Shape s = input_shape(vi);
+    const auto& dims = vi.type().tensor_type().shape();
+    if (dims.dim_size() > 0 && !(dims.dim(0).has_dim_value() && dims.dim(0).dim_value() > 0)) ctx.symbolic_dim0.insert(vi.name());
     int id = ctx.g.add_value(vi.name(), DType::F32, s, s.size() == 4 ? Layout::NCHW : Layout::Any);
     ctx.set_value(vi.name(), id);
     ctx.g.inputs.push_back(id);

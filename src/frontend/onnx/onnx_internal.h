@@ -43,6 +43,7 @@ class Ctx {
   int opset = 0;
   std::string node_name;             // IR name of the node being converted
   std::set<std::string> consumed;    // value names read by some node or graph output
+  std::set<std::string> symbolic_dim0;  // graph inputs whose symbolic dimension 0 became 1
 
   bool defined(const std::string& name) const { return consts_.count(name) || ids_.count(name); }
   // The import-time value of `name`, nullptr for activations.

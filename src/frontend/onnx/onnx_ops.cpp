@@ -596,6 +596,93 @@ void cv_dropout(Ctx& c, const NodeProto& n) {
   pass_through(c, n);
 }
 
+// Expand of a constant (PyTorch's zero initial state of a recurrent layer): folded.
+void cv_expand(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Const& x = c.need_const(in(n, 0), "Expand of a non-constant input");
+  auto dims = ints_of(c.need_const(in(n, 1), "Expand with non-constant shape"), "Expand shape");
+  Const zeros;
+  zeros.is_float = x.is_float;
+  zeros.shape = Shape(dims.begin(), dims.end());
+  if (x.is_float) zeros.f.assign(size_t(zeros.numel()), 0.0f);
+  else zeros.i.assign(size_t(zeros.numel()), 0);
+  c.set_const(out(n), fold_binary(x, zeros, '+'));
+}
+
+// Block d of a [dirs, ...] recurrent-layer constant, without its leading axis.
+Const direction_slice(const Const& k, int64_t d) {
+  Const r;
+  r.shape = Shape(k.shape.begin() + 1, k.shape.end());
+  const int64_t per = r.numel();
+  r.f.assign(k.f.begin() + d * per, k.f.begin() + (d + 1) * per);
+  return r;
+}
+
+// ONNX LSTM / GRU as PyTorch exports them: layout 0, batch 1, zero or absent initial state,
+// default activations. Each direction becomes one IR node on X [T, I]; the directions are
+// concatenated on the feature axis and Y [T, dirs, 1, H] is that result's view.
+void cv_rnn(Ctx& c, const NodeProto& n, OpKind op) {
+  need_inputs(n, 3);
+  const bool lstm = op == OpKind::Lstm;
+  const int64_t gates = lstm ? 4 : 3;
+  const std::string& type = n.op_type();
+  if (attr_i(n, "layout", 0) != 0) fail("unsupported attribute layout={} (only 0: [seq, batch, features])", attr_i(n, "layout", 0));
+  if (attr(n, "clip")) fail("unsupported attribute clip");
+  if (lstm && attr_i(n, "input_forget", 0) != 0) fail("unsupported attribute input_forget=1");
+  if (attr(n, "activation_alpha") || attr(n, "activation_beta")) fail("unsupported attributes activation_alpha/activation_beta");
+  const std::string direction = attr_s(n, "direction", "forward");
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+    fail("unsupported attribute direction={}", direction);
+  const int64_t dirs = direction == "bidirectional" ? 2 : 1;
+  if (const auto* a = attr(n, "activations")) {
+    const std::vector<std::string> want = lstm ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
+                                               : std::vector<std::string>{"Sigmoid", "Tanh"};
+    for (int k = 0; k < a->strings_size(); ++k)
+      if (a->strings(k) != want[size_t(k) % want.size()])
+        fail("unsupported attribute activations: {} (only the defaults)", a->strings(k));
+  }
+  const Shape x = c.shape(in(n, 0));
+  if (x.size() != 3) fail("input X must be [seq, batch, features], has shape {}", shape_str(x));
+  if (c.symbolic_dim0.count(in(n, 0)))
+    fail("unsupported: dynamic sequence length (X dimension 0, graph input '{}', is symbolic)", in(n, 0));
+  if (x[1] != 1) fail("unsupported: batch size {} (X dimension 1); only batch 1 is compiled", x[1]);
+  const int64_t h = attr_i(n, "hidden_size", 0);
+  const Const& w = c.need_const(in(n, 1), type + " with non-constant W");
+  const Const& r = c.need_const(in(n, 2), type + " with non-constant R");
+  if (h <= 0 || w.shape != Shape{dirs, gates * h, x[2]} || r.shape != Shape{dirs, gates * h, h})
+    fail("hidden_size {}, W {} and R {} do not fit X {} ({} directions)", h, shape_str(w.shape), shape_str(r.shape),
+         shape_str(x), dirs);
+  const Const* b = in(n, 3).empty() ? nullptr : &c.need_const(in(n, 3), type + " with non-constant B");
+  if (b && b->shape != Shape{dirs, 2 * gates * h}) fail("B has shape {}, expected [{},{}]", shape_str(b->shape), dirs, 2 * gates * h);
+  if (!in(n, 4).empty()) fail("unsupported input sequence_lens (all sequences must have the full length)");
+  for (int k : {5, 6}) {
+    if (k == 6 && !lstm) break;
+    if (in(n, k).empty()) continue;
+    const Const& s = c.need_const(in(n, k), fmt::format("{} with a non-constant {}", type, k == 5 ? "initial_h" : "initial_c"));
+    for (int64_t i = 0; i < s.numel(); ++i)
+      if (s.at(i) != 0) fail("unsupported: non-zero {} (only a zero initial state)", k == 5 ? "initial_h" : "initial_c");
+  }
+  if (lstm && !in(n, 7).empty()) fail("unsupported input P (peepholes)");
+  extra_outputs_unused(c, n);
+
+  const int seq = c.emit(OpKind::Reshape, {c.tensor(in(n, 0))}, attrs({{"shape", Shape{x[0], x[2]}}}),
+                         c.fresh(out(n) + "_x"), c.node_name + "_x");
+  std::vector<int> ys;
+  for (int64_t d = 0; d < dirs; ++d) {
+    const std::string tag = dirs == 1 ? "" : d == 0 ? "_fw" : "_bw";
+    std::vector<int> ins = {seq, c.add_const(c.node_name + tag + "_W", direction_slice(w, d)),
+                            c.add_const(c.node_name + tag + "_R", direction_slice(r, d))};
+    if (b) ins.push_back(c.add_const(c.node_name + tag + "_B", direction_slice(*b, d)));
+    Attrs a = attrs({{"hidden_size", h}, {"reverse", int64_t(direction == "reverse" || d == 1)}});
+    if (!lstm) a.set("linear_before_reset", attr_i(n, "linear_before_reset", 0));
+    ys.push_back(c.emit(op, ins, std::move(a), c.fresh(out(n) + tag + "_seq"), c.node_name + tag));
+  }
+  const int y = dirs == 1 ? ys[0]
+                          : c.emit(OpKind::Concat, ys, attrs({{"axis", int64_t(1)}}), c.fresh(out(n) + "_seq"),
+                                   c.node_name + "_concat");
+  c.emit(OpKind::Reshape, {y}, attrs({{"shape", Shape{x[0], dirs, 1, h}}}), out(n), c.node_name + "_y");
+}
+
 const std::unordered_map<std::string, OpConverter>& table() {
   static const std::unordered_map<std::string, OpConverter> t = {
       {"Conv", cv_conv},
@@ -640,6 +727,9 @@ const std::unordered_map<std::string, OpConverter>& table() {
       {"Cast", cv_cast},
       {"ConstantOfShape", cv_constant_of_shape},
       {"Slice", cv_slice},
+      {"Expand", cv_expand},
+      {"LSTM", +[](Ctx& c, const NodeProto& n) { cv_rnn(c, n, OpKind::Lstm); }},
+      {"GRU", +[](Ctx& c, const NodeProto& n) { cv_rnn(c, n, OpKind::Gru); }},
   };
   return t;
 }

@@ -68,6 +68,7 @@ int max_version(BuiltinOperator op) {
     case BuiltinOperator::TRANSPOSE:
     case BuiltinOperator::QUANTIZE:
     case BuiltinOperator::DEQUANTIZE: return 2;
+    case BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM: return 3;
     default: return 0;
   }
 }
@@ -514,6 +515,103 @@ struct Importer {
     emit(OpKind::Quantize, {x}, {}, out);
   }
 
+  // UNIDIRECTIONAL_SEQUENCE_LSTM, batch 1, no CIFG / peephole / projection / layer norm: one IR
+  // Lstm on the [T, I] view of the input, the four gates' tensors packed in ONNX gate order
+  // (i, o, f, c), the variable state tensors read for their quantization only (TFLM zeroes them).
+  void lstm() {
+    const auto* o = options(op->builtin_options_as_UnidirectionalSequenceLSTMOptions(), true);
+    if (o->fused_activation_function() != tflite::ActivationFunctionType::TANH)
+      fail("cell activation {} is not supported (only TANH)", tflite::EnumNameActivationFunctionType(o->fused_activation_function()));
+    if (o->proj_clip() != 0) fail("proj_clip is not supported (no projection)");
+    if (o->diagonal_recurrent_tensors()) fail("diagonal recurrent tensors are not supported");
+    if (n_inputs() != 24) fail("expected 24 inputs, has {}", n_inputs());
+    auto absent = [&](std::initializer_list<size_t> ks, const char* what) {
+      for (size_t k : ks)
+        if (in_idx(k) >= 0) fail("input {} is given: {} are not supported", k, what);
+    };
+    if (in_idx(1) < 0 || in_idx(5) < 0) fail("the input gate is absent (CIFG is not supported)");
+    absent({9, 10, 11}, "peepholes");
+    absent({16, 17}, "projections");
+    absent({20, 21, 22, 23}, "layer norms");
+    int x = in(0);
+    const int out = tensor(out_idx());
+    const DType act = activation_dtype({x}, out);
+    const Shape xs = g.t(x).shape;
+    if (xs.size() != 3) fail("input must be 3-D, has shape {}", shape_str(xs));
+    const int64_t batch = o->time_major() ? xs[1] : xs[0], steps = o->time_major() ? xs[0] : xs[1];
+    if (batch != 1) fail("batch size {} is not supported (only 1)", batch);
+    const Shape ws = g.t(in(2)).shape;
+    if (ws.size() != 2 || ws[1] != xs[2]) fail("input_to_forget_weights {} do not fit input {}", shape_str(ws), shape_str(xs));
+    const int64_t h = ws[0];
+    // TFLite input index of each ONNX gate (i, o, f, c) for the input weights; recurrent +4,
+    // bias +11.
+    const int tfl_of_onnx[4] = {1, 4, 2, 3};
+    std::vector<int> wt, rt, bt;
+    for (int gate : tfl_of_onnx) {
+      wt.push_back(in(size_t(gate)));
+      rt.push_back(in(size_t(gate + 4)));
+      bt.push_back(in(size_t(gate + 11)));
+    }
+    auto pack = [&](const std::vector<int>& parts, const Shape& part_shape, const std::string& name, DType want) {
+      Tensor t;
+      t.name = g.unique_name(g.t(out).name + "_" + name);
+      t.dtype = want;
+      t.shape = {4 * part_shape[0]};
+      if (part_shape.size() == 2) t.shape.push_back(part_shape[1]);
+      for (int p : parts) {
+        const Tensor& src = g.t(p);
+        if (!src.is_const() || src.dtype != want || src.shape != part_shape)
+          fail("'{}' must be a constant {} {}, is {} {}", src.name, dtype_name(want), shape_str(part_shape), dtype_name(src.dtype), shape_str(src.shape));
+        if (want == DType::I8 && (src.quant.per_channel() || src.quant.zero_point.at(0) != 0))
+          fail("'{}' must be quantized per tensor with zero point 0", src.name);
+        t.data.insert(t.data.end(), src.data.begin(), src.data.end());
+        if (want != DType::F32)
+          for (int64_t r = 0; r < part_shape[0]; ++r) t.quant.scale.push_back(src.quant.scale.at(0)), t.quant.zero_point.push_back(0);
+      }
+      if (!t.quant.empty()) t.quant.axis = 0;
+      return g.add_tensor(std::move(t));
+    };
+    const bool int8 = act == DType::I8;
+    const int w = pack(wt, {h, xs[2]}, "W", act), r = pack(rt, {h, h}, "R", act);
+    int b = pack(bt, {h}, "B", int8 ? DType::I32 : DType::F32);
+    if (!int8) {  // the float IR bias is Wb then Rb
+      g.t(b).shape = {8 * h};
+      g.t(b).data.resize(size_t(8 * h) * 4, 0);
+    }
+    Attrs a;
+    a.set("hidden_size", h);
+    a.set("reverse", int64_t(0));
+    if (int8) {
+      const QuantParams hq = quant_of(in_idx(18)), cq = quant_of(in_idx(19));
+      if (ftensor(in_idx(19))->type() != tflite::TensorType::INT16 || cq.scale.size() != 1)
+        fail("cell_state '{}' must be int16 quantized per tensor", tname(in_idx(19)));
+      if (hq.scale.size() != 1 || hq.scale != g.t(out).quant.scale || hq.zero_point != g.t(out).quant.zero_point)
+        fail("output_state '{}' must be quantized like the output", tname(in_idx(18)));
+      a.set("cell_scale", cq.scale[0]);
+      a.set("cell_clip", o->cell_clip());
+    } else if (o->cell_clip() != 0) {
+      fail("cell_clip is not supported for float LSTMs");
+    }
+    auto view = [&](int src, const Shape& shape, const std::string& name) {
+      Tensor t;
+      t.name = g.unique_name(name);
+      t.dtype = act;
+      t.shape = shape;
+      t.quant = g.t(src).quant;
+      return g.add_tensor(std::move(t));
+    };
+    const int seq = view(x, {steps, xs[2]}, g.t(x).name + "_seq");
+    Attrs ra;
+    ra.set("shape", g.t(seq).shape);
+    g.add_node(OpKind::Reshape, g.t(seq).name, {x}, {seq}, ra);
+    const int y = view(out, {steps, h}, g.t(out).name + "_seq");
+    Node& n = g.add_node(OpKind::Lstm, g.t(out).name, {seq, w, r, b}, {y}, a);
+    if (infer_shape(g, n) != g.t(y).shape) fail("output '{}' has shape {}, expected [1,{},{}]", g.t(out).name, shape_str(g.t(out).shape), steps, h);
+    Attrs oa;
+    oa.set("shape", g.t(out).shape);
+    g.add_node(OpKind::Reshape, g.t(out).name + "_y", {y}, {out}, oa);
+  }
+
   void convert_op() {
     switch (code) {
       case BuiltinOperator::CONV_2D: return conv();
@@ -549,6 +647,7 @@ struct Importer {
       case BuiltinOperator::MEAN: return mean();
       case BuiltinOperator::TRANSPOSE: return transpose();
       case BuiltinOperator::QUANTIZE: return quantize();
+      case BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM: return lstm();
       case BuiltinOperator::DEQUANTIZE:
         fail("DEQUANTIZE is supported only as int8 to float on the model output, after another operator");
       default: fail("unsupported op");
