@@ -179,6 +179,10 @@ static inline int32_t mote__reciprocal(int32_t x, int32_t integer_digits, int32_
   return mote__recip_one_plus((int32_t)(((uint32_t)x << headroom) - 0x80000000u));
 }
 
+static inline int mote__reduce_ok(const mote_reduce_params *p) {
+  return p->outer > 0 && p->reduce > 0 && p->inner > 0;
+}
+
 /* ---- softmax and log-softmax rows ---- */
 
 static inline int32_t mote__max_s8(const int8_t *x, int32_t n) {

@@ -3,7 +3,7 @@
 
 mote_status mote_reduce_max_s8(const mote_reduce_params *p, const int8_t *in, int8_t *out) {
   int32_t o, r, i;
-  if (p->outer <= 0 || p->reduce <= 0 || p->inner <= 0) {
+  if (!mote__reduce_ok(p)) {
     return MOTE_ERR_PARAM;
   }
   for (o = 0; o < p->outer; ++o) {
