@@ -20,11 +20,12 @@ enum OpFlag : uint32_t {
   Weighted = 1u << 7,       // input 1 is a weight (per-channel int8), input 2 an int32 bias
   ConstOperands = 1u << 8,  // constant operands are quantized like activations
   Activation = 1u << 9,     // a MOTE_ACT row: unary, elementwise, has a formula
+  SharedQuant = 1u << 10,   // int8 inputs and output share one quantization
 };
 
 // How quantization chooses an op's int8 output scale and zero point.
 struct OutQuant {
-  enum Kind : uint8_t { Calibrated, SameAsInput, Fixed } kind;
+  enum Kind : uint8_t { Calibrated, SameAsInput, Fixed, Index } kind;  // Index: int32, unquantized
   float scale;
   int32_t zero_point;
 };

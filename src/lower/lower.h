@@ -25,7 +25,9 @@ using KernelParams =
                  mote_fc_f32_params, mote_add_s8_params, mote_mul_s8_params, mote_binary_f32_params,
                  LutParams, mote_unary_f32_params, mote_pool_s8_params, mote_pool_f32_params,
                  mote_mean_s8_params, mote_mean_f32_params, mote_softmax_s8_params,
-                 mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params>;
+                 mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params,
+                 mote_div_s8_params, mote_minmax_s8_params, mote_prelu_s8_params, mote_reduce_params,
+                 mote_log_softmax_s8_params, mote_log_softmax_f32_params, mote_quant_params>;
 
 // A constant array a kernel reads. `role` names what it is for the kernel: "weights", "bias",
 // "multiplier", "shift", "table" (mote_lut_s8), "lut<k>" (concat requantization of input k),

@@ -142,6 +142,60 @@ template <typename S> void fields(S& s, mote_mean_f32_params& p) {
   s.i32("outer", p.outer);
   s.i32("reduce", p.reduce);
   s.i32("inner", p.inner);
+  s.f32("scale", p.scale);
+}
+
+template <typename S> void fields(S& s, mote_div_s8_params& p) {
+  s.bcast("bc", p.bc);
+  s.i32("a_zp", p.a_zp);
+  s.i32("b_zp", p.b_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("out_multiplier", p.out_multiplier);
+  s.i32("out_shift", p.out_shift);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_minmax_s8_params& p) {
+  s.bcast("bc", p.bc);
+  s.i32("is_max", p.is_max);
+}
+
+template <typename S> void fields(S& s, mote_prelu_s8_params& p) {
+  s.bcast("bc", p.bc);
+  s.i32("a_zp", p.a_zp);
+  s.i32("alpha_zp", p.alpha_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("pos_multiplier", p.pos_multiplier);
+  s.i32("pos_shift", p.pos_shift);
+  s.i32("neg_multiplier", p.neg_multiplier);
+  s.i32("neg_shift", p.neg_shift);
+}
+
+template <typename S> void fields(S& s, mote_reduce_params& p) {
+  s.i32("outer", p.outer);
+  s.i32("reduce", p.reduce);
+  s.i32("inner", p.inner);
+}
+
+template <typename S> void fields(S& s, mote_log_softmax_s8_params& p) {
+  s.i32("rows", p.rows);
+  s.i32("cols", p.cols);
+  s.i32("input_multiplier", p.input_multiplier);
+  s.i32("input_left_shift", p.input_left_shift);
+  s.i32("reverse_multiplier", p.reverse_multiplier);
+  s.i32("reverse_shift", p.reverse_shift);
+  s.i32("diff_min", p.diff_min);
+}
+
+template <typename S> void fields(S& s, mote_log_softmax_f32_params& p) {
+  s.i32("rows", p.rows);
+  s.i32("cols", p.cols);
+}
+
+template <typename S> void fields(S& s, mote_quant_params& p) {
+  s.f32("scale", p.scale);
+  s.i32("zero_point", p.zero_point);
 }
 
 template <typename S> void fields(S& s, mote_softmax_s8_params& p) {

@@ -271,6 +271,10 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
       case OutQuant::Calibrated: set_act(out, calibrated(out, &n)); break;
       case OutQuant::SameAsInput: set_act(out, in_quant(0)); break;
       case OutQuant::Fixed: set_act(out, per_tensor(d.out_quant.scale, d.out_quant.zero_point)); break;
+      case OutQuant::Index:
+        q.t(out).dtype = DType::I32;
+        q.t(out).quant = {};
+        break;
     }
   }
   q.prune();

@@ -16,20 +16,10 @@ namespace {
 
 using test::Rng;
 
-struct Bcast {
-  mote_bcast bc{};
-  size_t a_n = 0, b_n = 0, out_n = 0;
-};
+using Bcast = test::BcastCase;
 
 // Output dims from small primes; operand a broadcast along the axes in a_mask, b along b_mask.
-Bcast make_bcast(Rng& r, int a_mask, int b_mask) {
-  Bcast g;
-  for (int i = 0; i < 4; ++i) g.bc.dims[i] = r.pick(std::vector<int32_t>{1, 2, 3, 5});
-  test::make_bcast_strides(g.bc.dims, a_mask, g.bc.a_stride, &g.a_n);
-  test::make_bcast_strides(g.bc.dims, b_mask, g.bc.b_stride, &g.b_n);
-  g.out_n = static_cast<size_t>(g.bc.dims[0]) * g.bc.dims[1] * g.bc.dims[2] * g.bc.dims[3];
-  return g;
-}
+Bcast make_bcast(Rng& r, int a_mask, int b_mask) { return test::random_bcast(r, a_mask, b_mask, {1, 2, 3, 5}); }
 
 std::string masks(int a, int b) {
   return "a_mask " + std::to_string(a) + " b_mask " + std::to_string(b);

@@ -1,4 +1,5 @@
-/* float elementwise activations. Sigmoid and tanh use mote_expf (math/expf.c). */
+/* float elementwise activations, with the libm-free mote_expf, mote_logf, mote_sqrtf and
+ * mote_erff (math/). */
 #include "../internal.h"
 
 static float sigmoid(float x) {
@@ -68,6 +69,63 @@ mote_status mote_unary_f32(const mote_unary_f32_params *p, int32_t n, const floa
       for (i = 0; i < n; ++i) {
         /* (x + 3) / 6 == x / 6 + 0.5, but x + 3 is exact near -3 where the gate is small */
         out[i] = in[i] * mote__clamp_f32((in[i] + 3.0f) * (1.0f / 6.0f), 0.0f, 1.0f);
+      }
+      break;
+    case MOTE_UN_ABS:
+      for (i = 0; i < n; ++i) {
+        out[i] = in[i] < 0.0f ? -in[i] : in[i];
+      }
+      break;
+    case MOTE_UN_NEG:
+      for (i = 0; i < n; ++i) {
+        out[i] = -in[i];
+      }
+      break;
+    case MOTE_UN_SQRT:
+      for (i = 0; i < n; ++i) {
+        out[i] = mote_sqrtf(in[i]);
+      }
+      break;
+    case MOTE_UN_RSQRT:
+      for (i = 0; i < n; ++i) {
+        out[i] = 1.0f / mote_sqrtf(in[i]);
+      }
+      break;
+    case MOTE_UN_EXP:
+      for (i = 0; i < n; ++i) {
+        out[i] = mote_expf(in[i]);
+      }
+      break;
+    case MOTE_UN_LOG:
+      for (i = 0; i < n; ++i) {
+        out[i] = mote_logf(in[i]);
+      }
+      break;
+    case MOTE_UN_ERF:
+      for (i = 0; i < n; ++i) {
+        out[i] = mote_erff(in[i]);
+      }
+      break;
+    case MOTE_UN_ELU:
+      for (i = 0; i < n; ++i) {
+        out[i] = in[i] < 0.0f ? p->alpha * (mote_expf(in[i]) - 1.0f) : in[i];
+      }
+      break;
+    case MOTE_UN_SOFTPLUS:
+      for (i = 0; i < n; ++i) {
+        /* log(1 + e^x) = x + log(1 + e^-x): the exp never overflows */
+        const float t = in[i] > 0.0f ? -in[i] : in[i];
+        out[i] = (in[i] > 0.0f ? in[i] : 0.0f) + mote_logf(1.0f + mote_expf(t));
+      }
+      break;
+    case MOTE_UN_SILU:
+      for (i = 0; i < n; ++i) {
+        out[i] = in[i] * sigmoid(in[i]);
+      }
+      break;
+    case MOTE_UN_GELU:
+      for (i = 0; i < n; ++i) {
+        out[i] = 0.5f * in[i] * (1.0f + mote_erff(in[i] * 0.70710678118654752f));
       }
       break;
     default:
