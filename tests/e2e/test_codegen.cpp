@@ -218,9 +218,10 @@ void expect_int8_bitexact(const Graph& g, const fs::path& outdir, const std::str
     Array out = run_int8(g, lower(g, host_target()).calls, {a}).at(0);
     want.insert(want.end(), out.bytes.begin(), out.bytes.end());
   }
-  ASSERT_EQ(int64_t(want.size()), n * per_out);
+  ASSERT_EQ(int64_t(want.size()), n * int64_t(g.t(g.outputs[0]).bytes()));
   for (const char* cc : kCompilers) {
-    std::vector<uint8_t> got = build_and_run(outdir, name, cc, false, q.data(), q.size(), n);
+    const bool i32 = g.t(g.outputs[0]).dtype == DType::I32;  // ArgMax's indices
+    std::vector<uint8_t> got = build_and_run(outdir, name, cc, false, q.data(), q.size(), n, i32 ? "int32_t" : "");
     ASSERT_EQ(got.size(), want.size()) << cc;
     int64_t diff = 0;
     for (size_t k = 0; k < got.size(); ++k) diff += got[k] != want[k];
@@ -644,6 +645,69 @@ TEST(ValidateE2E, StaleOutputIsRejected) {
   const Pipeline q = run_pipeline(other);
   EXPECT_THROW(validate(out.path.string(), refs(q), load_array(input_path("mlp")), nullptr), Error);
 }
+
+// ---- the ONNX elementwise and reduction ops (tests/data/gen_onnx_ops.py) --------------------
+
+std::string onnx_ops_file(const std::string& f) { return std::string(MOTE_TEST_DATA) + "/onnx_ops/" + f; }
+std::string onnx_ops_stem(const std::string& export_name) { return export_name.substr(0, export_name.find("_opset")); }
+
+class OnnxOpsE2E : public ::testing::TestWithParam<std::string> {};
+
+// The float graph mote compiles, run by run_float on PyTorch's inputs, gives PyTorch's outputs
+// within 1e-5 (relative to the value where it is above 1: float rounding of exp's large results).
+TEST_P(OnnxOpsE2E, FloatWithin1e5OfPyTorch) {
+  const std::string m = onnx_ops_stem(GetParam());
+  PipelineOptions opt;
+  opt.model = onnx_ops_file(GetParam() + ".onnx");
+  const Pipeline p = run_pipeline(opt);
+  ASSERT_FALSE(p.quantized());
+  const Array x = to_graph_layout(p.imported, load_array(onnx_ops_file(m + "_input.npy")), m);
+  const Array want = load_array(onnx_ops_file(m + "_output.npy"));
+  const Tensor& in = p.graph.t(p.graph.inputs[0]);
+  const int64_t per_in = in.numel(), n = x.numel() / per_in, per_out = want.numel() / n;
+  ASSERT_EQ(p.graph.t(p.graph.outputs[0]).numel(), per_out);
+  double max_err = 0;
+  for (int64_t s = 0; s < n; ++s) {
+    Array a;
+    a.shape = in.shape;
+    a.bytes.assign(x.bytes.begin() + s * per_in * 4, x.bytes.begin() + (s + 1) * per_in * 4);
+    const Array y = run_float(p.graph, {a}).at(0);
+    for (int64_t k = 0; k < per_out; ++k) {
+      const double w = want.as<float>()[s * per_out + k];
+      max_err = std::max(max_err, std::fabs(double(y.as<float>()[k]) - w) / std::max(1.0, std::fabs(w)));
+    }
+  }
+  RecordProperty("max_error", fmt::format("{:.3g}", max_err));
+  std::printf("%s: max error vs PyTorch %.3g\n", GetParam().c_str(), max_err);
+  EXPECT_LT(max_err, 1e-5);
+}
+
+// Calibrated on its inputs, the int8 model's generated C gives run_int8's bytes; the float C
+// gives run_float's values.
+TEST_P(OnnxOpsE2E, Int8BitExactAndFloatC) {
+  const std::string m = onnx_ops_stem(GetParam());
+  for (bool quantized : {true, false}) {
+    PipelineOptions opt;
+    opt.model = onnx_ops_file(GetParam() + ".onnx");
+    opt.calib = quantized ? onnx_ops_file(m + "_input.npy") : "";
+    const Pipeline p = run_pipeline(opt);
+    ASSERT_EQ(p.quantized(), quantized);
+    const Array x = to_graph_layout(p.imported, load_array(onnx_ops_file(m + "_input.npy")), m);
+    TempDir out;
+    CodegenInput in;
+    in.graph = &p.graph;
+    in.calls = &p.calls;
+    in.plan = &p.plan;
+    in.name = quantized ? m : m + "_f32";
+    emit_c(in, out.path.string());
+    if (quantized) expect_int8_bitexact(p.graph, out.path, in.name, x);
+    else if (p.graph.t(p.graph.outputs[0]).dtype == DType::F32) expect_float_close(p.graph, out.path, in.name, x);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Exports, OnnxOpsE2E,
+                         ::testing::Values("ops_opset11", "ops_opset13", "ops_opset17", "argmax_opset11",
+                                           "argmax_opset13", "argmax_opset17"));
 
 }  // namespace
 }  // namespace mote
