@@ -705,6 +705,22 @@ TEST_P(OnnxOpsE2E, Int8BitExactAndFloatC) {
   }
 }
 
+// F.silu and F.gelu arrive as Sigmoid/Mul and Div/Erf/Add/Mul/Mul; canonicalization fuses each
+// into one node, leaving the model's own torch.erf alone.
+TEST(OnnxOpsFusion, SiluAndGeluAreFused) {
+  for (const char* opset : {"11", "13", "17"}) {
+    PipelineOptions opt;
+    opt.model = onnx_ops_file(std::string("ops_opset") + opset + ".onnx");
+    const Pipeline p = run_pipeline(opt);
+    std::map<OpKind, int> count;
+    for (const Node& n : p.graph.nodes) ++count[n.op];
+    EXPECT_EQ(count[OpKind::Silu], 1) << opset;
+    EXPECT_EQ(count[OpKind::Gelu], 1) << opset;
+    EXPECT_EQ(count[OpKind::Sigmoid], 0) << opset;
+    EXPECT_EQ(count[OpKind::Erf], 1) << opset;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Exports, OnnxOpsE2E,
                          ::testing::Values("ops_opset11", "ops_opset13", "ops_opset17", "argmax_opset11",
                                            "argmax_opset13", "argmax_opset17"));
