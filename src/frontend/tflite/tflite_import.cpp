@@ -67,7 +67,7 @@ int max_version(BuiltinOperator op) {
     case BuiltinOperator::MEAN:
     case BuiltinOperator::TRANSPOSE:
     case BuiltinOperator::QUANTIZE:
-    case BuiltinOperator::DEQUANTIZE:
+    case BuiltinOperator::DEQUANTIZE: return 2;
     case BuiltinOperator::DIV:
     case BuiltinOperator::SQUARED_DIFFERENCE:
     case BuiltinOperator::LOG_SOFTMAX:

@@ -12,6 +12,33 @@ static float sigmoid(float x) {
   }
 }
 
+/* e^x - 1 without the cancellation of mote_expf(x) - 1 near 0 (ELU's small negatives). */
+static float expm1_f(float x) {
+  if (x > -0.3f && x < 0.3f) {
+    float q = 1.0f / 5040.0f;
+    q = q * x + 1.0f / 720.0f;
+    q = q * x + 1.0f / 120.0f;
+    q = q * x + 1.0f / 24.0f;
+    q = q * x + 1.0f / 6.0f;
+    q = q * x + 0.5f;
+    return x + x * x * q;
+  }
+  return mote_expf(x) - 1.0f;
+}
+
+/* log(1 + e^x) = max(x, 0) + log(1 + e^-|x|); the log's argument rounds away small e^-|x|,
+ * so below 0.01 its series e - e^2/2 + e^3/3 - e^4/4 is used. */
+static float softplus_f(float x) {
+  const float e = mote_expf(x > 0.0f ? -x : x);
+  float l;
+  if (e < 0.01f) {
+    l = e * (1.0f - e * (0.5f - e * (1.0f / 3.0f - e * 0.25f)));
+  } else {
+    l = mote_logf(1.0f + e);
+  }
+  return (x > 0.0f ? x : 0.0f) + l;
+}
+
 static float tanh_f(float x) {
   const float t = x < 0.0f ? -x : x;
   float y;
@@ -108,14 +135,12 @@ mote_status mote_unary_f32(const mote_unary_f32_params *p, int32_t n, const floa
       break;
     case MOTE_UN_ELU:
       for (i = 0; i < n; ++i) {
-        out[i] = in[i] < 0.0f ? p->alpha * (mote_expf(in[i]) - 1.0f) : in[i];
+        out[i] = in[i] < 0.0f ? p->alpha * expm1_f(in[i]) : in[i];
       }
       break;
     case MOTE_UN_SOFTPLUS:
       for (i = 0; i < n; ++i) {
-        /* log(1 + e^x) = x + log(1 + e^-x): the exp never overflows */
-        const float t = in[i] > 0.0f ? -in[i] : in[i];
-        out[i] = (in[i] > 0.0f ? in[i] : 0.0f) + mote_logf(1.0f + mote_expf(t));
+        out[i] = softplus_f(in[i]);
       }
       break;
     case MOTE_UN_SILU:
