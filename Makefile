@@ -2,8 +2,10 @@
 BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+FUZZ_SECONDS ?= 60
+FUZZ_BENCH_RUNS ?= 1000000
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench fuzz fuzz-bench clean
 
 all: build
 
@@ -23,5 +25,13 @@ demo: build
 bench: build
 	bash bench/run.sh $(BUILD)
 
+# libFuzzer targets, built with clang in build-fuzz; fails on any crash, leak or sanitizer report.
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
+
+# FUZZ_BENCH_RUNS inputs per target, figures into the Fuzzing section of docs/results.md.
+fuzz-bench: deps
+	FUZZ_SECONDS=100000 FUZZ_RUNS=$(FUZZ_BENCH_RUNS) FUZZ_RESULTS=docs/results.md JOBS=$(JOBS) bash scripts/fuzz.sh
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-fuzz

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures what docs/results.md reports: demo accuracy (full test set), flash, RAM, MACs,
-# host instructions per inference (callgrind), and the memory planner against greedy-by-size
-# on every test model. Figures come from report.json files and tools, never from timers.
+# host instructions per inference (callgrind), the memory planner against greedy-by-size
+# on every test model, and ArmNN against the generated C on all 10,000 Fashion-MNIST test images. Figures come from report.json files and tools, never from timers.
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +38,17 @@ for m in kws_ref_model pretrainedResnet_quant; do
      "$OUT/mlperf/$m/once" 2> /dev/null
   callgrind_annotate "$OUT/mlperf/$m/callgrind.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}' > "$OUT/mlperf/$m/instr.txt"
 done
+
+# 5. ArmNN (CpuRef) on mote's exported .tflite against mote's generated C, every Fashion-MNIST
+# test image (make test runs 300 of them); CpuRef takes 30-45 ms per image, ~20 minutes here.
+MOTE_ARMNN_IMAGES=10000 MOTE_ARMNN_JSON="$OUT/armnn_fashion.json" \
+  "$BUILD/tests/test_e2e" --gtest_filter='ArmnnFashion.*' > "$OUT/armnn_fashion.log"
+
+# 6. TFLM conformance: every single-op case of ../shared/conformance through the generated C and
+# the C++ reference, against TFLM's bytes; the passing cases are the coverage figure.
+"$BUILD/tests/test_e2e" --gtest_filter='Tflm/Conformance.*' --gtest_output="json:$OUT/conformance.json" \
+  > "$OUT/conformance.log" || true
+/usr/bin/python3 "$ROOT/bench/conformance_results.py" "$OUT/conformance.json" "$ROOT/docs/results.md"
 
 /usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"

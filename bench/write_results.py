@@ -1,8 +1,12 @@
-"""Assembles docs/results.md from the files bench/run.sh produced."""
+"""Writes docs/results.md's make-bench sections from the files bench/run.sh produced; the
+other sections (Fuzzing, from make fuzz-bench) stay as they are."""
 import glob
 import json
 import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results_md  # noqa: E402
 
 build, dest = sys.argv[1], sys.argv[2]
 bench = os.path.join(build, "bench")
@@ -14,7 +18,7 @@ n = val["samples"]
 lines = [
     "# mote results",
     "",
-    "Written by `make bench`. Every mote figure is measured; the TFLM arena figures are the ones issue 3 quotes.",
+    "Written by `make bench` (and the Fuzzing section by `make fuzz-bench`). Every mote figure is measured; the TFLM arena figures are the ones issue 3 quotes.",
     "",
     "## Fashion-MNIST demo (examples/fashion_mnist, int8, minmax calibration on 200 training images)",
     "",
@@ -59,7 +63,26 @@ for m, tflm in TFLM_ARENA.items():
     ins = int(open(os.path.join(d, "instr.txt")).read().strip())
     lines.append(f"| {m} | {r['macs']} | {r['weights_bytes']} | {r['arena_bytes']} | {tflm} | "
                  f"{r['arena_bytes'] / tflm:.2f} | {ins:,} |")
-tmp = dest + ".tmp"
-with open(tmp, "w") as f:
-    f.write("\n".join(lines) + "\n")
-os.replace(tmp, dest)
+arm = json.load(open(os.path.join(bench, "armnn_fashion.json")))
+lines += [
+    "",
+    "## ArmNN cross-check: Fashion-MNIST demo model, every test image",
+    "",
+    "ArmNN 20.08's TfLite parser on CpuRef runs mote's exported .tflite; mote's generated C runs the",
+    "same int8 graph (tests/e2e/test_armnn.cpp with MOTE_ARMNN_IMAGES=10000; `make test` runs 300).",
+    "",
+    "| images | top-1 agreement | mean abs diff (LSB) | max abs diff (LSB) |",
+    "|---|---|---|---|",
+    f"| {arm['images']:,} of {arm['of']:,} | {100.0 * arm['top1']:.2f} % | {arm['mean_abs']:.4f} | {arm['max_abs']} |",
+]
+# Split into the preamble and {heading: body} for results_md.
+preamble, sections, heading = [], {}, None
+for line in lines:
+    if line.startswith("## "):
+        heading = line
+        sections[heading] = []
+    elif heading is None:
+        preamble.append(line)
+    else:
+        sections[heading].append(line)
+results_md.update(dest, sections, preamble)

@@ -3,10 +3,10 @@
 # Idempotent: does nothing when all packages are already present. Run as root.
 set -euo pipefail
 PKGS=(
-  build-essential cmake g++ clang pkg-config
+  build-essential cmake g++ clang libclang-rt-14-dev pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
   libflatbuffers-dev flatbuffers-compiler
-  libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev valgrind
   python3 python3-numpy python3-torch python3-onnx
   dataset-fashion-mnist

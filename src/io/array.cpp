@@ -1,5 +1,6 @@
 #include "io/array.h"
 
+#include <zip.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -35,14 +36,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-Bytes read_all(const std::string& path) {
-  const std::string s = read_file(path);
-  return Bytes(s.begin(), s.end());
-}
-
 uint32_t le16(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8; }
 uint32_t le32(const uint8_t* p) { return le16(p) | le16(p + 2) << 16; }
-uint64_t le64(const uint8_t* p) { return uint64_t(le32(p)) | uint64_t(le32(p + 4)) << 32; }
 uint32_t be32(const uint8_t* p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
 }
@@ -65,12 +60,11 @@ void check_size(const std::string& what, uint64_t want, uint64_t have) {
   if (have > want) fail("{}: {} unexpected bytes after the {} bytes of data", what, have - want, want);
 }
 
-// Runs zlib's inflate over all of `src`; `size_hint` sizes the first output buffer. window_bits: -MAX_WBITS for raw deflate (zip members),
-// 16 + MAX_WBITS for gzip (concatenated gzip members are joined, as gunzip does).
-Bytes inflate_all(const std::string& what, const uint8_t* src, size_t n, int window_bits,
-                  size_t size_hint) {
+// Gunzips all of `src` (concatenated gzip members are joined, as gunzip does); `size_hint` sizes
+// the first output buffer.
+Bytes gunzip(const std::string& what, const uint8_t* src, size_t n, size_t size_hint) {
   z_stream zs{};
-  if (inflateInit2(&zs, window_bits) != Z_OK) fail("{}: zlib init failed", what);
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) fail("{}: zlib init failed", what);
   Bytes out(std::max<size_t>(size_hint, 64));
   size_t done = 0, used = 0;
   while (true) {
@@ -85,8 +79,7 @@ Bytes inflate_all(const std::string& what, const uint8_t* src, size_t n, int win
     used += in_chunk - zs.avail_in;
     done += out_chunk - zs.avail_out;
     if (rc == Z_STREAM_END) {
-      bool another_gzip = window_bits > MAX_WBITS && n - used >= 2 && src[used] == 0x1f &&
-                          src[used + 1] == 0x8b;
+      bool another_gzip = n - used >= 2 && src[used] == 0x1f && src[used + 1] == 0x8b;
       if (!another_gzip) break;
       inflateReset(&zs);
       continue;
@@ -331,143 +324,109 @@ Array parse_idx(const std::string& what, const uint8_t* p, size_t n) {
   return a;
 }
 
-// --- .npz (zip) ------------------------------------------------------------------------------
+// --- .npz (zip, read with libzip) -------------------------------------------------------------
 
-struct ZipEntry {
-  std::string name;
-  uint32_t method = 0, flags = 0, crc = 0;
-  uint64_t csize = 0, usize = 0, offset = 0;
+// A read-only libzip archive over bytes in memory; closing discards it (nothing is written).
+class ZipReader {
+ public:
+  ZipReader(const std::string& what, const Bytes& z) : what_(what), archive_bytes_(z.size()) {
+    // libzip reports a file shorter than an end-of-central-directory record as "not a zip".
+    if (z.size() < 22) fail("{}: truncated: too short for a zip archive", what);
+    zip_error_t err;
+    zip_error_init(&err);
+    zip_source_t* src = zip_source_buffer_create(z.data(), z.size(), 0, &err);
+    if (src) za_ = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+    if (!za_) {
+      if (src) zip_source_free(src);
+      const bool no_eocd = zip_error_code_zip(&err) == ZIP_ER_NOZIP;
+      const std::string why = zip_error_strerror(&err);
+      zip_error_fini(&err);
+      if (no_eocd) fail("{}: truncated or not a zip archive: no end-of-central-directory record", what);
+      fail("{}: bad zip archive: {}", what, why);
+    }
+    zip_error_fini(&err);
+  }
+  ~ZipReader() { zip_discard(za_); }
+  ZipReader(const ZipReader&) = delete;
+  ZipReader& operator=(const ZipReader&) = delete;
+
+  std::vector<std::string> names() const {
+    std::vector<std::string> r;
+    const zip_int64_t n = zip_get_num_entries(za_, 0);
+    for (zip_int64_t i = 0; i < n; ++i) {
+      const char* name = zip_get_name(za_, zip_uint64_t(i), ZIP_FL_ENC_RAW);
+      if (!name) fail("{}: zip member {}: {}", what_, i, zip_strerror(za_));
+      r.push_back(name);
+    }
+    return r;
+  }
+
+  // The bytes of member `index`, CRC-checked by libzip as it reads to the end.
+  Bytes member(zip_uint64_t index, const std::string& name) const {
+    const std::string mwhat = what_ + ": member '" + name + "'";
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(za_, index, 0, &st) != 0) fail("{}: {}", mwhat, zip_strerror(za_));
+    const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_ENCRYPTION_METHOD;
+    if ((st.valid & need) != need) fail("{}: incomplete zip directory entry", mwhat);
+    if (st.encryption_method != ZIP_EM_NONE) fail("{}: encrypted zip members are not supported", mwhat);
+    if (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE)
+      fail("{}: unsupported zip compression method {} (only stored and deflated)", mwhat, st.comp_method);
+    zip_file_t* f = zip_fopen_index(za_, index, 0);
+    if (!f) fail("{}: {}", mwhat, zip_strerror(za_));
+    // Never trust the directory's sizes for an allocation: the packed data lies in the archive
+    // and deflate expands it at most ~1032:1.
+    const zip_uint64_t packed = std::min<zip_uint64_t>(st.comp_size, archive_bytes_);
+    Bytes out(size_t(std::min<zip_uint64_t>(st.size, packed * 1032 + 64)) + 1);
+    size_t done = 0;
+    while (true) {
+      if (done == out.size()) out.resize(out.size() * 2);
+      const zip_int64_t got = zip_fread(f, out.data() + done, out.size() - done);
+      if (got < 0) {
+        const bool crc = zip_error_code_zip(zip_file_get_error(f)) == ZIP_ER_CRC;
+        const std::string why = zip_file_strerror(f);
+        zip_fclose(f);
+        if (crc) fail("{}: CRC mismatch (corrupt archive)", mwhat);
+        fail("{}: corrupt member data: {}", mwhat, why);
+      }
+      if (got == 0) break;
+      done += size_t(got);
+      if (done > st.size) break;
+    }
+    const int rc = zip_fclose(f);
+    if (rc != 0) {
+      zip_error_t e;
+      zip_error_init_with_code(&e, rc);
+      const std::string why = zip_error_strerror(&e);
+      zip_error_fini(&e);
+      fail("{}: corrupt member data: {}", mwhat, why);
+    }
+    if (done != st.size) fail("{}: data does not match the directory's size of {} bytes", mwhat, st.size);
+    out.resize(done);
+    return out;
+  }
+
+ private:
+  const std::string& what_;
+  const zip_uint64_t archive_bytes_;
+  zip_t* za_ = nullptr;
 };
 
-// Replaces 0xFFFFFFFF fields with their values from the zip64 extra field (id 1), which lists
-// the overflowed fields in the order uncompressed size, compressed size, local header offset.
-void apply_zip64(const std::string& what, const uint8_t* extra, size_t len, ZipEntry& e) {
-  bool need_u = e.usize == 0xFFFFFFFFu, need_c = e.csize == 0xFFFFFFFFu,
-       need_o = e.offset == 0xFFFFFFFFu;
-  if (!need_u && !need_c && !need_o) return;
-  for (size_t i = 0; i + 4 <= len;) {
-    uint32_t id = le16(extra + i), sz = le16(extra + i + 2);
-    if (i + 4 + sz > len) break;
-    if (id == 1) {
-      const uint8_t* q = extra + i + 4;
-      size_t left = sz;
-      auto take = [&](uint64_t& field) {
-        if (left < 8) fail("{}: zip member '{}': short zip64 extra field", what, e.name);
-        field = le64(q);
-        q += 8;
-        left -= 8;
-      };
-      if (need_u) take(e.usize);
-      if (need_c) take(e.csize);
-      if (need_o) take(e.offset);
-      return;
-    }
-    i += 4 + sz;
-  }
-  fail("{}: zip member '{}': sizes overflow but there is no zip64 extra field", what, e.name);
-}
-
-std::vector<ZipEntry> zip_directory(const std::string& what, const Bytes& z) {
-  const size_t n = z.size();
-  if (n < 22) fail("{}: truncated: too short for a zip archive", what);
-  // The end-of-central-directory record: 22 bytes plus a comment of up to 65535 bytes.
-  size_t eocd = std::string::npos;
-  for (size_t i = n - 22 + 1; i-- > 0 && n - i <= 22 + 0xFFFF;) {
-    if (le32(z.data() + i) == 0x06054b50u) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd == std::string::npos)
-    fail("{}: truncated or not a zip archive: no end-of-central-directory record", what);
-  uint64_t count = le16(z.data() + eocd + 10);
-  uint64_t cd_size = le32(z.data() + eocd + 12);
-  uint64_t cd_offset = le32(z.data() + eocd + 16);
-  if (count == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_offset == 0xFFFFFFFFu) {
-    if (eocd < 20 || le32(z.data() + eocd - 20) != 0x07064b50u)
-      fail("{}: zip64 archive without a zip64 end-of-central-directory locator", what);
-    uint64_t rec = le64(z.data() + eocd - 20 + 8);
-    if (rec > n || n - rec < 56 || le32(z.data() + rec) != 0x06064b50u)
-      fail("{}: bad zip64 end-of-central-directory record", what);
-    count = le64(z.data() + rec + 32);
-    cd_size = le64(z.data() + rec + 40);
-    cd_offset = le64(z.data() + rec + 48);
-  }
-  if (cd_offset > n || cd_size > n - cd_offset)
-    fail("{}: truncated: central directory at {} (+{} bytes) lies past the end ({} bytes)", what,
-         cd_offset, cd_size, n);
-  std::vector<ZipEntry> entries;
-  size_t i = size_t(cd_offset), end = size_t(cd_offset + cd_size);
-  for (uint64_t k = 0; k < count; ++k) {
-    if (end - i < 46 || le32(z.data() + i) != 0x02014b50u)
-      fail("{}: bad central directory entry {}", what, k);
-    const uint8_t* h = z.data() + i;
-    size_t name_len = le16(h + 28), extra_len = le16(h + 30), comment_len = le16(h + 32);
-    if (end - i - 46 < name_len + extra_len + comment_len)
-      fail("{}: central directory entry {} overruns the directory", what, k);
-    ZipEntry e;
-    e.flags = le16(h + 8);
-    e.method = le16(h + 10);
-    e.crc = le32(h + 16);
-    e.csize = le32(h + 20);
-    e.usize = le32(h + 24);
-    e.offset = le32(h + 42);
-    e.name.assign(reinterpret_cast<const char*>(h + 46), name_len);
-    apply_zip64(what, h + 46 + name_len, extra_len, e);
-    entries.push_back(e);
-    i += 46 + name_len + extra_len + comment_len;
-  }
-  return entries;
-}
-
-Bytes zip_member(const std::string& what, const Bytes& z, const ZipEntry& e) {
-  std::string mwhat = what + ": member '" + e.name + "'";
-  if (e.flags & 1) fail("{}: encrypted zip members are not supported", mwhat);
-  const size_t n = z.size();
-  if (e.offset > n || n - e.offset < 30 || le32(z.data() + e.offset) != 0x04034b50u)
-    fail("{}: bad local header at offset {}", mwhat, e.offset);
-  const uint8_t* h = z.data() + e.offset;
-  uint64_t data_at = e.offset + 30 + le16(h + 26) + le16(h + 28);
-  if (data_at > n || n - data_at < e.csize)
-    fail("{}: truncated: directory says {} bytes of data at offset {}, file has {}", mwhat,
-         e.csize, data_at, data_at > n ? 0 : n - data_at);
-  const uint8_t* data = z.data() + data_at;
-  Bytes out;
-  if (e.method == 0) {
-    if (e.csize != e.usize) fail("{}: stored member with differing sizes", mwhat);
-    out.assign(data, data + e.csize);
-  } else if (e.method == 8) {
-    out = inflate_all(mwhat, data, size_t(e.csize), -MAX_WBITS, size_t(e.usize) + 1);
-    if (out.size() != e.usize)
-      fail("{}: inflated to {} bytes, directory says {}", mwhat, out.size(), e.usize);
-  } else {
-    fail("{}: unsupported zip compression method {} (only stored and deflated)", mwhat, e.method);
-  }
-  uLong crc = 0;
-  for (size_t at = 0; at < out.size();) {
-    size_t chunk = std::min<size_t>(out.size() - at, std::numeric_limits<uInt>::max());
-    crc = crc32(crc, out.data() + at, uInt(chunk));
-    at += chunk;
-  }
-  if (crc != e.crc) fail("{}: CRC mismatch (corrupt archive)", mwhat);
-  return out;
-}
-
 Array parse_npz(const std::string& what, const Bytes& z, const std::string& key) {
-  std::vector<ZipEntry> entries = zip_directory(what, z);
-  if (entries.empty()) fail("{}: empty .npz archive", what);
-  const ZipEntry* pick = key.empty() ? &entries[0] : nullptr;
+  ZipReader zip(what, z);
+  const std::vector<std::string> members = zip.names();
+  if (members.empty()) fail("{}: empty .npz archive", what);
+  size_t pick = key.empty() ? 0 : members.size();
   std::string names;
-  for (const ZipEntry& e : entries) {
-    if (!pick && (e.name == key || e.name == key + ".npy")) pick = &e;
-    std::string shown = e.name.size() > 4 && e.name.compare(e.name.size() - 4, 4, ".npy") == 0
-                            ? e.name.substr(0, e.name.size() - 4)
-                            : e.name;
+  for (size_t i = 0; i < members.size(); ++i) {
+    const std::string& m = members[i];
+    if (pick == members.size() && (m == key || m == key + ".npy")) pick = i;
+    std::string shown = m.size() > 4 && m.compare(m.size() - 4, 4, ".npy") == 0 ? m.substr(0, m.size() - 4) : m;
     names += (names.empty() ? "" : ", ") + shown;
   }
-  if (!pick) fail("{}: no array '{}' (has: {})", what, key, names);
-  Bytes member = zip_member(what, z, *pick);
-  return parse_npy(what + "[" + pick->name + "]", member.data(), member.size());
+  if (pick == members.size()) fail("{}: no array '{}' (has: {})", what, key, names);
+  Bytes member = zip.member(pick, members[pick]);
+  return parse_npy(what + "[" + members[pick] + "]", member.data(), member.size());
 }
 
 bool is_gzip(const Bytes& b) { return b.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b; }
@@ -491,13 +450,17 @@ const char* npy_descr(DType t) {
 }  // namespace
 
 Array load_array(const std::string& path, const std::string& key) {
-  Bytes raw = read_all(path);
+  return parse_array(read_file(path), path, key);
+}
+
+Array parse_array(const std::string& bytes, const std::string& path, const std::string& key) {
+  Bytes raw(bytes.begin(), bytes.end());
   if (is_gzip(raw)) {
     // The gzip trailer holds the size mod 2^32; deflate cannot expand more than ~1032:1.
     size_t hint = raw.size() < 18 ? 0
                                   : std::min<size_t>(le32(raw.data() + raw.size() - 4) + size_t(1),
                                                      raw.size() * 1032 + 64);
-    raw = inflate_all(path, raw.data(), raw.size(), 16 + MAX_WBITS, hint);
+    raw = gunzip(path, raw.data(), raw.size(), hint);
   }
   if (is_zip(raw)) return parse_npz(path, raw, key);
   if (!key.empty()) fail("{}: array name '{}' given, but the file is not an .npz archive", path, key);

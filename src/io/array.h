@@ -1,4 +1,4 @@
-// N-d arrays read from and written to data files: .npy, .npz (stored or deflated members),
+// N-d arrays read from and written to data files: .npy, .npz (stored or deflated members, via libzip),
 // IDX (the MNIST format, optionally gzip-compressed).
 #pragma once
 #include <string>
@@ -22,6 +22,8 @@ struct Array {
 // Reads .npy, .idx/-ubyte (optionally .gz) files; for .npz, the member `key` (or the only /
 // first member when key is empty). Throws mote::Error naming the file and the problem.
 Array load_array(const std::string& path, const std::string& key = "");
+// The same for a file's bytes already in memory; `path` only names it in errors.
+Array parse_array(const std::string& bytes, const std::string& path, const std::string& key = "");
 // Writes a .npy file atomically (temp file, then rename).
 void save_npy(const std::string& path, const Array& a);
 

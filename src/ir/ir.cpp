@@ -43,6 +43,26 @@ int64_t numel(const Shape& s) {
   return n;
 }
 
+void check_shape(const Shape& s, const std::string& what) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    if (d < 0) fail("{}: negative dimension in shape {}", what, shape_str(s));
+    if (d > 0 && n > kMaxElements / d) fail("{}: shape {} has more than {} elements", what, shape_str(s), kMaxElements);
+    n *= d;
+  }
+}
+
+void check_attr_ints(const Attrs& a, const std::string& what) {
+  auto check = [&](const std::string& k, int64_t v) {
+    if (v > kMaxElements || v < -kMaxElements) fail("{}: attribute '{}' value {} is out of range", what, k, v);
+  };
+  for (const auto& [k, v] : a.all()) {
+    if (const auto* i = std::get_if<int64_t>(&v)) check(k, *i);
+    if (const auto* is = std::get_if<std::vector<int64_t>>(&v))
+      for (int64_t x : *is) check(k, x);
+  }
+}
+
 std::string shape_str(const Shape& s) {
   std::string r = "[";
   for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
@@ -168,6 +188,15 @@ void Graph::replace_uses(int from, int to) {
         tensors[size_t(to)].name = keep;
       }
     }
+}
+
+void Graph::remove_nodes(const std::vector<bool>& dead) {
+  if (dead.size() != nodes.size()) fail("graph '{}': {} removal flags for {} nodes", name, dead.size(), nodes.size());
+  std::vector<Node> kept;
+  for (size_t k = 0; k < nodes.size(); ++k)
+    if (!dead[k]) kept.push_back(std::move(nodes[k]));
+  nodes = std::move(kept);
+  prune();
 }
 
 void Graph::prune() {

@@ -24,6 +24,12 @@ const char* layout_name(Layout l);
 using Shape = std::vector<int64_t>;
 int64_t numel(const Shape& s);
 std::string shape_str(const Shape& s);
+// The most elements a tensor read from a file may have (and the largest integer attribute):
+// far beyond any microcontroller model, small enough that shape arithmetic cannot overflow
+// int64 and that a constant of that size can still be allocated.
+constexpr int64_t kMaxElements = int64_t(1) << 26;
+// Fails with "WHAT: ..." on a negative dimension or more than kMaxElements elements.
+void check_shape(const Shape& s, const std::string& what);
 
 // real = scale * (q - zero_point). Per tensor: one scale, axis -1. Per channel: one scale per
 // index of `axis`, zero points all 0 (TFLite int8 spec for weights).
@@ -80,6 +86,10 @@ class Attrs {
   std::map<std::string, AttrValue> m_;
 };
 
+// Fails with "WHAT: attribute 'K' ..." on an integer attribute beyond +-kMaxElements, so that
+// shape inference on attributes read from a file cannot overflow.
+void check_attr_ints(const Attrs& a, const std::string& what);
+
 // Fused clamp activation: act_min/act_max attrs, default unbounded.
 constexpr float kNoMin = -std::numeric_limits<float>::infinity();
 constexpr float kNoMax = std::numeric_limits<float>::infinity();
@@ -121,6 +131,8 @@ struct Graph {
   // Replace every use of tensor `from` (node inputs and graph outputs) with `to`.
   void replace_uses(int from, int to);
 
+  // Drop the nodes marked in `dead` (one flag per node), then prune().
+  void remove_nodes(const std::vector<bool>& dead);
   // Drop nodes whose outputs nobody uses and tensors nobody references; renumbers tensor ids.
   void prune();
   // Re-sort nodes topologically (stable); throws on a cycle.

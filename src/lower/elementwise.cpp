@@ -91,6 +91,19 @@ const UnaryF32 kUnaryF32[] = {
 
 }  // namespace
 
+bool unary_f32_node(const mote_unary_f32_params& p, Node* out) {
+  for (size_t k = 0; k < size_t(OpKind::Count); ++k) {
+    const UnaryF32& u = kUnaryF32[k];
+    if (u.op != p.op || !op_has(OpKind(k), Activation)) continue;
+    out->op = OpKind(k);
+    out->attrs = Attrs();
+    if (u.alpha) out->attrs.set(u.alpha, p.alpha);
+    if (u.beta) out->attrs.set(u.beta, p.beta);
+    return true;
+  }
+  return false;
+}
+
 bool elementwise_in_place(const Graph& g, const Node& n, int input) {
   const Tensor& out = g.t(n.out());
   return input >= 0 && !g.t(input).is_const() && g.t(input).shape == out.shape && g.t(input).dtype == out.dtype;

@@ -67,6 +67,10 @@ struct Lowered {
 // (what a .tflite for TFLM needs: its kernels are not in-place).
 Lowered lower(const Graph& g, const Target& target, bool allow_in_place = true);
 
+// The activation a mote_unary_f32 call computes: its op and the attributes its alpha and beta
+// stand for (so the ops.def formula can check the C kernel). False for an unknown op code.
+bool unary_f32_node(const mote_unary_f32_params& p, Node* out);
+
 // Points the pointer fields of `call.params` at its own tables (for the C++ executor).
 void bind_tables(KernelCall& call);
 

@@ -32,11 +32,7 @@ void fold_constants(Graph& g) {
     out.data = std::move(v.bytes);
     dead[k] = true;
   }
-  std::vector<Node> kept;
-  for (size_t k = 0; k < g.nodes.size(); ++k)
-    if (!dead[k]) kept.push_back(std::move(g.nodes[k]));
-  g.nodes = std::move(kept);
-  g.prune();
+  g.remove_nodes(dead);
 }
 
 }  // namespace mote

@@ -86,11 +86,7 @@ void fuse_activations(Graph& g) {
     prod.outputs[0] = act.out();
     dead[k] = true;
   }
-  std::vector<Node> kept;
-  for (size_t k = 0; k < g.nodes.size(); ++k)
-    if (!dead[k]) kept.push_back(std::move(g.nodes[k]));
-  g.nodes = std::move(kept);
-  g.prune();
+  g.remove_nodes(dead);
 }
 
 }  // namespace mote

@@ -51,11 +51,7 @@ void remove_noops(Graph& g) {
     g.replace_uses(out, in);
     dead[k] = true;
   }
-  std::vector<Node> kept;
-  for (size_t k = 0; k < g.nodes.size(); ++k)
-    if (!dead[k]) kept.push_back(std::move(g.nodes[k]));
-  g.nodes = std::move(kept);
-  g.prune();
+  g.remove_nodes(dead);
 }
 
 }  // namespace mote

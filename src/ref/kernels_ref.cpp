@@ -2,6 +2,9 @@
 // accumulators for int8 and double for float. Clarity over speed.
 #include "ref/kernels_ref.h"
 
+#include "ir/op_registry.h"
+#include "lower/lower.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -303,69 +306,11 @@ mote_status lut_s8(const int8_t* table, int32_t n, const int8_t* in, int8_t* out
   return MOTE_OK;
 }
 
+// The oracle of the C float activations is the ops.def formula itself.
 mote_status unary_f32(const mote_unary_f32_params& p, int32_t n, const float* in, float* out) {
-  if (n < 0 || p.op < MOTE_UN_RELU || p.op > MOTE_UN_GELU) return MOTE_ERR_PARAM;
-  for (int32_t i = 0; i < n; ++i) {
-    const double x = in[i];
-    double y = 0.0;
-    switch (p.op) {
-      case MOTE_UN_RELU:
-        y = std::max(x, 0.0);
-        break;
-      case MOTE_UN_CLIP:
-        y = std::min(std::max(x, double{p.alpha}), double{p.beta});
-        break;
-      case MOTE_UN_LEAKY_RELU:
-        y = x >= 0.0 ? x : p.alpha * x;
-        break;
-      case MOTE_UN_SIGMOID:
-        y = 1.0 / (1.0 + std::exp(-x));
-        break;
-      case MOTE_UN_TANH:
-        y = std::tanh(x);
-        break;
-      case MOTE_UN_HARD_SIGMOID:
-        y = std::clamp(p.alpha * x + p.beta, 0.0, 1.0);
-        break;
-      case MOTE_UN_HARD_SWISH:
-        y = x * std::clamp(x / 6.0 + 0.5, 0.0, 1.0);
-        break;
-      case MOTE_UN_ABS:
-        y = std::fabs(x);
-        break;
-      case MOTE_UN_NEG:
-        y = -x;
-        break;
-      case MOTE_UN_SQRT:
-        y = std::sqrt(x);
-        break;
-      case MOTE_UN_RSQRT:
-        y = 1.0 / std::sqrt(x);
-        break;
-      case MOTE_UN_EXP:
-        y = std::exp(x);
-        break;
-      case MOTE_UN_LOG:
-        y = std::log(x);
-        break;
-      case MOTE_UN_ERF:
-        y = std::erf(x);
-        break;
-      case MOTE_UN_ELU:
-        y = x < 0.0 ? p.alpha * std::expm1(x) : x;
-        break;
-      case MOTE_UN_SOFTPLUS:
-        y = std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
-        break;
-      case MOTE_UN_SILU:
-        y = x / (1.0 + std::exp(-x));
-        break;
-      case MOTE_UN_GELU:
-        y = 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-        break;
-    }
-    out[i] = static_cast<float>(y);
-  }
+  Node node;
+  if (n < 0 || !unary_f32_node(p, &node)) return MOTE_ERR_PARAM;
+  for (int32_t i = 0; i < n; ++i) out[i] = static_cast<float>(activation(node, double(in[i])));
   return MOTE_OK;
 }
 

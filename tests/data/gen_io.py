@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Writes the small data-file fixtures in tests/data/io/ that tests/unit/test_array_io.cpp reads:
 numpy-written .npy files of each supported dtype and header version, .npz archives (stored and
-deflated), and IDX files (plain and gzip). Run: /usr/bin/python3 tests/data/gen_io.py
+deflated, and a zip64 one), and IDX files (plain and gzip). Run: /usr/bin/python3 tests/data/gen_io.py
 """
 import gzip
+import io
 import os
 import struct
+import zlib
 
 import numpy as np
 
@@ -20,6 +22,41 @@ def idx_bytes(arr, type_code, fmt):
     head = struct.pack(">BBBB", 0, 0, type_code, arr.ndim)
     head += b"".join(struct.pack(">I", d) for d in arr.shape)
     return head + arr.astype(fmt).tobytes()
+
+
+def npy_bytes(arr):
+    f = io.BytesIO()
+    np.lib.format.write_array(f, arr)
+    return f.getvalue()
+
+
+def zip64_npz(path, members):
+    """An .npz whose every size and offset lives in zip64 fields (as numpy writes for arrays over
+    4 GiB): local and central zip64 extra fields, a zip64 end record and its locator.
+    members: (name, bytes, deflate) tuples."""
+    out, cd = bytearray(), bytearray()
+    for name, data, deflate in members:
+        nb = name.encode()
+        if deflate:
+            c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            packed = c.compress(data) + c.flush()
+        else:
+            packed = data
+        method, crc, offset = (8 if deflate else 0), zlib.crc32(data), len(out)
+        extra = struct.pack("<HHQQ", 1, 16, len(data), len(packed))
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, method, 0, 0x21, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                           len(nb), len(extra)) + nb + extra + packed
+        cextra = struct.pack("<HHQQQ", 1, 24, len(data), len(packed), offset)
+        cd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, method, 0, 0x21, crc, 0xFFFFFFFF,
+                          0xFFFFFFFF, len(nb), len(cextra), 0, 0, 0, 0, 0xFFFFFFFF) + nb + cextra
+    cd_offset = len(out)
+    out += cd
+    end64 = len(out)
+    out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(members), len(members), len(cd), cd_offset)
+    out += struct.pack("<IIQI", 0x07064B50, 0, end64, 1)
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    with open(path, "wb") as f:
+        f.write(out)
 
 
 def main():
@@ -41,6 +78,7 @@ def main():
     y = np.array([3, 1, 4, 1], dtype=np.int64)
     np.savez(os.path.join(OUT, "two.npz"), x=x, y=y)
     np.savez_compressed(os.path.join(OUT, "two_compressed.npz"), x=x, y=y)
+    zip64_npz(os.path.join(OUT, "zip64.npz"), [("x.npy", npy_bytes(x), False), ("y.npy", npy_bytes(y), True)])
 
     img = (np.arange(24) * 10 % 256).astype(np.uint8).reshape(2, 3, 4)
     with open(os.path.join(OUT, "small-idx3-ubyte"), "wb") as f:

@@ -352,7 +352,7 @@ TEST(CodegenE2E, GeneratedSourceLayout) {
   for (const auto& e : fs::recursive_directory_iterator(out.path))
     if (e.is_regular_file()) files.insert(fs::relative(e.path(), out.path).string());
   std::set<std::string> want = {"net.c", "net.h", "mote/kernels.h", "mote_internal.h",
-                                "mote_conv2d_s8.c", "mote_maxpool_s8.c", "mote_depthwise_conv2d_s8.c",
+                                "mote_conv2d_s8.c", "mote_pool_s8.c", "mote_depthwise_conv2d_s8.c",
                                 "mote_add_s8.c", "mote_fully_connected_s8.c", "mote_softmax_s8.c"};
   EXPECT_EQ(files, want);
   EXPECT_NE(slurp(out.path / "mote_conv2d_s8.c").find("#include \"mote_internal.h\""), std::string::npos);

@@ -21,6 +21,7 @@
 #include "driver/pipeline.h"
 #include "e2e_util.h"
 #include "ref/executor.h"
+#include "require.h"
 
 namespace mote {
 namespace {
@@ -285,10 +286,7 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Conformance);
 // The vectors themselves: present (or the run is not in CI), readable, and every case complete.
 TEST(ConformanceVectors, PresentAndComplete) {
   const Manifest& m = manifest();
-  if (!m.present) {
-    if (std::getenv("CI")) FAIL() << conformance_dir() << " is absent; CI must run the TFLM conformance cases";
-    GTEST_SKIP() << conformance_dir() << " is absent";
-  }
+  MOTE_REQUIRE(m.present) << conformance_dir() << " is absent";
   ASSERT_TRUE(m.error.empty()) << m.error;
   ASSERT_FALSE(m.cases.empty()) << "manifest.json lists no cases";
   std::map<std::string, std::string> seen;

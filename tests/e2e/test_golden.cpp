@@ -14,6 +14,7 @@
 #include "e2e_util.h"
 #include "ir/op_registry.h"
 #include "ref/executor.h"
+#include "require.h"
 
 namespace mote {
 namespace {
@@ -70,7 +71,7 @@ class GoldenInt8 : public ::testing::TestWithParam<std::string> {};
 TEST_P(GoldenInt8, GeneratedCAndInt8ReferenceGiveTflmBytes) {
   const std::string model = GetParam();
   const fs::path path = shared_dir() / "models" / (model + ".tflite");
-  if (!fs::exists(path)) GTEST_SKIP() << path << " is absent";
+  MOTE_REQUIRE(fs::exists(path)) << path << " is absent";
   const Golden golden = load_golden(model);
   ASSERT_EQ(golden.inputs.size(), 32u) << "golden inputs for " << model;
 
@@ -121,7 +122,7 @@ INSTANTIATE_TEST_SUITE_P(Mlperf, GoldenInt8, ::testing::Values("kws_ref_model", 
 
 TEST(GoldenFloat, PretrainedResnetRunFloatAndGeneratedCMatchTflm) {
   const fs::path path = shared_dir() / "models" / "pretrainedResnet.tflite";
-  if (!fs::exists(path)) GTEST_SKIP() << path << " is absent";
+  MOTE_REQUIRE(fs::exists(path)) << path << " is absent";
   const Golden golden = load_golden("pretrainedResnet");
   ASSERT_EQ(golden.inputs.size(), 32u);
   PipelineOptions opt;

@@ -9,6 +9,7 @@
 #include "ir/verify.h"
 #include "onnx_builder.h"
 #include "ref/executor.h"
+#include "require.h"
 
 namespace mote::test {
 namespace {
@@ -43,7 +44,7 @@ int count_ir(const Graph& g, OpKind op) {
 
 TEST(OnnxModels, AllPyTorchExportsImport) {
   nlohmann::json man = manifest();
-  if (man.is_null()) GTEST_SKIP() << "no " << kModels << "/manifest.json";
+  MOTE_REQUIRE(!man.is_null()) << "no " << kModels << "/manifest.json";
   ASSERT_FALSE(man["files"].empty());
   int bn_kept_with_bn = 0;
   for (const auto& f : man["files"]) {
@@ -89,7 +90,7 @@ TEST(OnnxModels, AllPyTorchExportsImport) {
 
 TEST(OnnxModels, TruncatedRealModelRejected) {
   nlohmann::json man = manifest();
-  if (man.is_null()) GTEST_SKIP() << "no " << kModels << "/manifest.json";
+  MOTE_REQUIRE(!man.is_null()) << "no " << kModels << "/manifest.json";
   for (const auto& f : man["files"]) {
     std::string file = f["file"];
     std::ifstream in(kModels + "/" + file, std::ios::binary);
@@ -113,7 +114,7 @@ Array sample(const Array& all, int64_t k, const Shape& shape) {
 // The float reference executor on the imported graph reproduces PyTorch's outputs.
 TEST(OnnxModels, FloatExecutionMatchesPyTorch) {
   nlohmann::json man = manifest();
-  if (man.is_null()) GTEST_SKIP() << "no " << kModels << "/manifest.json";
+  MOTE_REQUIRE(!man.is_null()) << "no " << kModels << "/manifest.json";
   int checked = 0;
   for (const auto& f : man["files"]) {
     std::string file = f["file"], model = f["model"];

@@ -213,7 +213,7 @@ TEST(OnnxOps, BinaryOpsKeepConstantsAndPutActivationFirst) {
 
 TEST(OnnxOps, Activations) {
   ModelBuilder b;
-  b.input("x", {1, 6}).output("o6");
+  b.input("x", {1, 6}).output("o7");
   b.node("Relu", {"x"}, {"o1"});
   b.node("Sigmoid", {"o1"}, {"o2"});
   b.node("Tanh", {"o2"}, {"o3"});
@@ -221,8 +221,9 @@ TEST(OnnxOps, Activations) {
   auto& hs = b.node("HardSigmoid", {"o4"}, {"o5"});
   set_attr(hs, "alpha", 0.25f);
   b.node("HardSwish", {"o5"}, {"o6"});
+  set_attr(b.node("Selu", {"o6"}, {"o7"}), "gamma", 1.5f);
   Graph g = b.import();
-  ASSERT_EQ(g.nodes.size(), 6u);
+  ASSERT_EQ(g.nodes.size(), 7u);
   EXPECT_EQ(g.nodes[0].op, OpKind::Relu);
   EXPECT_EQ(g.nodes[0].name, "Relu_0");
   EXPECT_EQ(g.nodes[1].op, OpKind::Sigmoid);
@@ -233,6 +234,11 @@ TEST(OnnxOps, Activations) {
   EXPECT_EQ(g.nodes[4].attrs.f("alpha", 0), 0.25f);
   EXPECT_EQ(g.nodes[4].attrs.f("beta", 0), 0.5f);
   EXPECT_EQ(g.nodes[5].op, OpKind::HardSwish);
+  EXPECT_EQ(g.nodes[6].op, OpKind::Selu);
+  EXPECT_EQ(g.nodes[6].attrs.f("gamma", 0), 1.5f);
+  EXPECT_FLOAT_EQ(g.nodes[6].attrs.f("alpha", 0), 1.67326319f);  // ONNX's default
+  EXPECT_DOUBLE_EQ(activation(g.nodes[6], 2.0), 3.0);
+  EXPECT_NEAR(activation(g.nodes[6], -1.0), 1.5 * 1.67326319 * (std::exp(-1.0) - 1.0), 1e-6);
   EXPECT_EQ(g.t(g.outputs[0]).shape, (Shape{1, 6}));
 }
 

@@ -14,8 +14,9 @@
 #include "frontend/tflite/tflite_import.h"
 #include "ir/op_registry.h"
 #include "ref/executor.h"
-#include "lower/fixedpoint.h"
 #include "formats/tflite/schema_generated.h"
+#include "lower/fixedpoint.h"
+#include "require.h"
 
 namespace mote {
 namespace {
@@ -71,7 +72,7 @@ const Node& node_writing(const Graph& g, const std::string& prefix) {
 
 TEST(TfliteImport, KwsRefModel) {
   const fs::path p = model_path("kws_ref_model");
-  if (!fs::exists(p)) GTEST_SKIP() << p << " is absent";
+  MOTE_REQUIRE(fs::exists(p)) << p << " is absent";
   const Graph g = import_tflite(p.string());
   EXPECT_EQ(g.name, "kws_ref_model");
   // 5 CONV_2D + 4 DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, RESHAPE, FULLY_CONNECTED, SOFTMAX.
@@ -130,7 +131,7 @@ TEST(TfliteImport, KwsRefModel) {
 TEST(TfliteImport, ResnetQuantAndFloat) {
   for (const char* m : {"pretrainedResnet_quant", "pretrainedResnet"}) {
     const fs::path p = model_path(m);
-    if (!fs::exists(p)) GTEST_SKIP() << p << " is absent";
+    MOTE_REQUIRE(fs::exists(p)) << p << " is absent";
     const Graph g = import_tflite(p.string());
     SCOPED_TRACE(m);
     EXPECT_EQ(op_counts(g), (std::map<std::string, int>{{"Conv", 9}, {"Add", 3}, {"AvgPool", 1}, {"Reshape", 1}, {"FullyConnected", 1}, {"Softmax", 1}}));
@@ -163,7 +164,7 @@ TEST(TfliteImport, ResnetQuantAndFloat) {
 TEST(TfliteImport, BadFilesGiveOneLineErrors) {
   EXPECT_NE(error_of("/nonexistent/m.tflite").find("/nonexistent/m.tflite: cannot open"), std::string::npos);
   const fs::path p = model_path("kws_ref_model");
-  if (!fs::exists(p)) GTEST_SKIP() << p << " is absent";
+  MOTE_REQUIRE(fs::exists(p)) << p << " is absent";
   const std::string good = file_bytes(p);
 
   TempFile truncated(good.substr(0, good.size() / 2));

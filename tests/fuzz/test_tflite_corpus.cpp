@@ -11,6 +11,7 @@
 
 #include "frontend/tflite/tflite_import.h"
 #include "ir/verify.h"
+#include "require.h"
 
 namespace mote {
 namespace {
@@ -55,7 +56,7 @@ TEST(TfliteCorpus, DamagedFilesFailCleanly) {
   int made = 0;
   for (const char* m : {"kws_ref_model", "pretrainedResnet_quant", "pretrainedResnet"}) {
     const std::string path = shared + "/models/" + m + ".tflite";
-    if (!fs::exists(path)) GTEST_SKIP() << path << " is absent";
+    MOTE_REQUIRE(fs::exists(path)) << path << " is absent";
     const std::string good = slurp(path);
     auto pos = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
     // Truncations: every length class from the header to the last byte.

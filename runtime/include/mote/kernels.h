@@ -245,17 +245,18 @@ typedef enum {
   MOTE_UN_TANH = 4,
   MOTE_UN_HARD_SIGMOID = 5, /* alpha, beta */
   MOTE_UN_HARD_SWISH = 6,
-  MOTE_UN_ABS = 7,
-  MOTE_UN_NEG = 8,
-  MOTE_UN_SQRT = 9,
-  MOTE_UN_RSQRT = 10,
-  MOTE_UN_EXP = 11,
-  MOTE_UN_LOG = 12,
-  MOTE_UN_ERF = 13,
-  MOTE_UN_ELU = 14, /* alpha */
-  MOTE_UN_SOFTPLUS = 15,
-  MOTE_UN_SILU = 16, /* x * sigmoid(x) */
-  MOTE_UN_GELU = 17  /* x / 2 * (1 + erf(x / sqrt 2)) */
+  MOTE_UN_SELU = 7, /* alpha, beta = gamma */
+  MOTE_UN_ABS = 8,
+  MOTE_UN_NEG = 9,
+  MOTE_UN_SQRT = 10,
+  MOTE_UN_RSQRT = 11,
+  MOTE_UN_EXP = 12,
+  MOTE_UN_LOG = 13,
+  MOTE_UN_ERF = 14,
+  MOTE_UN_ELU = 15, /* alpha */
+  MOTE_UN_SOFTPLUS = 16,
+  MOTE_UN_SILU = 17, /* x * sigmoid(x) */
+  MOTE_UN_GELU = 18  /* x / 2 * (1 + erf(x / sqrt 2)) */
 } mote_unary_op;
 
 typedef struct {

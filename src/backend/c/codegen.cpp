@@ -30,19 +30,6 @@ namespace {
 
 // ---- C literals and names -----------------------------------------------------------------
 
-// Name characters C does not allow become '_'; runs of '_' collapse and edge ones go, so
-// "/stem/stem.0/Conv" reads stem_stem_0_Conv.
-std::string c_ident(const std::string& s) {
-  std::string r;
-  for (char c : s) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0;
-    if (ok) r += c;
-    else if (!r.empty() && r.back() != '_') r += '_';
-  }
-  while (!r.empty() && r.back() == '_') r.pop_back();
-  return r.empty() ? std::string("x") : r;
-}
-
 bool is_c_ident(const std::string& s) {
   return std::regex_match(s, std::regex("[A-Za-z_][A-Za-z0-9_]*"));
 }

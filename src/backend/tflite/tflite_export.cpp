@@ -587,11 +587,7 @@ class Exporter {
       case OpKind::Quantize:
         return op(tfl::BuiltinOperator::QUANTIZE, 1, {tensor(n.in(0))}, tensor(n.out()),
                   tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fb_).Union());
-      default:  // no TFLite int8 builtin with mote's semantics (HardSigmoid, the formula tables...)
-        break;
-      case OpKind::BatchNorm:
-      case OpKind::Identity:
-      case OpKind::Count: break;
+      default: break;  // ops TFLite has no int8 builtin for (HardSigmoid, Selu, ...)
     }
     node_error(n, "has no TFLite int8 equivalent");
   }

@@ -42,6 +42,7 @@ Const const_from_proto(const onnx::TensorProto& t) {
     if (d < 0) fail("tensor '{}': negative dimension {}", t.name(), d);
     c.shape.push_back(d);
   }
+  check_shape(c.shape, "tensor '" + t.name() + "'");
   bool raw = t.has_raw_data();
   using TP = onnx::TensorProto;
   switch (t.data_type()) {
@@ -133,10 +134,12 @@ int Ctx::add_const(const std::string& base, const Const& c) {
 
 int Ctx::emit(OpKind op, std::vector<int> inputs, Attrs attrs, const std::string& out, const std::string& node) {
   names_.insert(out);
+  check_attr_ints(attrs, "node '" + node + "'");
   // ArgMax's indices are int32; every other op's output is a float activation.
   int id = g.add_value(out, op_def(op).out_quant.kind == OutQuant::Index ? DType::I32 : DType::F32, {});
   Node& n = g.add_node(op, node, std::move(inputs), {id}, std::move(attrs));
   Shape s = infer_shape(g, n);
+  check_shape(s, "node '" + node + "' output");
   Tensor& t = g.t(id);
   t.layout = s.size() == 4 ? Layout::NCHW : Layout::Any;
   t.shape = std::move(s);
@@ -168,6 +171,7 @@ Shape input_shape(const onnx::ValueInfoProto& vi) {
     else if (k == 0) s.push_back(1);  // symbolic batch: compile for one sample
     else fail("graph input '{}': dimension {} is not static ('{}')", vi.name(), k, d.dim_param());
   }
+  check_shape(s, "graph input '" + vi.name() + "'");
   return s;
 }
 
@@ -224,8 +228,9 @@ std::string stem(const std::string& path) {
 }  // namespace
 }  // namespace onnx_import
 
-Graph import_onnx(const std::string& path) {
-  const std::string bytes = read_file(path);
+Graph import_onnx(const std::string& path) { return import_onnx_bytes(read_file(path), path); }
+
+Graph import_onnx_bytes(const std::string& bytes, const std::string& path) {
   onnx::ModelProto model;
   if (bytes.size() > size_t(INT_MAX) || !model.ParseFromArray(bytes.data(), int(bytes.size())))
     fail("{}: not a valid ONNX model (protobuf parse failed)", path);

@@ -9,5 +9,7 @@ namespace mote {
 // shapes (batch 1 when the batch dimension is symbolic). Throws mote::Error with one line
 // naming the file, node, op and opset on anything unsupported or malformed.
 Graph import_onnx(const std::string& path);
+// The same for a model already in memory; `path` only names it in errors and gives the graph its name.
+Graph import_onnx_bytes(const std::string& bytes, const std::string& path);
 
 }  // namespace mote

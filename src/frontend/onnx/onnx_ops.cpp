@@ -107,20 +107,67 @@ void pass_through(Ctx& c, const NodeProto& n) {
   c.emit(OpKind::Identity, {c.tensor(in(n, 0))}, {}, out(n), c.node_name);
 }
 
-// Explicit (top, left, bottom, right) pads from pads / auto_pad for a 2-D window.
-std::vector<int64_t> resolve_pads(const NodeProto& n, const Shape& x, const std::vector<int64_t>& k,
+// Windowed ops (Conv, MaxPool, AveragePool) over 1-D inputs [N, C, L] are their 2-D form over
+// H = 1: the input is viewed as [N, C, 1, L], each 1-D attribute gains a leading 1 (pads a 0),
+// and the 4-D result is viewed back as [N, C', L'].
+struct Window {
+  int rank = 2;  // spatial dims of the ONNX input: 1 or 2
+  Shape x4;      // the input as the IR op sees it
+  int x = -1;    // its tensor
+
+  // A 1-D attribute as its 2-D form.
+  std::vector<int64_t> lift(std::vector<int64_t> v, int64_t fill) const {
+    if (rank == 1) v.insert(v.begin(), fill);
+    return v;
+  }
+  std::vector<int64_t> ints(const NodeProto& n, const char* name) const {
+    auto v = attr_ints(n, name, std::vector<int64_t>(size_t(rank), 1));
+    if (v.size() != size_t(rank)) fail("unsupported attribute {} with {} values for a {}-D window", name, v.size(), rank);
+    return lift(v, 1);
+  }
+};
+
+Window window_input(Ctx& c, const NodeProto& n) {
+  Window w;
+  const Shape x = c.shape(in(n, 0));
+  if (x.size() != 3 && x.size() != 4)
+    fail("unsupported: {}-D input {} (1-D or 2-D spatial NCHW inputs only)", x.size(), shape_str(x));
+  w.rank = int(x.size()) - 2;
+  w.x = c.tensor(in(n, 0));
+  w.x4 = x;
+  if (w.rank == 1) {
+    w.x4 = {x[0], x[1], 1, x[2]};
+    w.x = c.emit(OpKind::Reshape, {w.x}, attrs({{"shape", w.x4}}), c.fresh(in(n, 0) + "/as_2d"), c.node_name + "/as_2d");
+  }
+  return w;
+}
+
+// Emits `op` on the window's input and views a 1-D result back as 3-D; writes output 0 of `n`.
+void emit_window_op(Ctx& c, const NodeProto& n, const Window& w, OpKind op, std::vector<int> ins, Attrs a) {
+  ins.insert(ins.begin(), w.x);
+  if (w.rank == 2) {
+    c.emit(op, std::move(ins), std::move(a), out(n), c.node_name);
+    return;
+  }
+  const int y4 = c.emit(op, std::move(ins), std::move(a), c.fresh(out(n) + "/2d"), c.node_name);
+  const Shape s = c.g.t(y4).shape;
+  c.emit(OpKind::Reshape, {y4}, attrs({{"shape", Shape{s[0], s[1], s[3]}}}), out(n), c.node_name + "/as_1d");
+}
+
+// Explicit (top, left, bottom, right) pads from pads / auto_pad for a 2-D (or lifted 1-D) window.
+std::vector<int64_t> resolve_pads(const NodeProto& n, const Window& w, const std::vector<int64_t>& k,
                                   const std::vector<int64_t>& strides, const std::vector<int64_t>& dil) {
   std::string mode = attr_s(n, "auto_pad", "NOTSET");
   if (mode == "NOTSET") {
-    auto p = attr_ints(n, "pads", {0, 0, 0, 0});
-    if (p.size() != 4) fail("unsupported attribute pads with {} values (2-D windows need 4)", p.size());
-    return p;
+    auto p = attr_ints(n, "pads", std::vector<int64_t>(size_t(2 * w.rank), 0));
+    if (p.size() != size_t(2 * w.rank)) fail("unsupported attribute pads with {} values ({}-D windows need {})", p.size(), w.rank, 2 * w.rank);
+    return w.rank == 1 ? std::vector<int64_t>{0, p[0], 0, p[1]} : p;
   }
   if (mode == "VALID") return {0, 0, 0, 0};
   if (mode != "SAME_UPPER" && mode != "SAME_LOWER") fail("unsupported attribute auto_pad={}", mode);
   std::vector<int64_t> begin(2), end(2);
   for (size_t d = 0; d < 2; ++d) {
-    int64_t in = x[2 + d], o = (in + strides[d] - 1) / strides[d];
+    int64_t in = w.x4[2 + d], o = (in + strides[d] - 1) / strides[d];
     int64_t total = std::max<int64_t>(0, (o - 1) * strides[d] + dil[d] * (k[d] - 1) + 1 - in);
     begin[d] = mode == "SAME_UPPER" ? total / 2 : total - total / 2;
     end[d] = total - begin[d];
@@ -128,35 +175,30 @@ std::vector<int64_t> resolve_pads(const NodeProto& n, const Shape& x, const std:
   return {begin[0], begin[1], end[0], end[1]};
 }
 
-std::vector<int64_t> pair_attr(const NodeProto& n, const char* name) {
-  auto v = attr_ints(n, name, {1, 1});
-  if (v.size() != 2) fail("unsupported attribute {} with {} values (2-D only)", name, v.size());
-  return v;
-}
-
-Shape need_4d(const Ctx& c, const NodeProto& n) {
-  Shape x = c.shape(in(n, 0));
-  if (x.size() != 4) fail("unsupported: {}-D input {} (only 2-D spatial NCHW inputs)", x.size(), shape_str(x));
-  return x;
-}
-
 void cv_conv(Ctx& c, const NodeProto& n) {
   need_inputs(n, 2);
-  Shape x = need_4d(c, n);
   const Const& w = c.need_const(in(n, 1), "Conv with non-constant weights");
-  if (w.shape.size() != 4) fail("unsupported: Conv weight of shape {}", shape_str(w.shape));
-  std::vector<int64_t> k = {w.shape[2], w.shape[3]};
+  Window win = window_input(c, n);
+  if (w.shape.size() != size_t(win.rank) + 2) fail("unsupported: Conv weight of shape {} for a {}-D input", shape_str(w.shape), win.rank + 2);
+  std::vector<int64_t> k(w.shape.begin() + 2, w.shape.end());
   auto ks = attr_ints(n, "kernel_shape", k);
   if (ks != k) fail("kernel_shape [{}] does not match weight {}", fmt::join(ks, ","), shape_str(w.shape));
-  auto strides = pair_attr(n, "strides"), dil = pair_attr(n, "dilations");
-  Attrs a = attrs({{"strides", strides}, {"dilations", dil}, {"pads", resolve_pads(n, x, k, strides, dil)},
+  k = win.lift(k, 1);
+  auto strides = win.ints(n, "strides"), dil = win.ints(n, "dilations");
+  Attrs a = attrs({{"strides", strides}, {"dilations", dil}, {"pads", resolve_pads(n, win, k, strides, dil)},
                    {"group", attr_i(n, "group", 1)}});
-  std::vector<int> ins = {c.tensor(in(n, 0)), c.tensor(in(n, 1))};
+  int wt = c.tensor(in(n, 1));
+  if (win.rank == 1) {
+    Const w4 = w;
+    w4.shape = {w.shape[0], w.shape[1], 1, w.shape[2]};
+    wt = c.add_const(in(n, 1) + "/2d", w4);
+  }
+  std::vector<int> ins = {wt};
   if (!in(n, 2).empty()) {
     c.need_const(in(n, 2), "Conv with non-constant bias");
     ins.push_back(c.tensor(in(n, 2)));
   }
-  c.emit(OpKind::Conv, ins, std::move(a), out(n), c.node_name);
+  emit_window_op(c, n, win, OpKind::Conv, ins, std::move(a));
 }
 
 // FullyConnected of input `x` with weight w[M,K] (and bias b[M] if given) writing `dst`.
@@ -280,37 +322,45 @@ void cv_clip(Ctx& c, const NodeProto& n) {
   unary(c, n, OpKind::Clip, attrs({{"min", lo}, {"max", hi}}));
 }
 
-Attrs pool_attrs(const NodeProto& n, const Shape& x) {
+Attrs pool_attrs(const NodeProto& n, const Window& w) {
   auto k = attr_ints(n, "kernel_shape", {});
-  if (k.size() != 2) fail("unsupported attribute kernel_shape with {} values (2-D only)", k.size());
+  if (k.size() != size_t(w.rank)) fail("unsupported attribute kernel_shape with {} values for a {}-D window", k.size(), w.rank);
+  k = w.lift(k, 1);
   if (int64_t cm = attr_i(n, "ceil_mode", 0)) fail("unsupported attribute ceil_mode={}", cm);
-  auto dil = pair_attr(n, "dilations");
+  auto dil = w.ints(n, "dilations");
   if (dil != std::vector<int64_t>{1, 1}) fail("unsupported attribute dilations=[{}]", fmt::join(dil, ","));
-  auto strides = pair_attr(n, "strides");
-  return attrs({{"kernel", k}, {"strides", strides}, {"pads", resolve_pads(n, x, k, strides, dil)}});
+  auto strides = w.ints(n, "strides");
+  return attrs({{"kernel", k}, {"strides", strides}, {"pads", resolve_pads(n, w, k, strides, dil)}});
 }
 
 void cv_maxpool(Ctx& c, const NodeProto& n) {
   need_inputs(n, 1);
   if (int64_t so = attr_i(n, "storage_order", 0)) fail("unsupported attribute storage_order={}", so);
   extra_outputs_unused(c, n);
-  unary(c, n, OpKind::MaxPool, pool_attrs(n, need_4d(c, n)));
+  const Window w = window_input(c, n);
+  emit_window_op(c, n, w, OpKind::MaxPool, {}, pool_attrs(n, w));
 }
 
 void cv_avgpool(Ctx& c, const NodeProto& n) {
   need_inputs(n, 1);
-  Attrs a = pool_attrs(n, need_4d(c, n));
+  const Window w = window_input(c, n);
+  Attrs a = pool_attrs(n, w);
   auto pads = a.ints("pads");
   bool padded = std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; });
   if (int64_t cip = attr_i(n, "count_include_pad", 0); cip && padded)
     fail("unsupported attribute count_include_pad={} with non-zero pads", cip);
-  unary(c, n, OpKind::AvgPool, std::move(a));
+  emit_window_op(c, n, w, OpKind::AvgPool, {}, std::move(a));
 }
 
+// The mean or max over every spatial axis (2-D and 1-D inputs alike).
 void global_pool(Ctx& c, const NodeProto& n, OpKind reduce) {
   need_inputs(n, 1);
-  need_4d(c, n);
-  unary(c, n, reduce, attrs({{"axes", std::vector<int64_t>{2, 3}}, {"keepdims", int64_t(1)}}));
+  const Shape x = c.shape(in(n, 0));
+  if (x.size() != 3 && x.size() != 4)
+    fail("unsupported: {}-D input {} (1-D or 2-D spatial NCHW inputs only)", x.size(), shape_str(x));
+  std::vector<int64_t> axes;
+  for (int64_t a = 2; a < int64_t(x.size()); ++a) axes.push_back(a);
+  unary(c, n, reduce, attrs({{"axes", axes}, {"keepdims", int64_t(1)}}));
 }
 void cv_global_avgpool(Ctx& c, const NodeProto& n) { global_pool(c, n, OpKind::ReduceMean); }
 void cv_global_maxpool(Ctx& c, const NodeProto& n) { global_pool(c, n, OpKind::ReduceMax); }
@@ -351,6 +401,7 @@ void cv_reshape(Ctx& c, const NodeProto& n) {
       continue;
     }
     if (v <= 0) fail("unsupported: Reshape to shape [{}]", fmt::join(spec, ","));
+    if (known > kMaxElements / v) fail("cannot reshape {} to [{}]", shape_str(x), fmt::join(spec, ","));
     s[k] = v;
     known *= v;
   }
@@ -566,6 +617,7 @@ void cv_constant_of_shape(Ctx& c, const NodeProto& n) {
   Const k;
   k.is_float = fill.is_float;
   k.shape = Shape(dims.begin(), dims.end());
+  check_shape(k.shape, "ConstantOfShape");
   if (k.is_float) k.f.assign(size_t(k.numel()), fill.f[0]);
   else k.i.assign(size_t(k.numel()), fill.i[0]);
   c.set_const(out(n), std::move(k));
@@ -627,6 +679,9 @@ const std::unordered_map<std::string, OpConverter>& table() {
          unary(c, n, OpKind::HardSigmoid, attrs({{"alpha", attr_f(n, "alpha", 0.2f)}, {"beta", attr_f(n, "beta", 0.5f)}}));
        }},
       {"HardSwish", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::HardSwish); }},
+      {"Selu", +[](Ctx& c, const NodeProto& n) {
+         unary(c, n, OpKind::Selu, attrs({{"alpha", attr_f(n, "alpha", 1.67326319f)}, {"gamma", attr_f(n, "gamma", 1.05070102f)}}));
+       }},
       {"MaxPool", cv_maxpool},
       {"AveragePool", cv_avgpool},
       {"GlobalAveragePool", cv_global_avgpool},

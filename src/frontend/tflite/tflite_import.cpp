@@ -131,6 +131,7 @@ struct Importer {
         if (d <= 0) fail("tensor '{}': dimension {} in its shape is not static and positive", tname(idx), d);
         s.push_back(d);
       }
+    check_shape(s, "tensor '" + tname(idx) + "'");
     return s;
   }
 
@@ -158,7 +159,9 @@ struct Importer {
       fail("tensor '{}': {} scales but {} zero points", tname(idx), n, qp->zero_point() ? qp->zero_point()->size() : 0);
     for (size_t k = 0; k < n; ++k) {
       float s = qp->scale()->Get(uint32_t(k));
-      int64_t z = qp->zero_point()->Get(uint32_t(k));
+      // The verifier aligns a vector's length (4 bytes), not its int64 elements: no Get().
+      int64_t z;
+      std::memcpy(&z, qp->zero_point()->Data() + k * sizeof(int64_t), sizeof(z));
       if (!(s > 0) || z < -128 || z > 255) fail("tensor '{}': quantization scale {} / zero point {} is not valid", tname(idx), s, z);
       q.scale.push_back(s);
       q.zero_point.push_back(int32_t(z));
@@ -224,6 +227,7 @@ struct Importer {
   size_t n_inputs() const { return op->inputs() ? op->inputs()->size() : 0; }
   int32_t out_idx() const {
     if (!op->outputs() || op->outputs()->size() != 1) fail("expected one output, has {}", op->outputs() ? op->outputs()->size() : 0);
+    if (op->outputs()->Get(0) < 0) fail("output index {} is negative", op->outputs()->Get(0));
     return op->outputs()->Get(0);
   }
   int in(size_t k) {
@@ -237,6 +241,7 @@ struct Importer {
     if (out < 0) out = tensor(out_idx());
     Tensor& o = g.t(out);
     if (o.is_const()) fail("output '{}' is a constant", o.name);
+    check_attr_ints(attrs, op_name(kind));
     Node& n = g.add_node(kind, g.t(out).name, std::move(inputs), {out}, std::move(attrs));
     Shape s = infer_shape(g, n);
     if (s != g.t(out).shape) fail("output '{}' has shape {} in the file, {} computes {}", g.t(out).name, shape_str(g.t(out).shape), op_name(kind), shape_str(s));
@@ -334,7 +339,7 @@ struct Importer {
     DType act = activation_dtype({x}, out);
     check_weights(act, w, b);
     const Tensor& wt = g.t(w);
-    const Shape& xs = g.t(x).shape;
+    const Shape xs = g.t(x).shape;  // a copy: add_tensor below may move the tensors
     if (wt.shape.size() != 4 || wt.shape[0] != 1 || xs.size() != 4 || wt.shape[3] % xs[3])
       fail("input {} and depthwise filter {} do not fit", shape_str(xs), shape_str(wt.shape));
     const int64_t kh = wt.shape[1], kw = wt.shape[2], oc = wt.shape[3], taps = kh * kw;
@@ -686,6 +691,7 @@ struct Importer {
       }
     }
     for (int32_t i : ins) {
+      if (i < 0) fail("{}: graph input index {} is negative", path, i);
       int id = tensor(i);
       if (g.t(id).is_const()) fail("{}: graph input '{}' has constant data", path, g.t(id).name);
       g.inputs.push_back(id);
@@ -713,6 +719,7 @@ struct Importer {
 
     for (int32_t o : outs) {
       try {
+        if (o < 0) fail("index {} is negative", o);
         g.outputs.push_back(tensor(o));
       } catch (const Error& e) {
         fail("{}: graph output: {}", path, e.what());
@@ -731,8 +738,9 @@ struct Importer {
 
 }  // namespace
 
-Graph import_tflite(const std::string& path) {
-  const std::string file = read_file(path);
+Graph import_tflite(const std::string& path) { return import_tflite_bytes(read_file(path), path); }
+
+Graph import_tflite_bytes(const std::string& file, const std::string& path) {
   const std::vector<uint8_t> bytes(file.begin(), file.end());  // owned and aligned for FlatBuffers
   if (bytes.size() < 8) fail("{}: not a valid TFLite model (file too short: {} bytes)", path, bytes.size());
   if (bytes.size() >= FLATBUFFERS_MAX_BUFFER_SIZE) fail("{}: not a valid TFLite model (file too large)", path);

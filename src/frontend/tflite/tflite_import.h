@@ -12,5 +12,7 @@ namespace mote {
 // anything reads it. Throws mote::Error with one line naming the file, operator index, op and
 // op version on anything unsupported or malformed.
 Graph import_tflite(const std::string& path);
+// The same for a model already in memory; `path` only names it in errors and gives the graph its name.
+Graph import_tflite_bytes(const std::string& file, const std::string& path);
 
 }  // namespace mote

@@ -12,20 +12,6 @@ static float sigmoid(float x) {
   }
 }
 
-/* e^x - 1 without the cancellation of mote_expf(x) - 1 near 0 (ELU's small negatives). */
-static float expm1_f(float x) {
-  if (x > -0.3f && x < 0.3f) {
-    float q = 1.0f / 5040.0f;
-    q = q * x + 1.0f / 720.0f;
-    q = q * x + 1.0f / 120.0f;
-    q = q * x + 1.0f / 24.0f;
-    q = q * x + 1.0f / 6.0f;
-    q = q * x + 0.5f;
-    return x + x * x * q;
-  }
-  return mote_expf(x) - 1.0f;
-}
-
 /* log(1 + e^x) = max(x, 0) + log(1 + e^-|x|); the log's argument rounds away small e^-|x|,
  * so below 0.01 its series e - e^2/2 + e^3/3 - e^4/4 is used. */
 static float softplus_f(float x) {
@@ -54,6 +40,19 @@ static float tanh_f(float x) {
     y = 1.0f - 2.0f / (mote_expf(2.0f * t) + 1.0f);
   }
   return x < 0.0f ? -y : y;
+}
+
+/* e^x - 1 without the cancellation of mote_expf(x) - 1 near zero: a Taylor series there. */
+static float expm1_f(float x) {
+  if (x > -0.3f && x < 0.3f) {
+    float q = 1.0f / 720.0f;
+    q = q * x + 1.0f / 120.0f;
+    q = q * x + 1.0f / 24.0f;
+    q = q * x + 1.0f / 6.0f;
+    q = q * x + 0.5f;
+    return x + x * x * q;
+  }
+  return mote_expf(x) - 1.0f;
 }
 
 mote_status mote_unary_f32(const mote_unary_f32_params *p, int32_t n, const float *in, float *out) {
@@ -96,6 +95,11 @@ mote_status mote_unary_f32(const mote_unary_f32_params *p, int32_t n, const floa
       for (i = 0; i < n; ++i) {
         /* (x + 3) / 6 == x / 6 + 0.5, but x + 3 is exact near -3 where the gate is small */
         out[i] = in[i] * mote__clamp_f32((in[i] + 3.0f) * (1.0f / 6.0f), 0.0f, 1.0f);
+      }
+      break;
+    case MOTE_UN_SELU:
+      for (i = 0; i < n; ++i) {
+        out[i] = p->beta * (in[i] > 0.0f ? in[i] : p->alpha * expm1_f(in[i]));
       }
       break;
     case MOTE_UN_ABS:
