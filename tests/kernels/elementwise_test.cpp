@@ -205,6 +205,7 @@ TEST(UnaryF32, MatchesReferenceEveryOp) {
     const std::vector<KernelCall> calls = lower(g, host_target()).calls;
     ASSERT_EQ(calls.at(0).kernel(), "mote_unary_f32") << op_name(OpKind(k));
     const auto& p = std::get<mote_unary_f32_params>(calls[0].params);
+    if (p.op >= MOTE_UN_ABS) continue;  // the math ops: MatchesReferenceMathOps, on their domains
     std::vector<float> got(in.size()), want(in.size()), oracle(in.size());
     ASSERT_EQ(mote_unary_f32(&p, n, in.data(), got.data()), MOTE_OK);
     for (size_t i = 0; i < in.size(); ++i) want[i] = float(activation(node, double(in[i])));
