@@ -153,6 +153,10 @@ Graph op_zoo() {
   leaky.set("alpha", 0.1f);
   x = b.node(OpKind::LeakyRelu, "leaky", {x}, leaky);
   x = b.node(OpKind::Tanh, "tanh", {x});
+  x = b.node(OpKind::SquaredDifference, "sqdiff", {x, b.cst("sqdiff.c", {6}, 0.7f)});
+  Attrs last;
+  last.set("axis", int64_t(1));
+  x = b.node(OpKind::LogSoftmax, "log_softmax", {x}, last);
   b.g.outputs.push_back(x);
   verify(b.g, "op_zoo");
   return b.g;
@@ -298,6 +302,18 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
     for (const KernelCall& k : c->calls) used.insert(k.kernel());
   for (const Compiled& c : {small_cnn_int8(), compile(small_cnn())})
     for (const KernelCall& k : c.calls) used.insert(k.kernel());
+  // The ONNX op models (int8 and float) and an int8 -> float DEQUANTIZE, whose C runs in
+  // OnnxOpsE2E and the conformance suite.
+  for (const char* m : {"ops", "argmax"})
+    for (bool quantized : {true, false}) {
+      PipelineOptions opt;
+      opt.model = std::string(MOTE_TEST_DATA) + "/onnx_ops/" + m + "_opset13.onnx";
+      opt.calib = quantized ? std::string(MOTE_TEST_DATA) + "/onnx_ops/" + m + "_input.npy" : "";
+      for (const KernelCall& k : run_pipeline(opt).calls) used.insert(k.kernel());
+    }
+  const fs::path deq = fs::path(MOTE_SHARED_DIR) / "conformance/dequantize_int8_to_f32/model.tflite";
+  if (fs::exists(deq))
+    for (const KernelCall& k : run_pipeline({deq.string(), ""}).calls) used.insert(k.kernel());
   for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }
 
