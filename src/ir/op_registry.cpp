@@ -188,6 +188,19 @@ Shape shape_rnn(const Graph& g, const Node& n) {
   return {x[0], h};
 }
 
+// The reduced axis kept as size 1 (keepdims) or dropped.
+Shape shape_arg_max(const Graph& g, const Node& n) {
+  const Shape& s = g.t(n.in(0)).shape;
+  const int64_t axis = n.attrs.i("axis", 0);
+  if (axis < 0 || axis >= int64_t(s.size())) fail("node '{}' (ArgMax): axis {} out of range for rank {}", n.name, axis, s.size());
+  Shape o;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (int64_t(i) != axis) o.push_back(s[i]);
+    else if (n.attrs.i("keepdims", 1) != 0) o.push_back(1);
+  }
+  return o;
+}
+
 // ---- MAC counts ----------------------------------------------------------------------------
 
 int64_t macs_none(const Graph&, const Node&) { return 0; }
@@ -215,6 +228,7 @@ int64_t macs_rnn(const Graph& g, const Node& n) {
 
 constexpr OutQuant Calibrated{OutQuant::Calibrated, 0.0f, 0};
 constexpr OutQuant SameAsInput{OutQuant::SameAsInput, 0.0f, 0};
+constexpr OutQuant Index{OutQuant::Index, 0.0f, 0};
 constexpr OutQuant Fixed(float scale, int32_t zero_point) { return {OutQuant::Fixed, scale, zero_point}; }
 
 const OpDef kOps[] = {

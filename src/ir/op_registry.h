@@ -21,11 +21,12 @@ enum OpFlag : uint32_t {
   ConstOperands = 1u << 8,  // constant operands are quantized like activations
   Activation = 1u << 9,     // a MOTE_ACT row: unary, elementwise, has a formula
   Recurrent = 1u << 10,     // Lstm / Gru: inputs 1, 2 weights (W, R), 3 bias
+  SharedQuant = 1u << 11,   // int8 inputs and output share one quantization
 };
 
 // How quantization chooses an op's int8 output scale and zero point.
 struct OutQuant {
-  enum Kind : uint8_t { Calibrated, SameAsInput, Fixed } kind;
+  enum Kind : uint8_t { Calibrated, SameAsInput, Fixed, Index } kind;  // Index: int32, unquantized
   float scale;
   int32_t zero_point;
 };

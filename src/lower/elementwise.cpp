@@ -5,6 +5,9 @@
 
 #include "lower/families.h"
 #include "lower/fixedpoint.h"
+#include "lower/params/elementwise.h"
+#include "lower/params/quantize.h"
+#include "lower/params/unary.h"
 #include "lower/tables.h"
 
 namespace mote {
@@ -55,6 +58,14 @@ std::vector<int8_t> tflm_hard_swish(const LowerCtx&, const TQ& qi, const TQ& qo)
 std::vector<int8_t> requant_formula(const LowerCtx& c, const TQ& qi, const TQ& qo) {
   return requant_table(qi.scale, qi.zp, qo.scale, qo.zp, [&](double x) { return formula_at(c, x); });
 }
+TensorQuant tflite_quant(const TQ& q) { return {float(q.scale), q.zp}; }
+std::vector<int8_t> tflm_abs(const LowerCtx&, const TQ& qi, const TQ& qo) { return tflm_abs_table(tflite_quant(qi), tflite_quant(qo)); }
+std::vector<int8_t> tflm_rsqrt(const LowerCtx&, const TQ& qi, const TQ& qo) { return tflm_rsqrt_table(tflite_quant(qi), tflite_quant(qo)); }
+std::vector<int8_t> tflm_elu(const LowerCtx& c, const TQ& qi, const TQ& qo) {
+  // TFLM's ELU has no alpha; another alpha is the formula itself.
+  if (c.n.attrs.f("alpha", 1.0f) != 1.0f) return requant_formula(c, qi, qo);
+  return tflm_elu_table(tflite_quant(qi), tflite_quant(qo));
+}
 
 // mote_unary_f32's op code and which attributes fill its alpha and beta.
 struct UnaryF32 {
@@ -100,7 +111,12 @@ bool elementwise_in_place(const Graph& g, const Node& n, int input) {
 
 bool is_add_sub(const LowerCtx& c) { return c.n.op == OpKind::Add || c.n.op == OpKind::Sub; }
 bool is_mul(const LowerCtx& c) { return c.n.op == OpKind::Mul; }
-bool is_binary_f32(const LowerCtx& c) { return is_add_sub(c) || is_mul(c); }
+bool is_binary_f32(const LowerCtx& c) { return op_has(c.n.op, Binary); }
+bool is_div(const LowerCtx& c) { return c.n.op == OpKind::Div; }
+bool is_squared_difference(const LowerCtx& c) { return c.n.op == OpKind::SquaredDifference; }
+bool is_minmax(const LowerCtx& c) { return c.n.op == OpKind::Max || c.n.op == OpKind::Min; }
+bool is_prelu(const LowerCtx& c) { return c.n.op == OpKind::PRelu; }
+bool is_dequantize(const LowerCtx& c) { return c.n.op == OpKind::Dequantize; }
 bool is_activation(const LowerCtx& c) { return op_has(c.n.op, Activation); }
 bool is_lut_s8(const LowerCtx& c) { return is_activation(c) || c.n.op == OpKind::Quantize; }
 
@@ -137,7 +153,18 @@ void build_binary_f32(const LowerCtx& c, KernelCall& call) {
   check_binary(c, call);
   mote_binary_f32_params p{};
   p.bc = bcast(c);
-  p.op = c.n.op == OpKind::Add ? MOTE_BIN_ADD : c.n.op == OpKind::Sub ? MOTE_BIN_SUB : MOTE_BIN_MUL;
+  switch (c.n.op) {
+    case OpKind::Add: p.op = MOTE_BIN_ADD; break;
+    case OpKind::Sub: p.op = MOTE_BIN_SUB; break;
+    case OpKind::Mul: p.op = MOTE_BIN_MUL; break;
+    case OpKind::Div: p.op = MOTE_BIN_DIV; break;
+    case OpKind::Max: p.op = MOTE_BIN_MAX; break;
+    case OpKind::Min: p.op = MOTE_BIN_MIN; break;
+    case OpKind::Pow: p.op = MOTE_BIN_POW; break;
+    case OpKind::SquaredDifference: p.op = MOTE_BIN_SQUARED_DIFFERENCE; break;
+    case OpKind::PRelu: p.op = MOTE_BIN_PRELU; break;
+    default: c.error("no float binary kernel op");
+  }
   std::tie(p.act_min, p.act_max) = act_range_f32(c);
   call.params = p;
 }
@@ -173,6 +200,44 @@ void build_unary_f32(const LowerCtx& c, KernelCall& call) {
   p.alpha = u.alpha ? c.n.attrs.f(u.alpha, u.alpha_default) : 0.0f;
   p.beta = u.beta ? c.n.attrs.f(u.beta, u.beta_default) : 0.0f;
   call.params = p;
+}
+
+// The broadcasting int8 DIV, SQUARED_DIFFERENCE, MAXIMUM/MINIMUM and PRELU: TFLM's Prepare
+// arithmetic in lower/params/elementwise.cpp, on the tensors' float scales.
+struct BinaryQuant {
+  TensorQuant a, b, out;
+};
+BinaryQuant binary_quant(const LowerCtx& c, KernelCall& call) {
+  check_binary(c, call);
+  return {tflite_quant(c, c.in(0)), tflite_quant(c, c.in(1)), tflite_quant(c, c.out())};
+}
+
+void build_div_s8(const LowerCtx& c, KernelCall& call) {
+  const BinaryQuant q = binary_quant(c, call);
+  const auto [lo, hi] = act_range_s8(c);
+  call.params = div_s8_params(bcast(c), q.a, q.b, q.out, lo, hi);
+}
+
+void build_squared_difference_s8(const LowerCtx& c, KernelCall& call) {
+  const BinaryQuant q = binary_quant(c, call);
+  call.params = squared_difference_s8_params(bcast(c), q.a, q.b, q.out);
+}
+
+void build_minmax_s8(const LowerCtx& c, KernelCall& call) {
+  const BinaryQuant q = binary_quant(c, call);
+  call.params = minmax_s8_params(bcast(c), c.n.op == OpKind::Max, q.a, q.b, q.out);
+}
+
+void build_prelu_s8(const LowerCtx& c, KernelCall& call) {
+  const BinaryQuant q = binary_quant(c, call);
+  call.params = prelu_s8_params(bcast(c), q.a, q.b, q.out);
+}
+
+// int8 in, float out: the input's scale and zero point.
+void build_dequantize(const LowerCtx& c, KernelCall& call) {
+  if (c.in(0).dtype != DType::I8) c.error(fmt::format("input '{}' is {}, expected i8", c.in(0).name, dtype_name(c.in(0).dtype)));
+  call.inputs = {c.n.in(0)};
+  call.params = quant_params(tflite_quant(c, c.in(0)));
 }
 
 }  // namespace mote

@@ -33,6 +33,16 @@ void build_mul_s8(const LowerCtx& c, KernelCall& call);
 void build_binary_f32(const LowerCtx& c, KernelCall& call);
 void build_lut_s8(const LowerCtx& c, KernelCall& call);
 void build_unary_f32(const LowerCtx& c, KernelCall& call);
+bool is_div(const LowerCtx& c);
+bool is_squared_difference(const LowerCtx& c);
+bool is_minmax(const LowerCtx& c);
+bool is_prelu(const LowerCtx& c);
+bool is_dequantize(const LowerCtx& c);
+void build_div_s8(const LowerCtx& c, KernelCall& call);
+void build_squared_difference_s8(const LowerCtx& c, KernelCall& call);
+void build_minmax_s8(const LowerCtx& c, KernelCall& call);
+void build_prelu_s8(const LowerCtx& c, KernelCall& call);
+void build_dequantize(const LowerCtx& c, KernelCall& call);
 
 // lower/pool.cpp
 bool is_maxpool(const LowerCtx& c);
@@ -44,6 +54,13 @@ bool is_mean(const LowerCtx& c);
 bool is_softmax(const LowerCtx& c);
 void build_mean(const LowerCtx& c, KernelCall& call);
 void build_softmax(const LowerCtx& c, KernelCall& call);
+bool is_reduce_max(const LowerCtx& c);
+bool is_arg_max_s8(const LowerCtx& c);
+bool is_arg_max_f32(const LowerCtx& c);
+bool is_log_softmax(const LowerCtx& c);
+void build_reduce_max(const LowerCtx& c, KernelCall& call);
+void build_arg_max(const LowerCtx& c, KernelCall& call);
+void build_log_softmax(const LowerCtx& c, KernelCall& call);
 
 // lower/movement.cpp
 bool is_concat(const LowerCtx& c);

@@ -26,7 +26,9 @@ using KernelParams =
                  LutParams, mote_unary_f32_params, mote_pool_s8_params, mote_pool_f32_params,
                  mote_mean_s8_params, mote_mean_f32_params, mote_softmax_s8_params,
                  mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params,
-                 mote_rnn_f32_params, mote_lstm_s8_params, mote_gru_s8_params>;
+                 mote_rnn_f32_params, mote_lstm_s8_params, mote_gru_s8_params,
+                 mote_div_s8_params, mote_minmax_s8_params, mote_prelu_s8_params, mote_reduce_params,
+                 mote_log_softmax_s8_params, mote_log_softmax_f32_params, mote_quant_params>;
 
 // A constant array a kernel reads. `role` names what it is for the kernel: "weights", "bias",
 // "multiplier", "shift", "table" (mote_lut_s8), "lut<k>" (concat requantization of input k),

@@ -26,6 +26,11 @@ TQ tensor_quant(const LowerCtx& c, const Tensor& t) {
   return {double(t.quant.scale[0]), t.quant.zero_point[0]};
 }
 
+TensorQuant tflite_quant(const LowerCtx& c, const Tensor& t) {
+  const TQ q = tensor_quant(c, t);
+  return {float(q.scale), q.zp};
+}
+
 bool same_quant(const QuantParams& a, const QuantParams& b) {
   return a.scale == b.scale && a.zero_point == b.zero_point && a.axis == b.axis;
 }

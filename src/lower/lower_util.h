@@ -11,6 +11,7 @@
 
 #include "ir/op_registry.h"
 #include "lower/lower.h"
+#include "lower/params/quant.h"
 
 namespace mote {
 
@@ -43,6 +44,8 @@ struct TQ {
   int32_t zp;
 };
 TQ tensor_quant(const LowerCtx& c, const Tensor& t);
+// The same with the scale as the float TFLite stores, for the params functions (lower/params/).
+TensorQuant tflite_quant(const LowerCtx& c, const Tensor& t);
 bool same_quant(const QuantParams& a, const QuantParams& b);
 // The tensor has the node's activation dtype (i8 or f32).
 void check_dtype(const LowerCtx& c, const Tensor& t);

@@ -92,7 +92,9 @@ template <typename S> void fields(S& s, mote_add_s8_params& p) {
   s.i32("act_max", p.act_max);
 }
 
-template <typename S> void fields(S& s, mote_mul_s8_params& p) {
+// MUL and DIV: one rescale of the operands' product or quotient.
+template <typename S, typename P>
+void rescale_binary_fields(S& s, P& p) {
   s.bcast("bc", p.bc);
   s.i32("a_zp", p.a_zp);
   s.i32("b_zp", p.b_zp);
@@ -102,6 +104,8 @@ template <typename S> void fields(S& s, mote_mul_s8_params& p) {
   s.i32("act_min", p.act_min);
   s.i32("act_max", p.act_max);
 }
+template <typename S> void fields(S& s, mote_mul_s8_params& p) { rescale_binary_fields(s, p); }
+template <typename S> void fields(S& s, mote_div_s8_params& p) { rescale_binary_fields(s, p); }
 
 template <typename S> void fields(S& s, mote_binary_f32_params& p) {
   s.bcast("bc", p.bc);
@@ -128,10 +132,17 @@ template <typename S> void fields(S& s, mote_pool_f32_params& p) {
   s.f32("act_max", p.act_max);
 }
 
-template <typename S> void fields(S& s, mote_mean_s8_params& p) {
+// The [outer][reduce][inner] view of the reductions.
+template <typename S, typename P>
+void reduce_dims_fields(S& s, P& p) {
   s.i32("outer", p.outer);
   s.i32("reduce", p.reduce);
   s.i32("inner", p.inner);
+}
+template <typename S> void fields(S& s, mote_reduce_params& p) { reduce_dims_fields(s, p); }
+
+template <typename S> void fields(S& s, mote_mean_s8_params& p) {
+  reduce_dims_fields(s, p);
   s.i32("in_zp", p.in_zp);
   s.i32("out_zp", p.out_zp);
   s.i32("multiplier", p.multiplier);
@@ -139,23 +150,55 @@ template <typename S> void fields(S& s, mote_mean_s8_params& p) {
 }
 
 template <typename S> void fields(S& s, mote_mean_f32_params& p) {
-  s.i32("outer", p.outer);
-  s.i32("reduce", p.reduce);
-  s.i32("inner", p.inner);
+  reduce_dims_fields(s, p);
+  s.f32("scale", p.scale);
 }
 
-template <typename S> void fields(S& s, mote_softmax_s8_params& p) {
+template <typename S> void fields(S& s, mote_minmax_s8_params& p) {
+  s.bcast("bc", p.bc);
+  s.i32("is_max", p.is_max);
+}
+
+template <typename S> void fields(S& s, mote_prelu_s8_params& p) {
+  s.bcast("bc", p.bc);
+  s.i32("a_zp", p.a_zp);
+  s.i32("alpha_zp", p.alpha_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("pos_multiplier", p.pos_multiplier);
+  s.i32("pos_shift", p.pos_shift);
+  s.i32("neg_multiplier", p.neg_multiplier);
+  s.i32("neg_shift", p.neg_shift);
+}
+
+
+template <typename S> void fields(S& s, mote_quant_params& p) {
+  s.f32("scale", p.scale);
+  s.i32("zero_point", p.zero_point);
+}
+
+// Softmax and log-softmax share the rows and the input scaling.
+template <typename S, typename P>
+void softmax_s8_fields(S& s, P& p) {
   s.i32("rows", p.rows);
   s.i32("cols", p.cols);
   s.i32("input_multiplier", p.input_multiplier);
   s.i32("input_left_shift", p.input_left_shift);
   s.i32("diff_min", p.diff_min);
 }
+template <typename S> void fields(S& s, mote_softmax_s8_params& p) { softmax_s8_fields(s, p); }
+template <typename S> void fields(S& s, mote_log_softmax_s8_params& p) {
+  softmax_s8_fields(s, p);
+  s.i32("reverse_multiplier", p.reverse_multiplier);
+  s.i32("reverse_shift", p.reverse_shift);
+}
 
-template <typename S> void fields(S& s, mote_softmax_f32_params& p) {
+template <typename S, typename P>
+void rows_cols_fields(S& s, P& p) {
   s.i32("rows", p.rows);
   s.i32("cols", p.cols);
 }
+template <typename S> void fields(S& s, mote_softmax_f32_params& p) { rows_cols_fields(s, p); }
+template <typename S> void fields(S& s, mote_log_softmax_f32_params& p) { rows_cols_fields(s, p); }
 
 template <typename S> void fields(S& s, mote_concat_params& p) {
   s.i32("outer", p.outer);

@@ -1,10 +1,16 @@
 // Reductions: mean over contiguous axes, softmax over the last axis.
 #include "lower/families.h"
+#include "lower/params/reduce.h"
+#include "lower/params/softmax.h"
 #include "lower/tables.h"
 
 namespace mote {
 
-bool is_mean(const LowerCtx& c) { return c.n.op == OpKind::ReduceMean; }
+bool is_mean(const LowerCtx& c) { return c.n.op == OpKind::ReduceMean || c.n.op == OpKind::ReduceSum; }
+bool is_reduce_max(const LowerCtx& c) { return c.n.op == OpKind::ReduceMax; }
+bool is_arg_max_s8(const LowerCtx& c) { return c.n.op == OpKind::ArgMax && c.in(0).dtype == DType::I8; }
+bool is_arg_max_f32(const LowerCtx& c) { return c.n.op == OpKind::ArgMax && c.in(0).dtype == DType::F32; }
+bool is_log_softmax(const LowerCtx& c) { return c.n.op == OpKind::LogSoftmax; }
 bool is_softmax(const LowerCtx& c) { return c.n.op == OpKind::Softmax; }
 
 void build_mean(const LowerCtx& c, KernelCall& call) {
@@ -29,13 +35,14 @@ void build_mean(const LowerCtx& c, KernelCall& call) {
     mote_mean_s8_params p{};
     dims(p);
     p.in_zp = qi.zp, p.out_zp = qo.zp;
-    const ReduceS8Requant rq = tflm_reduce_requant(float(qi.scale), float(qo.scale), reduce, false);
+    const ReduceS8Requant rq = tflm_reduce_requant(float(qi.scale), float(qo.scale), reduce, c.n.op == OpKind::ReduceSum);
     p.multiplier = rq.multiplier, p.shift = rq.shift;
     call.params = p;
     return;
   }
   mote_mean_f32_params p{};
   dims(p);
+  p.scale = c.n.op == OpKind::ReduceSum ? 1.0f : 1.0f / float(reduce);
   call.params = p;
 }
 
@@ -61,6 +68,45 @@ void build_softmax(const LowerCtx& c, KernelCall& call) {
   }
   mote_softmax_f32_params p{};
   p.rows = rows, p.cols = to_i32(c, cols, "cols");
+  call.params = p;
+}
+
+namespace {
+
+std::vector<int32_t> axes_i32(const LowerCtx& c) {
+  std::vector<int32_t> axes;
+  for (int64_t a : c.n.attrs.ints("axes")) axes.push_back(to_i32(c, a, "axis"));
+  return axes;
+}
+
+}  // namespace
+
+void build_reduce_max(const LowerCtx& c, KernelCall& call) {
+  check_io(c);
+  call.inputs = {c.n.in(0)};
+  call.params = c.int8() ? reduce_max_s8_params(c.in(0).shape, axes_i32(c), tflite_quant(c, c.in(0)), tflite_quant(c, c.out()))
+                         : reduce_max_params(c.in(0).shape, axes_i32(c));
+}
+
+// int8 or float in, int32 indices out.
+void build_arg_max(const LowerCtx& c, KernelCall& call) {
+  if (c.out().dtype != DType::I32) c.error(fmt::format("output '{}' is {}, expected i32", c.out().name, dtype_name(c.out().dtype)));
+  call.inputs = {c.n.in(0)};
+  call.params = arg_max_params(c.in(0).shape, to_i32(c, c.n.attrs.i("axis", 0), "axis"));
+}
+
+void build_log_softmax(const LowerCtx& c, KernelCall& call) {
+  check_io(c);
+  call.inputs = {c.n.in(0)};
+  const Shape& s = c.in(0).shape;
+  if (c.n.attrs.i("axis", int64_t(s.size()) - 1) != int64_t(s.size()) - 1) c.error("log-softmax axis must be the last");
+  const int32_t cols = to_i32(c, s.back(), "cols"), rows = to_i32(c, c.in(0).numel() / s.back(), "rows");
+  if (c.int8()) {
+    call.params = log_softmax_s8_params(rows, cols, tflite_quant(c, c.in(0)), tflite_quant(c, c.out()));
+    return;
+  }
+  mote_log_softmax_f32_params p{};
+  p.rows = rows, p.cols = cols;
   call.params = p;
 }
 

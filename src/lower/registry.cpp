@@ -9,7 +9,7 @@ namespace mote {
 
 namespace {
 
-constexpr KDType I8 = KDType::I8, F32 = KDType::F32, Any = KDType::Any;
+constexpr KDType I8 = KDType::I8, F32 = KDType::F32, I32 = KDType::I32, Any = KDType::Any;
 constexpr Isa Portable = Isa::Portable;
 using NoParams = std::monostate;
 
@@ -28,7 +28,8 @@ std::vector<KernelDef> make_registry() {
 }
 
 bool dtype_fits(KDType k, DType d) {
-  return k == KDType::Any || (k == KDType::I8 && d == DType::I8) || (k == KDType::F32 && d == DType::F32);
+  return k == KDType::Any || (k == KDType::I8 && d == DType::I8) || (k == KDType::F32 && d == DType::F32) ||
+         (k == KDType::I32 && d == DType::I32);
 }
 
 }  // namespace
@@ -69,7 +70,7 @@ Lowered lower(const Graph& g, const Target& target, bool allow_in_place) {
   for (size_t k = 0; k < n_nodes; ++k) {
     const Node& n = g.nodes[k];
     const DType dt = g.t(n.out()).dtype;
-    if (dt != DType::I8 && dt != DType::F32)
+    if (dt != DType::I8 && dt != DType::F32 && !(dt == DType::I32 && op_def(n.op).out_quant.kind == OutQuant::Index))
       fail("lower: node '{}' ({}): output is {}, expected i8 or f32", n.name, op_name(n.op), dtype_name(dt));
     if (n.op == OpKind::BatchNorm) fail("lower: node '{}' (BatchNorm) must be folded before lowering", n.name);
     if (op_has(n.op, Alias)) continue;

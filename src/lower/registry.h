@@ -24,7 +24,7 @@ const Target& host_target();
 const Target& target_named(const std::string& name);
 
 // The dtype a kernel produces; Any for kernels that move bytes of any element size.
-enum class KDType : uint8_t { I8, F32, Any };
+enum class KDType : uint8_t { I8, F32, I32, Any };
 
 // How the generated call passes a kernel's arguments.
 enum class Args : uint8_t {

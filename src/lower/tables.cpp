@@ -57,7 +57,8 @@ std::vector<int8_t> requant_table(double in_scale, int32_t in_zp, double out_sca
   std::vector<int8_t> t(256);
   for (int q = -128; q <= 127; ++q) {
     const double y = f(in_scale * (q - in_zp));
-    const double r = std::round(y / out_scale) + out_zp;  // std::round: halves away from zero
+    // Codes outside the function's domain (NaN: log or sqrt of a negative) give the zero point.
+    const double r = std::isnan(y) ? out_zp : std::round(y / out_scale) + out_zp;  // halves away from zero
     t[size_t(q + 128)] = int8_t(std::clamp(r, -128.0, 127.0));
   }
   return t;

@@ -9,7 +9,7 @@
 namespace mote {
 
 // 256-entry table for mote_lut_s8: entry q + 128 is f(dequantized q) quantized to the output,
-// rounded half away from zero and clamped to int8.
+// rounded half away from zero and clamped to int8; a NaN result gives out_zp.
 std::vector<int8_t> requant_table(double in_scale, int32_t in_zp, double out_scale, int32_t out_zp,
                                   const std::function<double(double)>& f);
 

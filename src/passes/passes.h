@@ -12,7 +12,8 @@ void fold_constants(Graph& g);     // nodes whose inputs are all constant become
 void to_nhwc(Graph& g);            // NCHW activations to NHWC, weights to OHWI
 void fuse_activations(Graph& g);   // Relu/Clip after Conv/FC/Add/Sub/Mul into act_min/act_max;
                                    // constant per-channel Add/Sub after Conv/FC into the bias
-void remove_noops(Graph& g);       // Identity, Reshape to the same shape, Transpose by identity
+void remove_noops(Graph& g);
+void fuse_silu_gelu(Graph& g);     // float x * Sigmoid(x) into Silu, PyTorch's erf GELU into Gelu       // Identity, Reshape to the same shape, Transpose by identity
 
 // Runs one pass by name and the verifier after it.
 void run_pass(Graph& g, const std::string& name, void (*pass)(Graph&));

@@ -14,6 +14,7 @@ void canonicalize(Graph& g) {
   run_pass(g, "remove_noops", remove_noops);
   run_pass(g, "fold_constants", fold_constants);
   run_pass(g, "fold_batchnorm", fold_batchnorm);
+  run_pass(g, "fuse_silu_gelu", fuse_silu_gelu);
   run_pass(g, "to_nhwc", to_nhwc);
   run_pass(g, "fuse_activations", fuse_activations);
   run_pass(g, "remove_noops", remove_noops);

@@ -332,8 +332,15 @@ struct Rewriter {
       case OpKind::Add:
       case OpKind::Sub:
       case OpKind::Mul:
+      case OpKind::Div:
+      case OpKind::Max:
+      case OpKind::Min:
+      case OpKind::Pow:
+      case OpKind::SquaredDifference:
+      case OpKind::PRelu:
         return binary(std::move(n));
       case OpKind::Softmax:
+      case OpKind::LogSoftmax:
         if (C(x)) n.attrs.set("axis", inv[size_t(n.attrs.i("axis", 3))]);
         break;
       case OpKind::Concat:
@@ -365,6 +372,8 @@ struct Rewriter {
         }
         break;
       case OpKind::ReduceMean:
+      case OpKind::ReduceMax:
+      case OpKind::ReduceSum:
         return reduce_mean(std::move(n));
       case OpKind::Reshape:
         return reshape(std::move(n));

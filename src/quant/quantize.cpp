@@ -250,7 +250,7 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
     run_int8(q, lower(q, host_target()).calls, {xq}, [&](int node, const Array& out) {
       const Tensor& t = q.t(q.nodes[size_t(node)].out());
       auto it = float_node.find(t.name);
-      if (it == float_node.end()) return;
+      if (it == float_node.end() || t.dtype != DType::I8) return;  // int32 indices have no SQNR
       const std::vector<float>& r = ref[it->second];
       const int8_t* v = out.as<int8_t>();
       for (size_t i = 0; i < r.size(); ++i) {
@@ -263,7 +263,7 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
   report->layers.clear();
   for (const Node& n : q.nodes) {
     auto it = float_node.find(q.t(n.out()).name);
-    if (it == float_node.end()) continue;
+    if (it == float_node.end() || q.t(n.out()).dtype != DType::I8) continue;
     const size_t k = it->second;
     // Energies pooled over all samples; no noise at all reads as +inf dB.
     const double db = noise[k] > 0 ? 10.0 * std::log10(signal[k] / noise[k]) : std::numeric_limits<double>::infinity();
@@ -328,6 +328,29 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
       }
     }
     if (d.has(ConstOperands)) quantize_const_inputs();
+    if (d.has(SharedQuant)) {
+      // One quantization for inputs and output (TFLite's MAXIMUM/MINIMUM compare raw codes): the
+      // union of their ranges; an input quantized otherwise is requantized by a Quantize node.
+      Range r = represented(calibrated(out, &n));
+      for (size_t s = 0; s < n.inputs.size(); ++s) {
+        const Range ri = represented(in_quant(s));
+        r.lo = std::min(r.lo, ri.lo);
+        r.hi = std::max(r.hi, ri.hi);
+      }
+      const QuantParams shared = quant_of_range(r);
+      for (size_t s = 0; s < n.inputs.size(); ++s) {
+        if (in_quant(s).scale == shared.scale && in_quant(s).zero_point == shared.zero_point) continue;
+        const Tensor& src = q.t(q.nodes[k].in(s));
+        const int t = q.add_value(q.unique_name(src.name + "_requant"), DType::I8, src.shape, src.layout);
+        q.t(t).quant = shared;
+        q.add_node(OpKind::Quantize, n.name + "_requant" + std::to_string(s), {q.nodes[k].in(s)}, {t}, {});
+        std::rotate(q.nodes.begin() + std::ptrdiff_t(k), q.nodes.end() - 1, q.nodes.end());  // before node k
+        ++k;
+        q.nodes[k].inputs[s] = t;
+      }
+      set_act(out, shared);
+      continue;
+    }
     if (n.op == OpKind::Concat) {
       // One scale for all inputs where they share one (no requantization), else their union.
       bool same = true;
@@ -346,6 +369,10 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
       case OutQuant::Calibrated: set_act(out, calibrated(out, &n)); break;
       case OutQuant::SameAsInput: set_act(out, in_quant(0)); break;
       case OutQuant::Fixed: set_act(out, per_tensor(d.out_quant.scale, d.out_quant.zero_point)); break;
+      case OutQuant::Index:
+        q.t(out).dtype = DType::I32;
+        q.t(out).quant = {};
+        break;
     }
   }
   q.prune();

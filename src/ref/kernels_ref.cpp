@@ -280,10 +280,21 @@ mote_status mul_s8(const mote_mul_s8_params& p, const int8_t* a, const int8_t* b
 
 mote_status binary_f32(const mote_binary_f32_params& p, const float* a, const float* b,
                        float* out) {
-  if (!bcast_ok(p.bc) || p.op < MOTE_BIN_ADD || p.op > MOTE_BIN_MUL) return MOTE_ERR_PARAM;
+  if (!bcast_ok(p.bc) || p.op < MOTE_BIN_ADD || p.op > MOTE_BIN_PRELU) return MOTE_ERR_PARAM;
   for_each_bcast(p.bc, [&](size_t k, size_t ia, size_t ib) {
     const float x = a[ia], y = b[ib];
-    const float r = p.op == MOTE_BIN_ADD ? x + y : p.op == MOTE_BIN_SUB ? x - y : x * y;
+    double r = 0.0;
+    switch (p.op) {
+      case MOTE_BIN_ADD: r = x + y; break;
+      case MOTE_BIN_SUB: r = x - y; break;
+      case MOTE_BIN_MUL: r = x * y; break;
+      case MOTE_BIN_DIV: r = x / y; break;
+      case MOTE_BIN_MAX: r = x > y ? x : y; break;  // TFLite: a NaN in a yields b
+      case MOTE_BIN_MIN: r = x < y ? x : y; break;
+      case MOTE_BIN_POW: r = std::pow(double{x}, double{y}); break;
+      case MOTE_BIN_SQUARED_DIFFERENCE: r = (double{x} - y) * (double{x} - y); break;
+      default: r = x >= 0.0f ? x : double{x} * y; break;
+    }
     out[k] = clamp_f32(r, p.act_min, p.act_max);
   });
   return MOTE_OK;
@@ -364,7 +375,7 @@ mote_status mean_f32(const mote_mean_f32_params& p, const float* in, float* out)
       double sum = 0.0;
       for (int32_t r = 0; r < p.reduce; ++r)
         sum += in[(static_cast<size_t>(o) * p.reduce + r) * p.inner + i];
-      out[static_cast<size_t>(o) * p.inner + i] = static_cast<float>(sum / p.reduce);
+      out[static_cast<size_t>(o) * p.inner + i] = static_cast<float>(sum * p.scale);
     }
   return MOTE_OK;
 }

@@ -28,6 +28,13 @@ mote_status add_s8(const mote_add_s8_params& p, const int8_t* a, const int8_t* b
 mote_status mul_s8(const mote_mul_s8_params& p, const int8_t* a, const int8_t* b, int8_t* out);
 mote_status binary_f32(const mote_binary_f32_params& p, const float* a, const float* b, float* out);
 
+// elementwise_ref.cpp
+mote_status div_s8(const mote_div_s8_params& p, const int8_t* a, const int8_t* b, int8_t* out);
+mote_status squared_difference_s8(const mote_squared_difference_s8_params& p, const int8_t* a,
+                                  const int8_t* b, int8_t* out);
+mote_status minmax_s8(const mote_minmax_s8_params& p, const int8_t* a, const int8_t* b, int8_t* out);
+mote_status prelu_s8(const mote_prelu_s8_params& p, const int8_t* in, const int8_t* alpha, int8_t* out);
+
 mote_status lut_s8(const int8_t* table, int32_t n, const int8_t* in, int8_t* out);
 mote_status unary_f32(const mote_unary_f32_params& p, int32_t n, const float* in, float* out);
 
@@ -38,6 +45,12 @@ mote_status avgpool_f32(const mote_pool_f32_params& p, const float* in, float* o
 
 mote_status mean_s8(const mote_mean_s8_params& p, const int8_t* in, int8_t* out);
 mote_status mean_f32(const mote_mean_f32_params& p, const float* in, float* out);
+
+// reduce_ref.cpp
+mote_status reduce_max_s8(const mote_reduce_params& p, const int8_t* in, int8_t* out);
+mote_status reduce_max_f32(const mote_reduce_params& p, const float* in, float* out);
+mote_status arg_max_s8(const mote_reduce_params& p, const int8_t* in, int32_t* out);
+mote_status arg_max_f32(const mote_reduce_params& p, const float* in, int32_t* out);
 
 mote_status softmax_s8(const mote_softmax_s8_params& p, const int8_t* in, int8_t* out);
 mote_status softmax_f32(const mote_softmax_f32_params& p, const float* in, float* out);
@@ -54,6 +67,13 @@ mote_status lstm_s8(const mote_lstm_s8_params& p, const int8_t* x, const int8_t*
 mote_status gru_s8(const mote_gru_s8_params& p, const int8_t* x, const int8_t* w, const int8_t* r,
                    const int32_t* in_bias, const int32_t* rec_bias, const int16_t* h0, int8_t* y,
                    int16_t* h_final);
+// softmax_ref.cpp
+mote_status log_softmax_s8(const mote_log_softmax_s8_params& p, const int8_t* in, int8_t* out);
+mote_status log_softmax_f32(const mote_log_softmax_f32_params& p, const float* in, float* out);
+
+// quantize_ref.cpp
+mote_status dequantize_s8(const mote_quant_params& p, int32_t n, const int8_t* in, float* out);
+mote_status quantize_f32(const mote_quant_params& p, int32_t n, const float* in, int8_t* out);
 
 mote_status concat(const mote_concat_params& p, const void* const* inputs, void* out);
 mote_status pad(const mote_pad_params& p, const void* in, void* out);

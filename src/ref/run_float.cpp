@@ -113,6 +113,21 @@ std::vector<int64_t> bcast_strides(const Shape& s, size_t rank) {
   return r;
 }
 
+float binary_op(OpKind op, float a, float b) {
+  switch (op) {
+    case OpKind::Add: return a + b;
+    case OpKind::Sub: return a - b;
+    case OpKind::Mul: return a * b;
+    case OpKind::Div: return a / b;
+    case OpKind::Max: return a > b ? a : b;
+    case OpKind::Min: return a < b ? a : b;
+    case OpKind::Pow: return float(std::pow(double(a), double(b)));
+    case OpKind::SquaredDifference: return (a - b) * (a - b);
+    case OpKind::PRelu: return a >= 0 ? a : a * b;
+    default: fail("run_float: {} is no binary op", op_name(op));
+  }
+}
+
 Buf eval_binary(const Ctx& x, const Shape& out) {
   std::vector<int64_t> sa = bcast_strides(x.shape(0), out.size()),
                        sb = bcast_strides(x.shape(1), out.size());
@@ -121,14 +136,7 @@ Buf eval_binary(const Ctx& x, const Shape& out) {
   std::vector<int64_t> idx(out.size(), 0);
   int64_t ia = 0, ib = 0;
   for (size_t k = 0; k < Y.size(); ++k) {
-    float a = A[size_t(ia)], b = B[size_t(ib)], v;
-    if (x.n.op == OpKind::Add)
-      v = a + b;
-    else if (x.n.op == OpKind::Sub)
-      v = a - b;
-    else
-      v = a * b;
-    Y[k] = clamp_act(x.n, v);
+    Y[k] = clamp_act(x.n, binary_op(x.n.op, A[size_t(ia)], B[size_t(ib)]));
     // Odometer increment over the output index, moving both input offsets along.
     for (size_t d = out.size(); d-- > 0;) {
       ia += sa[d];
@@ -275,6 +283,7 @@ Buf eval_softmax(const Ctx& x, const Shape&) {
   for (size_t i = 0; i < axis; ++i) outer *= s[i];
   for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
   const Buf& X = x.in(0);
+  const bool log = x.n.op == OpKind::LogSoftmax;
   Buf Y(X.size());
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t i = 0; i < inner; ++i) {
@@ -283,14 +292,16 @@ Buf eval_softmax(const Ctx& x, const Shape&) {
       for (int64_t j = 0; j < n; ++j) mx = std::max(mx, X[base + size_t(j * inner)]);
       double sum = 0;
       for (int64_t j = 0; j < n; ++j) sum += std::exp(double(X[base + size_t(j * inner)]) - mx);
-      for (int64_t j = 0; j < n; ++j)
-        Y[base + size_t(j * inner)] =
-            float(std::exp(double(X[base + size_t(j * inner)]) - mx) / sum);
+      for (int64_t j = 0; j < n; ++j) {
+        const double d = double(X[base + size_t(j * inner)]) - mx;
+        Y[base + size_t(j * inner)] = float(log ? d - std::log(sum) : std::exp(d) / sum);
+      }
     }
   return Y;
 }
 
-Buf eval_reduce_mean(const Ctx& x, const Shape& out) {
+// ReduceMean, ReduceSum (accumulated in double) and ReduceMax.
+Buf eval_reduce(const Ctx& x, const Shape& out) {
   const Shape& s = x.shape(0);
   auto axes = x.n.attrs.ints("axes");
   // Output strides seen from the input's index space: 0 along reduced axes.
@@ -303,12 +314,14 @@ Buf eval_reduce_mean(const Ctx& x, const Shape& out) {
   for (size_t i = 0; i < s.size(); ++i) ost[i] = full[i] ? kst[i] : 0;
   int64_t count = 1;
   for (size_t i = 0; i < s.size(); ++i) count *= full[i] ? 1 : s[i];
-  std::vector<double> acc(size_t(numel(out)), 0.0);
+  const bool max = x.n.op == OpKind::ReduceMax;
+  std::vector<double> acc(size_t(numel(out)), max ? -std::numeric_limits<double>::infinity() : 0.0);
   const Buf& X = x.in(0);
   std::vector<int64_t> idx(s.size(), 0);
   int64_t dst = 0;
   for (size_t k = 0; k < X.size(); ++k) {
-    acc[size_t(dst)] += X[k];
+    double& a = acc[size_t(dst)];
+    a = max ? std::max(a, double(X[k])) : a + X[k];
     for (size_t d = s.size(); d-- > 0;) {
       dst += ost[d];
       if (++idx[d] < s[d]) break;
@@ -317,7 +330,27 @@ Buf eval_reduce_mean(const Ctx& x, const Shape& out) {
     }
   }
   Buf Y(acc.size());
-  for (size_t k = 0; k < acc.size(); ++k) Y[k] = float(acc[k] / double(count));
+  const double div = x.n.op == OpKind::ReduceMean ? double(count) : 1.0;
+  for (size_t k = 0; k < acc.size(); ++k) Y[k] = float(acc[k] / div);
+  return Y;
+}
+
+// The index of the first maximum along the axis, as a float.
+Buf eval_arg_max(const Ctx& x, const Shape&) {
+  const Shape& s = x.shape(0);
+  const size_t axis = size_t(x.n.attrs.i("axis", 0));
+  int64_t outer = 1, n = s[axis], inner = 1;
+  for (size_t i = 0; i < axis; ++i) outer *= s[i];
+  for (size_t i = axis + 1; i < s.size(); ++i) inner *= s[i];
+  const Buf& X = x.in(0);
+  Buf Y(size_t(outer * inner));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < n; ++j)
+        if (X[size_t((o * n + j) * inner + i)] > X[size_t((o * n + best) * inner + i)]) best = j;
+      Y[size_t(o * inner + i)] = float(best);
+    }
   return Y;
 }
 

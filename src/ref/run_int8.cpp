@@ -1,5 +1,8 @@
 // The int8 reference executor: runs lowered kernel calls through the C++ oracle kernels
 // (ref/kernels_ref.h) that kernels.def names for each runtime kernel, with the same params.
+// Values are byte buffers of their tensor's dtype: int8 activations, and the int32 or float
+// outputs of ArgMax and Dequantize.
+#include <algorithm>
 #include <cstring>
 
 #include "ir/op_registry.h"
@@ -34,9 +37,9 @@ mote_status invoke(mote_status (*f)(const P&, const T*, const T*, T*), const Io&
   return f(io.params<P>(), reinterpret_cast<const T*>(io.args.at(0)), reinterpret_cast<const T*>(io.args.at(1)),
            reinterpret_cast<T*>(io.out));
 }
-template <typename P, typename T>
-mote_status invoke(mote_status (*f)(const P&, const T*, T*), const Io& io) {
-  return f(io.params<P>(), reinterpret_cast<const T*>(io.args.at(0)), reinterpret_cast<T*>(io.out));
+template <typename P, typename TI, typename TO>
+mote_status invoke(mote_status (*f)(const P&, const TI*, TO*), const Io& io) {
+  return f(io.params<P>(), reinterpret_cast<const TI*>(io.args.at(0)), reinterpret_cast<TO*>(io.out));
 }
 template <typename P>
 mote_status invoke(mote_status (*f)(const P&, const void*, void*), const Io& io) {
@@ -47,10 +50,10 @@ mote_status invoke(mote_status (*f)(const P&, const void* const*, void*), const 
   std::vector<const void*> ins(io.args.begin(), io.args.end());
   return f(io.params<P>(), ins.data(), io.out);
 }
-template <typename P, typename T>
-mote_status invoke(mote_status (*f)(const P&, int32_t, const T*, T*), const Io& io) {
-  return f(io.params<P>(), io.out_elems, reinterpret_cast<const T*>(io.args.at(0)),
-           reinterpret_cast<T*>(io.out));
+template <typename P, typename TI, typename TO>
+mote_status invoke(mote_status (*f)(const P&, int32_t, const TI*, TO*), const Io& io) {
+  return f(io.params<P>(), io.out_elems, reinterpret_cast<const TI*>(io.args.at(0)),
+           reinterpret_cast<TO*>(io.out));
 }
 // Recurrent layers: zero initial state, the final state is not kept.
 mote_status invoke(mote_status (*f)(const mote_rnn_f32_params&, const float*, const float*, const float*, const float*,
@@ -139,19 +142,19 @@ std::vector<Array> run_int8(const Graph& g, const std::vector<KernelCall>& lower
     }
     const Tensor& ot = g.t(call.output);
     std::vector<int8_t>& out = vals[size_t(call.output)];
-    out.assign(size_t(ot.numel()), 0);
+    out.assign(ot.bytes(), 0);
     if (!call.def) {  // an alias: the output is the input's bytes
       std::memcpy(out.data(), args.at(0), out.size());
-    } else if (call.def->dtype == KDType::F32) {
+    } else if (std::any_of(call.inputs.begin(), call.inputs.end(), [&](int id) { return g.t(id).dtype == DType::F32; })) {
       fail("run_int8: node '{}' ({}) lowers to {}, a float kernel", n.name, op_name(n.op), call.kernel());
-    } else if (run_call(Io{call, args, out.data(), int32_t(out.size())}) != MOTE_OK) {
+    } else if (run_call(Io{call, args, out.data(), int32_t(ot.numel())}) != MOTE_OK) {
       fail("run_int8: node '{}' ({}): kernel {} rejected its parameters", n.name, op_name(n.op),
            call.kernel());
     }
     ready[size_t(call.output)] = true;
     if (observe) {
       Array a;
-      a.dtype = DType::I8;
+      a.dtype = ot.dtype;
       a.shape = ot.shape;
       a.bytes.assign(reinterpret_cast<const uint8_t*>(out.data()),
                      reinterpret_cast<const uint8_t*>(out.data()) + out.size());
@@ -163,7 +166,7 @@ std::vector<Array> run_int8(const Graph& g, const std::vector<KernelCall>& lower
   for (int o : g.outputs) {
     if (!ready[size_t(o)]) fail("run_int8: graph output '{}' is never computed", g.t(o).name);
     Array a;
-    a.dtype = DType::I8;
+    a.dtype = g.t(o).dtype;
     a.shape = g.t(o).shape;
     a.bytes.assign(
         reinterpret_cast<const uint8_t*>(vals[size_t(o)].data()),

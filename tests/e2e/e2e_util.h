@@ -52,12 +52,10 @@ inline int shell(const std::string& cmd, const fs::path& log_file, std::string* 
 
 // A harness main.c for the generated model NAME: `exe IN OUT N` reads N inputs from file IN, runs
 // NAME_invoke on each and writes the N outputs to file OUT.
-inline std::string harness_source(const std::string& name, bool is_float) {
-  const char* el = is_float ? "float" : "int8_t";
-  const std::string in_n = name + (is_float ? "_INPUT_SIZE" : "_INPUT_BYTES");
-  const std::string out_n = name + (is_float ? "_OUTPUT_SIZE" : "_OUTPUT_BYTES");
+// A harness for a model whose input and output have the C element types IN_EL and OUT_EL.
+inline std::string harness_source(const std::string& name, const std::string& in_el, const std::string& out_el) {
   std::string h = "#include <stdio.h>\n#include <stdlib.h>\n#include \"" + name + ".h\"\n";
-  h += std::string("static ") + el + " x[" + in_n + "];\nstatic " + el + " y[" + out_n + "];\n";
+  h += "static " + in_el + " x[" + name + "_INPUT_SIZE];\nstatic " + out_el + " y[" + name + "_OUTPUT_SIZE];\n";
   h += "int main(int argc, char **argv) {\n  FILE *fi;\n  FILE *fo;\n  long i;\n  long n;\n"
        "  if (argc != 4) {\n    return 2;\n  }\n  n = strtol(argv[3], NULL, 10);\n"
        "  fi = fopen(argv[1], \"rb\");\n  fo = fopen(argv[2], \"wb\");\n"
@@ -66,6 +64,9 @@ inline std::string harness_source(const std::string& name, bool is_float) {
        "    if (" + name + "_invoke(x, y) != 0) {\n      return 5;\n    }\n"
        "    fwrite(y, sizeof y, 1, fo);\n  }\n  fclose(fi);\n  fclose(fo);\n  return 0;\n}\n";
   return h;
+}
+inline std::string harness_source(const std::string& name, bool is_float) {
+  return is_float ? harness_source(name, "float", "float") : harness_source(name, "int8_t", "int8_t");
 }
 
 // The command that compiles OUTDIR/*.c with the harness MAIN_C into EXE.
@@ -81,10 +82,13 @@ inline std::string harness_run_command(const fs::path& exe, const fs::path& in, 
 }
 
 // Builds OUTDIR/*.c with the harness and runs it on n inputs; returns the raw output bytes.
+// OUT_EL is the output's C element type when it is not the input's (int32 indices, say).
 inline std::vector<uint8_t> build_and_run(const fs::path& outdir, const std::string& name, const std::string& cc,
-                                   bool is_float, const void* inputs, size_t input_bytes, int64_t n) {
+                                   bool is_float, const void* inputs, size_t input_bytes, int64_t n,
+                                   const std::string& out_el = "") {
   TempDir tmp;
-  spit(tmp.path / "main.c", harness_source(name, is_float));
+  const std::string in_el = is_float ? "float" : "int8_t";
+  spit(tmp.path / "main.c", harness_source(name, in_el, out_el.empty() ? in_el : out_el));
   {
     std::ofstream f(tmp.path / "in.bin", std::ios::binary);
     f.write(static_cast<const char*>(inputs), std::streamsize(input_bytes));

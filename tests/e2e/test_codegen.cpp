@@ -153,6 +153,10 @@ Graph op_zoo() {
   leaky.set("alpha", 0.1f);
   x = b.node(OpKind::LeakyRelu, "leaky", {x}, leaky);
   x = b.node(OpKind::Tanh, "tanh", {x});
+  x = b.node(OpKind::SquaredDifference, "sqdiff", {x, b.cst("sqdiff.c", {6}, 0.7f)});
+  Attrs last;
+  last.set("axis", int64_t(1));
+  x = b.node(OpKind::LogSoftmax, "log_softmax", {x}, last);
   b.g.outputs.push_back(x);
   verify(b.g, "op_zoo");
   return b.g;
@@ -235,9 +239,10 @@ void expect_int8_bitexact(const Graph& g, const fs::path& outdir, const std::str
     Array out = run_int8(g, lower(g, host_target()).calls, {a}).at(0);
     want.insert(want.end(), out.bytes.begin(), out.bytes.end());
   }
-  ASSERT_EQ(int64_t(want.size()), n * per_out);
+  ASSERT_EQ(int64_t(want.size()), n * int64_t(g.t(g.outputs[0]).bytes()));
   for (const char* cc : kCompilers) {
-    std::vector<uint8_t> got = build_and_run(outdir, name, cc, false, q.data(), q.size(), n);
+    const bool i32 = g.t(g.outputs[0]).dtype == DType::I32;  // ArgMax's indices
+    std::vector<uint8_t> got = build_and_run(outdir, name, cc, false, q.data(), q.size(), n, i32 ? "int32_t" : "");
     ASSERT_EQ(got.size(), want.size()) << cc;
     int64_t diff = 0;
     for (size_t k = 0; k < got.size(); ++k) diff += got[k] != want[k];
@@ -336,6 +341,18 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
     for (const KernelCall& k : c->calls) used.insert(k.kernel());
   for (const Compiled& c : {small_cnn_int8(), compile(small_cnn()), rnn_zoo_int8(), compile(rnn_zoo())})
     for (const KernelCall& k : c.calls) used.insert(k.kernel());
+  // The ONNX op models (int8 and float) and an int8 -> float DEQUANTIZE, whose C runs in
+  // OnnxOpsE2E and the conformance suite.
+  for (const char* m : {"ops", "argmax"})
+    for (bool quantized : {true, false}) {
+      PipelineOptions opt;
+      opt.model = std::string(MOTE_TEST_DATA) + "/onnx_ops/" + m + "_opset13.onnx";
+      opt.calib = quantized ? std::string(MOTE_TEST_DATA) + "/onnx_ops/" + m + "_input.npy" : "";
+      for (const KernelCall& k : run_pipeline(opt).calls) used.insert(k.kernel());
+    }
+  const fs::path deq = fs::path(MOTE_SHARED_DIR) / "conformance/dequantize_int8_to_f32/model.tflite";
+  if (fs::exists(deq))
+    for (const KernelCall& k : run_pipeline({deq.string(), ""}).calls) used.insert(k.kernel());
   for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }
 
@@ -683,6 +700,85 @@ TEST(ValidateE2E, StaleOutputIsRejected) {
   const Pipeline q = run_pipeline(other);
   EXPECT_THROW(validate(out.path.string(), refs(q), load_array(input_path("mlp")), nullptr), Error);
 }
+
+// ---- the ONNX elementwise and reduction ops (tests/data/gen_onnx_ops.py) --------------------
+
+std::string onnx_ops_file(const std::string& f) { return std::string(MOTE_TEST_DATA) + "/onnx_ops/" + f; }
+std::string onnx_ops_stem(const std::string& export_name) { return export_name.substr(0, export_name.find("_opset")); }
+
+class OnnxOpsE2E : public ::testing::TestWithParam<std::string> {};
+
+// The float graph mote compiles, run by run_float on PyTorch's inputs, gives PyTorch's outputs
+// within 1e-5 (relative to the value where it is above 1: float rounding of exp's large results).
+TEST_P(OnnxOpsE2E, FloatWithin1e5OfPyTorch) {
+  const std::string m = onnx_ops_stem(GetParam());
+  PipelineOptions opt;
+  opt.model = onnx_ops_file(GetParam() + ".onnx");
+  const Pipeline p = run_pipeline(opt);
+  ASSERT_FALSE(p.quantized());
+  const Array x = to_graph_layout(p.imported, load_array(onnx_ops_file(m + "_input.npy")), m);
+  const Array want = load_array(onnx_ops_file(m + "_output.npy"));
+  const Tensor& in = p.graph.t(p.graph.inputs[0]);
+  const int64_t per_in = in.numel(), n = x.numel() / per_in, per_out = want.numel() / n;
+  ASSERT_EQ(p.graph.t(p.graph.outputs[0]).numel(), per_out);
+  double max_err = 0;
+  for (int64_t s = 0; s < n; ++s) {
+    Array a;
+    a.shape = in.shape;
+    a.bytes.assign(x.bytes.begin() + s * per_in * 4, x.bytes.begin() + (s + 1) * per_in * 4);
+    const Array y = run_float(p.graph, {a}).at(0);
+    for (int64_t k = 0; k < per_out; ++k) {
+      const double w = want.as<float>()[s * per_out + k];
+      max_err = std::max(max_err, std::fabs(double(y.as<float>()[k]) - w) / std::max(1.0, std::fabs(w)));
+    }
+  }
+  RecordProperty("max_error", fmt::format("{:.3g}", max_err));
+  std::printf("%s: max error vs PyTorch %.3g\n", GetParam().c_str(), max_err);
+  EXPECT_LT(max_err, 1e-5);
+}
+
+// Calibrated on its inputs, the int8 model's generated C gives run_int8's bytes; the float C
+// gives run_float's values.
+TEST_P(OnnxOpsE2E, Int8BitExactAndFloatC) {
+  const std::string m = onnx_ops_stem(GetParam());
+  for (bool quantized : {true, false}) {
+    PipelineOptions opt;
+    opt.model = onnx_ops_file(GetParam() + ".onnx");
+    opt.calib = quantized ? onnx_ops_file(m + "_input.npy") : "";
+    const Pipeline p = run_pipeline(opt);
+    ASSERT_EQ(p.quantized(), quantized);
+    const Array x = to_graph_layout(p.imported, load_array(onnx_ops_file(m + "_input.npy")), m);
+    TempDir out;
+    CodegenInput in;
+    in.graph = &p.graph;
+    in.calls = &p.calls;
+    in.plan = &p.plan;
+    in.name = quantized ? m : m + "_f32";
+    emit_c(in, out.path.string());
+    if (quantized) expect_int8_bitexact(p.graph, out.path, in.name, x);
+    else if (p.graph.t(p.graph.outputs[0]).dtype == DType::F32) expect_float_close(p.graph, out.path, in.name, x);
+  }
+}
+
+// F.silu and F.gelu arrive as Sigmoid/Mul and Div/Erf/Add/Mul/Mul; canonicalization fuses each
+// into one node, leaving the model's own torch.erf alone.
+TEST(OnnxOpsFusion, SiluAndGeluAreFused) {
+  for (const char* opset : {"11", "13", "17"}) {
+    PipelineOptions opt;
+    opt.model = onnx_ops_file(std::string("ops_opset") + opset + ".onnx");
+    const Pipeline p = run_pipeline(opt);
+    std::map<OpKind, int> count;
+    for (const Node& n : p.graph.nodes) ++count[n.op];
+    EXPECT_EQ(count[OpKind::Silu], 1) << opset;
+    EXPECT_EQ(count[OpKind::Gelu], 1) << opset;
+    EXPECT_EQ(count[OpKind::Sigmoid], 0) << opset;
+    EXPECT_EQ(count[OpKind::Erf], 1) << opset;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Exports, OnnxOpsE2E,
+                         ::testing::Values("ops_opset11", "ops_opset13", "ops_opset17", "argmax_opset11",
+                                           "argmax_opset13", "argmax_opset17"));
 
 }  // namespace
 }  // namespace mote

@@ -179,11 +179,6 @@ Outcome prepare(const std::string& name, const nlohmann::json& info, const fs::p
     }
   }
 
-  if (out.dtype != DType::I8 || o.dtype != DType::I8) {
-    o.c_error = fmt::format("the C backend's interface is int8 in, int8 out; the output is {} (mote) and {} (TFLM)",
-                            dtype_name(out.dtype), dtype_name(o.dtype));
-    return o;
-  }
   try {
     CodegenInput ci;
     ci.graph = &g;
@@ -195,7 +190,7 @@ Outcome prepare(const std::string& name, const nlohmann::json& info, const fs::p
     o.c_error = e.what();
     return o;
   }
-  spit(dir / "main.c", harness_source("conf", false));
+  spit(dir / "main.c", harness_source("conf", "int8_t", out.dtype == DType::I32 ? "int32_t" : out.dtype == DType::F32 ? "float" : "int8_t"));
   std::string all;
   for (const std::string& s : o.inputs) all += s;
   spit(dir / "in.bin", all);

@@ -170,5 +170,26 @@ TEST(TfliteExport, UnsupportedNodesAreNamed) {
   EXPECT_FALSE(fs::exists(tmp.path / "f.tflite"));
 }
 
+// The TFLM conformance cases of the ops the exporter writes since the kernels-b ops: imported,
+// exported and imported again, the graph gives the same bytes on the cases' inputs.
+TEST(TfliteExport, ConformanceOpsRoundTrip) {
+  const fs::path dir = fs::path(MOTE_SHARED_DIR) / "conformance";
+  if (!fs::exists(dir)) GTEST_SKIP() << dir << " is absent";
+  TempDir tmp;
+  for (const char* c : {"abs", "div_broadcast", "elu", "log_softmax", "maximum_broadcast", "minimum_same_shape",
+                        "prelu_per_channel", "reduce_max_hw", "rsqrt", "squared_difference_broadcast",
+                        "sum_hw_keepdims"}) {
+    SCOPED_TRACE(c);
+    const Pipeline p = run_pipeline({(dir / c / "model.tflite").string(), ""});
+    const std::string path = (tmp.path / (std::string(c) + ".tflite")).string();
+    export_tflite(p.graph, path);
+    const Pipeline r = run_pipeline({path, ""});
+    EXPECT_EQ(op_sequence(p.graph), op_sequence(r.graph));
+    const std::string x = slurp(dir / c / "in_00.bin");
+    const std::vector<int8_t> in(x.begin(), x.end());
+    EXPECT_EQ(run_all(p.graph, in, 1), run_all(r.graph, in, 1));
+  }
+}
+
 }  // namespace
 }  // namespace mote

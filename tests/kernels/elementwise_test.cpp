@@ -18,20 +18,10 @@ namespace {
 
 using test::Rng;
 
-struct Bcast {
-  mote_bcast bc{};
-  size_t a_n = 0, b_n = 0, out_n = 0;
-};
+using Bcast = test::BcastCase;
 
 // Output dims from small primes; operand a broadcast along the axes in a_mask, b along b_mask.
-Bcast make_bcast(Rng& r, int a_mask, int b_mask) {
-  Bcast g;
-  for (int i = 0; i < 4; ++i) g.bc.dims[i] = r.pick(std::vector<int32_t>{1, 2, 3, 5});
-  test::make_bcast_strides(g.bc.dims, a_mask, g.bc.a_stride, &g.a_n);
-  test::make_bcast_strides(g.bc.dims, b_mask, g.bc.b_stride, &g.b_n);
-  g.out_n = static_cast<size_t>(g.bc.dims[0]) * g.bc.dims[1] * g.bc.dims[2] * g.bc.dims[3];
-  return g;
-}
+Bcast make_bcast(Rng& r, int a_mask, int b_mask) { return test::random_bcast(r, a_mask, b_mask, {1, 2, 3, 5}); }
 
 std::string masks(int a, int b) {
   return "a_mask " + std::to_string(a) + " b_mask " + std::to_string(b);
@@ -215,6 +205,7 @@ TEST(UnaryF32, MatchesReferenceEveryOp) {
     const std::vector<KernelCall> calls = lower(g, host_target()).calls;
     ASSERT_EQ(calls.at(0).kernel(), "mote_unary_f32") << op_name(OpKind(k));
     const auto& p = std::get<mote_unary_f32_params>(calls[0].params);
+    if (p.op >= MOTE_UN_ABS) continue;  // the math ops: MatchesReferenceMathOps, on their domains
     std::vector<float> got(in.size()), want(in.size()), oracle(in.size());
     ASSERT_EQ(mote_unary_f32(&p, n, in.data(), got.data()), MOTE_OK);
     for (size_t i = 0; i < in.size(); ++i) want[i] = float(activation(node, double(in[i])));
@@ -224,6 +215,35 @@ TEST(UnaryF32, MatchesReferenceEveryOp) {
     ++checked;
   }
   EXPECT_GE(checked, 8);
+}
+
+// The libm-free ops: relative 1e-5 (ERF and GELU: absolute 1e-6 below |y| = 0.1, Abramowitz-
+// Stegun's erf is good to 1.5e-7 absolute); SQRT, RSQRT and LOG on |x|, EXP where it is finite.
+TEST(UnaryF32, MatchesReferenceMathOps) {
+  Rng r(36);
+  std::vector<float> in = r.f32(4000, -10.0, 10.0);
+  const auto small = r.f32(500, -0.5, 0.5);
+  in.insert(in.end(), small.begin(), small.end());
+  for (float v : {-9.9f, -1e-6f, -1e-30f, 0.0f, 1e-30f, 1e-6f, 0.29f, -0.31f, 0.5f, -0.5f, 6.5f, 9.9f}) in.push_back(v);
+  std::vector<float> pos(in.size());
+  for (size_t k = 0; k < in.size(); ++k) pos[k] = std::fabs(in[k]) + 1e-3f;
+  const int32_t n = static_cast<int32_t>(in.size());
+  for (int32_t op = MOTE_UN_ABS; op <= MOTE_UN_GELU; ++op) {
+    const std::vector<float>& x = op == MOTE_UN_SQRT || op == MOTE_UN_RSQRT || op == MOTE_UN_LOG ? pos : in;
+    mote_unary_f32_params p{op, op == MOTE_UN_ELU ? 0.7f : 0.0f, 0.0f};
+    std::vector<float> got(x.size()), want(x.size());
+    ASSERT_EQ(mote_unary_f32(&p, n, x.data(), got.data()), MOTE_OK);
+    ASSERT_EQ(ref::unary_f32(p, n, x.data(), want.data()), MOTE_OK);
+    const bool erf_based = op == MOTE_UN_ERF || op == MOTE_UN_GELU;
+    test::expect_close(got, want, 1e-5, erf_based ? 0.1 : 1e-37, "op " + std::to_string(op));
+  }
+  // sqrt itself: exact squares, subnormals, and the edges.
+  EXPECT_EQ(mote_sqrtf(16.0f), 4.0f);
+  EXPECT_EQ(mote_sqrtf(0.0f), 0.0f);
+  EXPECT_FLOAT_EQ(mote_sqrtf(2e-40f), float(std::sqrt(double(2e-40f))));
+  EXPECT_TRUE(std::isnan(mote_sqrtf(-1.0f)));
+  EXPECT_NEAR(mote_erff(1.0f), 0.8427007929f, 2e-7);
+  EXPECT_EQ(mote_erff(-8.0f), -1.0f);
 }
 
 TEST(UnaryF32, HandWorked) {

@@ -109,4 +109,20 @@ inline void make_bcast_strides(const int32_t dims[4], int mask, int32_t stride[4
   *numel = static_cast<size_t>(s);
 }
 
+// A random 4-D broadcast case: output dims drawn from sizes, operand a broadcast along the
+// axes in a_mask, b along b_mask; element counts of both operands and the output.
+struct BcastCase {
+  mote_bcast bc{};
+  size_t a_n = 0, b_n = 0, out_n = 0;
+};
+
+inline BcastCase random_bcast(Rng& r, int a_mask, int b_mask, const std::vector<int32_t>& sizes) {
+  BcastCase g;
+  for (int i = 0; i < 4; ++i) g.bc.dims[i] = r.pick(sizes);
+  make_bcast_strides(g.bc.dims, a_mask, g.bc.a_stride, &g.a_n);
+  make_bcast_strides(g.bc.dims, b_mask, g.bc.b_stride, &g.b_n);
+  g.out_n = static_cast<size_t>(g.bc.dims[0]) * g.bc.dims[1] * g.bc.dims[2] * g.bc.dims[3];
+  return g;
+}
+
 }  // namespace mote::test

@@ -103,7 +103,7 @@ TEST(MeanS8, HandWorked) {
 TEST(MeanF32, MatchesReference) {
   Rng r(52);
   for (int32_t reduce : {1, 2, 3, 5, 7, 49, 196, 1000}) {
-    mote_mean_f32_params p{r.pick(test::prime_sizes()), reduce, r.pick(test::prime_sizes())};
+    mote_mean_f32_params p{r.pick(test::prime_sizes()), reduce, r.pick(test::prime_sizes()), 1.0f / float(reduce)};
     const auto in = r.f32(static_cast<size_t>(p.outer) * reduce * p.inner);
     std::vector<float> got(static_cast<size_t>(p.outer) * p.inner), want(got.size());
     ASSERT_EQ(mote_mean_f32(&p, in.data(), got.data()), MOTE_OK);

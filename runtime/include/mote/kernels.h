@@ -146,7 +146,20 @@ typedef struct {
 mote_status mote_mul_s8(const mote_mul_s8_params *p, const int8_t *a, const int8_t *b,
                         int8_t *out);
 
-typedef enum { MOTE_BIN_ADD = 0, MOTE_BIN_SUB = 1, MOTE_BIN_MUL = 2 } mote_binary_op;
+/* Float binary ops, as TFLite's float kernels compute them: MAX/MIN return a when the
+ * comparison a > b (a < b) holds, else b; POW is a^b (mote_powf); PRELU is a >= 0 ? a : a * b
+ * with b the (broadcast) alpha. */
+typedef enum {
+  MOTE_BIN_ADD = 0,
+  MOTE_BIN_SUB = 1,
+  MOTE_BIN_MUL = 2,
+  MOTE_BIN_DIV = 3,
+  MOTE_BIN_MAX = 4,
+  MOTE_BIN_MIN = 5,
+  MOTE_BIN_POW = 6,
+  MOTE_BIN_SQUARED_DIFFERENCE = 7,
+  MOTE_BIN_PRELU = 8
+} mote_binary_op;
 
 typedef struct {
   mote_bcast bc;
@@ -156,6 +169,67 @@ typedef struct {
 
 mote_status mote_binary_f32(const mote_binary_f32_params *p, const float *a, const float *b,
                             float *out);
+
+/* ---- broadcasting int8 DIV, SQUARED_DIFFERENCE, MAXIMUM / MINIMUM, PRELU (TFLM reference) ---- */
+
+/* TFLite int8 DIV (reference_ops::Div, also TFLM's): with n = a - a_zp and d = b - b_zp (both
+ * negated when d < 0), n is normalized by its leading sign bits h, multiplied by the reciprocal
+ * of d (2^-r * recip), and rescaled by out_multiplier/out_shift (a_scale / (b_scale *
+ * out_scale)) with a rounding right shift by r + h - out_shift. For tiny n that shift passes
+ * 31 bits, which TFLite leaves undefined; the kernel reproduces what TFLM's x86 host build
+ * computes then (shift count taken mod 32, the whole value counted as remainder, and n = -1
+ * normalized with a wrapping 1 << 31), so such quotients are as far off (often saturated) as
+ * TFLM's. d == 0 (undefined in TFLM) gives the clamp bound of n's sign, out_zp for 0 / 0.
+ * Requires -25 <= out_shift <= 23, which keeps every shift inside what the x86 model covers. */
+typedef struct {
+  mote_bcast bc;
+  int32_t a_zp, b_zp, out_zp;
+  int32_t out_multiplier, out_shift;
+  int32_t act_min, act_max;
+} mote_div_s8_params;
+
+mote_status mote_div_s8(const mote_div_s8_params *p, const int8_t *a, const int8_t *b,
+                        int8_t *out);
+
+/* TFLite int8 SQUARED_DIFFERENCE: the fields mean what they mean for ADD (both inputs shifted
+ * left by left_shift, 7 in TFLite, and rescaled to 2 * max(scale) by their multipliers, shifts
+ * <= 0), then the difference is squared and rescaled once to the output. b_multiplier >= 0. */
+typedef mote_add_s8_params mote_squared_difference_s8_params;
+
+mote_status mote_squared_difference_s8(const mote_squared_difference_s8_params *p,
+                                       const int8_t *a, const int8_t *b, int8_t *out);
+
+/* TFLite int8 MAXIMUM / MINIMUM compare the raw codes: both inputs and the output share one
+ * quantization (the compiler checks it), so no requantization. */
+typedef struct {
+  mote_bcast bc;
+  int32_t is_max; /* 1 = MAXIMUM, 0 = MINIMUM */
+} mote_minmax_s8_params;
+
+mote_status mote_minmax_s8(const mote_minmax_s8_params *p, const int8_t *a, const int8_t *b,
+                           int8_t *out);
+
+/* TFLite int8 PRELU, b = alpha broadcast against the input a: x = a - a_zp; x >= 0 is rescaled
+ * by pos_multiplier/pos_shift (in_scale / out_scale), x < 0 is multiplied by (alpha -
+ * alpha_zp) and rescaled by neg_multiplier/neg_shift (in_scale * alpha_scale / out_scale);
+ * + out_zp, clamped to int8. */
+typedef struct {
+  mote_bcast bc;
+  int32_t a_zp, alpha_zp, out_zp;
+  int32_t pos_multiplier, pos_shift;
+  int32_t neg_multiplier, neg_shift;
+} mote_prelu_s8_params;
+
+mote_status mote_prelu_s8(const mote_prelu_s8_params *p, const int8_t *a, const int8_t *alpha,
+                          int8_t *out);
+
+/* x^y for float kernels without libm, as std::pow for finite inputs: negative x needs an
+ * integral y (else NaN), 0^y is 0 (y > 0), 1 (y == 0) or +inf (y < 0). Relative error about
+ * (1 + |y ln x|) * 2^-23. */
+float mote_powf(float x, float y);
+
+/* natural log without libm: NaN below 0, -inf at 0; error below 2 ulp. */
+float mote_logf(float x);
 
 /* ---- unary ------------------------------------------------------------------------------ */
 
@@ -171,7 +245,18 @@ typedef enum {
   MOTE_UN_TANH = 4,
   MOTE_UN_HARD_SIGMOID = 5, /* alpha, beta */
   MOTE_UN_HARD_SWISH = 6,
-  MOTE_UN_SELU = 7 /* alpha, beta = gamma */
+  MOTE_UN_SELU = 7, /* alpha, beta = gamma */
+  MOTE_UN_ABS = 8,
+  MOTE_UN_NEG = 9,
+  MOTE_UN_SQRT = 10,
+  MOTE_UN_RSQRT = 11,
+  MOTE_UN_EXP = 12,
+  MOTE_UN_LOG = 13,
+  MOTE_UN_ERF = 14,
+  MOTE_UN_ELU = 15, /* alpha */
+  MOTE_UN_SOFTPLUS = 16,
+  MOTE_UN_SILU = 17, /* x * sigmoid(x) */
+  MOTE_UN_GELU = 18  /* x / 2 * (1 + erf(x / sqrt 2)) */
 } mote_unary_op;
 
 typedef struct {
@@ -184,6 +269,13 @@ mote_status mote_unary_f32(const mote_unary_f32_params *p, int32_t n, const floa
 
 /* exp(x) for float kernels without libm: relative error below 2e-7 on [-87, 88]. */
 float mote_expf(float x);
+
+/* sqrt(x) without libm: Newton steps in double from an exponent-halving guess; NaN below 0. */
+float mote_sqrtf(float x);
+
+/* erf(x) without libm: odd Taylor series below 0.5, Abramowitz-Stegun 7.1.26 above (absolute
+ * error below 1.5e-7). */
+float mote_erff(float x);
 
 /* ---- pooling (int8 pools keep the input's quantization) ----------------------------------- */
 
@@ -225,8 +317,10 @@ typedef struct {
 
 mote_status mote_mean_s8(const mote_mean_s8_params *p, const int8_t *in, int8_t *out);
 
+/* float: the sum over the middle axis times scale (1 / reduce for MEAN, 1 for SUM). */
 typedef struct {
   int32_t outer, reduce, inner;
+  float scale;
 } mote_mean_f32_params;
 
 mote_status mote_mean_f32(const mote_mean_f32_params *p, const float *in, float *out);
@@ -342,6 +436,71 @@ mote_status mote_gru_s8(const mote_gru_s8_params *p, const int8_t *x, const int8
                         const int8_t *r, const int32_t *in_bias, const int32_t *rec_bias,
                         const int16_t *h0, int8_t *y, void *scratch);
 size_t mote_gru_s8_scratch_bytes(const mote_gru_s8_params *p);
+/* ---- REDUCE_MAX and ARG_MAX over one block of axes (TFLM reference) ---------------------- */
+
+/* Reductions over the middle dimension of [outer][reduce][inner] (the compiler folds the
+ * reduced axes, which must be adjacent, into "reduce"). */
+typedef struct {
+  int32_t outer, reduce, inner;
+} mote_reduce_params;
+
+/* REDUCE_MAX: int8 compares raw codes (TFLM requires the output quantization to equal the
+ * input's, so nothing is requantized); float starts from -FLT_MAX and takes x when x > max,
+ * so NaNs are skipped as in TFLM. */
+mote_status mote_reduce_max_s8(const mote_reduce_params *p, const int8_t *in, int8_t *out);
+mote_status mote_reduce_max_f32(const mote_reduce_params *p, const float *in, float *out);
+
+/* ARG_MAX with int32 output: the index along "reduce" of the first maximum (a later element
+ * replaces the running maximum only when strictly greater). Output [outer][inner]. */
+mote_status mote_arg_max_s8(const mote_reduce_params *p, const int8_t *in, int32_t *out);
+mote_status mote_arg_max_f32(const mote_reduce_params *p, const float *in, int32_t *out);
+
+/* ---- log-softmax over the last dimension (TFLM reference) -------------------------------- */
+
+/* TFLM's int8 LOG_SOFTMAX over [rows][cols] (gemmlowp fixed point): output scale 16/256, zero
+ * point 127. Differences to the row max are rescaled to Q5.26 by input_multiplier /
+ * input_left_shift (beta * in_scale * 2^26, as for softmax), their exponentials summed in
+ * Q12.19, the sum's log taken in Q5.26; out = (scaled diff - log sum) / 2^22 + 127. Differences
+ * at or below max(diff_min - 1, (log sum - 2^31) rescaled back by reverse_multiplier /
+ * reverse_shift (shift <= 0)) give -128, as do those below diff_min in the sum. cols <= 4095. */
+typedef struct {
+  int32_t rows, cols;
+  int32_t input_multiplier;
+  int32_t input_left_shift; /* 0..30 */
+  int32_t reverse_multiplier;
+  int32_t reverse_shift; /* <= 0 */
+  int32_t diff_min;      /* <= 0 */
+} mote_log_softmax_s8_params;
+
+mote_status mote_log_softmax_s8(const mote_log_softmax_s8_params *p, const int8_t *in,
+                                int8_t *out);
+
+/* float: x - max - ln(sum exp(x - max)) per row, with mote_expf / mote_logf. */
+typedef struct {
+  int32_t rows, cols;
+} mote_log_softmax_f32_params;
+
+mote_status mote_log_softmax_f32(const mote_log_softmax_f32_params *p, const float *in,
+                                 float *out);
+
+/* ---- DEQUANTIZE int8 -> float32 and QUANTIZE float32 -> int8 (TFLM reference) ------------ */
+
+typedef struct {
+  float scale; /* the int8 tensor's scale */
+  int32_t zero_point;
+} mote_quant_params;
+
+/* out = scale * (in - zero_point). TFLM multiplies in double and rounds to float; a float
+ * times an integer below 2^9 is exact in double, so the single float multiply here gives the
+ * same bits. */
+mote_status mote_dequantize_s8(const mote_quant_params *p, int32_t n, const int8_t *in,
+                               float *out);
+
+/* out = clamp(round(in / scale) + zero_point, -128, 127): TFLM's AffineQuantize, a float
+ * division rounded half away from zero. NaN gives -128 (TFLM's x86 build converts it to
+ * INT32_MIN before clamping); quotients beyond int32, undefined in TFLM, saturate. */
+mote_status mote_quantize_f32(const mote_quant_params *p, int32_t n, const float *in,
+                              int8_t *out);
 
 /* ---- data movement (any element size) ---------------------------------------------------- */
 

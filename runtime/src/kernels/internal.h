@@ -133,6 +133,146 @@ static inline int mote__bcast_ok(const mote_bcast *bc) {
   return 1;
 }
 
+/* Offsets into operands a and b of the first element of output row r, a row being the last
+ * output dim (r < dims[0] * dims[1] * dims[2]). Divides, so call it once per row. */
+static inline void mote__bcast_row(const mote_bcast *bc, int32_t r, size_t *ia, size_t *ib) {
+  const int32_t i2 = r % bc->dims[2];
+  const int32_t i1 = (r / bc->dims[2]) % bc->dims[1];
+  const int32_t i0 = r / bc->dims[2] / bc->dims[1];
+  *ia = (size_t)i0 * bc->a_stride[0] + (size_t)i1 * bc->a_stride[1] + (size_t)i2 * bc->a_stride[2];
+  *ib = (size_t)i0 * bc->b_stride[0] + (size_t)i1 * bc->b_stride[1] + (size_t)i2 * bc->b_stride[2];
+}
+
+static inline int32_t mote__bcast_rows(const mote_bcast *bc) {
+  return bc->dims[0] * bc->dims[1] * bc->dims[2];
+}
+
+/* ---- gemmlowp fixed point shared by the softmax, log-softmax and DIV kernels ---- */
+
+/* x * 2^e for 0 < e < 31, saturating to int32 (gemmlowp's SaturatingRoundingMultiplyByPOT). */
+static inline int32_t mote__sat_shl(int32_t x, int32_t e) {
+  const int32_t limit = (int32_t)(((uint32_t)1 << (31 - e)) - 1u);
+  if (x > limit) {
+    return INT32_MAX;
+  }
+  if (x < -limit) {
+    return INT32_MIN;
+  }
+  return (int32_t)((uint32_t)x << e);
+}
+
+/* Leading zero bits of a non-zero x. */
+static inline int32_t mote__clz32(uint32_t x) {
+  int32_t n = 0;
+  while (n < 31 && !(x & (0x80000000u >> n))) {
+    ++n;
+  }
+  return n;
+}
+
+/* exp(a) for a in [-1/4, 0), Q0.31: 4th-order Taylor series around -1/8. */
+static inline int32_t mote__exp_quarter(int32_t a) {
+  const int32_t exp_minus_eighth = 1895147668;
+  const int32_t x = a + ((int32_t)1 << 28);
+  const int32_t x2 = mote__srdhm(x, x);
+  const int32_t x3 = mote__srdhm(x2, x);
+  const int32_t x4 = mote__srdhm(x2, x2);
+  const int32_t poly = mote__rdbp(mote__srdhm(mote__rdbp(x4, 2) + x3, 715827883) + x2, 1);
+  return exp_minus_eighth + mote__srdhm(exp_minus_eighth, x + poly);
+}
+
+/* exp(a) for a <= 0 in Q5.26, result Q0.31: the fraction of a quarter by the series, then one
+ * factor exp(-2^k) per set bit of the whole quarters. */
+static inline int32_t mote__exp_neg_q5(int32_t a) {
+  static const int32_t exp_neg_pow2[7] = {1672461947, 1302514674, 790015084, 290630308,
+                                          39332535,   720401,     242};
+  const int32_t frac_bits = 31 - 5;
+  const int32_t quarter = (int32_t)1 << (frac_bits - 2);
+  const int32_t rem_q = (a & (quarter - 1)) - quarter;
+  const int32_t whole = rem_q - a;
+  int32_t result = mote__exp_quarter(mote__sat_shl(rem_q, 5));
+  int32_t k;
+  for (k = 0; k < 7; ++k) {
+    if (whole & ((int32_t)1 << (frac_bits - 2 + k))) {
+      result = mote__srdhm(result, exp_neg_pow2[k]);
+    }
+  }
+  return a == 0 ? INT32_MAX : result;
+}
+
+/* 1 / (1 + a) for a in [0, 1), Q0.31, by three Newton-Raphson steps in Q2.29. */
+static inline int32_t mote__recip_one_plus(int32_t a) {
+  const int64_t s = (int64_t)a + INT32_MAX;
+  const int32_t half_den = (int32_t)((s + 1) / 2); /* s >= 0: rounds half up */
+  int32_t x = 1515870810 + mote__srdhm(half_den, -1010580540);
+  int i;
+  for (i = 0; i < 3; ++i) {
+    const int32_t one_minus = ((int32_t)1 << 29) - mote__srdhm(half_den, x);
+    x += mote__sat_shl(mote__srdhm(x, one_minus), 2);
+  }
+  return mote__sat_shl(x, 1);
+}
+
+/* TFLite's GetReciprocal for x > 0 in Q(integer_digits): 1/x = result * 2^-bits_over_unit. */
+static inline int32_t mote__reciprocal(int32_t x, int32_t integer_digits, int32_t *bits_over_unit) {
+  const int32_t headroom = mote__clz32((uint32_t)x);
+  *bits_over_unit = integer_digits - headroom;
+  return mote__recip_one_plus((int32_t)(((uint32_t)x << headroom) - 0x80000000u));
+}
+
+static inline int mote__reduce_ok(const mote_reduce_params *p) {
+  return p->outer > 0 && p->reduce > 0 && p->inner > 0;
+}
+
+/* ---- softmax and log-softmax rows ---- */
+
+static inline int32_t mote__max_s8(const int8_t *x, int32_t n) {
+  int32_t m = x[0];
+  int32_t i;
+  for (i = 1; i < n; ++i) {
+    m = x[i] > m ? x[i] : m;
+  }
+  return m;
+}
+
+static inline float mote__max_f32(const float *x, int32_t n) {
+  float m = x[0];
+  int32_t i;
+  for (i = 1; i < n; ++i) {
+    m = x[i] > m ? x[i] : m;
+  }
+  return m;
+}
+
+/* The int8 softmax parameters both kernels accept; cols <= 4095 keeps the Q12.19 sum of
+ * exponentials (at most 2^19 per element) inside int32. */
+static inline int mote__softmax_s8_ok(int32_t rows, int32_t cols, int32_t multiplier,
+                                      int32_t left_shift, int32_t diff_min) {
+  return rows > 0 && cols > 0 && cols <= 4095 && left_shift >= 0 && left_shift <= 30 &&
+         multiplier >= 0 && diff_min <= 0 &&
+         (int64_t)diff_min * ((int64_t)1 << left_shift) >= INT32_MIN;
+}
+
+/* A difference to the row max (<= 0) times beta * in_scale, in Q5.26. */
+static inline int32_t mote__softmax_diff_q5(int32_t diff, int32_t multiplier, int32_t left_shift) {
+  return mote__srdhm(diff * ((int32_t)1 << left_shift), multiplier);
+}
+
+/* Sum in Q12.19 of exp(diff) over the row elements whose diff to the max is >= diff_min. */
+static inline int32_t mote__softmax_exp_sum(const int8_t *x, int32_t n, int32_t mx,
+                                            int32_t diff_min, int32_t multiplier,
+                                            int32_t left_shift) {
+  int32_t sum = 0;
+  int32_t i;
+  for (i = 0; i < n; ++i) {
+    if (x[i] - mx >= diff_min) {
+      const int32_t e = mote__exp_neg_q5(mote__softmax_diff_q5(x[i] - mx, multiplier, left_shift));
+      sum += mote__rdbp(e, 12); /* Q0.31 -> Q12.19 */
+    }
+  }
+  return sum;
+}
+
 /* Pool geometry: every window must overlap the input (else its average has no cells). The
  * first and last windows along each axis are the extreme ones. */
 /* Conv and depthwise conv geometry shared by both dtypes: valid dims, one batch count, positive

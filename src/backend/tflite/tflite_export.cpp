@@ -346,6 +346,21 @@ class Exporter {
       case OpKind::Sub:
         op(tfl::BuiltinOperator::SUB, 2, ins, out, tfl::BuiltinOptions::SubOptions, tfl::CreateSubOptions(fb_, act).Union());
         return;
+      case OpKind::Div:
+        op(tfl::BuiltinOperator::DIV, 2, ins, out, tfl::BuiltinOptions::DivOptions, tfl::CreateDivOptions(fb_, act).Union());
+        return;
+      case OpKind::SquaredDifference:
+        op(tfl::BuiltinOperator::SQUARED_DIFFERENCE, 2, ins, out, tfl::BuiltinOptions::SquaredDifferenceOptions,
+           tfl::CreateSquaredDifferenceOptions(fb_).Union());
+        return;
+      case OpKind::Max:
+      case OpKind::Min:
+        op(n.op == OpKind::Max ? tfl::BuiltinOperator::MAXIMUM : tfl::BuiltinOperator::MINIMUM, 2, ins, out,
+           tfl::BuiltinOptions::MaximumMinimumOptions, tfl::CreateMaximumMinimumOptions(fb_).Union());
+        return;
+      case OpKind::PRelu:
+        op(tfl::BuiltinOperator::PRELU, 2, ins, out);
+        return;
       default: {
         // MUL v3 is the kernel that allows a rescale of 1 or more.
         const double rescale = double(in(n, 0).quant.scale.at(0)) * in(n, 1).quant.scale.at(0) / g_.t(n.out()).quant.scale.at(0);
@@ -522,13 +537,14 @@ class Exporter {
     op(tfl::BuiltinOperator::SOFTMAX, 2, {tensor(n.in(0))}, tensor(n.out()), tfl::BuiltinOptions::SoftmaxOptions, o.Union());
   }
 
-  void mean(const Node& n) {
+  // MEAN, SUM, REDUCE_MAX.
+  void reduce(const Node& n, tfl::BuiltinOperator code) {
     const auto a = n.attrs.ints("axes");
     std::vector<int32_t> axes(a.begin(), a.end());
     const int32_t x = tensor(n.in(0));
     const int32_t at = const_i32(g_.unique_name(n.name + "_axes"), axes, {int64_t(axes.size())});
     auto o = tfl::CreateReducerOptions(fb_, n.attrs.i("keepdims", 1) != 0);
-    op(tfl::BuiltinOperator::MEAN, 2, {x, at}, tensor(n.out()), tfl::BuiltinOptions::ReducerOptions, o.Union());
+    op(code, 2, {x, at}, tensor(n.out()), tfl::BuiltinOptions::ReducerOptions, o.Union());
   }
 
   // Lstm as UNIDIRECTIONAL_SEQUENCE_LSTM on [1, T, I]: the IR's gate rows (ONNX order i, o, f,
@@ -589,7 +605,27 @@ class Exporter {
       case OpKind::FullyConnected: return fully_connected(n);
       case OpKind::Add:
       case OpKind::Sub:
-      case OpKind::Mul: return binary(n);
+      case OpKind::Mul:
+      case OpKind::Div:
+      case OpKind::SquaredDifference:
+      case OpKind::Max:
+      case OpKind::Min:
+      case OpKind::PRelu: return binary(n);
+      case OpKind::Abs:
+        return op(tfl::BuiltinOperator::ABS, 2, {tensor(n.in(0))}, tensor(n.out()), tfl::BuiltinOptions::AbsOptions,
+                  tfl::CreateAbsOptions(fb_).Union());
+      case OpKind::Rsqrt: return op(tfl::BuiltinOperator::RSQRT, 2, {tensor(n.in(0))}, tensor(n.out()));
+      case OpKind::Elu:
+        if (n.attrs.f("alpha", 1.0f) != 1.0f) node_error(n, "TFLite ELU has alpha 1 only");
+        return op(tfl::BuiltinOperator::ELU, 1, {tensor(n.in(0))}, tensor(n.out()));
+      case OpKind::LogSoftmax: {
+        const int64_t last = int64_t(in(n, 0).shape.size()) - 1;
+        if (n.attrs.i("axis", last) != last) node_error(n, "TFLite LOG_SOFTMAX normalizes the last axis only");
+        return op(tfl::BuiltinOperator::LOG_SOFTMAX, 2, {tensor(n.in(0))}, tensor(n.out()),
+                  tfl::BuiltinOptions::LogSoftmaxOptions, tfl::CreateLogSoftmaxOptions(fb_).Union());
+      }
+      case OpKind::ReduceMax: return reduce(n, tfl::BuiltinOperator::REDUCE_MAX);
+      case OpKind::ReduceSum: return reduce(n, tfl::BuiltinOperator::SUM);
       case OpKind::Relu:
       case OpKind::Clip: return clip(n);
       case OpKind::LeakyRelu: {
@@ -609,7 +645,7 @@ class Exporter {
       case OpKind::Concat: return concat(n);
       case OpKind::Pad: return pad(n);
       case OpKind::Softmax: return softmax(n);
-      case OpKind::ReduceMean: return mean(n);
+      case OpKind::ReduceMean: return reduce(n, tfl::BuiltinOperator::MEAN);
       case OpKind::Quantize:
         return op(tfl::BuiltinOperator::QUANTIZE, 1, {tensor(n.in(0))}, tensor(n.out()),
                   tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fb_).Union());

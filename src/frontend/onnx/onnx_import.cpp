@@ -135,7 +135,8 @@ int Ctx::add_const(const std::string& base, const Const& c) {
 int Ctx::emit(OpKind op, std::vector<int> inputs, Attrs attrs, const std::string& out, const std::string& node) {
   names_.insert(out);
   check_attr_ints(attrs, "node '" + node + "'");
-  int id = g.add_value(out, DType::F32, {});
+  // ArgMax's indices are int32; every other op's output is a float activation.
+  int id = g.add_value(out, op_def(op).out_quant.kind == OutQuant::Index ? DType::I32 : DType::F32, {});
   Node& n = g.add_node(op, node, std::move(inputs), {id}, std::move(attrs));
   Shape s = infer_shape(g, n);
   check_shape(s, "node '" + node + "' output");

@@ -272,8 +272,12 @@ void binary(Ctx& c, const NodeProto& n, OpKind op, char sym) {
     c.set_const(out(n), fold_binary(*a, *b, sym));
     return;
   }
+  if (sym == '/' && !b) {
+    c.emit(OpKind::Div, {c.tensor(in(n, 0)), c.tensor(in(n, 1))}, {}, out(n), c.node_name);
+    return;
+  }
   if (sym == '/') {
-    if (!b || !b->is_float) fail("unsupported: Div by a non-constant divisor");
+    if (!b->is_float) fail("unsupported: Div by an integer constant");
     Const r = *b;
     for (float& v : r.f) v = 1.0f / v;
     int x = c.tensor(in(n, 0));
@@ -284,6 +288,30 @@ void binary(Ctx& c, const NodeProto& n, OpKind op, char sym) {
   // The activation goes first where the op commutes: passes read the layout of input 0.
   if (a && op != OpKind::Sub) std::swap(x, y);
   c.emit(op, {x, y}, {}, out(n), c.node_name);
+}
+
+// Two-input ops mote does not fold: both activations, or one constant operand. Max and Min
+// accept ONNX's variadic form with exactly two inputs.
+void binary_op(Ctx& c, const NodeProto& n, OpKind op) {
+  if (n.input_size() != 2) fail("unsupported: {} inputs (only 2)", n.input_size());
+  need_inputs(n, 2);
+  const Const* a = c.constant(in(n, 0));
+  if (a && c.constant(in(n, 1))) fail("unsupported: both inputs constant");
+  int x = c.tensor(in(n, 0)), y = c.tensor(in(n, 1));
+  if (a && (op == OpKind::Max || op == OpKind::Min)) std::swap(x, y);  // the activation first
+  c.emit(op, {x, y}, {}, out(n), c.node_name);
+}
+
+// Pow: exponent 2 is x * x (exact in float, and int8 MUL); other constant exponents are Pow.
+void cv_pow(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Const* e = c.constant(in(n, 1));
+  if (e && e->numel() == 1 && e->at(0) == 2.0) {
+    const int x = c.tensor(in(n, 0));
+    c.emit(OpKind::Mul, {x, x}, {}, out(n), c.node_name);
+    return;
+  }
+  binary_op(c, n, OpKind::Pow);
 }
 
 void cv_clip(Ctx& c, const NodeProto& n) {
@@ -324,16 +352,18 @@ void cv_avgpool(Ctx& c, const NodeProto& n) {
   emit_window_op(c, n, w, OpKind::AvgPool, {}, std::move(a));
 }
 
-// The mean over every spatial axis (2-D and 1-D inputs alike).
-void cv_global_avgpool(Ctx& c, const NodeProto& n) {
+// The mean or max over every spatial axis (2-D and 1-D inputs alike).
+void global_pool(Ctx& c, const NodeProto& n, OpKind reduce) {
   need_inputs(n, 1);
   const Shape x = c.shape(in(n, 0));
   if (x.size() != 3 && x.size() != 4)
     fail("unsupported: {}-D input {} (1-D or 2-D spatial NCHW inputs only)", x.size(), shape_str(x));
   std::vector<int64_t> axes;
   for (int64_t a = 2; a < int64_t(x.size()); ++a) axes.push_back(a);
-  unary(c, n, OpKind::ReduceMean, attrs({{"axes", axes}, {"keepdims", int64_t(1)}}));
+  unary(c, n, reduce, attrs({{"axes", axes}, {"keepdims", int64_t(1)}}));
 }
+void cv_global_avgpool(Ctx& c, const NodeProto& n) { global_pool(c, n, OpKind::ReduceMean); }
+void cv_global_maxpool(Ctx& c, const NodeProto& n) { global_pool(c, n, OpKind::ReduceMax); }
 
 void cv_batchnorm(Ctx& c, const NodeProto& n) {
   need_inputs(n, 5);
@@ -480,31 +510,47 @@ void cv_pad(Ctx& c, const NodeProto& n) {
   unary(c, n, OpKind::Pad, attrs({{"pads", pads}, {"value", value}}));
 }
 
-void cv_softmax(Ctx& c, const NodeProto& n) {
+void softmax(Ctx& c, const NodeProto& n, OpKind op) {
   need_inputs(n, 1);
   Shape x = c.shape(in(n, 0));
   int64_t axis = norm_axis(attr_i(n, "axis", c.opset >= 13 ? -1 : 1), x.size());
   if (c.opset >= 13 || axis == int64_t(x.size()) - 1) {
-    unary(c, n, OpKind::Softmax, attrs({{"axis", axis}}));
+    unary(c, n, op, attrs({{"axis", axis}}));
     return;
   }
   // Before opset 13 Softmax normalizes the input coerced to 2-D at `axis`.
   Shape flat = {numel(Shape(x.begin(), x.begin() + axis)), numel(Shape(x.begin() + axis, x.end()))};
   int t = c.emit(OpKind::Reshape, {c.tensor(in(n, 0))}, attrs({{"shape", flat}}), c.fresh(out(n) + "_2d"), c.node_name + "_to_2d");
-  int s = c.emit(OpKind::Softmax, {t}, attrs({{"axis", int64_t(1)}}), c.fresh(out(n) + "_softmax_2d"), c.node_name);
+  int s = c.emit(op, {t}, attrs({{"axis", int64_t(1)}}), c.fresh(out(n) + "_softmax_2d"), c.node_name);
   c.emit(OpKind::Reshape, {s}, attrs({{"shape", x}}), out(n), c.node_name + "_from_2d");
 }
+void cv_softmax(Ctx& c, const NodeProto& n) { softmax(c, n, OpKind::Softmax); }
+void cv_log_softmax(Ctx& c, const NodeProto& n) { softmax(c, n, OpKind::LogSoftmax); }
 
-void cv_reduce_mean(Ctx& c, const NodeProto& n) {
+// ReduceMean/Max/Sum: axes from the attribute, or (ReduceSum from opset 13) a constant input.
+void reduce(Ctx& c, const NodeProto& n, OpKind op) {
   need_inputs(n, 1);
   Shape x = c.shape(in(n, 0));
   std::vector<int64_t> all(x.size());
   std::iota(all.begin(), all.end(), 0);
   auto axes = attr_ints(n, "axes", all);
+  if (!in(n, 1).empty()) axes = ints_of(c.need_const(in(n, 1), "reduction with non-constant axes"), "axes");
+  if (axes.empty()) {
+    if (attr_i(n, "noop_with_empty_axes", 0)) fail("unsupported attribute noop_with_empty_axes=1");
+    axes = all;
+  }
   for (int64_t& a : axes) a = norm_axis(a, x.size());
   std::sort(axes.begin(), axes.end());
   axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
-  unary(c, n, OpKind::ReduceMean, attrs({{"axes", axes}, {"keepdims", attr_i(n, "keepdims", 1) != 0 ? int64_t(1) : int64_t(0)}}));
+  unary(c, n, op, attrs({{"axes", axes}, {"keepdims", attr_i(n, "keepdims", 1) != 0 ? int64_t(1) : int64_t(0)}}));
+}
+
+// Indices are int32 in mote (ONNX's int64 holds no larger values for tensors mote compiles).
+void cv_arg_max(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  if (attr_i(n, "select_last_index", 0)) fail("unsupported attribute select_last_index=1");
+  const int64_t axis = norm_axis(attr_i(n, "axis", 0), c.shape(in(n, 0)).size());
+  unary(c, n, OpKind::ArgMax, attrs({{"axis", axis}, {"keepdims", attr_i(n, "keepdims", 1) != 0 ? int64_t(1) : int64_t(0)}}));
 }
 
 void cv_constant(Ctx& c, const NodeProto& n) {
@@ -692,6 +738,23 @@ const std::unordered_map<std::string, OpConverter>& table() {
       {"Sub", +[](Ctx& c, const NodeProto& n) { binary(c, n, OpKind::Sub, '-'); }},
       {"Mul", +[](Ctx& c, const NodeProto& n) { binary(c, n, OpKind::Mul, '*'); }},
       {"Div", +[](Ctx& c, const NodeProto& n) { binary(c, n, OpKind::Mul, '/'); }},
+      {"Max", +[](Ctx& c, const NodeProto& n) { binary_op(c, n, OpKind::Max); }},
+      {"Min", +[](Ctx& c, const NodeProto& n) { binary_op(c, n, OpKind::Min); }},
+      {"PRelu", +[](Ctx& c, const NodeProto& n) { binary_op(c, n, OpKind::PRelu); }},
+      {"Pow", cv_pow},
+      {"Neg", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Neg); }},
+      {"Abs", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Abs); }},
+      {"Sqrt", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Sqrt); }},
+      {"Exp", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Exp); }},
+      {"Log", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Log); }},
+      {"Erf", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Erf); }},
+      {"Softplus", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Softplus); }},
+      {"Elu", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Elu, attrs({{"alpha", attr_f(n, "alpha", 1.0f)}})); }},
+      {"GlobalMaxPool", cv_global_maxpool},
+      {"LogSoftmax", cv_log_softmax},
+      {"ReduceMax", +[](Ctx& c, const NodeProto& n) { reduce(c, n, OpKind::ReduceMax); }},
+      {"ReduceSum", +[](Ctx& c, const NodeProto& n) { reduce(c, n, OpKind::ReduceSum); }},
+      {"ArgMax", cv_arg_max},
       {"Relu", +[](Ctx& c, const NodeProto& n) { unary(c, n, OpKind::Relu); }},
       {"Clip", cv_clip},
       {"LeakyRelu", +[](Ctx& c, const NodeProto& n) {
@@ -721,7 +784,7 @@ const std::unordered_map<std::string, OpConverter>& table() {
       {"Identity", pass_through},
       {"Dropout", cv_dropout},
       {"Constant", cv_constant},
-      {"ReduceMean", cv_reduce_mean},
+      {"ReduceMean", +[](Ctx& c, const NodeProto& n) { reduce(c, n, OpKind::ReduceMean); }},
       {"Shape", cv_shape},
       {"Gather", cv_gather},
       {"Cast", cv_cast},

@@ -69,6 +69,20 @@ int max_version(BuiltinOperator op) {
     case BuiltinOperator::QUANTIZE:
     case BuiltinOperator::DEQUANTIZE: return 2;
     case BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM: return 3;
+    case BuiltinOperator::DIV:
+    case BuiltinOperator::SQUARED_DIFFERENCE:
+    case BuiltinOperator::LOG_SOFTMAX:
+    case BuiltinOperator::ARG_MAX:
+    case BuiltinOperator::PADV2:
+    case BuiltinOperator::RSQRT:
+    case BuiltinOperator::PRELU:
+    case BuiltinOperator::ELU:
+    case BuiltinOperator::SUM:
+    case BuiltinOperator::POW:
+    case BuiltinOperator::REDUCE_MAX: return 3;
+    case BuiltinOperator::MAXIMUM:
+    case BuiltinOperator::MINIMUM:
+    case BuiltinOperator::ABS: return 4;
     default: return 0;
   }
 }
@@ -404,8 +418,10 @@ struct Importer {
       if (auto* o = options(op->builtin_options_as_AddOptions(), false)) f = o->fused_activation_function();
     } else if (kind == OpKind::Sub) {
       if (auto* o = options(op->builtin_options_as_SubOptions(), false)) f = o->fused_activation_function();
-    } else if (auto* o = options(op->builtin_options_as_MulOptions(), false)) {
-      f = o->fused_activation_function();
+    } else if (kind == OpKind::Mul) {
+      if (auto* o = options(op->builtin_options_as_MulOptions(), false)) f = o->fused_activation_function();
+    } else if (kind == OpKind::Div) {
+      if (auto* o = options(op->builtin_options_as_DivOptions(), false)) f = o->fused_activation_function();
     }
     int a = in(0), b = in(1);
     int out = tensor(out_idx());
@@ -464,8 +480,20 @@ struct Importer {
     emit(OpKind::Concat, xs, a, out);
   }
 
+  // PAD, and PADV2 with its constant fill value (input 2, quantized like the input).
   void pad() {
     int x = in(0);
+    float value = 0.0f;  // int8 PAD fills with the zero point, i.e. real 0
+    if (code == BuiltinOperator::PADV2 && n_inputs() > 2 && in_idx(2) >= 0) {
+      const Tensor& v = g.t(in(2));
+      if (!v.is_const() || v.numel() != 1 || v.dtype != g.t(x).dtype) fail("constant_values must be one constant {} value", dtype_name(g.t(x).dtype));
+      if (v.dtype == DType::I8) {
+        const float s = v.quant.scale.at(0);
+        value = s * float(int32_t(v.as<int8_t>()[0]) - v.quant.zero_point.at(0));
+      } else {
+        value = v.as<float>()[0];
+      }
+    }
     std::vector<int64_t> p = const_ints(in_idx(1), "paddings");
     size_t r = g.t(x).shape.size();
     if (p.size() != 2 * r) fail("paddings have {} values for rank {}", p.size(), r);
@@ -476,7 +504,7 @@ struct Importer {
     }
     Attrs a;
     a.set("pads", pads);
-    a.set("value", 0.0f);  // int8 PAD fills with the zero point, i.e. real 0
+    a.set("value", value);
     unary(OpKind::Pad, a);
   }
 
@@ -488,7 +516,8 @@ struct Importer {
     unary(OpKind::Transpose, a);
   }
 
-  void mean() {
+  // MEAN, SUM, REDUCE_MAX.
+  void reduce(OpKind kind) {
     const tflite::ReducerOptions* o = options(op->builtin_options_as_ReducerOptions(), false);
     int x = in(0);
     int64_t r = int64_t(g.t(x).shape.size());
@@ -502,7 +531,32 @@ struct Importer {
     Attrs a;
     a.set("axes", axes);
     a.set("keepdims", int64_t(o && o->keep_dims() ? 1 : 0));
-    unary(OpKind::ReduceMean, a);
+    unary(kind, a);
+  }
+
+  // The axis is a constant input; the output is int32 indices.
+  void arg_max() {
+    int x = in(0);
+    std::vector<int64_t> axis = const_ints(in_idx(1), "axis");
+    const int64_t r = int64_t(g.t(x).shape.size());
+    if (axis.size() != 1 || axis[0] < -r || axis[0] >= r) fail("axis must be one value in [-{}, {})", r, r);
+    int out = tensor(out_idx());
+    if (g.t(out).dtype != DType::I32) fail("output '{}' is {}; only int32 indices are supported", g.t(out).name, dtype_name(g.t(out).dtype));
+    if (g.t(x).dtype != DType::I8 && g.t(x).dtype != DType::F32) fail("input '{}' is {}, expected float32 or int8", g.t(x).name, dtype_name(g.t(x).dtype));
+    Attrs a;
+    a.set("axis", axis[0] < 0 ? axis[0] + r : axis[0]);
+    a.set("keepdims", int64_t(0));
+    emit(OpKind::ArgMax, {x}, a, out);
+  }
+
+  // DEQUANTIZE of a computed int8 value to float.
+  void dequantize() {
+    int x = in(0);
+    int out = tensor(out_idx());
+    if (g.t(x).dtype != DType::I8 || g.t(out).dtype != DType::F32)
+      fail("DEQUANTIZE from {} to {} is not supported (only int8 to float32)", dtype_name(g.t(x).dtype), dtype_name(g.t(out).dtype));
+    if (g.t(x).quant.per_channel()) fail("per-channel activations are not supported");
+    emit(OpKind::Dequantize, {x}, {}, out);
   }
 
   void quantize() {
@@ -643,13 +697,31 @@ struct Importer {
       }
       case BuiltinOperator::HARD_SWISH: return unary(OpKind::HardSwish);
       case BuiltinOperator::CONCATENATION: return concat();
-      case BuiltinOperator::PAD: return pad();
-      case BuiltinOperator::MEAN: return mean();
+      case BuiltinOperator::PAD:
+      case BuiltinOperator::PADV2: return pad();
+      case BuiltinOperator::MEAN: return reduce(OpKind::ReduceMean);
+      case BuiltinOperator::SUM: return reduce(OpKind::ReduceSum);
+      case BuiltinOperator::REDUCE_MAX: return reduce(OpKind::ReduceMax);
+      case BuiltinOperator::ARG_MAX: return arg_max();
+      case BuiltinOperator::DIV: return binary(OpKind::Div);
+      case BuiltinOperator::SQUARED_DIFFERENCE: return binary(OpKind::SquaredDifference);
+      case BuiltinOperator::MAXIMUM: return binary(OpKind::Max);
+      case BuiltinOperator::MINIMUM: return binary(OpKind::Min);
+      case BuiltinOperator::PRELU: return binary(OpKind::PRelu);
+      case BuiltinOperator::POW: return binary(OpKind::Pow);
+      case BuiltinOperator::ABS: return unary(OpKind::Abs);
+      case BuiltinOperator::RSQRT: return unary(OpKind::Rsqrt);
+      case BuiltinOperator::ELU: return unary(OpKind::Elu);
+      case BuiltinOperator::LOG_SOFTMAX: {
+        Attrs a;
+        if (g.t(in(0)).shape.empty()) fail("input must have at least one dimension");
+        a.set("axis", int64_t(g.t(in(0)).shape.size()) - 1);
+        return unary(OpKind::LogSoftmax, a);
+      }
       case BuiltinOperator::TRANSPOSE: return transpose();
       case BuiltinOperator::QUANTIZE: return quantize();
       case BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM: return lstm();
-      case BuiltinOperator::DEQUANTIZE:
-        fail("DEQUANTIZE is supported only as int8 to float on the model output, after another operator");
+      case BuiltinOperator::DEQUANTIZE: return dequantize();
       default: fail("unsupported op");
     }
   }
@@ -711,7 +783,8 @@ struct Importer {
       } else if (code_k == int32_t(BuiltinOperator::DEQUANTIZE) && ti == tflite::TensorType::INT8 && to == tflite::TensorType::FLOAT32) {
         // Only after an operator: a model that dequantizes its own input would have nothing left.
         auto it = std::find(outs.begin(), outs.end(), out);
-        if (it != outs.end() && uses[size_t(out)] == 1 && std::find(ins.begin(), ins.end(), i) == ins.end()) {
+        const bool computed = std::find(ins.begin(), ins.end(), i) == ins.end();
+        if (it != outs.end() && uses[size_t(out)] == 1 && computed) {
           *it = i;
           skip[k] = true;
         }

@@ -1,34 +1,43 @@
-/* float ADD / SUB / MUL with 4-D broadcasting and a fused clamp. */
+/* float binary ops (mote_binary_op) with 4-D broadcasting and a fused clamp. */
 #include "../internal.h"
+
+static float apply(int32_t op, float x, float y) {
+  switch (op) {
+    case MOTE_BIN_ADD:
+      return x + y;
+    case MOTE_BIN_SUB:
+      return x - y;
+    case MOTE_BIN_MUL:
+      return x * y;
+    case MOTE_BIN_DIV:
+      return x / y;
+    case MOTE_BIN_MAX:
+      return x > y ? x : y;
+    case MOTE_BIN_MIN:
+      return x < y ? x : y;
+    case MOTE_BIN_POW:
+      return mote_powf(x, y);
+    case MOTE_BIN_SQUARED_DIFFERENCE:
+      return (x - y) * (x - y);
+    default: /* MOTE_BIN_PRELU */
+      return x >= 0.0f ? x : x * y;
+  }
+}
 
 mote_status mote_binary_f32(const mote_binary_f32_params *p, const float *a, const float *b,
                             float *out) {
   const mote_bcast *bc = &p->bc;
-  int32_t i0, i1, i2, i3;
-  if (!mote__bcast_ok(bc) || p->op < MOTE_BIN_ADD || p->op > MOTE_BIN_MUL) {
+  int32_t r, i3;
+  if (!mote__bcast_ok(bc) || p->op < MOTE_BIN_ADD || p->op > MOTE_BIN_PRELU) {
     return MOTE_ERR_PARAM;
   }
-  for (i0 = 0; i0 < bc->dims[0]; ++i0) {
-    for (i1 = 0; i1 < bc->dims[1]; ++i1) {
-      for (i2 = 0; i2 < bc->dims[2]; ++i2) {
-        const float *pa = a + (size_t)i0 * bc->a_stride[0] + (size_t)i1 * bc->a_stride[1] +
-                          (size_t)i2 * bc->a_stride[2];
-        const float *pb = b + (size_t)i0 * bc->b_stride[0] + (size_t)i1 * bc->b_stride[1] +
-                          (size_t)i2 * bc->b_stride[2];
-        for (i3 = 0; i3 < bc->dims[3]; ++i3) {
-          float r;
-          if (p->op == MOTE_BIN_ADD) {
-            r = *pa + *pb;
-          } else if (p->op == MOTE_BIN_SUB) {
-            r = *pa - *pb;
-          } else {
-            r = *pa * *pb;
-          }
-          *out++ = mote__clamp_f32(r, p->act_min, p->act_max);
-          pa += bc->a_stride[3];
-          pb += bc->b_stride[3];
-        }
-      }
+  for (r = 0; r < mote__bcast_rows(bc); ++r) {
+    size_t ia, ib;
+    mote__bcast_row(bc, r, &ia, &ib);
+    for (i3 = 0; i3 < bc->dims[3]; ++i3) {
+      *out++ = mote__clamp_f32(apply(p->op, a[ia], b[ib]), p->act_min, p->act_max);
+      ia += (size_t)bc->a_stride[3];
+      ib += (size_t)bc->b_stride[3];
     }
   }
   return MOTE_OK;

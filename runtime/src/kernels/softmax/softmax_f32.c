@@ -9,12 +9,9 @@ mote_status mote_softmax_f32(const mote_softmax_f32_params *p, const float *in, 
   for (r = 0; r < p->rows; ++r) {
     const float *x = in + (size_t)r * p->cols;
     float *y = out + (size_t)r * p->cols;
-    float mx = x[0];
+    const float mx = mote__max_f32(x, p->cols);
     float sum = 0.0f;
     float inv;
-    for (c = 1; c < p->cols; ++c) {
-      mx = x[c] > mx ? x[c] : mx;
-    }
     for (c = 0; c < p->cols; ++c) {
       y[c] = mote_expf(x[c] - mx);
       sum += y[c];

@@ -1,4 +1,5 @@
-/* float elementwise activations. Sigmoid and tanh use mote_expf (math/expf.c). */
+/* float elementwise activations, with the libm-free mote_expf, mote_logf, mote_sqrtf and
+ * mote_erff (math/). */
 #include "../internal.h"
 
 static float sigmoid(float x) {
@@ -9,6 +10,19 @@ static float sigmoid(float x) {
     const float e = mote_expf(x);
     return e / (1.0f + e);
   }
+}
+
+/* log(1 + e^x) = max(x, 0) + log(1 + e^-|x|); the log's argument rounds away small e^-|x|,
+ * so below 0.01 its series e - e^2/2 + e^3/3 - e^4/4 is used. */
+static float softplus_f(float x) {
+  const float e = mote_expf(x > 0.0f ? -x : x);
+  float l;
+  if (e < 0.01f) {
+    l = e * (1.0f - e * (0.5f - e * (1.0f / 3.0f - e * 0.25f)));
+  } else {
+    l = mote_logf(1.0f + e);
+  }
+  return (x > 0.0f ? x : 0.0f) + l;
 }
 
 static float tanh_f(float x) {
@@ -86,6 +100,61 @@ mote_status mote_unary_f32(const mote_unary_f32_params *p, int32_t n, const floa
     case MOTE_UN_SELU:
       for (i = 0; i < n; ++i) {
         out[i] = p->beta * (in[i] > 0.0f ? in[i] : p->alpha * expm1_f(in[i]));
+      }
+      break;
+    case MOTE_UN_ABS:
+      for (i = 0; i < n; ++i) {
+        out[i] = in[i] < 0.0f ? -in[i] : in[i];
+      }
+      break;
+    case MOTE_UN_NEG:
+      for (i = 0; i < n; ++i) {
+        out[i] = -in[i];
+      }
+      break;
+    case MOTE_UN_SQRT:
+      for (i = 0; i < n; ++i) {
+        out[i] = mote_sqrtf(in[i]);
+      }
+      break;
+    case MOTE_UN_RSQRT:
+      for (i = 0; i < n; ++i) {
+        out[i] = 1.0f / mote_sqrtf(in[i]);
+      }
+      break;
+    case MOTE_UN_EXP:
+      for (i = 0; i < n; ++i) {
+        out[i] = mote_expf(in[i]);
+      }
+      break;
+    case MOTE_UN_LOG:
+      for (i = 0; i < n; ++i) {
+        out[i] = mote_logf(in[i]);
+      }
+      break;
+    case MOTE_UN_ERF:
+      for (i = 0; i < n; ++i) {
+        out[i] = mote_erff(in[i]);
+      }
+      break;
+    case MOTE_UN_ELU:
+      for (i = 0; i < n; ++i) {
+        out[i] = in[i] < 0.0f ? p->alpha * expm1_f(in[i]) : in[i];
+      }
+      break;
+    case MOTE_UN_SOFTPLUS:
+      for (i = 0; i < n; ++i) {
+        out[i] = softplus_f(in[i]);
+      }
+      break;
+    case MOTE_UN_SILU:
+      for (i = 0; i < n; ++i) {
+        out[i] = in[i] * sigmoid(in[i]);
+      }
+      break;
+    case MOTE_UN_GELU:
+      for (i = 0; i < n; ++i) {
+        out[i] = 0.5f * in[i] * (1.0f + mote_erff(in[i] * 0.70710678118654752f));
       }
       break;
     default:
