@@ -15,13 +15,9 @@
 namespace mote {
 namespace {
 
+using test::numel;
 using test::Rng;
 
-size_t numel(const std::vector<int32_t>& s) {
-  size_t n = 1;
-  for (int32_t d : s) n *= static_cast<size_t>(d);
-  return n;
-}
 
 struct Case {
   std::vector<int32_t> lhs, rhs;

@@ -15,18 +15,9 @@
 namespace mote {
 namespace {
 
+using test::numel;
 using test::Rng;
 
-std::vector<uint8_t> bytes(Rng& r, size_t n) {
-  std::vector<uint8_t> v(n);
-  for (auto& b : v) b = static_cast<uint8_t>(r.i(0, 255));
-  return v;
-}
-size_t numel(const std::vector<int32_t>& s) {
-  size_t n = 1;
-  for (int32_t d : s) n *= static_cast<size_t>(d);
-  return n;
-}
 std::vector<int32_t> random_shape(Rng& r, int max_rank) {
   std::vector<int32_t> s(static_cast<size_t>(r.i(1, max_rank)));
   for (auto& d : s) d = r.pick(std::vector<int32_t>{1, 2, 3, 5, 7});
@@ -43,7 +34,7 @@ void check_slice(Rng& r, const std::vector<int32_t>& in_shape, const std::vector
     stride.push_back(a.stride);
     out_shape.push_back(a.size);
   }
-  const auto in = bytes(r, numel(in_shape) * es);
+  const auto in = r.bytes(numel(in_shape) * es);
   std::vector<uint8_t> got(numel(out_shape) * es + 3, 0xCD), want(numel(out_shape) * es);
   ASSERT_EQ(mote_slice(&p, in.data(), got.data()), MOTE_OK) << what;
   ASSERT_EQ(ref::slice_nd(in_shape, begin, stride, out_shape, es, in.data(), want.data()), MOTE_OK)
@@ -69,7 +60,7 @@ TEST(StridedSlice, MatchesTfliteResolutionAndLoops) {
     const int32_t bm = r.i(0, full), em = r.i(0, full), sm = rep % 3 == 0 ? r.i(0, full) : 0;
     const bool offset = rep % 7 == 0;
     const int32_t es = r.pick(std::vector<int32_t>{1, 2, 4});
-    const auto in = bytes(r, numel(shape) * es);
+    const auto in = r.bytes(numel(shape) * es);
     std::vector<int32_t> ref_shape;
     std::vector<uint8_t> want(numel(shape) * es);
     const mote_status rs = ref::strided_slice_tflite(shape, begin, end, strides, bm, em, sm,
@@ -173,7 +164,7 @@ TEST(Gather, MatchesReferenceAnyAxis) {
     const auto p = gp.bound();
     auto out_shape = shape;
     out_shape[static_cast<size_t>(axis)] = static_cast<int32_t>(idx.size());
-    const auto in = bytes(r, numel(shape) * es);
+    const auto in = r.bytes(numel(shape) * es);
     std::vector<uint8_t> got(numel(out_shape) * es), want(got.size());
     ASSERT_EQ(mote_gather(&p, in.data(), got.data()), MOTE_OK);
     ASSERT_EQ(ref::gather_nd_axis(shape, axis, gp.indices, es, in.data(), want.data()), MOTE_OK);
@@ -213,7 +204,7 @@ TEST(Tile, MatchesReferenceTileAndBroadcast) {
     }
     const int32_t es = r.pick(std::vector<int32_t>{1, 2, 4});
     const auto p = tile_params(shape, out_shape, es);
-    const auto in = bytes(r, numel(shape) * es);
+    const auto in = r.bytes(numel(shape) * es);
     std::vector<uint8_t> got(numel(out_shape) * es + 2, 0xEE), want(numel(out_shape) * es);
     ASSERT_EQ(mote_tile(&p, in.data(), got.data()), MOTE_OK) << "rep " << rep;
     ASSERT_EQ(ref::tile_nd(shape, out_shape, es, in.data(), want.data()), MOTE_OK);

@@ -14,6 +14,7 @@
 namespace mote {
 namespace {
 
+using test::numel;
 using test::Rng;
 
 struct Flags {
@@ -26,7 +27,6 @@ mote_dims random_in(Rng& r) {
           r.pick(std::vector<int32_t>{1, 2, 3, 4, 7})};
 }
 int32_t random_out(Rng& r) { return r.pick(std::vector<int32_t>{1, 2, 3, 4, 5, 8, 9, 10, 17, 26}); }
-size_t numel(const mote_dims& d) { return static_cast<size_t>(d.n) * d.h * d.w * d.c; }
 
 TEST(ResizeNearest, MatchesReferenceEveryFlagAndElementSize) {
   Rng r(81);

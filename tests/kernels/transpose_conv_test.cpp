@@ -14,6 +14,7 @@
 namespace mote {
 namespace {
 
+using test::numel;
 using test::Rng;
 
 TconvGeometry random_geometry(Rng& r) {
@@ -38,7 +39,6 @@ TconvGeometry random_geometry(Rng& r) {
   return g;
 }
 
-size_t numel(const mote_dims& d) { return static_cast<size_t>(d.n) * d.h * d.w * d.c; }
 
 TEST(TransposeConvS8, MatchesReferenceOverGeometries) {
   Rng r(71);

@@ -4,27 +4,19 @@
 #include <string>
 
 #include "ref/fixedpoint.h"
+#include "lower/params/params_util.h"
 #include "util/error.h"
 
 namespace mote {
-namespace {
-
-std::string shape_str(const std::vector<int32_t>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
-}  // namespace
 
 MatmulShape matmul_geometry(const std::vector<int32_t>& lhs_shape,
                             const std::vector<int32_t>& rhs_shape, bool adj_x, bool adj_y) {
   if (lhs_shape.empty() || rhs_shape.empty())
-    fail("MatMul: scalar operand (lhs {}, rhs {})", shape_str(lhs_shape), shape_str(rhs_shape));
+    fail("MatMul: scalar operand (lhs {}, rhs {})", dims_str(lhs_shape), dims_str(rhs_shape));
   for (int32_t d : lhs_shape)
-    if (d <= 0) fail("MatMul: lhs {} has an empty dim", shape_str(lhs_shape));
+    if (d <= 0) fail("MatMul: lhs {} has an empty dim", dims_str(lhs_shape));
   for (int32_t d : rhs_shape)
-    if (d <= 0) fail("MatMul: rhs {} has an empty dim", shape_str(rhs_shape));
+    if (d <= 0) fail("MatMul: rhs {} has an empty dim", dims_str(rhs_shape));
   const bool lhs_vec = lhs_shape.size() == 1, rhs_vec = rhs_shape.size() == 1;
   std::vector<int32_t> l = lhs_vec ? std::vector<int32_t>{1, lhs_shape[0]} : lhs_shape;
   std::vector<int32_t> r = rhs_vec ? std::vector<int32_t>{rhs_shape[0], 1} : rhs_shape;
@@ -32,8 +24,8 @@ MatmulShape matmul_geometry(const std::vector<int32_t>& lhs_shape,
   const int32_t m = adj_x ? l[lr - 1] : l[lr - 2], kl = adj_x ? l[lr - 2] : l[lr - 1];
   const int32_t kr = adj_y ? r[rr - 1] : r[rr - 2], n = adj_y ? r[rr - 2] : r[rr - 1];
   if (kl != kr)
-    fail("MatMul: inner dims differ (lhs {}, rhs {}, adj_x {}, adj_y {})", shape_str(lhs_shape),
-         shape_str(rhs_shape), adj_x, adj_y);
+    fail("MatMul: inner dims differ (lhs {}, rhs {}, adj_x {}, adj_y {})", dims_str(lhs_shape),
+         dims_str(rhs_shape), adj_x, adj_y);
   MatmulShape s{};
   s.g.m = m;
   s.g.k = kl;
@@ -55,8 +47,8 @@ MatmulShape matmul_geometry(const std::vector<int32_t>& lhs_shape,
     const int32_t a = from_end <= lr - 2 ? l[lr - 2 - from_end] : 1;
     const int32_t b = from_end <= rr - 2 ? r[rr - 2 - from_end] : 1;
     if (a != b && a != 1 && b != 1)
-      fail("MatMul: batch dims of lhs {} and rhs {} do not broadcast", shape_str(lhs_shape),
-           shape_str(rhs_shape));
+      fail("MatMul: batch dims of lhs {} and rhs {} do not broadcast", dims_str(lhs_shape),
+           dims_str(rhs_shape));
     bs[i] = {std::max(a, b), a, b, a == 1 ? 0 : ls, b == 1 ? 0 : rs};
     ls *= a;
     rs *= b;
@@ -68,7 +60,7 @@ MatmulShape matmul_geometry(const std::vector<int32_t>& lhs_shape,
   }
   if (kept.size() > 3)
     fail("MatMul: {} batch dims of lhs {} and rhs {} (the kernel has 3)", kept.size(),
-         shape_str(lhs_shape), shape_str(rhs_shape));
+         dims_str(lhs_shape), dims_str(rhs_shape));
   if (ls > INT32_MAX || rs > INT32_MAX) fail("MatMul: operands too large");
   while (kept.size() < 3) kept.insert(kept.begin(), B{1, 1, 1, 0, 0});
   for (int i = 0; i < 3; ++i) {

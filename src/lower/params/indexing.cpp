@@ -3,16 +3,11 @@
 #include <algorithm>
 #include <string>
 
+#include "lower/params/params_util.h"
 #include "util/error.h"
 
 namespace mote {
 namespace {
-
-std::string shape_str(const std::vector<int32_t>& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
-  return r + "]";
-}
 
 int32_t norm_axis(int32_t axis, size_t rank, const char* what) {
   const int32_t r = static_cast<int32_t>(rank);
@@ -37,7 +32,7 @@ mote_slice_params slice_params(const std::vector<int32_t>& in_shape,
                                const std::vector<SliceAxis>& axes, int32_t elem_size) {
   check_elem(elem_size, "slice");
   if (axes.size() != in_shape.size())
-    fail("slice: {} axes for input {}", axes.size(), shape_str(in_shape));
+    fail("slice: {} axes for input {}", axes.size(), dims_str(in_shape));
   struct Ax {
     int64_t in, begin, stride, out;
   };
@@ -45,10 +40,10 @@ mote_slice_params slice_params(const std::vector<int32_t>& in_shape,
   for (size_t i = 0; i < axes.size(); ++i) {
     const SliceAxis& a = axes[i];
     const int64_t last = int64_t{a.begin} + int64_t{a.size - 1} * a.stride;
-    if (a.size <= 0) fail("slice: axis {} of input {} is empty", i, shape_str(in_shape));
+    if (a.size <= 0) fail("slice: axis {} of input {} is empty", i, dims_str(in_shape));
     if (a.stride == 0 || a.begin < 0 || a.begin >= in_shape[i] || last < 0 || last >= in_shape[i])
       fail("slice: axis {} (begin {}, stride {}, size {}) reads outside input {}", i, a.begin,
-           a.stride, a.size, shape_str(in_shape));
+           a.stride, a.size, dims_str(in_shape));
     if (in_shape[i] == 1) continue;
     Ax x{in_shape[i], a.begin, a.size == 1 ? 1 : a.stride, a.size};
     const bool whole = x.begin == 0 && x.stride == 1 && x.out == x.in;
@@ -60,10 +55,10 @@ mote_slice_params slice_params(const std::vector<int32_t>& in_shape,
     v.push_back(x);
   }
   if (v.size() > MOTE_SLICE_DIMS)
-    fail("slice: input {} needs {} axes, the kernel has {}", shape_str(in_shape), v.size(),
+    fail("slice: input {} needs {} axes, the kernel has {}", dims_str(in_shape), v.size(),
          MOTE_SLICE_DIMS);
   for (const Ax& x : v)
-    if (x.in > INT32_MAX) fail("slice: input {} too large", shape_str(in_shape));
+    if (x.in > INT32_MAX) fail("slice: input {} too large", dims_str(in_shape));
   mote_slice_params p{};
   const size_t pad = MOTE_SLICE_DIMS - v.size();
   for (size_t i = 0; i < MOTE_SLICE_DIMS; ++i) {
@@ -86,7 +81,7 @@ StridedSlice tflite_strided_slice(const std::vector<int32_t>& in_shape,
   const size_t rank = in_shape.size();
   if (begin.size() != rank || end.size() != rank || strides.size() != rank)
     fail("STRIDED_SLICE: begin/end/strides of lengths {}/{}/{} for input {}", begin.size(),
-         end.size(), strides.size(), shape_str(in_shape));
+         end.size(), strides.size(), dims_str(in_shape));
   if (ellipsis_mask != 0 || new_axis_mask != 0)
     fail("STRIDED_SLICE: ellipsis_mask {} / new_axis_mask {} not supported (TFLM rejects them)",
          ellipsis_mask, new_axis_mask);
@@ -104,7 +99,7 @@ StridedSlice tflite_strided_slice(const std::vector<int32_t>& in_shape,
     if (shrink) {
       if (start < 0 || start >= dim)
         fail("STRIDED_SLICE: axis {} of input {} shrinks to index {} outside it", i,
-             shape_str(in_shape), start);
+             dims_str(in_shape), start);
       stop = start + 1;
     } else {
       stop = end[i];
@@ -116,7 +111,7 @@ StridedSlice tflite_strided_slice(const std::vector<int32_t>& in_shape,
     // a shrunk axis always steps forward by one element
     const int64_t st = shrink ? 1 : stride;
     const int32_t n = count(start, stop, st);
-    if (n == 0) fail("STRIDED_SLICE: axis {} of input {} selects nothing", i, shape_str(in_shape));
+    if (n == 0) fail("STRIDED_SLICE: axis {} of input {} selects nothing", i, dims_str(in_shape));
     r.axes.push_back({static_cast<int32_t>(start), static_cast<int32_t>(st), n});
     if (!shrink) r.out_shape.push_back(n);
   }
@@ -128,13 +123,13 @@ std::vector<SliceAxis> tflite_slice(const std::vector<int32_t>& in_shape,
                                     const std::vector<int32_t>& size) {
   if (begin.size() != in_shape.size() || size.size() != in_shape.size())
     fail("SLICE: begin/size of lengths {}/{} for input {}", begin.size(), size.size(),
-         shape_str(in_shape));
+         dims_str(in_shape));
   std::vector<SliceAxis> r;
   for (size_t i = 0; i < in_shape.size(); ++i) {
     const int32_t n = size[i] == -1 ? in_shape[i] - begin[i] : size[i];
     if (begin[i] < 0 || n <= 0 || int64_t{begin[i]} + n > in_shape[i])
       fail("SLICE: axis {} (begin {}, size {}) outside input {}", i, begin[i], size[i],
-           shape_str(in_shape));
+           dims_str(in_shape));
     r.push_back({begin[i], 1, n});
   }
   return r;
@@ -156,7 +151,7 @@ std::vector<SliceAxis> split_output(const std::vector<int32_t>& in_shape, int32_
     sum += sizes[k];
   }
   if (sum != in_shape[static_cast<size_t>(ax)])
-    fail("SPLIT: sizes sum to {}, axis {} of input {} has {}", sum, ax, shape_str(in_shape),
+    fail("SPLIT: sizes sum to {}, axis {} of input {} has {}", sum, ax, dims_str(in_shape),
          in_shape[static_cast<size_t>(ax)]);
   if (index < 0 || index >= static_cast<int32_t>(sizes.size()))
     fail("SPLIT: output {} of {}", index, sizes.size());
@@ -199,7 +194,7 @@ std::vector<SliceAxis> onnx_slice(const std::vector<int32_t>& in_shape,
       e = std::clamp<int64_t>(e, -1, dim - 1);
     }
     const int32_t cnt = count(s, e, step);
-    if (cnt == 0) fail("Slice: axis {} of input {} selects nothing", a, shape_str(in_shape));
+    if (cnt == 0) fail("Slice: axis {} of input {} selects nothing", a, dims_str(in_shape));
     r[static_cast<size_t>(a)] = {static_cast<int32_t>(s), static_cast<int32_t>(step), cnt};
   }
   return r;
@@ -215,7 +210,7 @@ GatherParams gather_params(const std::vector<int32_t>& in_shape, int32_t axis,
   for (size_t i = static_cast<size_t>(ax) + 1; i < in_shape.size(); ++i) inner *= in_shape[i];
   const int32_t dim = in_shape[static_cast<size_t>(ax)];
   if (outer <= 0 || inner <= 0 || dim <= 0 || outer > INT32_MAX || inner > INT32_MAX)
-    fail("GATHER: input {} is empty or too large", shape_str(in_shape));
+    fail("GATHER: input {} is empty or too large", dims_str(in_shape));
   GatherParams r;
   for (size_t k = 0; k < indices.size(); ++k) {
     int64_t v = indices[k];
@@ -240,7 +235,7 @@ std::vector<int32_t> broadcast_shapes(const std::vector<int32_t>& a, const std::
     const int32_t x = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const int32_t y = i < n - b.size() ? 1 : b[i - (n - b.size())];
     if (x != y && x != 1 && y != 1)
-      fail("broadcast: shapes {} and {} are incompatible", shape_str(a), shape_str(b));
+      fail("broadcast: shapes {} and {} are incompatible", dims_str(a), dims_str(b));
     r[i] = x == 1 ? y : x;
   }
   return r;
@@ -249,12 +244,12 @@ std::vector<int32_t> broadcast_shapes(const std::vector<int32_t>& a, const std::
 std::vector<int32_t> tile_shape(const std::vector<int32_t>& in_shape,
                                 const std::vector<int64_t>& multiples) {
   if (multiples.size() != in_shape.size())
-    fail("TILE: {} multiples for input {}", multiples.size(), shape_str(in_shape));
+    fail("TILE: {} multiples for input {}", multiples.size(), dims_str(in_shape));
   std::vector<int32_t> r;
   for (size_t i = 0; i < in_shape.size(); ++i) {
     const int64_t v = int64_t{in_shape[i]} * multiples[i];
     if (multiples[i] <= 0 || v > INT32_MAX)
-      fail("TILE: multiple {} on axis {} of input {}", multiples[i], i, shape_str(in_shape));
+      fail("TILE: multiple {} on axis {} of input {}", multiples[i], i, dims_str(in_shape));
     r.push_back(static_cast<int32_t>(v));
   }
   return r;
@@ -264,8 +259,8 @@ mote_tile_params tile_params(const std::vector<int32_t>& in_shape,
                              const std::vector<int32_t>& out_shape, int32_t elem_size) {
   check_elem(elem_size, "TILE/BROADCAST_TO");
   if (in_shape.size() > out_shape.size())
-    fail("BROADCAST_TO: input {} has more axes than output {}", shape_str(in_shape),
-         shape_str(out_shape));
+    fail("BROADCAST_TO: input {} has more axes than output {}", dims_str(in_shape),
+         dims_str(out_shape));
   struct Ax {
     int64_t in, out;
   };
@@ -274,8 +269,8 @@ mote_tile_params tile_params(const std::vector<int32_t>& in_shape,
   for (size_t i = 0; i < out_shape.size(); ++i) {
     const Ax x{i < lead ? 1 : in_shape[i - lead], out_shape[i]};
     if (x.in <= 0 || x.out <= 0 || x.out % x.in != 0)
-      fail("TILE/BROADCAST_TO: input {} does not tile to {}", shape_str(in_shape),
-           shape_str(out_shape));
+      fail("TILE/BROADCAST_TO: input {} does not tile to {}", dims_str(in_shape),
+           dims_str(out_shape));
     if (x.out == 1) continue;
     if (!v.empty()) {
       Ax& o = v.back();
@@ -288,13 +283,13 @@ mote_tile_params tile_params(const std::vector<int32_t>& in_shape,
     v.push_back(x);
   }
   if (v.size() > MOTE_SLICE_DIMS)
-    fail("TILE/BROADCAST_TO: {} to {} needs {} axes, the kernel has {}", shape_str(in_shape),
-         shape_str(out_shape), v.size(), MOTE_SLICE_DIMS);
+    fail("TILE/BROADCAST_TO: {} to {} needs {} axes, the kernel has {}", dims_str(in_shape),
+         dims_str(out_shape), v.size(), MOTE_SLICE_DIMS);
   mote_tile_params p{};
   const size_t pad = MOTE_SLICE_DIMS - v.size();
   for (size_t i = 0; i < MOTE_SLICE_DIMS; ++i) {
     const Ax x = i < pad ? Ax{1, 1} : v[i - pad];
-    if (x.out > INT32_MAX) fail("TILE/BROADCAST_TO: output {} too large", shape_str(out_shape));
+    if (x.out > INT32_MAX) fail("TILE/BROADCAST_TO: output {} too large", dims_str(out_shape));
     p.in_dims[i] = static_cast<int32_t>(x.in);
     p.out_dims[i] = static_cast<int32_t>(x.out);
   }

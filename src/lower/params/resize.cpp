@@ -100,57 +100,63 @@ BilinearAxisF32 tflite_bilinear_axis_f32(int32_t in, int32_t out, bool align_cor
   return a;
 }
 
+namespace {
+
+// Points a bilinear params struct at its tables (same field names for both dtypes).
+template <typename P, typename A>
+P bind_tables(P p, const A& y, const A& x) {
+  p.y_lo = y.lo.data();
+  p.y_hi = y.hi.data();
+  p.y_frac = y.frac.data();
+  p.x_lo = x.lo.data();
+  p.x_hi = x.hi.data();
+  p.x_frac = x.frac.data();
+  return p;
+}
+
+}  // namespace
+
 mote_resize_bilinear_s8_params ResizeBilinearS8Params::bound() const {
-  mote_resize_bilinear_s8_params q = p;
-  q.y_lo = y.lo.data();
-  q.y_hi = y.hi.data();
-  q.y_frac = y.frac.data();
-  q.x_lo = x.lo.data();
-  q.x_hi = x.hi.data();
-  q.x_frac = x.frac.data();
-  return q;
+  return bind_tables(p, y, x);
 }
 
 mote_resize_bilinear_f32_params ResizeBilinearF32Params::bound() const {
-  mote_resize_bilinear_f32_params q = p;
-  q.y_lo = y.lo.data();
-  q.y_hi = y.hi.data();
-  q.y_frac = y.frac.data();
-  q.x_lo = x.lo.data();
-  q.x_hi = x.hi.data();
-  q.x_frac = x.frac.data();
-  return q;
+  return bind_tables(p, y, x);
 }
 
-static void check_bilinear_flags(bool align_corners, bool half_pixel_centers) {
+namespace {
+
+// Both dtypes: the checks, the dims and the two axis tables from axis(in, out, ac, hp).
+template <typename R, typename Axis>
+R bilinear_params(const char* what, const mote_dims& in, int32_t out_h, int32_t out_w,
+                  bool align_corners, bool half_pixel_centers, Axis axis) {
+  check_dims(what, in, out_h, out_w);
   if (align_corners && half_pixel_centers)
-    fail("RESIZE_BILINEAR: align_corners and half_pixel_centers are both set");
+    fail("{}: align_corners and half_pixel_centers are both set", what);
+  R r;
+  r.p.in = in;
+  r.p.out = with_hw(in, out_h, out_w);
+  r.y = axis(in.h, out_h, align_corners, half_pixel_centers);
+  r.x = axis(in.w, out_w, align_corners, half_pixel_centers);
+  return r;
 }
+
+}  // namespace
 
 ResizeBilinearS8Params resize_bilinear_s8_params(const mote_dims& in, int32_t out_h,
                                                  int32_t out_w, bool align_corners,
                                                  bool half_pixel_centers) {
-  check_dims("RESIZE_BILINEAR int8", in, out_h, out_w);
-  check_bilinear_flags(align_corners, half_pixel_centers);
-  ResizeBilinearS8Params r;
-  r.p.in = in;
-  r.p.out = with_hw(in, out_h, out_w);
-  r.y = tflm_bilinear_axis_s8(in.h, out_h, align_corners, half_pixel_centers);
-  r.x = tflm_bilinear_axis_s8(in.w, out_w, align_corners, half_pixel_centers);
-  return r;
+  return bilinear_params<ResizeBilinearS8Params>("RESIZE_BILINEAR int8", in, out_h, out_w,
+                                                 align_corners, half_pixel_centers,
+                                                 tflm_bilinear_axis_s8);
 }
 
 ResizeBilinearF32Params resize_bilinear_f32_params(const mote_dims& in, int32_t out_h,
                                                    int32_t out_w, bool align_corners,
                                                    bool half_pixel_centers) {
-  check_dims("RESIZE_BILINEAR float", in, out_h, out_w);
-  check_bilinear_flags(align_corners, half_pixel_centers);
-  ResizeBilinearF32Params r;
-  r.p.in = in;
-  r.p.out = with_hw(in, out_h, out_w);
-  r.y = tflite_bilinear_axis_f32(in.h, out_h, align_corners, half_pixel_centers);
-  r.x = tflite_bilinear_axis_f32(in.w, out_w, align_corners, half_pixel_centers);
-  return r;
+  return bilinear_params<ResizeBilinearF32Params>("RESIZE_BILINEAR float", in, out_h, out_w,
+                                                  align_corners, half_pixel_centers,
+                                                  tflite_bilinear_axis_f32);
 }
 
 namespace {

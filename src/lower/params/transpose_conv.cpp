@@ -50,6 +50,21 @@ std::pair<int32_t, int32_t> tflite_act_range_s8(float out_scale, int32_t out_zp,
   return {qlo, qhi};
 }
 
+// Copies the geometry into either dtype's params (same field names).
+template <typename P>
+void copy_geometry(const TconvGeometry& g, P* p) {
+  p->in = g.in;
+  p->out = g.out;
+  p->kh = g.kh;
+  p->kw = g.kw;
+  p->stride_h = g.stride_h;
+  p->stride_w = g.stride_w;
+  p->dil_h = g.dil_h;
+  p->dil_w = g.dil_w;
+  p->pad_top = g.pad_top;
+  p->pad_left = g.pad_left;
+}
+
 static void check_geometry(const TconvGeometry& g, const char* what) {
   const auto pos = [](const mote_dims& d) { return d.n > 0 && d.h > 0 && d.w > 0 && d.c > 0; };
   if (!pos(g.in) || !pos(g.out) || g.in.n != g.out.n || g.kh <= 0 || g.kw <= 0 ||
@@ -72,16 +87,7 @@ TconvS8Params transpose_conv_s8_params(const TconvGeometry& g, float in_scale, i
       act_max > 127 || act_min > act_max)
     fail("TRANSPOSE_CONV int8: zero points or clamp outside int8");
   TconvS8Params r;
-  r.p.in = g.in;
-  r.p.out = g.out;
-  r.p.kh = g.kh;
-  r.p.kw = g.kw;
-  r.p.stride_h = g.stride_h;
-  r.p.stride_w = g.stride_w;
-  r.p.dil_h = g.dil_h;
-  r.p.dil_w = g.dil_w;
-  r.p.pad_top = g.pad_top;
-  r.p.pad_left = g.pad_left;
+  copy_geometry(g, &r.p);
   r.p.in_zp = in_zp;
   r.p.out_zp = out_zp;
   r.p.act_min = act_min;
@@ -103,16 +109,7 @@ mote_transpose_conv_f32_params transpose_conv_f32_params(const TconvGeometry& g,
                                                          float act_max) {
   check_geometry(g, "TRANSPOSE_CONV float");
   mote_transpose_conv_f32_params p{};
-  p.in = g.in;
-  p.out = g.out;
-  p.kh = g.kh;
-  p.kw = g.kw;
-  p.stride_h = g.stride_h;
-  p.stride_w = g.stride_w;
-  p.dil_h = g.dil_h;
-  p.dil_w = g.dil_w;
-  p.pad_top = g.pad_top;
-  p.pad_left = g.pad_left;
+  copy_geometry(g, &p);
   p.act_min = act_min;
   p.act_max = act_max;
   return p;

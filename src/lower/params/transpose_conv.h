@@ -73,6 +73,8 @@ struct TconvS8Params {
 // Per output channel c: QuantizeMultiplier(in_scale * w_scales[c] / out_scale) in double from
 // the float scales (TFLM's PopulateConvolutionQuantizationParams). w_scales has out.c entries
 // or one (per-tensor). Throws on inconsistent geometry or scales.
+// TFLM quirk: its int8 TRANSPOSE_CONV passes kTfLiteActNone when it computes the clamp, so a
+// fused activation is ignored; pass [-128, 127] to match TFLM, tflite_act_range_s8 otherwise.
 TconvS8Params transpose_conv_s8_params(const TconvGeometry& g, float in_scale, int32_t in_zp,
                                        const std::vector<float>& w_scales, float out_scale,
                                        int32_t out_zp, int32_t act_min, int32_t act_max);

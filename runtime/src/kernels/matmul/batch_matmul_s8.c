@@ -14,12 +14,8 @@ mote_status mote_batch_matmul_s8(const mote_batch_matmul_s8_params *p, const int
   for (b0 = 0; b0 < g->batch[0]; ++b0) {
     for (b1 = 0; b1 < g->batch[1]; ++b1) {
       for (b2 = 0; b2 < g->batch[2]; ++b2) {
-        const int8_t *l = lhs + (ptrdiff_t)b0 * g->lhs_batch_stride[0] +
-                          (ptrdiff_t)b1 * g->lhs_batch_stride[1] +
-                          (ptrdiff_t)b2 * g->lhs_batch_stride[2];
-        const int8_t *r = rhs + (ptrdiff_t)b0 * g->rhs_batch_stride[0] +
-                          (ptrdiff_t)b1 * g->rhs_batch_stride[1] +
-                          (ptrdiff_t)b2 * g->rhs_batch_stride[2];
+        const int8_t *l = lhs + mote__batch_offset(g->lhs_batch_stride, b0, b1, b2);
+        const int8_t *r = rhs + mote__batch_offset(g->rhs_batch_stride, b0, b1, b2);
         for (m = 0; m < g->m; ++m) {
           const int8_t *lr = l + (ptrdiff_t)m * g->lhs_m;
           for (n = 0; n < g->n; ++n) {

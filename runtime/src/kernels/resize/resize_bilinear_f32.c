@@ -2,28 +2,16 @@
  * the fraction from the compiler's tables, the four corner terms summed in TFLite's order. */
 #include "../internal.h"
 
-static int axis_ok(const int32_t *lo, const int32_t *hi, const float *frac, int32_t n,
-                   int32_t size) {
-  int32_t i;
-  if (lo == NULL || hi == NULL || frac == NULL) {
-    return 0;
-  }
-  for (i = 0; i < n; ++i) {
-    if (lo[i] < 0 || lo[i] >= size || hi[i] < 0 || hi[i] >= size) {
-      return 0;
-    }
-  }
-  return 1;
-}
-
 mote_status mote_resize_bilinear_f32(const mote_resize_bilinear_f32_params *p, const float *in,
                                      float *out) {
   const int32_t c_n = p->in.c;
   const size_t row = (size_t)p->in.w * (size_t)c_n;
   int32_t n, y, x, c;
   if (!mote__dims_ok(&p->in) || !mote__dims_ok(&p->out) || p->in.n != p->out.n ||
-      p->in.c != p->out.c || !axis_ok(p->y_lo, p->y_hi, p->y_frac, p->out.h, p->in.h) ||
-      !axis_ok(p->x_lo, p->x_hi, p->x_frac, p->out.w, p->in.w)) {
+      p->in.c != p->out.c || !mote__index_table_ok(p->y_lo, p->out.h, p->in.h) ||
+      !mote__index_table_ok(p->y_hi, p->out.h, p->in.h) || p->y_frac == NULL ||
+      !mote__index_table_ok(p->x_lo, p->out.w, p->in.w) ||
+      !mote__index_table_ok(p->x_hi, p->out.w, p->in.w) || p->x_frac == NULL) {
     return MOTE_ERR_PARAM;
   }
   for (n = 0; n < p->out.n; ++n) {

@@ -3,15 +3,15 @@
  * which stay within [-512, 1536]) and divided by 2^20 rounding half away from zero. */
 #include "../internal.h"
 
+/* lo/hi tables inside the input; TFLM's weights stay within [-512, 1536] */
 static int axis_ok(const int32_t *lo, const int32_t *hi, const int32_t *frac, int32_t n,
                    int32_t size) {
   int32_t i;
-  if (lo == NULL || hi == NULL || frac == NULL) {
+  if (!mote__index_table_ok(lo, n, size) || !mote__index_table_ok(hi, n, size) || frac == NULL) {
     return 0;
   }
   for (i = 0; i < n; ++i) {
-    if (lo[i] < 0 || lo[i] >= size || hi[i] < 0 || hi[i] >= size || frac[i] < -512 ||
-        frac[i] > 1536) {
+    if (frac[i] < -512 || frac[i] > 1536) {
       return 0;
     }
   }

@@ -10,18 +10,10 @@ mote_status mote_resize_nearest(const mote_resize_nearest_params *p, const void 
   const size_t pixel = (size_t)p->in.c * (size_t)p->elem_size;
   int32_t n, y, x;
   if (!mote__dims_ok(&p->in) || !mote__dims_ok(&p->out) || p->in.n != p->out.n ||
-      p->in.c != p->out.c || p->elem_size <= 0 || p->y_src == NULL || p->x_src == NULL) {
+      p->in.c != p->out.c || p->elem_size <= 0 ||
+      !mote__index_table_ok(p->y_src, p->out.h, p->in.h) ||
+      !mote__index_table_ok(p->x_src, p->out.w, p->in.w)) {
     return MOTE_ERR_PARAM;
-  }
-  for (y = 0; y < p->out.h; ++y) {
-    if (p->y_src[y] < 0 || p->y_src[y] >= p->in.h) {
-      return MOTE_ERR_PARAM;
-    }
-  }
-  for (x = 0; x < p->out.w; ++x) {
-    if (p->x_src[x] < 0 || p->x_src[x] >= p->in.w) {
-      return MOTE_ERR_PARAM;
-    }
   }
   for (n = 0; n < p->out.n; ++n) {
     const uint8_t *src_n = src + (size_t)n * (size_t)p->in.h * (size_t)p->in.w * pixel;
