@@ -10,7 +10,6 @@
 namespace mote::ref {
 namespace {
 
-
 // Calls f(o, lhs_at, rhs_at) for every output element o in order, lhs_at(k) / rhs_at(k) giving
 // the element offsets of the k-th product's operands; false for shapes that do not multiply.
 template <typename F>
@@ -65,19 +64,18 @@ bool for_each_out(const std::vector<int32_t>& ls, const std::vector<int32_t>& rs
 
 mote_status batch_matmul_s8_nd(const std::vector<int32_t>& lhs_shape,
                                const std::vector<int32_t>& rhs_shape, bool adj_x, bool adj_y,
-                               int32_t lhs_zp, int32_t rhs_zp, int32_t out_zp,
-                               int32_t multiplier, int32_t shift, const int8_t* lhs,
-                               const int8_t* rhs, int8_t* out) {
+                               int32_t lhs_zp, int32_t rhs_zp, int32_t out_zp, int32_t multiplier,
+                               int32_t shift, const int8_t* lhs, const int8_t* rhs, int8_t* out) {
   int32_t K = 0;
-  const bool ok = for_each_out(lhs_shape, rhs_shape, adj_x, adj_y, &K,
-                               [&](int64_t o, auto lhs_at, auto rhs_at) {
-    int64_t acc = 0;
-    for (int32_t k = 0; k < K; ++k)
-      acc += int64_t{lhs[lhs_at(k)] - lhs_zp} * (rhs[rhs_at(k)] - rhs_zp);
-    const int32_t v =
-        multiply_by_quantized_multiplier(static_cast<int32_t>(acc), multiplier, shift) + out_zp;
-    out[o] = static_cast<int8_t>(std::clamp(v, -128, 127));
-  });
+  const bool ok = for_each_out(
+      lhs_shape, rhs_shape, adj_x, adj_y, &K, [&](int64_t o, auto lhs_at, auto rhs_at) {
+        int64_t acc = 0;
+        for (int32_t k = 0; k < K; ++k)
+          acc += int64_t{lhs[lhs_at(k)] - lhs_zp} * (rhs[rhs_at(k)] - rhs_zp);
+        const int32_t v =
+            multiply_by_quantized_multiplier(static_cast<int32_t>(acc), multiplier, shift) + out_zp;
+        out[o] = static_cast<int8_t>(std::clamp(v, -128, 127));
+      });
   return ok ? MOTE_OK : MOTE_ERR_PARAM;
 }
 
@@ -87,10 +85,11 @@ mote_status batch_matmul_f32_nd(const std::vector<int32_t>& lhs_shape,
   int32_t K = 0;
   const bool ok = for_each_out(lhs_shape, rhs_shape, adj_x, adj_y, &K,
                                [&](int64_t o, auto lhs_at, auto rhs_at) {
-    double acc = 0;
-    for (int32_t k = 0; k < K; ++k) acc += double{lhs[lhs_at(k)]} * rhs[rhs_at(k)];
-    out[o] = static_cast<float>(acc);
-  });
+                                 double acc = 0;
+                                 for (int32_t k = 0; k < K; ++k)
+                                   acc += double{lhs[lhs_at(k)]} * rhs[rhs_at(k)];
+                                 out[o] = static_cast<float>(acc);
+                               });
   return ok ? MOTE_OK : MOTE_ERR_PARAM;
 }
 

@@ -68,8 +68,7 @@ mote_status slice_nd(const std::vector<int32_t>& in_shape, const std::vector<int
 }
 
 mote_status strided_slice_tflite(const std::vector<int32_t>& in_shape,
-                                 const std::vector<int32_t>& begin,
-                                 const std::vector<int32_t>& end,
+                                 const std::vector<int32_t>& begin, const std::vector<int32_t>& end,
                                  const std::vector<int32_t>& strides, int32_t begin_mask,
                                  int32_t end_mask, int32_t shrink_axis_mask, bool offset,
                                  int32_t elem_size, const void* in, void* out,
@@ -86,7 +85,8 @@ mote_status strided_slice_tflite(const std::vector<int32_t>& in_shape,
     int64_t s = begin[i];
     if (begin_mask & (1 << i)) s = step[i] > 0 ? INT_MIN : INT_MAX;
     if (s < 0) s += dim;
-    s = step[i] > 0 ? std::min(std::max<int64_t>(s, 0), dim) : std::min(std::max<int64_t>(s, -1), dim - 1);
+    s = step[i] > 0 ? std::min(std::max<int64_t>(s, 0), dim)
+                    : std::min(std::max<int64_t>(s, -1), dim - 1);
     int64_t e;
     if (shrink_axis_mask & (1 << i)) {
       e = s + 1;
@@ -95,7 +95,8 @@ mote_status strided_slice_tflite(const std::vector<int32_t>& in_shape,
       e = end[i] + (offset ? s : 0);
       if (end_mask & (1 << i)) e = step[i] > 0 ? INT_MAX : INT_MIN;
       if (e < 0) e += dim;
-      e = step[i] > 0 ? std::min(std::max<int64_t>(e, 0), dim) : std::min(std::max<int64_t>(e, -1), dim - 1);
+      e = step[i] > 0 ? std::min(std::max<int64_t>(e, 0), dim)
+                      : std::min(std::max<int64_t>(e, -1), dim - 1);
     }
     start[i] = static_cast<int32_t>(s);
     stop[i] = static_cast<int32_t>(e);
@@ -121,7 +122,8 @@ mote_status gather_nd_axis(const std::vector<int32_t>& in_shape, int32_t axis,
   map_elements(out_shape, elem_size, in, out, [&](const std::vector<int32_t>& idx) {
     int64_t off = 0;
     for (size_t i = 0; i < idx.size(); ++i)
-      off += (static_cast<int32_t>(i) == axis ? indices[static_cast<size_t>(idx[i])] : idx[i]) * st[i];
+      off +=
+          (static_cast<int32_t>(i) == axis ? indices[static_cast<size_t>(idx[i])] : idx[i]) * st[i];
     return off;
   });
   return MOTE_OK;
@@ -134,7 +136,8 @@ mote_status tile_nd(const std::vector<int32_t>& in_shape, const std::vector<int3
   std::vector<int32_t> in_full(out_shape.size() - in_shape.size(), 1);
   in_full.insert(in_full.end(), in_shape.begin(), in_shape.end());
   for (size_t i = 0; i < out_shape.size(); ++i)
-    if (in_full[i] <= 0 || out_shape[i] <= 0 || out_shape[i] % in_full[i] != 0) return MOTE_ERR_PARAM;
+    if (in_full[i] <= 0 || out_shape[i] <= 0 || out_shape[i] % in_full[i] != 0)
+      return MOTE_ERR_PARAM;
   const auto st = strides_of(in_full);
   map_elements(out_shape, elem_size, in, out, [&](const std::vector<int32_t>& idx) {
     int64_t off = 0;

@@ -23,12 +23,12 @@ float axis_scale(int32_t in, int32_t out, bool align) {
 }  // namespace
 
 mote_status resize_nearest_tflite(const mote_dims& in, int32_t out_h, int32_t out_w,
-                                  bool align_corners, bool half_pixel_centers,
-                                  int32_t elem_size, const void* src, void* dst) {
+                                  bool align_corners, bool half_pixel_centers, int32_t elem_size,
+                                  const void* src, void* dst) {
   if (!dims_ok(in, out_h, out_w) || elem_size <= 0) return MOTE_ERR_PARAM;
   const auto nearest = [&](int32_t o, int32_t in_size, int32_t out_size) {
-    const float v = (o + (half_pixel_centers ? 0.5f : 0.0f)) * axis_scale(in_size, out_size,
-                                                                          align_corners);
+    const float v =
+        (o + (half_pixel_centers ? 0.5f : 0.0f)) * axis_scale(in_size, out_size, align_corners);
     int32_t s = static_cast<int32_t>(align_corners ? std::round(v) : std::floor(v));
     s = std::min(s, in_size - 1);
     return half_pixel_centers ? std::max(s, 0) : s;
@@ -39,16 +39,17 @@ mote_status resize_nearest_tflite(const mote_dims& in, int32_t out_h, int32_t ou
   for (int32_t n = 0; n < in.n; ++n)
     for (int32_t y = 0; y < out_h; ++y)
       for (int32_t x = 0; x < out_w; ++x) {
-        const size_t from =
-            ((static_cast<size_t>(n) * in.h + nearest(y, in.h, out_h)) * in.w + nearest(x, in.w, out_w)) * px;
+        const size_t from = ((static_cast<size_t>(n) * in.h + nearest(y, in.h, out_h)) * in.w +
+                             nearest(x, in.w, out_w)) *
+                            px;
         std::memcpy(b + ((static_cast<size_t>(n) * out_h + y) * out_w + x) * px, a + from, px);
       }
   return MOTE_OK;
 }
 
 mote_status resize_bilinear_s8_tflm(const mote_dims& in, int32_t out_h, int32_t out_w,
-                                    bool align_corners, bool half_pixel_centers,
-                                    const int8_t* src, int8_t* dst) {
+                                    bool align_corners, bool half_pixel_centers, const int8_t* src,
+                                    int8_t* dst) {
   if (!dims_ok(in, out_h, out_w) || (align_corners && half_pixel_centers)) return MOTE_ERR_PARAM;
   // scale in 1/1024, rounded to nearest by integer division
   const auto scale10 = [&](int32_t in_size, int32_t out_size) -> int64_t {
@@ -61,7 +62,8 @@ mote_status resize_bilinear_s8_tflm(const mote_dims& in, int32_t out_h, int32_t 
   };
   const auto pos = [&](int32_t o, int64_t s, int32_t in_size) {
     const int64_t v = half_pixel_centers ? o * s + s / 2 - 512 : o * s;
-    return Pos{v, std::max<int64_t>(v / 1024, 0), std::min<int64_t>((v + 1023) / 1024, in_size - 1)};
+    return Pos{v, std::max<int64_t>(v / 1024, 0),
+               std::min<int64_t>((v + 1023) / 1024, in_size - 1)};
   };
   const int64_t sy = scale10(in.h, out_h), sx = scale10(in.w, out_w);
   const auto at = [&](int32_t n, int64_t y, int64_t x, int32_t c) -> int64_t {
@@ -81,7 +83,8 @@ mote_status resize_bilinear_s8_tflm(const mote_dims& in, int32_t out_h, int32_t 
                               at(n, py.lo, px.hi, c) * (1024 - fy) * fx +
                               at(n, py.hi, px.hi, c) * fy * fx;
           const int64_t r = (sum + (sum > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20);
-          dst[((static_cast<size_t>(n) * out_h + y) * out_w + x) * in.c + c] = static_cast<int8_t>(r);
+          dst[((static_cast<size_t>(n) * out_h + y) * out_w + x) * in.c + c] =
+              static_cast<int8_t>(r);
         }
       }
     }
@@ -92,7 +95,8 @@ mote_status resize_bilinear_f32_tflite(const mote_dims& in, int32_t out_h, int32
                                        bool align_corners, bool half_pixel_centers,
                                        const float* src, float* dst) {
   if (!dims_ok(in, out_h, out_w) || (align_corners && half_pixel_centers)) return MOTE_ERR_PARAM;
-  const float sy = axis_scale(in.h, out_h, align_corners), sx = axis_scale(in.w, out_w, align_corners);
+  const float sy = axis_scale(in.h, out_h, align_corners),
+              sx = axis_scale(in.w, out_w, align_corners);
   const auto coord = [&](int32_t o, float s) {
     return half_pixel_centers ? (o + 0.5f) * s - 0.5f : o * s;
   };
@@ -112,7 +116,8 @@ mote_status resize_bilinear_f32_tflite(const mote_dims& in, int32_t out_h, int32
           };
           const double v = at(y0, x0) * (1 - dy) * (1 - dx) + at(y1, x0) * dy * (1 - dx) +
                            at(y0, x1) * (1 - dy) * dx + at(y1, x1) * dy * dx;
-          dst[((static_cast<size_t>(n) * out_h + y) * out_w + x) * in.c + c] = static_cast<float>(v);
+          dst[((static_cast<size_t>(n) * out_h + y) * out_w + x) * in.c + c] =
+              static_cast<float>(v);
         }
       }
     }

@@ -13,8 +13,8 @@ namespace {
 template <typename P>
 bool tconv_ok(const P& p) {
   const auto pos = [](const mote_dims& d) { return d.n > 0 && d.h > 0 && d.w > 0 && d.c > 0; };
-  return pos(p.in) && pos(p.out) && p.in.n == p.out.n && p.kh > 0 && p.kw > 0 &&
-         p.stride_h > 0 && p.stride_w > 0 && p.dil_h > 0 && p.dil_w > 0;
+  return pos(p.in) && pos(p.out) && p.in.n == p.out.n && p.kh > 0 && p.kw > 0 && p.stride_h > 0 &&
+         p.stride_w > 0 && p.dil_h > 0 && p.dil_w > 0;
 }
 
 // acc[n][oy][ox][oc] += f(in value, weight) for every input pixel, tap and channel pair.

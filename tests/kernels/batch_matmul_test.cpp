@@ -1,13 +1,14 @@
 // Batch matmul: the C kernels on the compiler's strided geometry (and on a packed constant
 // rhs) vs N-D references with numpy broadcasting, transposes and 1-D operands; hand-derived
 // geometry and multiplier.
+#include "lower/params/batch_matmul.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "kernel_test_util.h"
-#include "lower/params/batch_matmul.h"
 #include "mote/kernels.h"
 #include "ref/kernels_ref.h"
 #include "util/error.h"
@@ -17,7 +18,6 @@ namespace {
 
 using test::numel;
 using test::Rng;
-
 
 struct Case {
   std::vector<int32_t> lhs, rhs;

@@ -1,13 +1,14 @@
 // Slice, gather and tile: the C kernels on the compiler's 6-D parameters vs N-D references
 // (STRIDED_SLICE checked against TFLite's own operand resolution), every element size, and
 // hand-derived resolutions for TFLite and ONNX operands.
+#include "lower/params/indexing.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "kernel_test_util.h"
-#include "lower/params/indexing.h"
 #include "mote/kernels.h"
 #include "ref/kernels_ref.h"
 #include "util/error.h"
@@ -63,14 +64,15 @@ TEST(StridedSlice, MatchesTfliteResolutionAndLoops) {
     const auto in = r.bytes(numel(shape) * es);
     std::vector<int32_t> ref_shape;
     std::vector<uint8_t> want(numel(shape) * es);
-    const mote_status rs = ref::strided_slice_tflite(shape, begin, end, strides, bm, em, sm,
-                                                     offset, es, in.data(), want.data(), &ref_shape);
+    const mote_status rs = ref::strided_slice_tflite(shape, begin, end, strides, bm, em, sm, offset,
+                                                     es, in.data(), want.data(), &ref_shape);
     if (rs != MOTE_OK) {  // empty selection: the compiler must refuse it too
       EXPECT_THROW(tflite_strided_slice(shape, begin, end, strides, bm, em, 0, 0, sm, offset),
                    Error);
       continue;
     }
-    const StridedSlice ss = tflite_strided_slice(shape, begin, end, strides, bm, em, 0, 0, sm, offset);
+    const StridedSlice ss =
+        tflite_strided_slice(shape, begin, end, strides, bm, em, 0, 0, sm, offset);
     ASSERT_EQ(ss.out_shape, ref_shape) << "rep " << rep;
     const auto p = slice_params(shape, ss.axes, es);
     want.resize(numel(ref_shape) * es);
@@ -92,9 +94,11 @@ TEST(Slice, RandomAxesEveryElementSize) {
       const int32_t begin = r.i(0, d - 1);
       const int32_t room = stride > 0 ? (d - 1 - begin) / stride : begin / -stride;
       // whole axes often, to exercise the merging
-      axes.push_back(rep % 2 && stride == 1 ? SliceAxis{0, 1, d} : SliceAxis{begin, stride, r.i(1, room + 1)});
+      axes.push_back(rep % 2 && stride == 1 ? SliceAxis{0, 1, d}
+                                            : SliceAxis{begin, stride, r.i(1, room + 1)});
     }
-    check_slice(r, shape, axes, r.pick(std::vector<int32_t>{1, 2, 4}), "rep " + std::to_string(rep));
+    check_slice(r, shape, axes, r.pick(std::vector<int32_t>{1, 2, 4}),
+                "rep " + std::to_string(rep));
   }
 }
 
@@ -123,7 +127,8 @@ TEST(Slice, TfliteSliceSplitAndOnnxSlice) {
   EXPECT_EQ(ss.out_shape, (std::vector<int32_t>{2, 3, 9, 6}));
   EXPECT_EQ(ss.axes[1].begin, 6);  // -2 + 8, then 4, 2
   EXPECT_EQ(ss.axes[1].stride, -2);
-  const StridedSlice shrink = tflite_strided_slice({4, 5}, {-1, 1}, {0, 4}, {1, 2}, 0, 0, 0, 0, 1, false);
+  const StridedSlice shrink =
+      tflite_strided_slice({4, 5}, {-1, 1}, {0, 4}, {1, 2}, 0, 0, 0, 0, 1, false);
   EXPECT_EQ(shrink.out_shape, (std::vector<int32_t>{2}));  // row 3, cols 1 and 3
   EXPECT_EQ(shrink.axes[0].begin, 3);
   EXPECT_THROW(tflite_strided_slice({4}, {0}, {4}, {1}, 0, 0, 1, 0, 0, false), Error);

@@ -1,12 +1,13 @@
 // Resize: C kernels on the compiler's tables vs references computed from TFLite's flags, over
 // upscales, downscales and every flag combination; hand-derived tables; the ONNX mapping.
+#include "lower/params/resize.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "kernel_test_util.h"
-#include "lower/params/resize.h"
 #include "mote/kernels.h"
 #include "ref/kernels_ref.h"
 #include "util/error.h"
@@ -137,22 +138,29 @@ TEST(ResizeParams, OnnxMapping) {
   EXPECT_TRUE(eq(onnx_resize_to_tflite("linear", "asymmetric", "", 5, 6, 10, 9), false, false));
   EXPECT_TRUE(eq(onnx_resize_to_tflite("linear", "align_corners", "", 5, 6, 10, 9), true, false));
   EXPECT_TRUE(eq(onnx_resize_to_tflite("linear", "half_pixel", "", 5, 6, 10, 9), false, true));
-  EXPECT_TRUE(eq(onnx_resize_to_tflite("linear", "pytorch_half_pixel", "", 5, 6, 10, 9), false, true));
+  EXPECT_TRUE(
+      eq(onnx_resize_to_tflite("linear", "pytorch_half_pixel", "", 5, 6, 10, 9), false, true));
   EXPECT_FALSE(onnx_resize_to_tflite("linear", "pytorch_half_pixel", "", 5, 6, 1, 9));
   EXPECT_FALSE(onnx_resize_to_tflite("linear", "tf_crop_and_resize", "", 5, 6, 10, 9));
   EXPECT_FALSE(onnx_resize_to_tflite("cubic", "half_pixel", "", 5, 6, 10, 9));
   // scales that are not out / in cannot be expressed
   EXPECT_FALSE(onnx_resize_to_tflite("linear", "half_pixel", "", 5, 6, 10, 9, 2.1f, 1.5f));
-  EXPECT_TRUE(eq(onnx_resize_to_tflite("linear", "half_pixel", "", 5, 6, 10, 9, 2.0f, 1.5f), false, true));
+  EXPECT_TRUE(
+      eq(onnx_resize_to_tflite("linear", "half_pixel", "", 5, 6, 10, 9, 2.0f, 1.5f), false, true));
   // nearest: 2x upscale (asymmetric floor = PyTorch's default 'nearest')
-  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "asymmetric", "floor", 5, 6, 10, 12), false, false));
-  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "tf_half_pixel_for_nn", "floor", 5, 6, 10, 9), false, true));
-  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "half_pixel", "round_prefer_ceil", 5, 6, 10, 9), false, true));
+  EXPECT_TRUE(
+      eq(onnx_resize_to_tflite("nearest", "asymmetric", "floor", 5, 6, 10, 12), false, false));
+  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "tf_half_pixel_for_nn", "floor", 5, 6, 10, 9),
+                 false, true));
+  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "half_pixel", "round_prefer_ceil", 5, 6, 10, 9),
+                 false, true));
   // 6 -> 4 align corners: ONNX round_prefer_ceil = TFLite's round half away from zero
-  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "align_corners", "round_prefer_ceil", 6, 6, 4, 4), true, false));
+  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "align_corners", "round_prefer_ceil", 6, 6, 4, 4),
+                 true, false));
   // 2x downscale with half_pixel + round_prefer_floor: source 2o + 0.5 ties to 2o, TFLite's
   // half-pixel rule picks 2o + 1, and the default rule (floor(2o)) matches instead
-  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "half_pixel", "round_prefer_floor", 8, 8, 4, 4), false, false));
+  EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "half_pixel", "round_prefer_floor", 8, 8, 4, 4),
+                 false, false));
   // 3 -> 2 asymmetric ceil: ceil(1.5 o) = 0 2; TFLite default gives 0 1, align corners 0 2
   EXPECT_TRUE(eq(onnx_resize_to_tflite("nearest", "asymmetric", "ceil", 3, 3, 2, 2), true, false));
   // 5 -> 3 asymmetric ceil: ceil(5/3 o) = 0 2 4; TFLite: default 0 1 3, align round(2 o) =

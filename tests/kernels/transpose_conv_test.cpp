@@ -1,12 +1,13 @@
 // Transpose convolution: C runtime vs the scatter-form C++ reference over many geometries,
 // a hand-worked case, and the compile-time padding / multiplier parameters.
+#include "lower/params/transpose_conv.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "kernel_test_util.h"
-#include "lower/params/transpose_conv.h"
 #include "mote/kernels.h"
 #include "ref/kernels_ref.h"
 #include "util/error.h"
@@ -39,7 +40,6 @@ TconvGeometry random_geometry(Rng& r) {
   return g;
 }
 
-
 TEST(TransposeConvS8, MatchesReferenceOverGeometries) {
   Rng r(71);
   size_t inside = 0, total = 0;
@@ -50,9 +50,9 @@ TEST(TransposeConvS8, MatchesReferenceOverGeometries) {
     const int32_t out_zp = r.i(-20, 20);
     const auto act = rep % 4 == 0 ? tflite_act_range_s8(0.1f, out_zp, 0.0f, 6.0f)
                                   : tflite_act_range_s8(0.1f, out_zp);
-    const TconvS8Params tp = transpose_conv_s8_params(g, static_cast<float>(r.u(0.02, 0.1)),
-                                                      r.i(-20, 20), ws, 0.1f, out_zp,
-                                                      act.first, act.second);
+    const TconvS8Params tp =
+        transpose_conv_s8_params(g, static_cast<float>(r.u(0.02, 0.1)), r.i(-20, 20), ws, 0.1f,
+                                 out_zp, act.first, act.second);
     const auto p = tp.bound();
     const auto in = r.s8(numel(g.in));
     const auto w = r.s8(static_cast<size_t>(g.out.c) * g.kh * g.kw * g.in.c);
@@ -123,10 +123,10 @@ TEST(TransposeConvS8, RejectsBadParams) {
 
 TEST(TransposeConvParams, TflitePaddingFromOutputSize) {
   // The three conformance geometries: SAME 3x3 / 4x4 stride 2 to 10, VALID 3x3 stride 2 to 9.
-  EXPECT_EQ(tflite_transpose_conv_axis(true, 10, 3, 2).pad_begin, 0);   // total 1, offset dropped
-  EXPECT_EQ(tflite_transpose_conv_axis(true, 10, 4, 2).pad_begin, 1);   // total 2
-  EXPECT_EQ(tflite_transpose_conv_axis(false, 9, 3, 2).pad_begin, 0);   // total 0
-  EXPECT_EQ(tflite_transpose_conv_axis(true, 7, 5, 1).pad_begin, 2);    // total 4
+  EXPECT_EQ(tflite_transpose_conv_axis(true, 10, 3, 2).pad_begin, 0);  // total 1, offset dropped
+  EXPECT_EQ(tflite_transpose_conv_axis(true, 10, 4, 2).pad_begin, 1);  // total 2
+  EXPECT_EQ(tflite_transpose_conv_axis(false, 9, 3, 2).pad_begin, 0);  // total 0
+  EXPECT_EQ(tflite_transpose_conv_axis(true, 7, 5, 1).pad_begin, 2);   // total 4
 }
 
 TEST(TransposeConvParams, OnnxAxis) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string>
 
-#include "ref/fixedpoint.h"
 #include "lower/params/params_util.h"
+#include "ref/fixedpoint.h"
 #include "util/error.h"
 
 namespace mote {
@@ -75,9 +75,8 @@ MatmulShape matmul_geometry(const std::vector<int32_t>& lhs_shape,
 }
 
 mote_batch_matmul_s8_params batch_matmul_s8_params(const mote_matmul_geom& g, float lhs_scale,
-                                                   int32_t lhs_zp, float rhs_scale,
-                                                   int32_t rhs_zp, float out_scale,
-                                                   int32_t out_zp, int32_t act_min,
+                                                   int32_t lhs_zp, float rhs_scale, int32_t rhs_zp,
+                                                   float out_scale, int32_t out_zp, int32_t act_min,
                                                    int32_t act_max) {
   if (!(lhs_scale > 0) || !(rhs_scale > 0) || !(out_scale > 0))
     fail("BATCH_MATMUL int8: scales must be positive (lhs {}, rhs {}, output {})", lhs_scale,

@@ -52,10 +52,9 @@ std::vector<T> pack_rhs_nk(MatmulShape* s, const T* rhs) {
 // in double from the float scales; no fused activation (full int8 range) unless a clamp is
 // given. Throws on non-positive scales or zero points outside int8.
 mote_batch_matmul_s8_params batch_matmul_s8_params(const mote_matmul_geom& g, float lhs_scale,
-                                                   int32_t lhs_zp, float rhs_scale,
-                                                   int32_t rhs_zp, float out_scale,
-                                                   int32_t out_zp, int32_t act_min = -128,
-                                                   int32_t act_max = 127);
+                                                   int32_t lhs_zp, float rhs_scale, int32_t rhs_zp,
+                                                   float out_scale, int32_t out_zp,
+                                                   int32_t act_min = -128, int32_t act_max = 127);
 
 mote_batch_matmul_f32_params batch_matmul_f32_params(const mote_matmul_geom& g, float act_min,
                                                      float act_max);

@@ -167,7 +167,8 @@ std::vector<SliceAxis> onnx_slice(const std::vector<int32_t>& in_shape,
                                   const std::vector<int64_t>& axes,
                                   const std::vector<int64_t>& steps) {
   const size_t n = starts.size();
-  if (ends.size() != n || (!axes.empty() && axes.size() != n) || (!steps.empty() && steps.size() != n))
+  if (ends.size() != n || (!axes.empty() && axes.size() != n) ||
+      (!steps.empty() && steps.size() != n))
     fail("Slice: starts/ends/axes/steps of lengths {}/{}/{}/{}", n, ends.size(), axes.size(),
          steps.size());
   std::vector<SliceAxis> r;
@@ -182,7 +183,8 @@ std::vector<SliceAxis> onnx_slice(const std::vector<int32_t>& in_shape,
     seen[static_cast<size_t>(a)] = true;
     const int64_t dim = in_shape[static_cast<size_t>(a)];
     const int64_t step = steps.empty() ? 1 : steps[k];
-    if (step == 0 || step > INT32_MAX || step < -INT32_MAX) fail("Slice: step {} on axis {}", step, a);
+    if (step == 0 || step > INT32_MAX || step < -INT32_MAX)
+      fail("Slice: step {} on axis {}", step, a);
     int64_t s = starts[k], e = ends[k];
     if (s < 0) s += dim;
     if (e < 0) e += dim;
@@ -228,7 +230,8 @@ GatherParams gather_params(const std::vector<int32_t>& in_shape, int32_t axis,
   return r;
 }
 
-std::vector<int32_t> broadcast_shapes(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+std::vector<int32_t> broadcast_shapes(const std::vector<int32_t>& a,
+                                      const std::vector<int32_t>& b) {
   const size_t n = std::max(a.size(), b.size());
   std::vector<int32_t> r(n);
   for (size_t i = 0; i < n; ++i) {

@@ -143,9 +143,8 @@ R bilinear_params(const char* what, const mote_dims& in, int32_t out_h, int32_t 
 
 }  // namespace
 
-ResizeBilinearS8Params resize_bilinear_s8_params(const mote_dims& in, int32_t out_h,
-                                                 int32_t out_w, bool align_corners,
-                                                 bool half_pixel_centers) {
+ResizeBilinearS8Params resize_bilinear_s8_params(const mote_dims& in, int32_t out_h, int32_t out_w,
+                                                 bool align_corners, bool half_pixel_centers) {
   return bilinear_params<ResizeBilinearS8Params>("RESIZE_BILINEAR int8", in, out_h, out_w,
                                                  align_corners, half_pixel_centers,
                                                  tflm_bilinear_axis_s8);
@@ -191,11 +190,16 @@ std::optional<std::vector<int32_t>> onnx_nearest_axis(const std::string& coord,
     const int64_t fl = num >= 0 ? num / den : -((-num + den - 1) / den);
     const int64_t rem2 = 2 * (num - fl * den);  // 2 * fractional part, in units of 1 / den
     int64_t s;
-    if (nearest == "floor") s = fl;
-    else if (nearest == "ceil") s = rem2 > 0 ? fl + 1 : fl;
-    else if (nearest == "round_prefer_floor") s = rem2 > den ? fl + 1 : fl;
-    else if (nearest == "round_prefer_ceil") s = rem2 >= den ? fl + 1 : fl;
-    else return std::nullopt;
+    if (nearest == "floor")
+      s = fl;
+    else if (nearest == "ceil")
+      s = rem2 > 0 ? fl + 1 : fl;
+    else if (nearest == "round_prefer_floor")
+      s = rem2 > den ? fl + 1 : fl;
+    else if (nearest == "round_prefer_ceil")
+      s = rem2 >= den ? fl + 1 : fl;
+    else
+      return std::nullopt;
     r.push_back(static_cast<int32_t>(std::clamp<int64_t>(s, 0, in - 1)));
   }
   return r;
@@ -206,12 +210,9 @@ bool pytorch_differs(int32_t in, int32_t out) { return out == 1 && in > 1; }
 
 }  // namespace
 
-std::optional<TfliteResizeFlags> onnx_resize_to_tflite(const std::string& mode,
-                                                       const std::string& coordinate_mode,
-                                                       const std::string& nearest_mode,
-                                                       int32_t in_h, int32_t in_w, int32_t out_h,
-                                                       int32_t out_w, float scale_h,
-                                                       float scale_w) {
+std::optional<TfliteResizeFlags> onnx_resize_to_tflite(
+    const std::string& mode, const std::string& coordinate_mode, const std::string& nearest_mode,
+    int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w, float scale_h, float scale_w) {
   check_sizes("Resize", in_h, out_h);
   check_sizes("Resize", in_w, out_w);
   const auto scale_matches = [](float scale, int32_t in, int32_t out) {

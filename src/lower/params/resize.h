@@ -65,9 +65,8 @@ struct ResizeBilinearF32Params {
 
 // Throw when align_corners and half_pixel_centers are both set (TFLite forbids it) or a size
 // is not positive.
-ResizeBilinearS8Params resize_bilinear_s8_params(const mote_dims& in, int32_t out_h,
-                                                 int32_t out_w, bool align_corners,
-                                                 bool half_pixel_centers);
+ResizeBilinearS8Params resize_bilinear_s8_params(const mote_dims& in, int32_t out_h, int32_t out_w,
+                                                 bool align_corners, bool half_pixel_centers);
 ResizeBilinearF32Params resize_bilinear_f32_params(const mote_dims& in, int32_t out_h,
                                                    int32_t out_w, bool align_corners,
                                                    bool half_pixel_centers);

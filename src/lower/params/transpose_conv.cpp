@@ -67,8 +67,8 @@ void copy_geometry(const TconvGeometry& g, P* p) {
 
 static void check_geometry(const TconvGeometry& g, const char* what) {
   const auto pos = [](const mote_dims& d) { return d.n > 0 && d.h > 0 && d.w > 0 && d.c > 0; };
-  if (!pos(g.in) || !pos(g.out) || g.in.n != g.out.n || g.kh <= 0 || g.kw <= 0 ||
-      g.stride_h <= 0 || g.stride_w <= 0 || g.dil_h <= 0 || g.dil_w <= 0)
+  if (!pos(g.in) || !pos(g.out) || g.in.n != g.out.n || g.kh <= 0 || g.kw <= 0 || g.stride_h <= 0 ||
+      g.stride_w <= 0 || g.dil_h <= 0 || g.dil_w <= 0)
     fail("{}: bad geometry (in {}x{}x{}x{}, out {}x{}x{}x{}, kernel {}x{})", what, g.in.n, g.in.h,
          g.in.w, g.in.c, g.out.n, g.out.h, g.out.w, g.out.c, g.kh, g.kw);
 }
@@ -78,11 +78,9 @@ TconvS8Params transpose_conv_s8_params(const TconvGeometry& g, float in_scale, i
                                        int32_t out_zp, int32_t act_min, int32_t act_max) {
   check_geometry(g, "TRANSPOSE_CONV int8");
   if (w_scales.size() != 1 && w_scales.size() != static_cast<size_t>(g.out.c))
-    fail("TRANSPOSE_CONV int8: {} weight scales for {} output channels", w_scales.size(),
-         g.out.c);
+    fail("TRANSPOSE_CONV int8: {} weight scales for {} output channels", w_scales.size(), g.out.c);
   if (!(in_scale > 0) || !(out_scale > 0))
-    fail("TRANSPOSE_CONV int8: scales must be positive (input {}, output {})", in_scale,
-         out_scale);
+    fail("TRANSPOSE_CONV int8: scales must be positive (input {}, output {})", in_scale, out_scale);
   if (in_zp < -128 || in_zp > 127 || out_zp < -128 || out_zp > 127 || act_min < -128 ||
       act_max > 127 || act_min > act_max)
     fail("TRANSPOSE_CONV int8: zero points or clamp outside int8");
@@ -97,8 +95,8 @@ TconvS8Params transpose_conv_s8_params(const TconvGeometry& g, float in_scale, i
   for (int32_t c = 0; c < g.out.c; ++c) {
     const float ws = w_scales.size() == 1 ? w_scales[0] : w_scales[static_cast<size_t>(c)];
     if (!(ws > 0)) fail("TRANSPOSE_CONV int8: weight scale {} of channel {} not positive", ws, c);
-    const double real = static_cast<double>(in_scale) * static_cast<double>(ws) /
-                        static_cast<double>(out_scale);
+    const double real =
+        static_cast<double>(in_scale) * static_cast<double>(ws) / static_cast<double>(out_scale);
     quantize_multiplier(real, &r.multiplier[static_cast<size_t>(c)],
                         &r.shift[static_cast<size_t>(c)]);
   }

@@ -31,8 +31,8 @@ TconvAxis onnx_conv_transpose_axis(int32_t in, int32_t k, int32_t stride, int32_
 
 // ONNX weights [in_c][out_c][kh][kw] (group 1) to mote's OHWI [out_c][kh][kw][in_c].
 template <typename T>
-std::vector<T> onnx_conv_transpose_weights_ohwi(const T* w, int32_t in_c, int32_t out_c,
-                                                int32_t kh, int32_t kw) {
+std::vector<T> onnx_conv_transpose_weights_ohwi(const T* w, int32_t in_c, int32_t out_c, int32_t kh,
+                                                int32_t kw) {
   std::vector<T> r(static_cast<size_t>(in_c) * out_c * kh * kw);
   for (int32_t i = 0; i < in_c; ++i)
     for (int32_t o = 0; o < out_c; ++o)

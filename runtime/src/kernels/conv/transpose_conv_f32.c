@@ -2,14 +2,13 @@
  * pixel itself is the accumulator. */
 #include "../internal.h"
 
-
 mote_status mote_transpose_conv_f32(const mote_transpose_conv_f32_params *p, const float *in,
                                     const float *w, const float *bias, float *out) {
   const int32_t cin = p->in.c, cout = p->out.c;
   const size_t w_oc = (size_t)p->kh * (size_t)p->kw * (size_t)cin;
   int32_t n, oy, ox, ky, kx, oc, ci;
-  if (!mote__conv_geometry_ok(&p->in, &p->out, p->kh, p->kw, p->stride_h, p->stride_w,
-                              p->dil_h, p->dil_w)) {
+  if (!mote__conv_geometry_ok(&p->in, &p->out, p->kh, p->kw, p->stride_h, p->stride_w, p->dil_h,
+                              p->dil_w)) {
     return MOTE_ERR_PARAM;
   }
   for (n = 0; n < p->out.n; ++n) {

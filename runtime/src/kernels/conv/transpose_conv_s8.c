@@ -6,7 +6,7 @@
 
 static int tconv_s8_ok(const mote_transpose_conv_s8_params *p) {
   return mote__conv_geometry_ok(&p->in, &p->out, p->kh, p->kw, p->stride_h, p->stride_w, p->dil_h,
-                           p->dil_w) &&
+                                p->dil_w) &&
          p->multiplier != NULL && p->shift != NULL && p->in_zp >= -128 && p->in_zp <= 127 &&
          mote__act_s8_ok(p->act_min, p->act_max);
 }
@@ -14,7 +14,6 @@ static int tconv_s8_ok(const mote_transpose_conv_s8_params *p) {
 size_t mote_transpose_conv_s8_scratch_bytes(const mote_transpose_conv_s8_params *p) {
   return p->out.c > 0 ? (size_t)p->out.c * sizeof(int32_t) : 0;
 }
-
 
 mote_status mote_transpose_conv_s8(const mote_transpose_conv_s8_params *p, const int8_t *in,
                                    const int8_t *w, const int32_t *bias, int8_t *out,

@@ -46,8 +46,8 @@ mote_status mote_resize_bilinear_s8(const mote_resize_bilinear_s8_params *p, con
         /* products of two weights fit int32: |w| <= 1536 */
         const int32_t w00 = wy0 * wx0, w10 = wy1 * wx0, w01 = wy0 * wx1, w11 = wy1 * wx1;
         for (c = 0; c < c_n; ++c) {
-          const int32_t v = r0[c0 + c] * w00 + r1[c0 + c] * w10 + r0[c1 + c] * w01 +
-                            r1[c1 + c] * w11;
+          const int32_t v =
+              r0[c0 + c] * w00 + r1[c0 + c] * w10 + r0[c1 + c] * w01 + r1[c1 + c] * w11;
           *out++ = (int8_t)round_shift20(v);
         }
       }
