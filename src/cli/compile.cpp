@@ -1,10 +1,8 @@
 // mote compile MODEL [--calib X] -o OUTDIR: C99 code with a static memory plan.
-#include <filesystem>
 #include <regex>
 
 #include <fmt/format.h>
 
-#include "backend/c/codegen.h"
 #include "cli/commands.h"
 #include "driver/pipeline.h"
 
@@ -12,34 +10,20 @@ namespace mote::cli {
 
 void add_compile(CLI::App& app) {
   auto* cmd = app.add_subcommand("compile", "compile to C99: NAME.h, NAME.c, runtime sources and report.json");
-  static std::string model, name = "model", outdir;
+  static std::string model, name = "model", outdir, target = "host";
   static CalibOptions calib;
   cmd->add_option("model", model, "model file (.onnx or .tflite)")->required();
   add_calib_options(cmd, &calib, false);
   cmd->add_option("--name", name, "C prefix of the generated API (NAME_invoke, NAME_ARENA_BYTES, ...)");
+  cmd->add_option("--target", target, "what the code runs on: host (portable C99)");
   cmd->add_option("-o,--output", outdir, "output directory")->required();
   cmd->callback([] {
     if (!std::regex_match(name, std::regex("[A-Za-z_][A-Za-z0-9_]*")))
       fail("--name '{}' is not a C identifier", name);
-    PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
+    PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit, target};
     Pipeline p = run_pipeline(opt);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
-    namespace fs = std::filesystem;
-    nlohmann::json sqnr = nlohmann::json::array();
-    for (const LayerSqnr& l : p.quant_report.layers) sqnr.push_back({{"node", l.node}, {"op", l.op}, {"sqnr_db", l.sqnr_db}});
-    CodegenInput in;
-    in.graph = &p.graph;
-    in.calls = &p.calls;
-    in.plan = &p.plan;
-    in.name = name;
-    in.extra = {{"source", {{"model", fs::absolute(model).string()},
-                            {"calib", calib.calib.empty() ? "" : fs::absolute(calib.calib).string()},
-                            {"calib_key", ""},
-                            {"method", calib.method},
-                            {"calib_limit", calib.limit}}},
-                {"quantization", sqnr}};
-    emit_c(in, outdir);
-    nlohmann::json r = make_report(in);
+    const nlohmann::json r = write_compiled(p, opt, name, outdir);
     fmt::print("compiled {} -> {}/{}.c ({})\n", model, outdir, name, p.quantized() ? "int8" : "float32");
     fmt::print("params {}  MACs {}  flash (weights) {} B  RAM (arena) {} B  [greedy-by-size {} B]\n",
                r.value("params", 0), r.value("macs", 0), r.value("weights_bytes", 0),

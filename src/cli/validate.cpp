@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "driver/pipeline.h"
 #include "io/array.h"
 #include "util/file.h"
 #include "validate/validate.h"
@@ -34,7 +35,16 @@ void add_validate(CLI::App& app) {
         y.bytes.resize(size_t(limit) * dtype_size(y.dtype));
       }
     }
-    ValidationResult r = validate(outdir, x, labels.empty() ? nullptr : &y);
+    // The references are rebuilt from the settings report.json keeps (paths relative to outdir).
+    nlohmann::json report;
+    try {
+      report = nlohmann::json::parse(read_file(outdir + "/report.json"));
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}/report.json is not valid JSON: {}", outdir, e.what());
+    }
+    const Pipeline p = run_pipeline(options_from_settings(report.value("source", nlohmann::json()), outdir));
+    const ValidationInput ref{&p.imported, &p.float_graph, &p.graph, &p.calls, p.prequantized};
+    ValidationResult r = validate(outdir, ref, x, labels.empty() ? nullptr : &y);
     fmt::print("{}", r.to_text());
     if (!out_json.empty()) write_file_atomic(out_json, r.to_json().dump(2) + "\n");
     if (r.bitexact_samples != r.samples) fail("generated C is not bit-exact with the C++ int8 reference on {} of {} samples", r.samples - r.bitexact_samples, r.samples);

@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "io/layout.h"
 #include "ir/ir.h"
 #include "lower/lower.h"
 #include "plan/planner.h"
@@ -17,6 +20,7 @@ struct PipelineOptions {
   std::string calib_key;   // member of an .npz
   CalibMethod method = CalibMethod::MinMax;
   int64_t calib_limit = 0; // use at most this many samples (0 = all)
+  std::string target = "host";  // lower/registry.h target_named
 };
 
 struct Pipeline {
@@ -33,9 +37,15 @@ struct Pipeline {
 
 Pipeline run_pipeline(const PipelineOptions& opt);
 
-// Converts a batch of samples in the imported graph's input layout (NCHW for 4-D ONNX inputs)
-// to the canonical graph's layout (NHWC), checking shape and converting dtype to float32.
-// `what` names the data file in errors.
-Array to_graph_layout(const Graph& imported, const Array& data, const std::string& what);
+// mote compile's output: the C of `p` (backend/c) and report.json (report/) with the quantization
+// SQNR and the settings that rebuild the pipeline. Returns the report.
+nlohmann::json write_compiled(const Pipeline& p, const PipelineOptions& opt, const std::string& name,
+                              const std::string& outdir);
+
+// The settings that rebuild this pipeline, stored in OUTDIR/report.json with the model and
+// calibration paths relative to OUTDIR, so that a project folder moved as a whole still
+// validates; and back.
+nlohmann::json compile_settings(const PipelineOptions& opt, const std::string& outdir);
+PipelineOptions options_from_settings(const nlohmann::json& settings, const std::string& outdir);
 
 }  // namespace mote

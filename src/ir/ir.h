@@ -56,9 +56,9 @@ struct Tensor {
 };
 
 enum class OpKind : uint16_t {
-#define MOTE_OP(id, name, min_in, max_in) id,
+#define MOTE_OP(id, ...) id,
+#define MOTE_ACT(id, ...) id,
 #include "ir/ops.def"
-#undef MOTE_OP
   Count
 };
 

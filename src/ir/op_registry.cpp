@@ -4,33 +4,14 @@
 
 namespace mote {
 
-static const OpDef kOps[] = {
-#define MOTE_OP(id, name, min_in, max_in) {name, min_in, max_in},
-#include "ir/ops.def"
-#undef MOTE_OP
-};
-static_assert(sizeof(kOps) / sizeof(kOps[0]) == size_t(OpKind::Count), "ops.def and kOps disagree");
-
-const OpDef& op_def(OpKind op) { return kOps[size_t(op)]; }
-const char* op_name(OpKind op) { return kOps[size_t(op)].name; }
-
-bool op_from_name(const std::string& name, OpKind* out) {
-  for (size_t i = 0; i < size_t(OpKind::Count); ++i)
-    if (name == kOps[i].name) {
-      *out = OpKind(i);
-      return true;
-    }
-  return false;
-}
-
 namespace {
 
 // Spatial geometry of a 4-D activation in either layout.
-struct Spatial {
+struct SpatialDims {
   int64_t n, c, h, w;
 };
 
-Spatial spatial(const Graph& g, const Node& node, int tensor) {
+SpatialDims spatial(const Graph& g, const Node& node, int tensor) {
   const Tensor& t = g.t(tensor);
   if (t.shape.size() != 4) fail("node '{}' ({}): input '{}' must be 4-D, has shape {}", node.name, op_name(node.op), t.name, shape_str(t.shape));
   if (t.layout == Layout::NHWC) return {t.shape[0], t.shape[3], t.shape[1], t.shape[2]};
@@ -74,12 +55,12 @@ Shape broadcast(const Node& n, const Shape& a, const Shape& b) {
 }
 
 struct ConvGeom {
-  Spatial in;
+  SpatialDims in;
   int64_t out_c, kh, kw, oh, ow;
 };
 
 ConvGeom conv_geom(const Graph& g, const Node& n) {
-  Spatial in = spatial(g, n, n.in(0));
+  SpatialDims in = spatial(g, n, n.in(0));
   const Tensor& w = g.t(n.in(1));
   if (w.shape.size() != 4) fail("node '{}' (Conv): weight '{}' must be 4-D, has {}", n.name, w.name, shape_str(w.shape));
   bool nhwc = g.t(n.in(0)).layout == Layout::NHWC;
@@ -92,155 +73,161 @@ ConvGeom conv_geom(const Graph& g, const Node& n) {
   return {in, o, kh, kw, out_dim(n, in.h, kh, win.sh, win.dh, win.pt, win.pb), out_dim(n, in.w, kw, win.sw, win.dw, win.pl, win.pr)};
 }
 
+
+
+// ---- shape inference, one function per shape rule (named by the ops.def rows) ---------------
+
+Shape shape_same(const Graph& g, const Node& n) { return g.t(n.in(0)).shape; }
+
+Shape shape_conv(const Graph& g, const Node& n) {
+  ConvGeom c = conv_geom(g, n);
+  return make4(g.t(n.in(0)).layout, c.in.n, c.out_c, c.oh, c.ow);
+}
+
+Shape shape_fc(const Graph& g, const Node& n) {
+  const Tensor& x = g.t(n.in(0));
+  const Tensor& w = g.t(n.in(1));
+  if (w.shape.size() != 2 || x.shape.empty() || x.shape.back() != w.shape[1])
+    fail("node '{}' (FullyConnected): input {} and weight {} do not fit", n.name, shape_str(x.shape), shape_str(w.shape));
+  Shape s = x.shape;
+  s.back() = w.shape[0];
+  return s;
+}
+
+Shape shape_broadcast(const Graph& g, const Node& n) { return broadcast(n, g.t(n.in(0)).shape, g.t(n.in(1)).shape); }
+
+Shape shape_pool(const Graph& g, const Node& n) {
+  SpatialDims in = spatial(g, n, n.in(0));
+  auto k = n.attrs.ints("kernel");
+  if (k.size() != 2) fail("node '{}' ({}): kernel needs 2 values", n.name, op_name(n.op));
+  Window win = window(n, k[0], k[1]);
+  return make4(g.t(n.in(0)).layout, in.n, in.c, out_dim(n, in.h, k[0], win.sh, 1, win.pt, win.pb),
+               out_dim(n, in.w, k[1], win.sw, 1, win.pl, win.pr));
+}
+
+Shape shape_reshape(const Graph& g, const Node& n) {
+  const Tensor& x = g.t(n.in(0));
+  Shape s = n.attrs.ints("shape");
+  if (numel(s) != x.numel() || std::any_of(s.begin(), s.end(), [](int64_t d) { return d <= 0; }))
+    fail("node '{}' ({}): cannot reshape {} to {}", n.name, op_name(n.op), shape_str(x.shape), shape_str(s));
+  return s;
+}
+
+Shape shape_transpose(const Graph& g, const Node& n) {
+  const Tensor& x = g.t(n.in(0));
+  auto perm = n.attrs.ints("perm");
+  std::vector<int64_t> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 0; i < sorted.size(); ++i)
+    if (sorted[i] != int64_t(i) || perm.size() != x.shape.size()) fail("node '{}' (Transpose): bad perm for rank {}", n.name, x.shape.size());
+  Shape s(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) s[i] = x.shape[size_t(perm[i])];
+  return s;
+}
+
+Shape shape_concat(const Graph& g, const Node& n) {
+  const Tensor& x = g.t(n.in(0));
+  int64_t axis = n.attrs.i("axis", 0);
+  if (axis < 0 || axis >= int64_t(x.shape.size())) fail("node '{}' (Concat): axis {} out of range for rank {}", n.name, axis, x.shape.size());
+  Shape s = x.shape;
+  for (size_t k = 1; k < n.inputs.size(); ++k) {
+    const Shape& o = g.t(n.inputs[k]).shape;
+    bool ok = o.size() == s.size();
+    for (size_t i = 0; ok && i < s.size(); ++i) ok = int64_t(i) == axis || o[i] == s[i];
+    if (!ok) fail("node '{}' (Concat): input {} has shape {}, expected {} except axis {}", n.name, k, shape_str(o), shape_str(x.shape), axis);
+    s[size_t(axis)] += o[size_t(axis)];
+  }
+  return s;
+}
+
+Shape shape_pad(const Graph& g, const Node& n) {
+  const Tensor& x = g.t(n.in(0));
+  auto p = n.attrs.ints("pads");
+  size_t r = x.shape.size();
+  if (p.size() != 2 * r) fail("node '{}' (Pad): {} pads for rank {}", n.name, p.size(), r);
+  Shape s = x.shape;
+  for (size_t i = 0; i < r; ++i) {
+    if (p[i] < 0 || p[i + r] < 0) fail("node '{}' (Pad): negative pads are not supported", n.name);
+    s[i] += p[i] + p[i + r];
+  }
+  return s;
+}
+
+Shape shape_reduce(const Graph& g, const Node& n) {
+  const Tensor& x = g.t(n.in(0));
+  auto axes = n.attrs.ints("axes");
+  bool keep = n.attrs.i("keepdims", 1) != 0;
+  for (int64_t a : axes)
+    if (a < 0 || a >= int64_t(x.shape.size())) fail("node '{}' ({}): axis {} out of range", n.name, op_name(n.op), a);
+  Shape s;
+  for (size_t i = 0; i < x.shape.size(); ++i) {
+    bool reduced = std::find(axes.begin(), axes.end(), int64_t(i)) != axes.end();
+    if (!reduced) s.push_back(x.shape[i]);
+    else if (keep) s.push_back(1);
+  }
+  return s;
+}
+
+// ---- MAC counts ----------------------------------------------------------------------------
+
+int64_t macs_none(const Graph&, const Node&) { return 0; }
+int64_t macs_elems(const Graph& g, const Node& n) { return g.t(n.out()).numel(); }
+int64_t macs_inputs(const Graph& g, const Node& n) { return g.t(n.in(0)).numel(); }
+
+int64_t macs_conv(const Graph& g, const Node& n) {
+  ConvGeom c = conv_geom(g, n);
+  return c.in.n * c.oh * c.ow * c.out_c * (c.in.c / n.attrs.i("group", 1)) * c.kh * c.kw;
+}
+
+int64_t macs_fc(const Graph& g, const Node& n) { return g.t(n.out()).numel() * g.t(n.in(1)).shape[1]; }
+
+int64_t macs_pool(const Graph& g, const Node& n) {
+  auto k = n.attrs.ints("kernel");
+  return g.t(n.out()).numel() * (k.size() == 2 ? k[0] * k[1] : 1);
+}
+
+constexpr OutQuant Calibrated{OutQuant::Calibrated, 0.0f, 0};
+constexpr OutQuant SameAsInput{OutQuant::SameAsInput, 0.0f, 0};
+constexpr OutQuant Fixed(float scale, int32_t zero_point) { return {OutQuant::Fixed, scale, zero_point}; }
+
+const OpDef kOps[] = {
+#define MOTE_OP(id, name, min_in, max_in, flags, out_quant, shape_fn, macs_fn, float_fn) \
+  {name, min_in, max_in, uint32_t(flags), out_quant, shape_fn, macs_fn, nullptr},
+#define MOTE_ACT(id, name, out_quant, formula, c_op, s8_table) \
+  {name, 1, 1, Elementwise | Activation, out_quant, shape_same, macs_elems, formula},
+#include "ir/ops.def"
+};
+static_assert(sizeof(kOps) / sizeof(kOps[0]) == size_t(OpKind::Count), "ops.def and kOps disagree");
+
 }  // namespace
 
-Shape infer_shape(const Graph& g, const Node& n) {
-  const Tensor& x = g.t(n.in(0));
-  switch (n.op) {
-    case OpKind::Conv: {
-      ConvGeom c = conv_geom(g, n);
-      return make4(x.layout, c.in.n, c.out_c, c.oh, c.ow);
-    }
-    case OpKind::FullyConnected: {
-      const Tensor& w = g.t(n.in(1));
-      if (w.shape.size() != 2 || x.shape.empty() || x.shape.back() != w.shape[1])
-        fail("node '{}' (FullyConnected): input {} and weight {} do not fit", n.name, shape_str(x.shape), shape_str(w.shape));
-      Shape s = x.shape;
-      s.back() = w.shape[0];
-      return s;
-    }
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-      return broadcast(n, x.shape, g.t(n.in(1)).shape);
-    case OpKind::Relu:
-    case OpKind::Clip:
-    case OpKind::LeakyRelu:
-    case OpKind::Sigmoid:
-    case OpKind::Tanh:
-    case OpKind::HardSigmoid:
-    case OpKind::HardSwish:
-    case OpKind::BatchNorm:
-    case OpKind::Softmax:
-    case OpKind::Identity:
-    case OpKind::Quantize:
-      return x.shape;
-    case OpKind::MaxPool:
-    case OpKind::AvgPool: {
-      Spatial in = spatial(g, n, n.in(0));
-      auto k = n.attrs.ints("kernel");
-      if (k.size() != 2) fail("node '{}' ({}): kernel needs 2 values", n.name, op_name(n.op));
-      Window win = window(n, k[0], k[1]);
-      return make4(x.layout, in.n, in.c, out_dim(n, in.h, k[0], win.sh, 1, win.pt, win.pb), out_dim(n, in.w, k[1], win.sw, 1, win.pl, win.pr));
-    }
-    case OpKind::Reshape: {
-      Shape s = n.attrs.ints("shape");
-      if (numel(s) != x.numel() || std::any_of(s.begin(), s.end(), [](int64_t d) { return d <= 0; }))
-        fail("node '{}' (Reshape): cannot reshape {} to {}", n.name, shape_str(x.shape), shape_str(s));
-      return s;
-    }
-    case OpKind::Transpose: {
-      auto perm = n.attrs.ints("perm");
-      std::vector<int64_t> sorted = perm;
-      std::sort(sorted.begin(), sorted.end());
-      for (size_t i = 0; i < sorted.size(); ++i)
-        if (sorted[i] != int64_t(i) || perm.size() != x.shape.size()) fail("node '{}' (Transpose): bad perm for rank {}", n.name, x.shape.size());
-      Shape s(perm.size());
-      for (size_t i = 0; i < perm.size(); ++i) s[i] = x.shape[size_t(perm[i])];
-      return s;
-    }
-    case OpKind::Concat: {
-      int64_t axis = n.attrs.i("axis", 0);
-      if (axis < 0 || axis >= int64_t(x.shape.size())) fail("node '{}' (Concat): axis {} out of range for rank {}", n.name, axis, x.shape.size());
-      Shape s = x.shape;
-      for (size_t k = 1; k < n.inputs.size(); ++k) {
-        const Shape& o = g.t(n.inputs[k]).shape;
-        bool ok = o.size() == s.size();
-        for (size_t i = 0; ok && i < s.size(); ++i) ok = int64_t(i) == axis || o[i] == s[i];
-        if (!ok) fail("node '{}' (Concat): input {} has shape {}, expected {} except axis {}", n.name, k, shape_str(o), shape_str(x.shape), axis);
-        s[size_t(axis)] += o[size_t(axis)];
-      }
-      return s;
-    }
-    case OpKind::Pad: {
-      auto p = n.attrs.ints("pads");
-      size_t r = x.shape.size();
-      if (p.size() != 2 * r) fail("node '{}' (Pad): {} pads for rank {}", n.name, p.size(), r);
-      Shape s = x.shape;
-      for (size_t i = 0; i < r; ++i) {
-        if (p[i] < 0 || p[i + r] < 0) fail("node '{}' (Pad): negative pads are not supported", n.name);
-        s[i] += p[i] + p[i + r];
-      }
-      return s;
-    }
-    case OpKind::ReduceMean: {
-      auto axes = n.attrs.ints("axes");
-      bool keep = n.attrs.i("keepdims", 1) != 0;
-      Shape s;
-      for (size_t i = 0; i < x.shape.size(); ++i) {
-        bool reduced = std::find(axes.begin(), axes.end(), int64_t(i)) != axes.end();
-        if (!reduced) s.push_back(x.shape[i]);
-        else if (keep) s.push_back(1);
-      }
-      for (int64_t a : axes)
-        if (a < 0 || a >= int64_t(x.shape.size())) fail("node '{}' (ReduceMean): axis {} out of range", n.name, a);
-      return s;
-    }
-    case OpKind::Count:
-      break;
-  }
-  fail("node '{}': unknown op", n.name);
+const OpDef& op_def(OpKind op) {
+  if (size_t(op) >= size_t(OpKind::Count)) fail("op id {} is not in ops.def", int(op));
+  return kOps[size_t(op)];
 }
+const char* op_name(OpKind op) { return op_def(op).name; }
+
+bool op_from_name(const std::string& name, OpKind* out) {
+  for (size_t i = 0; i < size_t(OpKind::Count); ++i)
+    if (name == kOps[i].name) {
+      *out = OpKind(i);
+      return true;
+    }
+  return false;
+}
+
+Shape infer_shape(const Graph& g, const Node& n) { return op_def(n.op).shape(g, n); }
 
 void infer_shapes(Graph& g) {
   for (const Node& n : g.nodes) g.t(n.out()).shape = infer_shape(g, n);
 }
 
-bool op_elementwise(OpKind op) {
-  switch (op) {
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Relu:
-    case OpKind::Clip:
-    case OpKind::LeakyRelu:
-    case OpKind::Sigmoid:
-    case OpKind::Tanh:
-    case OpKind::HardSigmoid:
-    case OpKind::HardSwish:
-    case OpKind::Quantize:
-      return true;
-    default:
-      return false;
-  }
-}
+int64_t mac_count(const Graph& g, const Node& n) { return op_def(n.op).macs(g, n); }
 
-int64_t mac_count(const Graph& g, const Node& n) {
-  const Tensor& out = g.t(n.out());
-  switch (n.op) {
-    case OpKind::Conv: {
-      ConvGeom c = conv_geom(g, n);
-      return c.in.n * c.oh * c.ow * c.out_c * (c.in.c / n.attrs.i("group", 1)) * c.kh * c.kw;
-    }
-    case OpKind::FullyConnected:
-      return out.numel() * g.t(n.in(1)).shape[1];
-    case OpKind::MaxPool:
-    case OpKind::AvgPool: {
-      auto k = n.attrs.ints("kernel");
-      return out.numel() * k[0] * k[1];
-    }
-    case OpKind::ReduceMean:
-    case OpKind::Softmax:
-      return g.t(n.in(0)).numel();
-    case OpKind::Reshape:
-    case OpKind::Transpose:
-    case OpKind::Concat:
-    case OpKind::Pad:
-    case OpKind::Identity:
-      return 0;
-    default:
-      return out.numel();
-  }
+double activation(const Node& n, double x) {
+  const OpDef& d = op_def(n.op);
+  if (!d.formula) fail("node '{}' ({}) is not an activation", n.name, d.name);
+  return d.formula(x, n.attrs);
 }
 
 }  // namespace mote

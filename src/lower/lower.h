@@ -1,14 +1,15 @@
 // Lowering: each node of a canonical NHWC graph (int8 after quantization, or float) becomes one
 // runtime kernel call (runtime/include/mote/kernels.h) with its params struct filled in and its
 // constant tables in the layout the kernel reads. This is the compiler's "prepare" step: every
-// float computation (multipliers, shifts, lookup tables) happens here. The int8 reference
-// executor runs these calls through the C++ oracle kernels; the C code generator prints them.
+// float computation (multipliers, shifts, lookup tables) happens here. Which runtime kernel a
+// node becomes is the kernel registry's choice (lower/registry.h) for the given target.
 #pragma once
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "ir/ir.h"
+#include "lower/registry.h"
 #include "mote/kernels.h"
 
 namespace mote {
@@ -18,20 +19,17 @@ struct LutParams {
   int32_t n = 0;  // elements
 };
 
-// Reshape and Identity: no code; the planner gives the output the input's offset.
-struct AliasParams {};
-
+// Alias nodes (Reshape, Identity) have no kernel and no params.
 using KernelParams =
-    std::variant<mote_conv_s8_params, mote_conv_f32_params, mote_fc_s8_params, mote_fc_f32_params,
-                 mote_add_s8_params, mote_mul_s8_params, mote_binary_f32_params, LutParams,
-                 mote_unary_f32_params, mote_pool_s8_params, mote_pool_f32_params,
+    std::variant<std::monostate, mote_conv_s8_params, mote_conv_f32_params, mote_fc_s8_params,
+                 mote_fc_f32_params, mote_add_s8_params, mote_mul_s8_params, mote_binary_f32_params,
+                 LutParams, mote_unary_f32_params, mote_pool_s8_params, mote_pool_f32_params,
                  mote_mean_s8_params, mote_mean_f32_params, mote_softmax_s8_params,
-                 mote_softmax_f32_params, mote_concat_params, mote_pad_params,
-                 mote_transpose_params, AliasParams>;
+                 mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params>;
 
-// A constant array a kernel reads. `role` names what it is for the kernel:
-// "weights", "bias", "multiplier", "shift", "table" (mote_lut_s8 table), "lut<k>"
-// (concat requantization table of input k), "inner_bytes" (concat).
+// A constant array a kernel reads. `role` names what it is for the kernel: "weights", "bias",
+// "multiplier", "shift", "table" (mote_lut_s8), "lut<k>" (concat requantization of input k),
+// "inner_bytes" (concat).
 struct ConstTable {
   std::string role;
   DType dtype = DType::I8;  // I8, I32, F32
@@ -40,22 +38,32 @@ struct ConstTable {
 };
 
 struct KernelCall {
-  int node = -1;           // index into Graph::nodes
-  std::string kernel;      // runtime function, e.g. "mote_conv2d_s8"; "" for AliasParams
-  KernelParams params;     // pointer fields are null: they refer to `tables` by role
+  int node = -1;                  // index into Graph::nodes
+  const KernelDef* def = nullptr; // the registry entry; nullptr for an alias (no code)
+  KernelParams params;            // pointer fields are null: they refer to `tables` by role
   std::vector<ConstTable> tables;
-  std::vector<int> inputs; // tensor ids in kernel argument order (activations or constants;
-                           // constant operands of Add/Mul/Concat are emitted as arrays)
+  std::vector<int> inputs;        // tensor ids in kernel argument order (activations, or
+                                  // constant operands of Add/Mul/Concat emitted as arrays)
   int output = -1;
+  int in_place = -1;              // the input tensor the output is written over, -1 if none
   int64_t scratch_bytes = 0;
   // Storage bind_tables() points mote_concat_params::luts at (one entry per input).
   std::vector<const int8_t*> bound_luts;
 
   const ConstTable* table(const std::string& role) const;  // nullptr if absent
+  std::string kernel() const { return def ? def->name : std::string(); }
 };
 
-// Lowers every node; throws mote::Error naming the node for anything the runtime cannot run.
-std::vector<KernelCall> lower(const Graph& g);
+struct Lowered {
+  std::vector<KernelCall> calls;     // one per node, in node order
+  std::vector<int64_t> scratch;      // per node: scratch bytes
+  std::vector<int> in_place;         // per node: input tensor overwritten, -1 if none
+};
+
+// Lowers every node for `target`; throws mote::Error naming the node for anything no registered
+// kernel of that target can run. `allow_in_place` = false keeps every output in its own buffer
+// (what a .tflite for TFLM needs: its kernels are not in-place).
+Lowered lower(const Graph& g, const Target& target, bool allow_in_place = true);
 
 // Points the pointer fields of `call.params` at its own tables (for the C++ executor).
 void bind_tables(KernelCall& call);

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "lower/tables.h"
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 #include "util/error.h"
 
 namespace mote {
@@ -51,6 +51,17 @@ int16_t to_q15(int32_t m) {
 }
 
 }  // namespace
+
+std::vector<int8_t> requant_table(double in_scale, int32_t in_zp, double out_scale, int32_t out_zp,
+                                  const std::function<double(double)>& f) {
+  std::vector<int8_t> t(256);
+  for (int q = -128; q <= 127; ++q) {
+    const double y = f(in_scale * (q - in_zp));
+    const double r = std::round(y / out_scale) + out_zp;  // std::round: halves away from zero
+    t[size_t(q + 128)] = int8_t(std::clamp(r, -128.0, 127.0));
+  }
+  return t;
+}
 
 std::vector<int8_t> tflm_logistic_table(float in_scale, int32_t in_zp) {
   const Q4Input p = q4_input(in_scale, "Logistic");

@@ -3,15 +3,13 @@
 // that node's act_min/act_max clamp. Both only when the producer's output feeds nothing else.
 #include <algorithm>
 
+#include "ir/op_registry.h"
 #include "passes/passes.h"
 
 namespace mote {
 namespace {
 
-bool fusable_producer(OpKind op) {
-  return op == OpKind::Conv || op == OpKind::FullyConnected || op == OpKind::Add || op == OpKind::Sub ||
-         op == OpKind::Mul;
-}
+bool fusable_producer(OpKind op) { return op_has(op, FusesAct); }
 
 float clampf(float v, float lo, float hi) { return std::min(std::max(v, lo), hi); }
 
@@ -35,7 +33,7 @@ bool fuse_bias(Graph& g, size_t k) {
     int p = sole_producer(g, y);
     if (p < 0) continue;
     Node& prod = g.nodes[size_t(p)];
-    if (prod.op != OpKind::Conv && prod.op != OpKind::FullyConnected) continue;
+    if (!op_has(prod.op, Weighted)) continue;
     if (prod.attrs.f("act_min", kNoMin) != kNoMin || prod.attrs.f("act_max", kNoMax) != kNoMax) continue;
     if (prod.in(2) >= 0 && (!g.t(prod.in(2)).is_const() || g.t(prod.in(2)).dtype != DType::F32)) continue;
     size_t rank = yt.shape.size();

@@ -8,6 +8,7 @@
 #include <map>
 #include <numeric>
 
+#include "ir/op_registry.h"
 #include "passes/passes.h"
 
 namespace mote {
@@ -78,21 +79,8 @@ std::vector<float> chw_to_hwc(const std::vector<float>& v, int64_t c, int64_t h,
   return r;
 }
 
-bool elementwise_unary(OpKind op) {
-  switch (op) {
-    case OpKind::Relu:
-    case OpKind::Clip:
-    case OpKind::LeakyRelu:
-    case OpKind::Sigmoid:
-    case OpKind::Tanh:
-    case OpKind::HardSigmoid:
-    case OpKind::HardSwish:
-    case OpKind::Identity:
-      return true;
-    default:
-      return false;
-  }
-}
+// One input, element by element: the layout does not matter.
+bool elementwise_unary(OpKind op) { return op_has(op, Elementwise) && !op_has(op, Binary); }
 
 bool const_f32(const Graph& g, int t) { return t >= 0 && g.t(t).is_const() && g.t(t).dtype == DType::F32; }
 

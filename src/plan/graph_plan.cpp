@@ -1,4 +1,4 @@
-// Graph-level memory planning: tensor lifetimes from the node order, Reshape/Identity aliases,
+// Graph-level memory planning: tensor lifetimes from the node order, Alias ops and in-place outputs,
 // per-node scratch, then one arena for all of them.
 #include <algorithm>
 
@@ -10,33 +10,17 @@ namespace mote {
 
 namespace {
 
-// Inputs whose buffer the node's kernel can write its output over: same-shaped inputs of
-// elementwise ops, and the input of an int8 stride-1 group-1 Conv whose output has the input's
-// shape (mote_conv2d_s8 with in_place, holding pad_top + 1 rows in its scratch).
-std::vector<int> overwritable_inputs(const Graph& g, const Node& n) {
-  const Tensor& out = g.t(n.out());
-  auto fits = [&](int in) {
-    return in >= 0 && !g.t(in).is_const() && g.t(in).shape == out.shape && g.t(in).dtype == out.dtype;
-  };
-  std::vector<int> r;
-  if (op_elementwise(n.op)) {
-    for (int in : n.inputs)
-      if (fits(in)) r.push_back(in);
-  } else if (n.op == OpKind::Conv && out.dtype == DType::I8 && fits(n.in(0)) && n.attrs.i("group", 1) == 1 &&
-             n.attrs.ints("strides", {1, 1}) == std::vector<int64_t>{1, 1} && n.attrs.ints("pads", {0, 0, 0, 0})[0] < out.shape[1]) {
-    r.push_back(n.in(0));
-  }
-  return r;
-}
-
-// Lifetimes of every tensor, alias roots (Reshape/Identity and in-place outputs share their
-// root's bytes) and the in-place choice of every node.
+// Lifetimes of every tensor, alias roots (Alias ops' and in-place outputs share their root's
+// bytes) and the in-place choice of every node.
 struct Liveness {
   std::vector<int> first, last, root;
   std::vector<int> in_place;  // per node: the input tensor its output overwrites, -1 if none
 };
 
-Liveness analyze(const Graph& g) {
+// With `choose`, a node's output takes over the first of candidates[node] whose group is read
+// by no later node and holds no graph input or output; without it, in_place[node] is taken as
+// given and checked the same way.
+Liveness analyze(const Graph& g, const std::vector<std::vector<int>>* candidates, const std::vector<int>* given) {
   const int num_tensors = int(g.tensors.size());
   const int num_nodes = int(g.nodes.size());
   const int last_step = std::max(num_nodes - 1, 0);
@@ -83,7 +67,7 @@ Liveness analyze(const Graph& g) {
     last[size_t(t)] = last_step;
   }
 
-  // An alias shares its root's bytes: Reshape/Identity outputs always, and the output of a node
+  // An alias shares its root's bytes: Alias op outputs always, and the output of a node
   // that may compute in place over an input not read after it. Nodes are in topological order,
   // so roots resolve in one pass; root_last tracks the last step any member of a root's group is
   // read. A group holding a graph input or output is never written over.
@@ -105,14 +89,21 @@ Liveness analyze(const Graph& g) {
     const Node& n = g.nodes[size_t(i)];
     int out = n.out();
     if (g.t(out).is_const()) continue;
-    if (n.op == OpKind::Reshape || n.op == OpKind::Identity) {
+    if (op_has(n.op, Alias)) {
       if (n.in(0) >= 0 && !g.t(n.in(0)).is_const()) join(n.in(0), out);
       continue;
     }
-    if (pinned[size_t(out)]) continue;
-    for (int in : overwritable_inputs(g, n)) {
-      const int r = root[size_t(in)];
-      if (pinned[size_t(r)] || root_last[size_t(r)] != i) continue;
+    std::vector<int> options;
+    if (candidates && size_t(i) < candidates->size()) options = (*candidates)[size_t(i)];
+    if (given && (*given)[size_t(i)] >= 0) options = {(*given)[size_t(i)]};
+    for (int in : options) {
+      const bool ok = in >= 0 && in < num_tensors && !g.t(in).is_const() && !pinned[size_t(root[size_t(in)])] &&
+                      !pinned[size_t(out)] && root_last[size_t(root[size_t(in)])] == i &&
+                      g.t(in).bytes() >= g.t(out).bytes();
+      if (!ok) {
+        if (given) fail("plan: node '{}' cannot write its output over '{}': it is read later or pinned", n.name, in >= 0 && in < num_tensors ? g.t(in).name : "?");
+        continue;
+      }
       join(in, out);
       in_place[size_t(i)] = in;
       break;
@@ -124,14 +115,22 @@ Liveness analyze(const Graph& g) {
 
 }  // namespace
 
-std::vector<int> in_place_inputs(const Graph& g) { return analyze(g).in_place; }
+std::vector<int> choose_in_place(const Graph& g, const std::vector<std::vector<int>>& candidates) {
+  if (!candidates.empty() && candidates.size() != g.nodes.size())
+    fail("plan: {} in-place candidate lists for {} nodes of graph '{}'", candidates.size(), g.nodes.size(), g.name);
+  return analyze(g, &candidates, nullptr).in_place;
+}
 
-MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align) {
+MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, const std::vector<int>& in_place,
+                       int64_t align) {
   const int num_tensors = int(g.tensors.size());
   const int num_nodes = int(g.nodes.size());
   if (!scratch_bytes.empty() && scratch_bytes.size() != g.nodes.size())
     fail("plan: {} scratch sizes given for {} nodes of graph '{}'", scratch_bytes.size(), num_nodes, g.name);
-  const Liveness lv = analyze(g);
+  if (!in_place.empty() && in_place.size() != g.nodes.size())
+    fail("plan: {} in-place choices for {} nodes of graph '{}'", in_place.size(), num_nodes, g.name);
+  const std::vector<int> none(g.nodes.size(), -1);
+  const Liveness lv = analyze(g, nullptr, in_place.empty() ? &none : &in_place);
   const std::vector<int>& first = lv.first;
   const std::vector<int>& last = lv.last;
   const std::vector<int>& root = lv.root;

@@ -36,16 +36,18 @@ struct MemoryPlan {
   int64_t lower_bound = 0;
 };
 
+// Per node, the input tensor its output takes over, chosen among candidates[node] (the inputs the
+// node's kernel may write over; empty = none): the first one that no later node reads and that
+// shares no bytes with a graph input or output. -1 where none qualifies.
+std::vector<int> choose_in_place(const Graph& g, const std::vector<std::vector<int>>& candidates);
+
 // Plans every non-constant tensor (graph inputs and outputs included) and each node's scratch
 // (`scratch_bytes[node]`, 0 = none; an empty vector means no scratch at all). Node i runs at
-// step i; graph inputs are live from step 0, graph outputs to the last step. The outputs of
-// Reshape and Identity share their input's bytes (same offset), through chains of them.
-MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, int64_t align = 4);
-
-// Per node, the input tensor whose buffer its output overwrites in plan_memory's plan (-1 if
-// none): elementwise ops over a same-shaped input, and int8 stride-1 Convs whose output has the
-// input's shape, when that input is not read later and is no graph input or output. Lowering
-// reads it to give such Convs their in-place ring scratch.
-std::vector<int> in_place_inputs(const Graph& g);
+// step i; graph inputs are live from step 0, graph outputs to the last step. The outputs of Alias
+// ops (Reshape, Identity) share their input's bytes, through chains of them; so does the output
+// of node i with its input in_place[i] (>= 0; from choose_in_place; empty = none), which is
+// checked to be legal.
+MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, const std::vector<int>& in_place = {},
+                       int64_t align = 4);
 
 }  // namespace mote

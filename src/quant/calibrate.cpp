@@ -15,6 +15,10 @@ CalibMethod calib_method_from_name(const std::string& s) {
   fail("unknown calibration method '{}' (expected minmax, percentile or mse)", s);
 }
 
+const char* calib_method_name(CalibMethod m) {
+  return m == CalibMethod::MinMax ? "minmax" : m == CalibMethod::Percentile ? "percentile" : "mse";
+}
+
 Histogram::Histogram(double lo_, double hi_, size_t bins) : lo(lo_), hi(hi_), counts(bins, 0.0) {
   if (!(hi > lo)) hi = lo + 1e-12;  // a constant tensor: one value, any positive width
 }

@@ -187,7 +187,7 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
     xq.shape = q.t(q.inputs[0]).shape;
     xq.bytes.resize(size_t(x.numel()));
     for (int64_t i = 0; i < x.numel(); ++i) xq.bytes[size_t(i)] = uint8_t(quantize_value(x.as<float>()[i], in_q));
-    run_int8(q, {xq}, [&](int node, const Array& out) {
+    run_int8(q, lower(q, host_target()).calls, {xq}, [&](int node, const Array& out) {
       const Tensor& t = q.t(q.nodes[size_t(node)].out());
       auto it = float_node.find(t.name);
       if (it == float_node.end()) return;
@@ -241,59 +241,36 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
       for (size_t s = 0; s < n.inputs.size(); ++s)
         if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const()) quantize_const_activation(own_const(q, k, s));
     };
+    const OpDef& d = op_def(n.op);
     for (size_t s = 0; s < n.inputs.size(); ++s) {
-      const bool weight_slot = (n.op == OpKind::Conv || n.op == OpKind::FullyConnected) && s > 0;
-      const bool const_ok = n.op == OpKind::Add || n.op == OpKind::Sub || n.op == OpKind::Mul || n.op == OpKind::Concat;
-      if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const() && !weight_slot && !const_ok)
+      const bool weight_slot = d.has(Weighted) && s > 0;
+      if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const() && !weight_slot && !d.has(ConstOperands))
         node_error(n, fmt::format("constant input '{}' is not supported here (fold constants first)", q.t(n.inputs[s]).name));
     }
-    switch (n.op) {
-      case OpKind::Conv:
-      case OpKind::FullyConnected: {
-        const float in_scale = in_quant(0).scale.at(0);
-        const std::vector<float> ws = quantize_weights(n, own_const(q, k, 1));
-        if (n.in(2) >= 0) quantize_bias(n, own_const(q, k, 2), in_scale, ws);
-        set_act(out, calibrated(out, &n));
-        break;
+    if (d.has(Weighted)) {
+      const float in_scale = in_quant(0).scale.at(0);
+      const std::vector<float> ws = quantize_weights(n, own_const(q, k, 1));
+      if (n.in(2) >= 0) quantize_bias(n, own_const(q, k, 2), in_scale, ws);
+    }
+    if (d.has(ConstOperands)) quantize_const_inputs();
+    if (n.op == OpKind::Concat) {
+      // One scale for all inputs where they share one (no requantization), else their union.
+      bool same = true;
+      Range r{0, 0};
+      for (size_t s = 0; s < n.inputs.size(); ++s) {
+        const QuantParams& qi = in_quant(s);
+        same = same && qi.scale == in_quant(0).scale && qi.zero_point == in_quant(0).zero_point;
+        const Range ri = represented(qi);
+        r.lo = std::min(r.lo, ri.lo);
+        r.hi = std::max(r.hi, ri.hi);
       }
-      case OpKind::Add:
-      case OpKind::Sub:
-      case OpKind::Mul:
-        quantize_const_inputs();
-        set_act(out, calibrated(out, &n));
-        break;
-      case OpKind::Relu:
-      case OpKind::Clip:
-      case OpKind::LeakyRelu:
-      case OpKind::HardSigmoid:
-      case OpKind::HardSwish:
-      case OpKind::ReduceMean: set_act(out, calibrated(out, &n)); break;
-      case OpKind::Sigmoid:
-      case OpKind::Softmax: set_act(out, per_tensor(1.0f / 256, -128)); break;
-      case OpKind::Tanh: set_act(out, per_tensor(1.0f / 128, 0)); break;
-      case OpKind::MaxPool:
-      case OpKind::AvgPool:
-      case OpKind::Reshape:
-      case OpKind::Transpose:
-      case OpKind::Pad:
-      case OpKind::Identity:
-      case OpKind::Quantize: set_act(out, in_quant(0)); break;
-      case OpKind::Concat: {
-        quantize_const_inputs();
-        bool same = true;
-        Range r{0, 0};
-        for (size_t s = 0; s < n.inputs.size(); ++s) {
-          const QuantParams& qi = in_quant(s);
-          same = same && qi.scale == in_quant(0).scale && qi.zero_point == in_quant(0).zero_point;
-          const Range ri = represented(qi);
-          r.lo = std::min(r.lo, ri.lo);
-          r.hi = std::max(r.hi, ri.hi);
-        }
-        set_act(out, same ? in_quant(0) : quant_of_range(r));
-        break;
-      }
-      case OpKind::BatchNorm:
-      case OpKind::Count: node_error(n, "cannot be quantized");
+      set_act(out, same ? in_quant(0) : quant_of_range(r));
+      continue;
+    }
+    switch (d.out_quant.kind) {
+      case OutQuant::Calibrated: set_act(out, calibrated(out, &n)); break;
+      case OutQuant::SameAsInput: set_act(out, in_quant(0)); break;
+      case OutQuant::Fixed: set_act(out, per_tensor(d.out_quant.scale, d.out_quant.zero_point)); break;
     }
   }
   q.prune();

@@ -11,6 +11,7 @@ namespace mote {
 
 enum class CalibMethod { MinMax, Percentile, Mse };
 CalibMethod calib_method_from_name(const std::string& s);  // throws on unknown
+const char* calib_method_name(CalibMethod m);
 
 struct LayerSqnr {
   std::string node;

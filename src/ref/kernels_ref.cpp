@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 
 namespace mote::ref {
 namespace {

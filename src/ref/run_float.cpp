@@ -48,7 +48,7 @@ Dims4 dims4(const Ctx& x, const Shape& s, Layout l) {
   return {s[0], s[1], s[2], s[3], s[1] * s[2] * s[3], s[2] * s[3], s[3], 1};
 }
 
-Buf conv(const Ctx& x, const Shape& out_shape) {
+Buf eval_conv(const Ctx& x, const Shape& out_shape) {
   Layout l = x.layout();
   Dims4 I = dims4(x, x.shape(0), l), O = dims4(x, out_shape, l);
   const Shape& ws = x.shape(1);
@@ -87,7 +87,7 @@ Buf conv(const Ctx& x, const Shape& out_shape) {
   return Y;
 }
 
-Buf fully_connected(const Ctx& x) {
+Buf eval_fc(const Ctx& x, const Shape&) {
   const Shape& xs = x.shape(0);
   const Shape& ws = x.shape(1);
   int64_t m = ws[0], k = ws[1], rows = numel(xs) / k;
@@ -112,7 +112,7 @@ std::vector<int64_t> bcast_strides(const Shape& s, size_t rank) {
   return r;
 }
 
-Buf binary(const Ctx& x, const Shape& out) {
+Buf eval_binary(const Ctx& x, const Shape& out) {
   std::vector<int64_t> sa = bcast_strides(x.shape(0), out.size()),
                        sb = bcast_strides(x.shape(1), out.size());
   const Buf &A = x.in(0), &B = x.in(1);
@@ -141,47 +141,15 @@ Buf binary(const Ctx& x, const Shape& out) {
   return Y;
 }
 
-float sigmoid(float v) { return float(1.0 / (1.0 + std::exp(-double(v)))); }
-
-Buf unary(const Ctx& x) {
+// Activations: the op's formula (ops.def), in double.
+Buf eval_activation(const Ctx& x, const Shape&) {
   const Buf& X = x.in(0);
-  const Attrs& a = x.n.attrs;
-  float lo = a.f("min", kNoMin), hi = a.f("max", kNoMax),
-        alpha = a.f("alpha", x.n.op == OpKind::LeakyRelu ? 0.01f : 0.2f), beta = a.f("beta", 0.5f);
   Buf Y(X.size());
-  for (size_t k = 0; k < X.size(); ++k) {
-    float v = X[k];
-    switch (x.n.op) {
-      case OpKind::Relu:
-        v = std::max(v, 0.0f);
-        break;
-      case OpKind::Clip:
-        v = std::min(std::max(v, lo), hi);
-        break;
-      case OpKind::LeakyRelu:
-        v = v < 0 ? alpha * v : v;
-        break;
-      case OpKind::Sigmoid:
-        v = sigmoid(v);
-        break;
-      case OpKind::Tanh:
-        v = std::tanh(v);
-        break;
-      case OpKind::HardSigmoid:
-        v = std::max(0.0f, std::min(1.0f, alpha * v + beta));
-        break;
-      case OpKind::HardSwish:
-        v = v * std::max(0.0f, std::min(1.0f, v / 6.0f + 0.5f));
-        break;
-      default:
-        x.bad("not a unary op");
-    }
-    Y[k] = v;
-  }
+  for (size_t k = 0; k < X.size(); ++k) Y[k] = float(activation(x.n, double(X[k])));
   return Y;
 }
 
-Buf pool(const Ctx& x, const Shape& out_shape) {
+Buf eval_pool(const Ctx& x, const Shape& out_shape) {
   Layout l = x.layout();
   Dims4 I = dims4(x, x.shape(0), l), O = dims4(x, out_shape, l);
   auto k = x.n.attrs.ints("kernel"), st = x.n.attrs.ints("strides", {1, 1}),
@@ -215,7 +183,7 @@ Buf pool(const Ctx& x, const Shape& out_shape) {
   return Y;
 }
 
-Buf batchnorm(const Ctx& x) {
+Buf eval_batchnorm(const Ctx& x, const Shape&) {
   const Shape& s = x.shape(0);
   if (s.size() < 2) x.bad("input needs a channel axis");
   size_t axis = x.layout() == Layout::NHWC ? s.size() - 1 : 1;
@@ -235,7 +203,10 @@ Buf batchnorm(const Ctx& x) {
   return Y;
 }
 
-Buf transpose(const Buf& X, const Shape& in, const std::vector<int64_t>& perm) {
+Buf eval_transpose(const Ctx& x, const Shape&) {
+  const Buf& X = x.in(0);
+  const Shape& in = x.shape(0);
+  const std::vector<int64_t> perm = x.n.attrs.ints("perm");
   std::vector<int64_t> ist = strides_of(in);
   Shape out(perm.size());
   std::vector<int64_t> st(perm.size());
@@ -258,7 +229,7 @@ Buf transpose(const Buf& X, const Shape& in, const std::vector<int64_t>& perm) {
   return Y;
 }
 
-Buf concat(const Ctx& x, const Shape& out) {
+Buf eval_concat(const Ctx& x, const Shape& out) {
   size_t axis = size_t(x.n.attrs.i("axis", 0));
   int64_t outer = 1, inner = 1;
   for (size_t i = 0; i < axis; ++i) outer *= out[i];
@@ -275,7 +246,7 @@ Buf concat(const Ctx& x, const Shape& out) {
   return Y;
 }
 
-Buf pad(const Ctx& x, const Shape& out) {
+Buf eval_pad(const Ctx& x, const Shape& out) {
   const Shape& in = x.shape(0);
   auto p = x.n.attrs.ints("pads");
   Buf Y(size_t(numel(out)), x.n.attrs.f("value", 0.0f));
@@ -295,7 +266,7 @@ Buf pad(const Ctx& x, const Shape& out) {
   return Y;
 }
 
-Buf softmax(const Ctx& x) {
+Buf eval_softmax(const Ctx& x, const Shape&) {
   const Shape& s = x.shape(0);
   size_t axis = size_t(x.n.attrs.i("axis", int64_t(s.size()) - 1));
   if (axis >= s.size()) x.bad("axis out of range");
@@ -318,7 +289,7 @@ Buf softmax(const Ctx& x) {
   return Y;
 }
 
-Buf reduce_mean(const Ctx& x, const Shape& out) {
+Buf eval_reduce_mean(const Ctx& x, const Shape& out) {
   const Shape& s = x.shape(0);
   auto axes = x.n.attrs.ints("axes");
   // Output strides seen from the input's index space: 0 along reduced axes.
@@ -349,48 +320,15 @@ Buf reduce_mean(const Ctx& x, const Shape& out) {
   return Y;
 }
 
-Buf eval(const Ctx& x, const Shape& out) {
-  switch (x.n.op) {
-    case OpKind::Conv:
-      return conv(x, out);
-    case OpKind::FullyConnected:
-      return fully_connected(x);
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-      return binary(x, out);
-    case OpKind::Relu:
-    case OpKind::Clip:
-    case OpKind::LeakyRelu:
-    case OpKind::Sigmoid:
-    case OpKind::Tanh:
-    case OpKind::HardSigmoid:
-    case OpKind::HardSwish:
-      return unary(x);
-    case OpKind::MaxPool:
-    case OpKind::AvgPool:
-      return pool(x, out);
-    case OpKind::BatchNorm:
-      return batchnorm(x);
-    case OpKind::Reshape:
-    case OpKind::Identity:
-    case OpKind::Quantize:
-      return x.in(0);
-    case OpKind::Transpose:
-      return transpose(x.in(0), x.shape(0), x.n.attrs.ints("perm"));
-    case OpKind::Concat:
-      return concat(x, out);
-    case OpKind::Pad:
-      return pad(x, out);
-    case OpKind::Softmax:
-      return softmax(x);
-    case OpKind::ReduceMean:
-      return reduce_mean(x, out);
-    case OpKind::Count:
-      break;
-  }
-  x.bad("unknown op");
-}
+Buf eval_copy(const Ctx& x, const Shape&) { return x.in(0); }
+
+// The float semantics of every op, from its ops.def row.
+using Eval = Buf (*)(const Ctx& x, const Shape& out);
+const Eval kEval[] = {
+#define MOTE_OP(id, name, min_in, max_in, flags, out_quant, shape_fn, macs_fn, float_fn) &float_fn,
+#define MOTE_ACT(id, ...) &eval_activation,
+#include "ir/ops.def"
+};
 
 Buf const_to_f32(const Tensor& t) {
   Buf v(size_t(t.numel()));
@@ -457,7 +395,7 @@ std::vector<Array> run_float(const Graph& g, const std::vector<Array>& inputs,
     for (int i : n.inputs)
       if (i >= 0 && !ready[size_t(i)]) x.bad("input '" + g.t(i).name + "' is not computed yet");
     const Tensor& out = g.t(n.out());
-    Buf y = eval(x, out.shape);
+    Buf y = kEval[size_t(n.op)](x, out.shape);
     if (int64_t(y.size()) != out.numel())
       x.bad("produced " + std::to_string(y.size()) + " values for " + shape_str(out.shape));
     vals[size_t(n.out())] = std::move(y);

@@ -1,9 +1,8 @@
-// The int8 reference executor: lowers the graph exactly as the C backend does and runs each
-// kernel call through the C++ oracle kernels (ref/kernels_ref.h) with the same params.
+// The int8 reference executor: runs lowered kernel calls through the C++ oracle kernels
+// (ref/kernels_ref.h) that kernels.def names for each runtime kernel, with the same params.
 #include <cstring>
 
 #include "ir/op_registry.h"
-#include "lower/lower.h"
 #include "ref/executor.h"
 #include "ref/kernels_ref.h"
 
@@ -11,56 +10,71 @@ namespace mote {
 
 namespace {
 
-// Dispatches one bound call; args[k] is the buffer of call.inputs[k].
-mote_status run_call(const KernelCall& call, const std::vector<const int8_t*>& args, int8_t* out,
-                     size_t out_bytes) {
-  auto tab = [&](const char* role) -> const void* {
+// The operands of one call: args[k] is the buffer of call.inputs[k].
+struct Io {
+  const KernelCall& call;
+  const std::vector<const int8_t*>& args;
+  int8_t* out;
+  int32_t out_elems;
+  const void* tab(const char* role) const {
     const ConstTable* t = call.table(role);
     return t ? t->bytes.data() : nullptr;
-  };
-  const int8_t* w = static_cast<const int8_t*>(tab("weights"));
-  const int32_t* bias = static_cast<const int32_t*>(tab("bias"));
-  if (auto* p = std::get_if<mote_conv_s8_params>(&call.params)) {
-    return call.kernel == "mote_depthwise_conv2d_s8"
-               ? ref::depthwise_conv2d_s8(*p, args[0], w, bias, out)
-               : ref::conv2d_s8(*p, args[0], w, bias, out);
   }
-  if (auto* p = std::get_if<mote_fc_s8_params>(&call.params))
-    return ref::fully_connected_s8(*p, args[0], w, bias, out);
-  if (auto* p = std::get_if<mote_add_s8_params>(&call.params))
-    return ref::add_s8(*p, args[0], args[1], out);
-  if (auto* p = std::get_if<mote_mul_s8_params>(&call.params))
-    return ref::mul_s8(*p, args[0], args[1], out);
-  if (auto* p = std::get_if<LutParams>(&call.params))
-    return ref::lut_s8(static_cast<const int8_t*>(tab("table")), p->n, args[0], out);
-  if (auto* p = std::get_if<mote_pool_s8_params>(&call.params))
-    return call.kernel == "mote_maxpool_s8" ? ref::maxpool_s8(*p, args[0], out)
-                                            : ref::avgpool_s8(*p, args[0], out);
-  if (auto* p = std::get_if<mote_mean_s8_params>(&call.params))
-    return ref::mean_s8(*p, args[0], out);
-  if (auto* p = std::get_if<mote_softmax_s8_params>(&call.params))
-    return ref::softmax_s8(*p, args[0], out);
-  if (auto* p = std::get_if<mote_concat_params>(&call.params)) {
-    std::vector<const void*> ins(args.begin(), args.end());
-    return ref::concat(*p, ins.data(), out);
+  template <typename P> const P& params() const { return std::get<P>(call.params); }
+};
+
+// One overload per oracle signature shape (lower/registry.h Args); the params type comes from it.
+template <typename P, typename W, typename B, typename T>
+mote_status invoke(mote_status (*f)(const P&, const T*, const W*, const B*, T*), const Io& io) {
+  return f(io.params<P>(), reinterpret_cast<const T*>(io.args.at(0)), static_cast<const W*>(io.tab("weights")),
+           static_cast<const B*>(io.tab("bias")), reinterpret_cast<T*>(io.out));
+}
+template <typename P, typename T>
+mote_status invoke(mote_status (*f)(const P&, const T*, const T*, T*), const Io& io) {
+  return f(io.params<P>(), reinterpret_cast<const T*>(io.args.at(0)), reinterpret_cast<const T*>(io.args.at(1)),
+           reinterpret_cast<T*>(io.out));
+}
+template <typename P, typename T>
+mote_status invoke(mote_status (*f)(const P&, const T*, T*), const Io& io) {
+  return f(io.params<P>(), reinterpret_cast<const T*>(io.args.at(0)), reinterpret_cast<T*>(io.out));
+}
+template <typename P>
+mote_status invoke(mote_status (*f)(const P&, const void*, void*), const Io& io) {
+  return f(io.params<P>(), io.args.at(0), io.out);
+}
+template <typename P>
+mote_status invoke(mote_status (*f)(const P&, const void* const*, void*), const Io& io) {
+  std::vector<const void*> ins(io.args.begin(), io.args.end());
+  return f(io.params<P>(), ins.data(), io.out);
+}
+template <typename P, typename T>
+mote_status invoke(mote_status (*f)(const P&, int32_t, const T*, T*), const Io& io) {
+  return f(io.params<P>(), io.out_elems, reinterpret_cast<const T*>(io.args.at(0)),
+           reinterpret_cast<T*>(io.out));
+}
+mote_status invoke(mote_status (*f)(const int8_t*, int32_t, const int8_t*, int8_t*), const Io& io) {
+  return f(static_cast<const int8_t*>(io.tab("table")), io.params<LutParams>().n, io.args.at(0), io.out);
+}
+
+mote_status run_call(const Io& io) {
+  switch (io.call.def->id) {
+#define MOTE_KERNEL(id, dtype, isa, params, args, applies, build, may_overwrite, scratch, oracle, ...) \
+  case KernelId::id:                                                                                 \
+    return invoke(&oracle, io);
+#include "lower/kernels.def"
+    case KernelId::Count:
+      break;
   }
-  if (auto* p = std::get_if<mote_pad_params>(&call.params)) return ref::pad(*p, args[0], out);
-  if (auto* p = std::get_if<mote_transpose_params>(&call.params))
-    return ref::transpose(*p, args[0], out);
-  if (std::holds_alternative<AliasParams>(call.params)) {
-    std::memcpy(out, args[0], out_bytes);
-    return MOTE_OK;
-  }
-  fail("run_int8: node {} lowers to {}, which is not an int8 kernel", call.node, call.kernel);
+  fail("run_int8: node {} calls {}, which has no oracle", io.call.node, io.call.kernel());
 }
 
 }  // namespace
 
-std::vector<Array> run_int8(const Graph& g, const std::vector<Array>& inputs,
-                            const Observer& observe) {
+std::vector<Array> run_int8(const Graph& g, const std::vector<KernelCall>& lowered,
+                            const std::vector<Array>& inputs, const Observer& observe) {
   if (inputs.size() != g.inputs.size())
     fail("run_int8: graph '{}' has {} inputs, got {}", g.name, g.inputs.size(), inputs.size());
-  std::vector<KernelCall> calls = lower(g);
+  std::vector<KernelCall> calls = lowered;
   std::vector<std::vector<int8_t>> vals(g.tensors.size());
   std::vector<bool> ready(g.tensors.size(), false);
   for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -83,6 +97,8 @@ std::vector<Array> run_int8(const Graph& g, const std::vector<Array>& inputs,
     }
 
   for (KernelCall& call : calls) {
+    if (call.node < 0 || size_t(call.node) >= g.nodes.size())
+      fail("run_int8: kernel call for node {} out of range", call.node);
     const Node& n = g.nodes[size_t(call.node)];
     bind_tables(call);
     std::vector<const int8_t*> args;
@@ -95,9 +111,14 @@ std::vector<Array> run_int8(const Graph& g, const std::vector<Array>& inputs,
     const Tensor& ot = g.t(call.output);
     std::vector<int8_t>& out = vals[size_t(call.output)];
     out.assign(size_t(ot.numel()), 0);
-    if (run_call(call, args, out.data(), out.size()) != MOTE_OK)
+    if (!call.def) {  // an alias: the output is the input's bytes
+      std::memcpy(out.data(), args.at(0), out.size());
+    } else if (call.def->dtype == KDType::F32) {
+      fail("run_int8: node '{}' ({}) lowers to {}, a float kernel", n.name, op_name(n.op), call.kernel());
+    } else if (run_call(Io{call, args, out.data(), int32_t(out.size())}) != MOTE_OK) {
       fail("run_int8: node '{}' ({}): kernel {} rejected its parameters", n.name, op_name(n.op),
-           call.kernel);
+           call.kernel());
+    }
     ready[size_t(call.output)] = true;
     if (observe) {
       Array a;

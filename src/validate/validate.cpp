@@ -1,5 +1,5 @@
-// Validation: rebuild the reference graphs from report.json's source, build the generated C
-// with a small harness, run both over the data and count agreements.
+// Validation: build the generated C with a small harness, run it and the references over the
+// data and count agreements.
 #include "validate/validate.h"
 
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "driver/pipeline.h"
+#include "io/layout.h"
 #include "util/file.h"
 #include "ref/executor.h"
 #include "util/error.h"
@@ -137,7 +137,7 @@ std::string ValidationResult::to_text() const {
   return r;
 }
 
-ValidationResult validate(const std::string& outdir, const Array& data, const Array* labels) {
+ValidationResult validate(const std::string& outdir, const ValidationInput& p, const Array& data, const Array* labels) {
   const fs::path dir(outdir);
   nlohmann::json report;
   try {
@@ -145,27 +145,17 @@ ValidationResult validate(const std::string& outdir, const Array& data, const Ar
   } catch (const nlohmann::json::exception& e) {
     fail("validate: {}/report.json is not valid JSON: {}", outdir, e.what());
   }
-  if (!report.contains("source") || !report["source"].is_object() || !report.contains("name"))
-    fail("validate: {}/report.json names no source model; compile it with mote compile", outdir);
-  const nlohmann::json& src = report["source"];
+  if (!report.contains("name") || !report["name"].is_string()) fail("validate: {}/report.json has no model name", outdir);
   const std::string name = report["name"].get<std::string>();
-  PipelineOptions opt;
-  opt.model = src.value("model", "");
-  opt.calib = src.value("calib", "");
-  opt.calib_key = src.value("calib_key", "");
-  opt.method = calib_method_from_name(src.value("method", "minmax"));
-  opt.calib_limit = src.value("calib_limit", int64_t(0));
-  Pipeline p = run_pipeline(opt);
-
-  const Graph& g = p.graph;
+  const Graph& g = *p.graph;
   const Tensor& gin = g.t(g.inputs.at(0));
   const Tensor& gout = g.t(g.outputs.at(0));
-  const bool is_float = !p.quantized();
+  const bool is_float = g.t(g.inputs.at(0)).dtype == DType::F32;
   if (report.value(nlohmann::json::json_pointer("/input/shape"), Shape{}) != gin.shape ||
       report.value(nlohmann::json::json_pointer("/input/dtype"), std::string()) != dtype_name(gin.dtype))
-    fail("validate: {} no longer matches {} (input shape or dtype differs); recompile it", outdir, opt.model);
+    fail("validate: {} no longer matches its source model (input shape or dtype differs); recompile it", outdir);
 
-  Array x = to_graph_layout(p.imported, data, "validation data");
+  Array x = to_graph_layout(*p.imported, data, "validation data");
   const int64_t per_in = gin.numel(), per_out = gout.numel();
   const int64_t n = x.shape.at(0);
   if (x.numel() != n * per_in)
@@ -229,9 +219,9 @@ ValidationResult validate(const std::string& outdir, const Array& data, const Ar
       if (!p.prequantized) {
         Array fin;
         fin.dtype = DType::F32;
-        fin.shape = p.float_graph.t(p.float_graph.inputs.at(0)).shape;
+        fin.shape = p.float_graph->t(p.float_graph->inputs.at(0)).shape;
         fin.bytes.assign(reinterpret_cast<const uint8_t*>(xf + s * per_in), reinterpret_cast<const uint8_t*>(xf + (s + 1) * per_in));
-        fref = run_float(p.float_graph, {fin}).at(0);
+        fref = run_float(*p.float_graph, {fin}).at(0);
         if (fref.numel() != per_out) fail("validate: float model output has {} values, the C output {}", fref.numel(), per_out);
       }
       const float* fr = fref.as<float>();
@@ -250,7 +240,7 @@ ValidationResult validate(const std::string& outdir, const Array& data, const Ar
         qin.shape = gin.shape;
         qin.bytes.assign(reinterpret_cast<const uint8_t*>(q_in.data()) + s * per_in,
                          reinterpret_cast<const uint8_t*>(q_in.data()) + (s + 1) * per_in);
-        const Array qref = run_int8(g, {qin}).at(0);
+        const Array qref = run_int8(g, *p.calls, {qin}).at(0);
         int64_t same = 0;
         for (int64_t k = 0; k < per_out; ++k) same += qref.bytes[size_t(k)] == cs[k];
         part.bitexact_bytes += same;

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "io/array.h"
+#include "ir/ir.h"
+#include "lower/lower.h"
 
 namespace mote {
 
@@ -24,9 +26,17 @@ struct ValidationResult {
   std::string to_text() const;      // a few readable lines
 };
 
-// `outdir` is what `mote compile` wrote (report.json names the source model and calibration so
-// the reference graphs are rebuilt exactly). `data` is in the model's own input layout;
-// `labels` (integer class ids, one per sample) may be null.
-ValidationResult validate(const std::string& outdir, const Array& data, const Array* labels);
+// The references the generated code is checked against (the pipeline that compiled it).
+struct ValidationInput {
+  const Graph* imported = nullptr;     // as imported: the data's layout
+  const Graph* float_graph = nullptr;  // canonical float graph; unused when prequantized
+  const Graph* graph = nullptr;        // what was compiled
+  const std::vector<KernelCall>* calls = nullptr;  // its lowered calls (the int8 oracle runs them)
+  bool prequantized = false;
+};
+
+// `outdir` is what `mote compile` wrote. `data` is in the model's own input layout; `labels`
+// (integer class ids, one per sample) may be null.
+ValidationResult validate(const std::string& outdir, const ValidationInput& ref, const Array& data, const Array* labels);
 
 }  // namespace mote

@@ -50,11 +50,9 @@ inline int shell(const std::string& cmd, const fs::path& log_file, std::string* 
   return rc;
 }
 
-// Builds OUTDIR/*.c with a harness that reads n inputs from a file and writes n outputs; returns
-// the raw output bytes.
-inline std::vector<uint8_t> build_and_run(const fs::path& outdir, const std::string& name, const std::string& cc,
-                                   bool is_float, const void* inputs, size_t input_bytes, int64_t n) {
-  TempDir tmp;
+// A harness main.c for the generated model NAME: `exe IN OUT N` reads N inputs from file IN, runs
+// NAME_invoke on each and writes the N outputs to file OUT.
+inline std::string harness_source(const std::string& name, bool is_float) {
   const char* el = is_float ? "float" : "int8_t";
   const std::string in_n = name + (is_float ? "_INPUT_SIZE" : "_INPUT_BYTES");
   const std::string out_n = name + (is_float ? "_OUTPUT_SIZE" : "_OUTPUT_BYTES");
@@ -67,20 +65,35 @@ inline std::vector<uint8_t> build_and_run(const fs::path& outdir, const std::str
        "  for (i = 0; i < n; ++i) {\n    if (fread(x, sizeof x, 1, fi) != 1) {\n      return 4;\n    }\n"
        "    if (" + name + "_invoke(x, y) != 0) {\n      return 5;\n    }\n"
        "    fwrite(y, sizeof y, 1, fo);\n  }\n  fclose(fi);\n  fclose(fo);\n  return 0;\n}\n";
-  spit(tmp.path / "main.c", h);
+  return h;
+}
+
+// The command that compiles OUTDIR/*.c with the harness MAIN_C into EXE.
+inline std::string harness_build_command(const fs::path& outdir, const fs::path& main_c, const fs::path& exe,
+                                         const std::string& cc, const std::string& flags = kFlags) {
+  return cc + flags + " '" + outdir.string() + "'/*.c '" + main_c.string() + "' -I '" + outdir.string() + "' -o '" +
+         exe.string() + "'";
+}
+
+// The command that runs a harness built by harness_build_command on N inputs.
+inline std::string harness_run_command(const fs::path& exe, const fs::path& in, const fs::path& out, int64_t n) {
+  return "'" + exe.string() + "' '" + in.string() + "' '" + out.string() + "' " + std::to_string(n);
+}
+
+// Builds OUTDIR/*.c with the harness and runs it on n inputs; returns the raw output bytes.
+inline std::vector<uint8_t> build_and_run(const fs::path& outdir, const std::string& name, const std::string& cc,
+                                   bool is_float, const void* inputs, size_t input_bytes, int64_t n) {
+  TempDir tmp;
+  spit(tmp.path / "main.c", harness_source(name, is_float));
   {
     std::ofstream f(tmp.path / "in.bin", std::ios::binary);
     f.write(static_cast<const char*>(inputs), std::streamsize(input_bytes));
   }
   std::string log;
-  std::string cmd = cc + kFlags + " '" + outdir.string() + "'/*.c '" + (tmp.path / "main.c").string() + "' -I '" +
-                    outdir.string() + "' -o '" + (tmp.path / "exe").string() + "'";
-  int rc = shell(cmd, tmp.path / "build.log", &log);
+  int rc = shell(harness_build_command(outdir, tmp.path / "main.c", tmp.path / "exe", cc), tmp.path / "build.log", &log);
   EXPECT_EQ(rc, 0) << cc << " failed on " << outdir << ":\n" << log;
   if (rc != 0) return {};
-  rc = shell("'" + (tmp.path / "exe").string() + "' '" + (tmp.path / "in.bin").string() + "' '" +
-                 (tmp.path / "out.bin").string() + "' " + std::to_string(n),
-             tmp.path / "run.log", &log);
+  rc = shell(harness_run_command(tmp.path / "exe", tmp.path / "in.bin", tmp.path / "out.bin", n), tmp.path / "run.log", &log);
   EXPECT_EQ(rc, 0) << "harness failed: " << log;
   std::string out = slurp(tmp.path / "out.bin");
   return std::vector<uint8_t>(out.begin(), out.end());

@@ -154,5 +154,29 @@ TEST(Cli, CompileThenValidate) {
                        {"--name", "9bad"}, out / "x");
 }
 
+// A project folder (model, calibration data, output) moved elsewhere as a whole still
+// validates: report.json keeps the paths relative to the output folder.
+TEST(Cli, MovedProjectFolderValidates) {
+  const fs::path a = test::temp_path("project_a"), b = test::temp_path("project_b");
+  fs::remove_all(a);
+  fs::remove_all(b);
+  fs::create_directories(a / "data");
+  fs::copy_file(model("lenet5_opset13_folded"), a / "model.onnx");
+  fs::copy_file(samples("lenet5"), a / "data" / "calib.npy");
+  CliRun c = mote("compile " + (a / "model.onnx").string() + " --calib " + (a / "data" / "calib.npy").string() +
+                  " --name lenet -o " + (a / "build" / "out").string());
+  ASSERT_EQ(c.code, 0) << c.err;
+  fs::rename(a, b);
+  CliRun v = mote("validate " + (b / "build" / "out").string() + " --data " + (b / "data" / "calib.npy").string());
+  ASSERT_EQ(v.code, 0) << v.err;
+  EXPECT_NE(v.out.find("4/4 samples (100.00 %)"), std::string::npos) << v.out;
+  // Without the model beside it, validation names the missing file.
+  fs::remove(b / "model.onnx");
+  CliRun gone = mote("validate " + (b / "build" / "out").string() + " --data " + (b / "data" / "calib.npy").string());
+  EXPECT_EQ(gone.code, 1);
+  EXPECT_NE(gone.err.find("model.onnx"), std::string::npos) << gone.err;
+  fs::remove_all(b);
+}
+
 }  // namespace
 }  // namespace mote

@@ -15,7 +15,9 @@
 
 #include "backend/c/codegen.h"
 #include "e2e_util.h"
-#include "backend/c/kernel_table.h"
+#include "backend/c/runtime_files.h"
+#include "lower/registry.h"
+#include "report/report.h"
 #include "driver/pipeline.h"
 #include "io/array.h"
 #include "ir/op_registry.h"
@@ -194,10 +196,9 @@ struct Compiled {
 Compiled compile(Graph g) {
   Compiled c;
   c.graph = std::move(g);
-  c.calls = lower(c.graph);
-  std::vector<int64_t> scratch(c.graph.nodes.size(), 0);
-  for (const KernelCall& k : c.calls) scratch[size_t(k.node)] = k.scratch_bytes;
-  c.plan = plan_memory(c.graph, scratch);
+  Lowered low = lower(c.graph, host_target());
+  c.calls = low.calls;
+  c.plan = plan_memory(c.graph, low.scratch, low.in_place);
   return c;
 }
 
@@ -214,7 +215,7 @@ void expect_int8_bitexact(const Graph& g, const fs::path& outdir, const std::str
     a.dtype = DType::I8;
     a.shape = in.shape;
     a.bytes.assign(reinterpret_cast<uint8_t*>(q.data()) + s * per_in, reinterpret_cast<uint8_t*>(q.data()) + (s + 1) * per_in);
-    Array out = run_int8(g, {a}).at(0);
+    Array out = run_int8(g, lower(g, host_target()).calls, {a}).at(0);
     want.insert(want.end(), out.bytes.begin(), out.bytes.end());
   }
   ASSERT_EQ(int64_t(want.size()), n * per_out);
@@ -285,18 +286,18 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   EXPECT_NE(src.find("/* Transpose 'swap_hw' [1,4,4,4] -> [1,4,4,4] perm=[0,2,1,3] */"), std::string::npos);
   EXPECT_NE(src.find("/* Clip 'clip' [1,4,4,6] -> [1,4,4,6] max=0.5 min=-0.5 */"), std::string::npos);
   // Concat: the constant input is a flash array, requantization tables go in by pointer array.
-  EXPECT_TRUE(std::regex_search(src, std::regex("static const void \\*const zoo_cat_inputs\\[2\\] = \\{ \\(int8_t \\*\\)\\(zoo_arena\\.b \\+ \\d+\\), zoo_cat_c \\};"))) << src;
-  EXPECT_TRUE(std::regex_search(src, std::regex("static const int8_t \\*const zoo_cat_luts\\[2\\] = \\{ (zoo_cat_lut0|NULL), (zoo_cat_lut1|NULL) \\};")));
-  EXPECT_NE(src.find("  .luts = zoo_cat_luts\n"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(src, std::regex("const void \\*const l05_concat_ins\\[2\\] = \\{ \\(int8_t \\*\\)\\(arena \\+ OFF_L04\\), l05_concat_in1 \\};"))) << src;
+  EXPECT_TRUE(std::regex_search(src, std::regex("static const int8_t \\*const l05_concat_luts\\[2\\] = \\{ (l05_concat_lut0|NULL), (l05_concat_lut1|NULL) \\};")));
+  EXPECT_NE(src.find("  .luts = l05_concat_luts\n"), std::string::npos);
 
   // With the small CNN, the int8 and float builds of these graphs call every kernel the
   // backend knows, so each argument layout in the table is compiled and run above.
   std::set<std::string> used;
   for (const Compiled* c : {&q, &f})
-    for (const KernelCall& k : c->calls) used.insert(k.kernel);
+    for (const KernelCall& k : c->calls) used.insert(k.kernel());
   for (const Compiled& c : {small_cnn_int8(), compile(small_cnn())})
-    for (const KernelCall& k : c.calls) used.insert(k.kernel);
-  for (const KernelInfo& k : kernel_table()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
+    for (const KernelCall& k : c.calls) used.insert(k.kernel());
+  for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }
 
 TEST(CodegenE2E, GeneratedSourceLayout) {
@@ -312,20 +313,24 @@ TEST(CodegenE2E, GeneratedSourceLayout) {
   EXPECT_NE(src.find("  /* Add 'add*_1' [1,2,2,4] -> [1,2,2,4] */\n  st = mote_add_s8("), std::string::npos);
   EXPECT_NE(src.find("  /* Reshape 'flatten' [1,2,2,4] -> [1,16] shape=[1,16] (no code: the output aliases the input) */\n"), std::string::npos);
   EXPECT_NE(src.find("  /* Softmax 'prob' [1,10] -> [1,10] axis=1 */\n  st = mote_softmax_s8("), std::string::npos);
-  // Names sanitized and prefixed; weights and params in flash; one aligned arena.
-  EXPECT_NE(src.find("static const int8_t net_blk_0_dw_weights[36] = {"), std::string::npos);
-  EXPECT_NE(src.find("static const int32_t net_conv1_bias[4] = {"), std::string::npos);
-  EXPECT_NE(src.find("static const int8_t net_shift_c[4] = {"), std::string::npos);
+  // Names are layer index + op + role; the source name of a constant operand is its comment;
+  // weights and params in flash; arena offsets are named constants.
+  EXPECT_NE(src.find("static const int8_t l02_conv_w[36] = {"), std::string::npos);
+  EXPECT_NE(src.find("static const int32_t l00_conv_b[4] = {"), std::string::npos);
+  EXPECT_NE(src.find("/* 'shift.c' */\nstatic const int8_t l03_add_in1[4] = {"), std::string::npos);
   // TFLM's softmax needs no table: the params carry its Q5.26 multiplier and diff_min
-  EXPECT_EQ(src.find("net_prob_table"), std::string::npos);
-  EXPECT_NE(src.find("static const mote_softmax_s8_params net_prob_params = {\n  .rows = 1,\n  .cols = 10,\n  .input_multiplier = "), std::string::npos) << src;
+  EXPECT_EQ(src.find("l06_softmax_lut"), std::string::npos);
+  EXPECT_NE(src.find("static const mote_softmax_s8_params l06_softmax_p = {\n  .rows = 1,\n  .cols = 10,\n  .input_multiplier = "), std::string::npos) << src;
   EXPECT_NE(src.find("  .diff_min = -"), std::string::npos);
-  EXPECT_NE(src.find("static const mote_conv_s8_params net_conv1_params = {\n  .in = { .n = 1, .h = 8, .w = 8, .c = 3 },"), std::string::npos);
-  EXPECT_NE(src.find("  .multiplier = net_conv1_multiplier,\n"), std::string::npos);
+  EXPECT_NE(src.find("static const mote_conv_s8_params l00_conv_p = {\n  .in = { .n = 1, .h = 8, .w = 8, .c = 3 },"), std::string::npos);
+  EXPECT_NE(src.find("  .multiplier = l00_conv_mult,\n"), std::string::npos);
   EXPECT_NE(src.find("  uint8_t b[net_ARENA_BYTES];\n"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(src, std::regex("enum \\{\n  OFF_INPUT = \\d+,\n  OFF_OUTPUT = \\d+,\n  OFF_L00 = \\d+,\n  OFF_L00_SCRATCH = \\d+,")));
+  EXPECT_NE(src.find("st = mote_maxpool_s8(&l01_maxpool_p, (int8_t *)(arena + OFF_L00), (int8_t *)(arena + OFF_L01));"), std::string::npos);
+  EXPECT_NE(src.find("int net_invoke(const int8_t *input, int8_t *output) {\n  return net_invoke_arena(net_arena.b, input, output);\n}"), std::string::npos);
   // 16 int8 values per line in large arrays.
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(src, m, std::regex("net_conv1_weights\\[108\\] = \\{\n  ([^\n]*)\n")));
+  ASSERT_TRUE(std::regex_search(src, m, std::regex("l00_conv_w\\[108\\] = \\{\n  ([^\n]*)\n")));
   const std::string first_line = m[1].str();
   EXPECT_EQ(std::count(first_line.begin(), first_line.end(), ','), 16);
   // Header macros carry the graph's quantization exactly.
@@ -345,11 +350,37 @@ TEST(CodegenE2E, GeneratedSourceLayout) {
   std::set<std::string> files;
   for (const auto& e : fs::recursive_directory_iterator(out.path))
     if (e.is_regular_file()) files.insert(fs::relative(e.path(), out.path).string());
-  std::set<std::string> want = {"net.c", "net.h", "report.json", "mote/kernels.h", "mote_internal.h",
+  std::set<std::string> want = {"net.c", "net.h", "mote/kernels.h", "mote_internal.h",
                                 "mote_conv2d_s8.c", "mote_maxpool_s8.c", "mote_depthwise_conv2d_s8.c",
                                 "mote_add_s8.c", "mote_fully_connected_s8.c", "mote_softmax_s8.c"};
   EXPECT_EQ(files, want);
   EXPECT_NE(slurp(out.path / "mote_conv2d_s8.c").find("#include \"mote_internal.h\""), std::string::npos);
+}
+
+// NAME_invoke_arena in a caller's arena (filled with garbage first, as RAM is at boot) gives the
+// bytes NAME_invoke gives in its own.
+TEST(CodegenE2E, CallerArenaGivesSameBytes) {
+  Compiled c = small_cnn_int8();
+  TempDir out, tmp;
+  emit_c(c.input("net"), out.path.string());
+  spit(tmp.path / "main.c",
+       "#include <string.h>\n#include \"net.h\"\n"
+       "static union { uint8_t b[net_ARENA_BYTES]; double align; } mine;\n"
+       "static int8_t x[net_INPUT_BYTES], y1[net_OUTPUT_BYTES], y2[net_OUTPUT_BYTES];\n"
+       "int main(void) {\n  unsigned s = 12345u;\n  int k, i, diff = 0, nonzero = 0;\n"
+       "  for (k = 0; k < 20; ++k) {\n"
+       "    for (i = 0; i < net_INPUT_BYTES; ++i) {\n      s = s * 1103515245u + 12345u;\n      x[i] = (int8_t)(s >> 16);\n    }\n"
+       "    memset(mine.b, 0xA5, sizeof mine.b);\n"
+       "    if (net_invoke(x, y1) != 0 || net_invoke_arena(mine.b, x, y2) != 0) {\n      return 2;\n    }\n"
+       "    diff += memcmp(y1, y2, sizeof y1) != 0;\n"
+       "    for (i = 0; i < net_OUTPUT_BYTES; ++i) {\n      nonzero += y1[i] != 0;\n    }\n  }\n"
+       "  return diff ? 3 : nonzero ? 0 : 4;\n}\n");
+  std::string log;
+  EXPECT_EQ(shell("gcc" + kFlags + " '" + out.path.string() + "'/*.c '" + (tmp.path / "main.c").string() + "' -I '" +
+                      out.path.string() + "' -o '" + (tmp.path / "exe").string() + "' && '" + (tmp.path / "exe").string() + "'",
+                  tmp.path / "log", &log),
+            0)
+      << log;
 }
 
 // Tensor and node names that would clash with the generated API or the runtime get suffixes.
@@ -361,8 +392,8 @@ TEST(CodegenE2E, NameClashesAreAvoided) {
   TempDir out;
   emit_c(c.input("mote"), out.path.string());
   const std::string src = slurp(out.path / "mote.c");
-  EXPECT_NE(src.find("static const int8_t mote_arena_2[4] = {"), std::string::npos) << src;
-  EXPECT_NE(src.find("static const mote_conv_s8_params mote_conv_s8_params_2 = {"), std::string::npos);
+  EXPECT_NE(src.find("/* 'arena' */\nstatic const int8_t l03_add_in1[4] = {"), std::string::npos) << src;
+  EXPECT_NE(src.find("static const mote_conv_s8_params l00_conv_p = {"), std::string::npos);
   EXPECT_NE(src.find("/* Conv 'conv_s8' [1,8,8,3]"), std::string::npos);
   TempDir tmp;
   spit(tmp.path / "main.c", "#include \"mote.h\"\nstatic int8_t x[mote_INPUT_BYTES], y[mote_OUTPUT_BYTES];\n"
@@ -379,10 +410,7 @@ TEST(CodegenE2E, ReportFields) {
   Compiled c = small_cnn_int8();
   TempDir out;
   CodegenInput in = c.input("net");
-  in.extra = {{"source", {{"model", "/x.onnx"}}}, {"note", 3}};
-  emit_c(in, out.path.string());
-  nlohmann::json r = nlohmann::json::parse(slurp(out.path / "report.json"));
-  EXPECT_EQ(r, make_report(in));
+  nlohmann::json r = make_report(c.graph, c.calls, c.plan, "net");
   const Graph& g = c.graph;
   int64_t params = 0, macs = 0;
   for (const Tensor& t : g.tensors)
@@ -395,8 +423,6 @@ TEST(CodegenE2E, ReportFields) {
   EXPECT_EQ(r["name"], "net");
   EXPECT_EQ(r["arena_bytes"], c.plan.arena_bytes);
   EXPECT_EQ(r["greedy_arena_bytes"], c.plan.greedy_bytes);
-  EXPECT_EQ(r["source"]["model"], "/x.onnx");
-  EXPECT_EQ(r["note"], 3);
   EXPECT_EQ(r["input"]["shape"].get<Shape>(), Shape({1, 8, 8, 3}));
   EXPECT_EQ(r["input"]["dtype"], "i8");
   EXPECT_EQ(r["input"]["scale"].get<float>(), g.t(g.inputs[0]).quant.scale[0]);
@@ -413,6 +439,7 @@ TEST(CodegenE2E, ReportFields) {
   EXPECT_EQ(r["layers"][4]["kernel"], "alias");
   EXPECT_EQ(r["layers"][4]["arena_offset"], r["layers"][3]["arena_offset"]);
   // weights_bytes is exactly the data the C file stores in arrays.
+  emit_c(in, out.path.string());
   const std::string src = slurp(out.path / "net.c");
   std::regex arr("static const (int8_t|int32_t|uint32_t|float) \\w+\\[(\\d+)\\]");
   int64_t stored = 0;
@@ -433,7 +460,7 @@ TEST(CodegenE2E, Deterministic) {
     emit_c(c.input("net"), b.path.string());  // over an existing output too
   }
   auto ta = tree(a.path), tb = tree(b.path);
-  EXPECT_EQ(ta.size(), 12u);
+  EXPECT_EQ(ta.size(), 11u);
   EXPECT_TRUE(ta == tb);
 }
 
@@ -443,17 +470,17 @@ TEST(CodegenE2E, FailureLeavesNoPartialOutput) {
   // Parent is a regular file: nothing can be created.
   spit(t.path / "file", "x");
   EXPECT_THROW(emit_c(c.input("net"), (t.path / "file" / "out").string()), std::exception);
-  // A directory where report.json must go: refused before anything is written.
-  fs::create_directories(t.path / "o1" / "report.json");
+  // A directory where net.c must go: refused before anything is written.
+  fs::create_directories(t.path / "o1" / "net.c");
   EXPECT_THROW(emit_c(c.input("net"), (t.path / "o1").string()), Error);
-  EXPECT_EQ(tree(t.path / "o1"), (std::map<std::string, std::string>{{"report.json", "<dir>"}}));
+  EXPECT_EQ(tree(t.path / "o1"), (std::map<std::string, std::string>{{"net.c", "<dir>"}}));
   // A file where the mote/ header directory must go: fails after some temp files were written.
   fs::create_directories(t.path / "o2");
   spit(t.path / "o2" / "mote", "keep");
   EXPECT_THROW(emit_c(c.input("net"), (t.path / "o2").string()), Error);
   EXPECT_EQ(tree(t.path / "o2"), (std::map<std::string, std::string>{{"mote", "keep"}}));
   // The last temp file cannot be written: every temp written before it is removed again.
-  const std::string blocker = ".report.json.tmp" + std::to_string(long(::getpid()));
+  const std::string blocker = ".net.h.tmp" + std::to_string(long(::getpid()));
   fs::create_directories(t.path / "o4" / blocker);
   EXPECT_THROW(emit_c(c.input("net"), (t.path / "o4").string()), Error);
   EXPECT_EQ(tree(t.path / "o4"), (std::map<std::string, std::string>{{blocker, "<dir>"}}));
@@ -468,12 +495,12 @@ TEST(CodegenE2E, FailureLeavesNoPartialOutput) {
     EXPECT_NE(std::string(e.what()).find("'small_cnn'"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(fs::exists(t.path / "o3"));
-  EXPECT_EQ(tree(t.path).size(), 7u);  // file, o1, o1/report.json, o2, o2/mote, o4, o4/blocker
+  EXPECT_EQ(tree(t.path).size(), 7u);  // file, o1, o1/net.c, o2, o2/mote, o4, o4/blocker
 }
 
 // Each kernel's file set from the table builds and links on its own, flat as emit_c writes it.
 TEST(CodegenE2E, EveryKernelsRuntimeFilesLinkAlone) {
-  for (const KernelInfo& k : kernel_table()) {
+  for (const KernelDef& k : kernel_registry()) {
     TempDir t;
     for (const auto& [rel, text] : runtime_files({k.name})) {
       fs::create_directories((t.path / rel).parent_path());
@@ -561,7 +588,9 @@ std::vector<std::string> all_exports() {
 }
 INSTANTIATE_TEST_SUITE_P(Models, ModelE2E, ::testing::ValuesIn(all_exports()));
 
-// validate() rebuilds the pipeline from report.json's source and agrees with itself.
+ValidationInput refs(const Pipeline& p) { return {&p.imported, &p.float_graph, &p.graph, &p.calls, p.prequantized}; }
+
+// validate() agrees with the pipeline that compiled the code; the settings rebuild it.
 TEST(ValidateE2E, Lenet5Int8AndFloat) {
   const std::string m = "lenet5";
   Array data = load_array(input_path(m));
@@ -580,14 +609,12 @@ TEST(ValidateE2E, Lenet5Int8AndFloat) {
     opt.calib = quantized ? input_path(m) : "";
     Pipeline p = run_pipeline(opt);
     TempDir out;
-    CodegenInput in;
-    in.graph = &p.graph;
-    in.calls = &p.calls;
-    in.plan = &p.plan;
-    in.name = "lenet";
-    in.extra = {{"source", {{"model", opt.model}, {"calib", opt.calib}, {"calib_key", ""}, {"method", "minmax"}, {"calib_limit", 0}}}};
-    emit_c(in, out.path.string());
-    ValidationResult r = validate(out.path.string(), data, &labels);
+    write_compiled(p, opt, "lenet", out.path.string());
+    const nlohmann::json report = nlohmann::json::parse(slurp(out.path / "report.json"));
+    const PipelineOptions back = options_from_settings(report["source"], out.path.string());
+    EXPECT_EQ(fs::weakly_canonical(back.model), fs::weakly_canonical(opt.model));
+    EXPECT_EQ(back.calib.empty(), opt.calib.empty());
+    ValidationResult r = validate(out.path.string(), refs(run_pipeline(back)), data, &labels);
     EXPECT_EQ(r.samples, n);
     EXPECT_EQ(r.bitexact_samples, n) << r.to_text();
     EXPECT_EQ(r.output_bytes, n * classes * (quantized ? 1 : 4));
@@ -610,15 +637,12 @@ TEST(ValidateE2E, StaleOutputIsRejected) {
   opt.model = model_path("mlp");
   Pipeline p = run_pipeline(opt);
   TempDir out;
-  CodegenInput in;
-  in.graph = &p.graph;
-  in.calls = &p.calls;
-  in.plan = &p.plan;
-  in.name = "mlp";
-  // The report claims a different source model than the one the code was generated from.
-  in.extra = {{"source", {{"model", model_path("lenet5")}, {"calib", ""}, {"calib_key", ""}, {"method", "minmax"}, {"calib_limit", 0}}}};
-  emit_c(in, out.path.string());
-  EXPECT_THROW(validate(out.path.string(), load_array(input_path("mlp")), nullptr), Error);
+  write_compiled(p, opt, "mlp", out.path.string());
+  // References of a different model than the one the code was generated from.
+  PipelineOptions other;
+  other.model = model_path("lenet5");
+  const Pipeline q = run_pipeline(other);
+  EXPECT_THROW(validate(out.path.string(), refs(q), load_array(input_path("mlp")), nullptr), Error);
 }
 
 }  // namespace

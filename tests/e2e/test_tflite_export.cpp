@@ -7,7 +7,7 @@
 #include "e2e_util.h"
 #include "ir/op_registry.h"
 #include "ref/executor.h"
-#include "schema_generated.h"
+#include "formats/tflite/schema_generated.h"
 #include "tflite_e2e_util.h"
 
 namespace mote {
@@ -21,7 +21,7 @@ std::vector<int8_t> run_all(const Graph& g, const std::vector<int8_t>& in, int64
     a.dtype = DType::I8;
     a.shape = t.shape;
     a.bytes.assign(in.begin() + s * t.numel(), in.begin() + (s + 1) * t.numel());
-    Array y = run_int8(g, {a}).at(0);
+    Array y = run_int8(g, lower(g, host_target()).calls, {a}).at(0);
     out.insert(out.end(), y.as<int8_t>(), y.as<int8_t>() + y.numel());
   }
   return out;

@@ -14,8 +14,8 @@
 #include "frontend/tflite/tflite_import.h"
 #include "ir/op_registry.h"
 #include "ref/executor.h"
-#include "ref/fixedpoint.h"
-#include "schema_generated.h"
+#include "lower/fixedpoint.h"
+#include "formats/tflite/schema_generated.h"
 
 namespace mote {
 namespace {
@@ -277,7 +277,7 @@ TEST(TfliteImport, QuantizeDequantizeAtTheEdgesAndRequantizeInside) {
   for (size_t k = 0; k < g.nodes.size(); ++k)
     if (g.nodes[k].op == OpKind::Quantize) q_node = int(k);
   std::vector<int8_t> requantized;
-  run_int8(g, {x}, [&](int node, const Array& out) {
+  run_int8(g, lower(g, host_target()).calls, {x}, [&](int node, const Array& out) {
     if (node == q_node) requantized.assign(out.as<int8_t>(), out.as<int8_t>() + 8);
   });
   ASSERT_EQ(requantized.size(), 8u);

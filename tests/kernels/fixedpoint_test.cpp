@@ -1,5 +1,5 @@
 // Fixed-point rounding (C runtime and C++ reference), quantize_multiplier and mote_expf.
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 
 #include <gtest/gtest.h>
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "mote/kernels.h"
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 
 namespace mote::test {
 

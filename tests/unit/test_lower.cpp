@@ -9,7 +9,7 @@
 #include "lower/lower.h"
 #include "lower/tables.h"
 #include "ref/executor.h"
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 
 namespace mote {
 namespace {
@@ -71,9 +71,9 @@ TEST(Lower, DepthwisePermutesWeights) {
     g.outputs = {y};
     verify(g, "test");
 
-    std::vector<KernelCall> calls = lower(g);
+    std::vector<KernelCall> calls = lower(g, host_target()).calls;
     ASSERT_EQ(calls.size(), 1u);
-    EXPECT_EQ(calls[0].kernel, "mote_depthwise_conv2d_s8");
+    EXPECT_EQ(calls[0].kernel(), "mote_depthwise_conv2d_s8");
     const ConstTable* wt = calls[0].table("weights");
     ASSERT_NE(wt, nullptr);
     // HWO: entry (ky, kx, o) is OHWI (o, ky, kx, 0).
@@ -84,7 +84,7 @@ TEST(Lower, DepthwisePermutesWeights) {
     in.shape = {1, H, W, C};
     in.bytes.resize(size_t(H * W * C));
     for (auto& v : in.bytes) v = uint8_t(int8_t(q8(rng)));
-    std::vector<Array> out = run_int8(g, {in});
+    std::vector<Array> out = run_int8(g, lower(g, host_target()).calls, {in});
     const Shape& os = g.t(y).shape;
     ASSERT_EQ(out[0].shape, os);
     const int OH = int(os[1]), OW = int(os[2]);
@@ -125,8 +125,8 @@ TEST(Lower, ConvVariantsAndScratch) {
   a.set("act_max", 6.0f);
   node(g, OpKind::Conv, {x, w}, y, a);
   g.outputs = {y};
-  std::vector<KernelCall> calls = lower(g);
-  EXPECT_EQ(calls[0].kernel, "mote_conv2d_s8");
+  std::vector<KernelCall> calls = lower(g, host_target()).calls;
+  EXPECT_EQ(calls[0].kernel(), "mote_conv2d_s8");
   EXPECT_EQ(calls[0].scratch_bytes, 3 * 3 * 2 * 2);  // one int16 im2col row per group
   EXPECT_EQ(calls[0].table("bias"), nullptr);
   const auto& p = std::get<mote_conv_s8_params>(calls[0].params);
@@ -151,8 +151,8 @@ TEST(Lower, ConvVariantsAndScratch) {
   int fy = f.add_value("y", DType::F32, {1}, Layout::NHWC);
   node(f, OpKind::Conv, {fx, fwid}, fy, conv_attrs(1, 0, 2));
   f.outputs = {fy};
-  std::vector<KernelCall> fc = lower(f);
-  EXPECT_EQ(fc[0].kernel, "mote_depthwise_conv2d_f32");
+  std::vector<KernelCall> fc = lower(f, host_target()).calls;
+  EXPECT_EQ(fc[0].kernel(), "mote_depthwise_conv2d_f32");
   const float* hwo = reinterpret_cast<const float*>(fc[0].table("weights")->bytes.data());
   for (int o = 0; o < 4; ++o)
     for (int k = 0; k < 4; ++k) EXPECT_EQ(hwo[k * 4 + o], fw[size_t(o * 4 + k)]);
@@ -171,8 +171,8 @@ TEST(Lower, ActivationClampInOutputUnits) {
   a.set("act_max", 6.0f);
   node(g, OpKind::FullyConnected, {x, w}, y, a);
   g.outputs = {y};
-  std::vector<KernelCall> calls = lower(g);
-  EXPECT_EQ(calls[0].kernel, "mote_fully_connected_s8");
+  std::vector<KernelCall> calls = lower(g, host_target()).calls;
+  EXPECT_EQ(calls[0].kernel(), "mote_fully_connected_s8");
   const auto& p = std::get<mote_fc_s8_params>(calls[0].params);
   EXPECT_EQ(p.act_min, -20);
   EXPECT_EQ(p.act_max, 40);  // -20 + round(6 / 0.1)
@@ -195,12 +195,12 @@ TEST(Lower, BinaryParamsAndBroadcast) {
     int y = act(g, "y", {1}, pt(0.1f, 1));
     node(g, op, {a, k}, y);
     g.outputs = {y};
-    std::vector<KernelCall> calls = lower(g);
+    std::vector<KernelCall> calls = lower(g, host_target()).calls;
     ASSERT_EQ(calls[0].inputs, (std::vector<int>{a, k}));
     const mote_bcast* bc = nullptr;
     if (op == OpKind::Mul) {
       const auto& p = std::get<mote_mul_s8_params>(calls[0].params);
-      EXPECT_EQ(calls[0].kernel, "mote_mul_s8");
+      EXPECT_EQ(calls[0].kernel(), "mote_mul_s8");
       int32_t m = 0, s = 0;
       quantize_multiplier(double(0.02f) * double(0.05f) / double(0.1f), &m, &s);
       EXPECT_EQ(p.out_multiplier, m);
@@ -208,7 +208,7 @@ TEST(Lower, BinaryParamsAndBroadcast) {
       bc = &p.bc;
     } else {
       const auto& p = std::get<mote_add_s8_params>(calls[0].params);
-      EXPECT_EQ(calls[0].kernel, "mote_add_s8");
+      EXPECT_EQ(calls[0].kernel(), "mote_add_s8");
       EXPECT_EQ(p.left_shift, 20);
       EXPECT_EQ(p.a_zp, 5);
       EXPECT_EQ(p.b_zp, -3);
@@ -235,7 +235,7 @@ TEST(Lower, BinaryParamsAndBroadcast) {
     in.dtype = DType::I8;
     in.shape = {1, 3, 4, 8};
     for (int i = 0; i < 96; ++i) in.bytes.push_back(uint8_t(int8_t(i * 5 % 256 - 128)));
-    std::vector<Array> out = run_int8(g, {in});
+    std::vector<Array> out = run_int8(g, lower(g, host_target()).calls, {in});
     for (int i = 0; i < 96; ++i) {
       const double av = 0.02 * (int8_t(in.bytes[size_t(i)]) - 5), kv2 = 0.05 * (7 + 3);
       const double want = op == OpKind::Add ? av + kv2 : op == OpKind::Sub ? av - kv2 : av * kv2;
@@ -252,7 +252,7 @@ TEST(Lower, RankAboveFourAndSplitAxesAreRejected) {
   int y = act(g, "y", {1}, pt(0.1f, 0));
   node(g, OpKind::Add, {a, a}, y);
   g.outputs = {y};
-  EXPECT_THROW(lower(g), Error);
+  EXPECT_THROW(lower(g, host_target()).calls, Error);
 
   Graph r;
   int x = act(r, "x", {2, 3, 4, 5}, pt(0.1f, 0));
@@ -263,10 +263,10 @@ TEST(Lower, RankAboveFourAndSplitAxesAreRejected) {
   at.set("keepdims", int64_t(0));
   node(r, OpKind::ReduceMean, {x}, m, at);
   r.outputs = {m};
-  EXPECT_THROW(lower(r), Error);
+  EXPECT_THROW(lower(r, host_target()).calls, Error);
   r.nodes[0].attrs.set("axes", std::vector<int64_t>{1, 2});
   r.t(m).shape = infer_shape(r, r.nodes[0]);
-  std::vector<KernelCall> calls = lower(r);
+  std::vector<KernelCall> calls = lower(r, host_target()).calls;
   const auto& p = std::get<mote_mean_s8_params>(calls[0].params);
   EXPECT_EQ(p.outer, 2);
   EXPECT_EQ(p.reduce, 12);
@@ -286,7 +286,7 @@ TEST(Lower, SoftmaxTflmParams) {
   a.set("axis", int64_t(1));
   node(g, OpKind::Softmax, {x}, y, a);
   g.outputs = {y};
-  std::vector<KernelCall> calls = lower(g);
+  std::vector<KernelCall> calls = lower(g, host_target()).calls;
   EXPECT_TRUE(calls[0].tables.empty());
   const auto& p = std::get<mote_softmax_s8_params>(calls[0].params);
   EXPECT_EQ(p.rows, 2);
@@ -301,10 +301,10 @@ TEST(Lower, SoftmaxTflmParams) {
   in.dtype = DType::I8;
   in.shape = {2, 10};
   in.bytes.assign(20, 7);
-  std::vector<Array> out = run_int8(g, {in});
+  std::vector<Array> out = run_int8(g, lower(g, host_target()).calls, {in});
   for (int i = 0; i < 20; ++i) EXPECT_EQ(out[0].as<int8_t>()[i], 26 - 128);
   g.t(y).quant = pt(1.0f / 128, 0);
-  EXPECT_THROW(lower(g), Error);
+  EXPECT_THROW(lower(g, host_target()).calls, Error);
 }
 
 TEST(Lower, PadTransposeConcatReshape) {
@@ -334,7 +334,7 @@ TEST(Lower, PadTransposeConcatReshape) {
   node(g, OpKind::Concat, {r, k}, c, ca);
   g.outputs = {c};
   verify(g, "test");
-  std::vector<KernelCall> calls = lower(g);
+  std::vector<KernelCall> calls = lower(g, host_target()).calls;
   const auto& pp = std::get<mote_pad_params>(calls[0].params);
   EXPECT_EQ(pp.value, uint32_t(uint8_t(int8_t(-7))));
   EXPECT_EQ(std::vector<int32_t>(pp.pad_before, pp.pad_before + 4), (std::vector<int32_t>{0, 1, 0, 0}));
@@ -344,8 +344,8 @@ TEST(Lower, PadTransposeConcatReshape) {
   // [1,5,4,2] by (0,3,1,2): the size-1 axis drops, axes 1 and 2 move together as one of 20.
   EXPECT_EQ(std::vector<int32_t>(tp.in_dims, tp.in_dims + 6), (std::vector<int32_t>{1, 1, 1, 1, 20, 2}));
   EXPECT_EQ(std::vector<int32_t>(tp.perm, tp.perm + 6), (std::vector<int32_t>{0, 1, 2, 3, 5, 4}));
-  EXPECT_TRUE(std::holds_alternative<AliasParams>(calls[2].params));
-  EXPECT_EQ(calls[2].kernel, "");
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(calls[2].params));
+  EXPECT_EQ(calls[2].kernel(), "");
   const auto& cp = std::get<mote_concat_params>(calls[3].params);
   EXPECT_EQ(cp.outer, 2);
   EXPECT_EQ(calls[3].table("lut0"), nullptr);  // same quantization: plain copy
@@ -356,7 +356,7 @@ TEST(Lower, PadTransposeConcatReshape) {
   in.dtype = DType::I8;
   in.shape = {1, 2, 3, 2};
   for (int i = 0; i < 12; ++i) in.bytes.push_back(uint8_t(int8_t(i)));
-  std::vector<Array> out = run_int8(g, {in});
+  std::vector<Array> out = run_int8(g, lower(g, host_target()).calls, {in});
   // padded [1,5,4,2]: h in [1,3), w in [0,3) hold x; transposed to [1,2,5,4] -> [2,5,4]; + k row.
   const int8_t* o = out[0].as<int8_t>();
   ASSERT_EQ(out[0].shape, (Shape{2, 6, 4}));
@@ -387,10 +387,10 @@ TEST(Lower, RequantTableRoundsHalfAwayAndClamps) {
   EXPECT_EQ(c[-100 + 128], -128);
   Node n;
   n.op = OpKind::HardSigmoid;
-  EXPECT_DOUBLE_EQ(unary_fn(n, 0.0), 0.5);
-  EXPECT_DOUBLE_EQ(unary_fn(n, 10.0), 1.0);
+  EXPECT_DOUBLE_EQ(activation(n, 0.0), 0.5);
+  EXPECT_DOUBLE_EQ(activation(n, 10.0), 1.0);
   n.op = OpKind::Conv;
-  EXPECT_THROW(unary_fn(n, 1.0), Error);
+  EXPECT_THROW(activation(n, 1.0), Error);
 }
 
 TEST(Lower, FloatGraphKernels) {
@@ -410,10 +410,10 @@ TEST(Lower, FloatGraphKernels) {
   int q = g.add_value("q", DType::F32, {1}, Layout::NHWC);
   node(g, OpKind::Pad, {p}, q, pd);
   g.outputs = {q};
-  std::vector<KernelCall> calls = lower(g);
-  EXPECT_EQ(calls[0].kernel, "mote_unary_f32");
+  std::vector<KernelCall> calls = lower(g, host_target()).calls;
+  EXPECT_EQ(calls[0].kernel(), "mote_unary_f32");
   EXPECT_EQ(std::get<mote_unary_f32_params>(calls[0].params).op, MOTE_UN_RELU);
-  EXPECT_EQ(calls[1].kernel, "mote_avgpool_f32");
+  EXPECT_EQ(calls[1].kernel(), "mote_avgpool_f32");
   const auto& pp = std::get<mote_pad_params>(calls[2].params);
   EXPECT_EQ(pp.elem_size, 4);
   float v = 0;
@@ -423,7 +423,7 @@ TEST(Lower, FloatGraphKernels) {
   in.dtype = DType::F32;
   in.shape = {1, 4, 4, 2};
   in.bytes.assign(4 * 32, 0);
-  EXPECT_THROW(run_int8(g, {in}), Error);  // a float graph is not the int8 executor's
+  EXPECT_THROW(run_int8(g, lower(g, host_target()).calls, {in}), Error);  // a float graph is not the int8 executor's
 }
 
 }  // namespace

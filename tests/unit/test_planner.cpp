@@ -264,6 +264,17 @@ std::vector<int> alias_roots(const Graph& g) {
   return root;
 }
 
+// In-place choices where every elementwise node may write over any same-shaped input, as the
+// kernel registry allows elementwise kernels to.
+std::vector<int> elementwise_in_place(const Graph& g) {
+  std::vector<std::vector<int>> cands(g.nodes.size());
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (op_has(g.nodes[i].op, Elementwise))
+      for (int t : g.nodes[i].inputs)
+        if (t >= 0 && !g.t(t).is_const() && g.t(t).shape == g.t(g.nodes[i].out()).shape) cands[i].push_back(t);
+  return choose_in_place(g, cands);
+}
+
 // At every step, the tensors that must hold a value (read or written there, or produced before
 // and read at or after it, or a graph input/output) and the step's scratch are pairwise
 // disjoint, aliases of one tensor excepted, and an elementwise node's output excepted from the
@@ -293,7 +304,7 @@ std::vector<int> alias_roots(const Graph& g) {
     std::vector<Span> spans;
     const Node& n = g.nodes[size_t(i)];
     int in_place_of = -1;  // the input node i overwrites, if any
-    if (op_elementwise(n.op))
+    if (op_has(n.op, Elementwise))
       for (int t : n.inputs)
         if (t >= 0 && !g.t(t).is_const() && plan.tensor_offset[size_t(t)] == plan.tensor_offset[size_t(n.out())] &&
             g.t(t).shape == g.t(n.out()).shape && g.t(t).dtype == g.t(n.out()).dtype)
@@ -376,13 +387,33 @@ TEST(GraphPlan, ElementwiseRunsInPlace) {
   g.add_node(OpKind::Relu, "r1", {a}, {r1});
   g.add_node(OpKind::Mul, "m", {r1, x}, {r2});
   g.add_node(OpKind::Relu, "out", {r2}, {y});
-  MemoryPlan p = plan_memory(g, {});
+  // Without in-place choices every output has its own buffer.
+  EXPECT_EQ(plan_memory(g, {}).arena_bytes, 96);
+  MemoryPlan p = plan_memory(g, {}, elementwise_in_place(g));
   EXPECT_TRUE(valid_graph_plan(g, {}, p, 4));
   EXPECT_NE(p.tensor_offset[size_t(a)], p.tensor_offset[size_t(x)]);
   EXPECT_EQ(p.tensor_offset[size_t(r1)], p.tensor_offset[size_t(a)]);
   EXPECT_EQ(p.tensor_offset[size_t(r2)], p.tensor_offset[size_t(a)]);
   EXPECT_NE(p.tensor_offset[size_t(y)], p.tensor_offset[size_t(r2)]);
   EXPECT_EQ(p.arena_bytes, 64);
+}
+
+// A given in-place choice is checked: an input read after the node cannot be written over.
+TEST(GraphPlan, IllegalInPlaceChoiceIsRejected) {
+  Graph g;
+  int x = g.add_value("x", DType::I8, {1, 32});
+  int a = g.add_value("a", DType::I8, {1, 32});
+  int b = g.add_value("b", DType::I8, {1, 32});
+  int y = g.add_value("y", DType::I8, {1, 32});
+  g.inputs = {x};
+  g.outputs = {y};
+  g.add_node(OpKind::Relu, "r0", {x}, {a});
+  g.add_node(OpKind::Relu, "r1", {a}, {b});
+  g.add_node(OpKind::Add, "sum", {a, b}, {y});
+  EXPECT_NO_THROW(plan_memory(g, {}, {-1, -1, -1}));
+  EXPECT_THROW(plan_memory(g, {}, {-1, a, -1}), Error);  // a is read again by "sum"
+  EXPECT_THROW(plan_memory(g, {}, {x, -1, -1}), Error);  // x is a graph input
+  EXPECT_EQ(choose_in_place(g, {{}, {a}, {a, b}}), (std::vector<int>{-1, -1, -1}));  // y is the graph output
 }
 
 // a -> Reshape -> Identity -> Relu: a, its reshape and the identity share one buffer, live from
@@ -506,7 +537,7 @@ TEST(GraphPlan, RandomGraphsNeverOverlap) {
     }
     g.outputs = {values.back()};
     if (rng.in(0, 1)) g.outputs.push_back(values[size_t(rng.in(0, int64_t(values.size()) - 1))]);
-    MemoryPlan p = plan_memory(g, scratch);
+    MemoryPlan p = plan_memory(g, scratch, elementwise_in_place(g));
     ASSERT_TRUE(valid_graph_plan(g, scratch, p, 4)) << "graph " << c;
   }
 }

@@ -14,7 +14,7 @@
 #include "quant/calibrate.h"
 #include "quant/quantize.h"
 #include "ref/executor.h"
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 
 namespace mote {
 namespace {
@@ -151,7 +151,7 @@ Agreement compare(const Graph& g, const Graph& q, const Array& data) {
   for (int64_t s = 0; s < n; ++s) {
     Array x = sample_of(data, s, g.t(g.inputs[0]).shape);
     std::vector<Array> f = run_float(g, {x});
-    std::vector<Array> i8 = run_int8(q, {quantize_input(q, x)});
+    std::vector<Array> i8 = run_int8(q, lower(q, host_target()).calls, {quantize_input(q, x)});
     const float* fv = f[0].as<float>();
     std::vector<float> dv = dequantize(q, q.outputs[0], i8[0]);
     const double scale = q.t(q.outputs[0]).quant.scale[0];
@@ -390,9 +390,9 @@ TEST(Quantize, ConcatOfDifferentRanges) {
   EXPECT_LE(lo(qo), std::min(lo(q1), lo(q2)) + 1e-4);
   EXPECT_GE(hi(qo), std::max(hi(q1), hi(q2)) - 1e-4);
   EXPECT_GT(qo.scale[0], 5 * q1.scale[0]);
-  std::vector<KernelCall> calls = lower(q);
+  std::vector<KernelCall> calls = lower(q, host_target()).calls;
   const KernelCall& cc = calls[2];
-  EXPECT_EQ(cc.kernel, "mote_concat");
+  EXPECT_EQ(cc.kernel(), "mote_concat");
   EXPECT_NE(cc.table("lut0"), nullptr);
   const ConstTable* inner = cc.table("inner_bytes");
   ASSERT_NE(inner, nullptr);
@@ -440,7 +440,7 @@ mote_status run_runtime(const KernelCall& c, const std::vector<const int8_t*>& i
   const int8_t* w = static_cast<const int8_t*>(tab("weights"));
   const int32_t* bias = static_cast<const int32_t*>(tab("bias"));
   if (auto* p = std::get_if<mote_conv_s8_params>(&c.params)) {
-    if (c.kernel == "mote_depthwise_conv2d_s8") return mote_depthwise_conv2d_s8(p, in[0], w, bias, out);
+    if (c.kernel() == "mote_depthwise_conv2d_s8") return mote_depthwise_conv2d_s8(p, in[0], w, bias, out);
     std::vector<uint8_t> scratch(size_t(c.scratch_bytes));
     return mote_conv2d_s8(p, in[0], w, bias, out, scratch.data());
   }
@@ -449,7 +449,7 @@ mote_status run_runtime(const KernelCall& c, const std::vector<const int8_t*>& i
   if (auto* p = std::get_if<mote_mul_s8_params>(&c.params)) return mote_mul_s8(p, in[0], in[1], out);
   if (auto* p = std::get_if<LutParams>(&c.params)) return mote_lut_s8(static_cast<const int8_t*>(tab("table")), p->n, in[0], out);
   if (auto* p = std::get_if<mote_pool_s8_params>(&c.params))
-    return c.kernel == "mote_maxpool_s8" ? mote_maxpool_s8(p, in[0], out) : mote_avgpool_s8(p, in[0], out);
+    return c.kernel() == "mote_maxpool_s8" ? mote_maxpool_s8(p, in[0], out) : mote_avgpool_s8(p, in[0], out);
   if (auto* p = std::get_if<mote_mean_s8_params>(&c.params)) return mote_mean_s8(p, in[0], out);
   if (auto* p = std::get_if<mote_softmax_s8_params>(&c.params)) return mote_softmax_s8(p, in[0], out);
   if (auto* p = std::get_if<mote_concat_params>(&c.params)) {
@@ -504,9 +504,9 @@ TEST(Quantize, AllOpsRuntimeMatchesInt8Executor) {
   Graph q = quantize(b.g, calib, CalibMethod::Mse, &rep);
   verify(q, "test");
   EXPECT_EQ(rep.layers.size(), q.nodes.size());
-  std::vector<KernelCall> calls = lower(q);
+  std::vector<KernelCall> calls = lower(q, host_target()).calls;
   for (KernelCall& c : calls) bind_tables(c);
-  EXPECT_EQ(calls[3].kernel, "mote_depthwise_conv2d_s8");
+  EXPECT_EQ(calls[3].kernel(), "mote_depthwise_conv2d_s8");
   for (int64_t s = 0; s < 4; ++s) {
     Array xin = quantize_input(q, sample_of(calib, s, q.t(q.inputs[0]).shape));
     std::vector<std::vector<int8_t>> vals(q.tensors.size());
@@ -514,14 +514,14 @@ TEST(Quantize, AllOpsRuntimeMatchesInt8Executor) {
     for (size_t t = 0; t < q.tensors.size(); ++t)
       if (q.tensors[t].is_const() && q.tensors[t].dtype == DType::I8) vals[t].assign(q.tensors[t].as<int8_t>(), q.tensors[t].as<int8_t>() + q.tensors[t].numel());
     std::vector<std::vector<int8_t>> oracle(q.nodes.size());
-    run_int8(q, {xin}, [&](int node, const Array& a) { oracle[size_t(node)].assign(a.as<int8_t>(), a.as<int8_t>() + a.numel()); });
+    run_int8(q, lower(q, host_target()).calls, {xin}, [&](int node, const Array& a) { oracle[size_t(node)].assign(a.as<int8_t>(), a.as<int8_t>() + a.numel()); });
     for (const KernelCall& c : calls) {
       std::vector<const int8_t*> in;
       for (int id : c.inputs) in.push_back(vals[size_t(id)].data());
       std::vector<int8_t>& out = vals[size_t(c.output)];
       out.assign(size_t(q.t(c.output).numel()), 0);
-      ASSERT_EQ(run_runtime(c, in, out.data(), out.size()), MOTE_OK) << c.kernel;
-      EXPECT_EQ(out, oracle[size_t(c.node)]) << q.nodes[size_t(c.node)].name << " " << c.kernel;
+      ASSERT_EQ(run_runtime(c, in, out.data(), out.size()), MOTE_OK) << c.kernel();
+      EXPECT_EQ(out, oracle[size_t(c.node)]) << q.nodes[size_t(c.node)].name << " " << c.kernel();
     }
   }
   for (const LayerSqnr& l : rep.layers) EXPECT_GT(l.sqnr_db, 20.0) << l.node << " " << l.op;
@@ -562,8 +562,8 @@ TEST(QuantLut, SigmoidAndTanhTables) {
     int c = b.conv(x, 3, 3, 1, 1, kNoMin, 1.0f);
     b.output(b.node(op, {c}));
     Graph q = quantize(b.g, images(8, 4, 4, 3, 2), CalibMethod::MinMax);
-    std::vector<KernelCall> calls = lower(q);
-    ASSERT_EQ(calls[1].kernel, "mote_lut_s8");
+    std::vector<KernelCall> calls = lower(q, host_target()).calls;
+    ASSERT_EQ(calls[1].kernel(), "mote_lut_s8");
     const ConstTable* t = calls[1].table("table");
     ASSERT_NE(t, nullptr);
     ASSERT_EQ(t->count(), 256);

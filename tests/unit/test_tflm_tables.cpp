@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "lower/tables.h"
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 #include "util/error.h"
 
 namespace mote {

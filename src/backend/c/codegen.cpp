@@ -18,7 +18,8 @@
 
 #include <fmt/format.h>
 
-#include "backend/c/kernel_table.h"
+#include "backend/c/runtime_files.h"
+#include "lower/params_fields.h"
 #include "ir/op_registry.h"
 
 namespace mote {
@@ -175,8 +176,10 @@ std::string layer_comment(const Graph& g, const Node& n, const KernelCall& call)
     attrs += pair_text("s", n.attrs.ints("strides", {1, 1}), 1);
     attrs += pads_text(n.attrs.ints("pads", {0, 0, 0, 0}));
     attrs += pair_text("d", n.attrs.ints("dilations", {1, 1}), 1);
-    if (call.kernel.find("depthwise") != std::string::npos) attrs += " depthwise";
-    else if (n.attrs.i("group", 1) != 1) attrs += fmt::format(" g{}", n.attrs.i("group", 1));
+    const int64_t group = n.attrs.i("group", 1);
+    const Shape& x = g.t(n.in(0)).shape;
+    if (group != 1 && x.size() == 4 && group == x[3]) attrs += " depthwise";
+    else if (group != 1) attrs += fmt::format(" g{}", group);
   } else if (n.op == OpKind::MaxPool || n.op == OpKind::AvgPool) {
     auto k = n.attrs.ints("kernel");
     if (k.size() == 2) attrs += fmt::format(" k{}x{}", k[0], k[1]);
@@ -187,7 +190,7 @@ std::string layer_comment(const Graph& g, const Node& n, const KernelCall& call)
       if (key != "act_min" && key != "act_max") attrs += " " + key + "=" + attr_value_text(v);
   }
   attrs += act_text(n.attrs);
-  if (call.kernel.empty()) attrs += " (no code: the output aliases the input)";
+  if (!call.def) attrs += " (no code: the output aliases the input)";
   return "/* " + comment_text(fmt::format("{} '{}' {} -> {}{}", op_name(n.op), n.name, ins,
                                           shape_str(g.t(n.out()).shape), attrs)) +
          " */";
@@ -198,193 +201,26 @@ std::string layer_comment(const Graph& g, const Node& n, const KernelCall& call)
 using Fields = std::vector<std::pair<std::string, std::string>>;
 using RoleRef = std::function<std::string(const std::string& role)>;  // identifier or "NULL"
 
-struct ParamsText {
-  std::string type;
-  Fields fields;
-};
-
-std::string dims_text(const mote_dims& d) {
-  return fmt::format("{{ .n = {}, .h = {}, .w = {}, .c = {} }}", d.n, d.h, d.w, d.c);
-}
-
-std::string bcast_text(const mote_bcast& b) {
-  return fmt::format("{{ .dims = {}, .a_stride = {}, .b_stride = {} }}", c_ints(b.dims, 4),
-                     c_ints(b.a_stride, 4), c_ints(b.b_stride, 4));
-}
-
-template <typename P>
-void conv_geometry(const P& p, Fields& f) {
-  f.push_back({"in", dims_text(p.in)});
-  f.push_back({"out", dims_text(p.out)});
-  f.push_back({"kh", c_int(p.kh)});
-  f.push_back({"kw", c_int(p.kw)});
-  f.push_back({"stride_h", c_int(p.stride_h)});
-  f.push_back({"stride_w", c_int(p.stride_w)});
-  f.push_back({"dil_h", c_int(p.dil_h)});
-  f.push_back({"dil_w", c_int(p.dil_w)});
-  f.push_back({"pad_top", c_int(p.pad_top)});
-  f.push_back({"pad_left", c_int(p.pad_left)});
-  f.push_back({"groups", c_int(p.groups)});
-}
-
-template <typename P>
-void pool_geometry(const P& p, Fields& f) {
-  f.push_back({"in", dims_text(p.in)});
-  f.push_back({"out", dims_text(p.out)});
-  f.push_back({"kh", c_int(p.kh)});
-  f.push_back({"kw", c_int(p.kw)});
-  f.push_back({"stride_h", c_int(p.stride_h)});
-  f.push_back({"stride_w", c_int(p.stride_w)});
-  f.push_back({"pad_top", c_int(p.pad_top)});
-  f.push_back({"pad_left", c_int(p.pad_left)});
-}
-
-struct ParamsPrinter {
+// Prints each field lower/params_fields.h describes; table fields name the call's arrays.
+struct PrintSink {
   const RoleRef& ref;
   std::string what;  // names the node for errors
+  Fields f;
 
-  std::string fl(float v, const char* field) const { return c_float(v, what + " " + field); }
-
-  std::optional<ParamsText> operator()(const mote_conv_s8_params& p) const {
-    Fields f;
-    conv_geometry(p, f);
-    f.push_back({"in_zp", c_int(p.in_zp)});
-    f.push_back({"out_zp", c_int(p.out_zp)});
-    f.push_back({"act_min", c_int(p.act_min)});
-    f.push_back({"act_max", c_int(p.act_max)});
-    f.push_back({"multiplier", ref("multiplier")});
-    f.push_back({"shift", ref("shift")});
-    f.push_back({"in_place", c_int(p.in_place)});
-    return ParamsText{"mote_conv_s8_params", f};
+  void i32(const char* n, int32_t v) { f.push_back({n, c_int(v)}); }
+  void f32(const char* n, float v) { f.push_back({n, c_float(v, what + " " + n)}); }
+  void u32_hex(const char* n, uint32_t v) { f.push_back({n, fmt::format("0x{:08X}u", v)}); }
+  void dims(const char* n, const mote_dims& d) {
+    f.push_back({n, fmt::format("{{ .n = {}, .h = {}, .w = {}, .c = {} }}", d.n, d.h, d.w, d.c)});
   }
-  std::optional<ParamsText> operator()(const mote_conv_f32_params& p) const {
-    Fields f;
-    conv_geometry(p, f);
-    f.push_back({"act_min", fl(p.act_min, "act_min")});
-    f.push_back({"act_max", fl(p.act_max, "act_max")});
-    return ParamsText{"mote_conv_f32_params", f};
+  void ints(const char* n, const int32_t* v, int count) { f.push_back({n, c_ints(v, count)}); }
+  void bcast(const char* n, const mote_bcast& b) {
+    f.push_back({n, fmt::format("{{ .dims = {}, .a_stride = {}, .b_stride = {} }}", c_ints(b.dims, 4),
+                                c_ints(b.a_stride, 4), c_ints(b.b_stride, 4))});
   }
-  std::optional<ParamsText> operator()(const mote_fc_s8_params& p) const {
-    return ParamsText{"mote_fc_s8_params",
-                      {{"batches", c_int(p.batches)},
-                       {"in_features", c_int(p.in_features)},
-                       {"out_features", c_int(p.out_features)},
-                       {"in_zp", c_int(p.in_zp)},
-                       {"out_zp", c_int(p.out_zp)},
-                       {"act_min", c_int(p.act_min)},
-                       {"act_max", c_int(p.act_max)},
-                       {"multiplier", ref("multiplier")},
-                       {"shift", ref("shift")},
-                       {"per_channel", c_int(p.per_channel)}}};
-  }
-  std::optional<ParamsText> operator()(const mote_fc_f32_params& p) const {
-    return ParamsText{"mote_fc_f32_params",
-                      {{"batches", c_int(p.batches)},
-                       {"in_features", c_int(p.in_features)},
-                       {"out_features", c_int(p.out_features)},
-                       {"act_min", fl(p.act_min, "act_min")},
-                       {"act_max", fl(p.act_max, "act_max")}}};
-  }
-  std::optional<ParamsText> operator()(const mote_add_s8_params& p) const {
-    return ParamsText{"mote_add_s8_params",
-                      {{"bc", bcast_text(p.bc)},
-                       {"a_zp", c_int(p.a_zp)},
-                       {"b_zp", c_int(p.b_zp)},
-                       {"out_zp", c_int(p.out_zp)},
-                       {"left_shift", c_int(p.left_shift)},
-                       {"a_multiplier", c_int(p.a_multiplier)},
-                       {"a_shift", c_int(p.a_shift)},
-                       {"b_multiplier", c_int(p.b_multiplier)},
-                       {"b_shift", c_int(p.b_shift)},
-                       {"out_multiplier", c_int(p.out_multiplier)},
-                       {"out_shift", c_int(p.out_shift)},
-                       {"act_min", c_int(p.act_min)},
-                       {"act_max", c_int(p.act_max)}}};
-  }
-  std::optional<ParamsText> operator()(const mote_mul_s8_params& p) const {
-    return ParamsText{"mote_mul_s8_params",
-                      {{"bc", bcast_text(p.bc)},
-                       {"a_zp", c_int(p.a_zp)},
-                       {"b_zp", c_int(p.b_zp)},
-                       {"out_zp", c_int(p.out_zp)},
-                       {"out_multiplier", c_int(p.out_multiplier)},
-                       {"out_shift", c_int(p.out_shift)},
-                       {"act_min", c_int(p.act_min)},
-                       {"act_max", c_int(p.act_max)}}};
-  }
-  std::optional<ParamsText> operator()(const mote_binary_f32_params& p) const {
-    return ParamsText{"mote_binary_f32_params",
-                      {{"bc", bcast_text(p.bc)},
-                       {"op", c_int(p.op)},
-                       {"act_min", fl(p.act_min, "act_min")},
-                       {"act_max", fl(p.act_max, "act_max")}}};
-  }
-  std::optional<ParamsText> operator()(const LutParams&) const { return std::nullopt; }
-  std::optional<ParamsText> operator()(const mote_unary_f32_params& p) const {
-    return ParamsText{"mote_unary_f32_params",
-                      {{"op", c_int(p.op)}, {"alpha", fl(p.alpha, "alpha")}, {"beta", fl(p.beta, "beta")}}};
-  }
-  std::optional<ParamsText> operator()(const mote_pool_s8_params& p) const {
-    Fields f;
-    pool_geometry(p, f);
-    f.push_back({"act_min", c_int(p.act_min)});
-    f.push_back({"act_max", c_int(p.act_max)});
-    return ParamsText{"mote_pool_s8_params", f};
-  }
-  std::optional<ParamsText> operator()(const mote_pool_f32_params& p) const {
-    Fields f;
-    pool_geometry(p, f);
-    f.push_back({"act_min", fl(p.act_min, "act_min")});
-    f.push_back({"act_max", fl(p.act_max, "act_max")});
-    return ParamsText{"mote_pool_f32_params", f};
-  }
-  std::optional<ParamsText> operator()(const mote_mean_s8_params& p) const {
-    return ParamsText{"mote_mean_s8_params",
-                      {{"outer", c_int(p.outer)},
-                       {"reduce", c_int(p.reduce)},
-                       {"inner", c_int(p.inner)},
-                       {"in_zp", c_int(p.in_zp)},
-                       {"out_zp", c_int(p.out_zp)},
-                       {"multiplier", c_int(p.multiplier)},
-                       {"shift", c_int(p.shift)}}};
-  }
-  std::optional<ParamsText> operator()(const mote_mean_f32_params& p) const {
-    return ParamsText{"mote_mean_f32_params",
-                      {{"outer", c_int(p.outer)}, {"reduce", c_int(p.reduce)}, {"inner", c_int(p.inner)}}};
-  }
-  std::optional<ParamsText> operator()(const mote_softmax_s8_params& p) const {
-    return ParamsText{"mote_softmax_s8_params",
-                      {{"rows", c_int(p.rows)},
-                       {"cols", c_int(p.cols)},
-                       {"input_multiplier", c_int(p.input_multiplier)},
-                       {"input_left_shift", c_int(p.input_left_shift)},
-                       {"diff_min", c_int(p.diff_min)}}};
-  }
-  std::optional<ParamsText> operator()(const mote_softmax_f32_params& p) const {
-    return ParamsText{"mote_softmax_f32_params", {{"rows", c_int(p.rows)}, {"cols", c_int(p.cols)}}};
-  }
-  std::optional<ParamsText> operator()(const mote_concat_params& p) const {
-    return ParamsText{"mote_concat_params",
-                      {{"outer", c_int(p.outer)},
-                       {"n_inputs", c_int(p.n_inputs)},
-                       {"inner_bytes", ref("inner_bytes")},
-                       {"luts", ref("luts")}}};
-  }
-  std::optional<ParamsText> operator()(const mote_pad_params& p) const {
-    return ParamsText{"mote_pad_params",
-                      {{"in_dims", c_ints(p.in_dims, 4)},
-                       {"pad_before", c_ints(p.pad_before, 4)},
-                       {"pad_after", c_ints(p.pad_after, 4)},
-                       {"elem_size", c_int(p.elem_size)},
-                       {"value", fmt::format("0x{:08X}u", p.value)}}};
-  }
-  std::optional<ParamsText> operator()(const mote_transpose_params& p) const {
-    return ParamsText{"mote_transpose_params",
-                      {{"in_dims", c_ints(p.in_dims, MOTE_TRANSPOSE_DIMS)},
-                       {"perm", c_ints(p.perm, MOTE_TRANSPOSE_DIMS)},
-                       {"elem_size", c_int(p.elem_size)}}};
-  }
-  std::optional<ParamsText> operator()(const AliasParams&) const { return std::nullopt; }
+  template <typename T>
+  void table(const char* n, const T*, const char* role) { f.push_back({n, ref(role)}); }
+  void luts(const char* n, const int8_t* const*, int32_t) { f.push_back({n, ref("luts")}); }
 };
 
 // ---- the model source ---------------------------------------------------------------------
@@ -393,15 +229,40 @@ struct Sources {
   std::string header, source;
 };
 
+// Short, stable C names: "l07_conv" for layer 7, a Conv; roles shortened.
+std::string layer_prefix(const Graph& g, int node) {
+  std::string op = op_name(g.nodes[size_t(node)].op);
+  for (char& ch : op) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  if (op == "fullyconnected") op = "fc";
+  const int width = g.nodes.size() > 100 ? 3 : 2;
+  return fmt::format("l{:0{}}_{}", node, width, op);
+}
+
+// "OFF_L07": the arena offset constant of layer 7's output.
+std::string offset_tag(const Graph& g, int node) {
+  std::string p = layer_prefix(g, node);
+  p = p.substr(0, p.find('_'));
+  for (char& ch : p) ch = char(std::toupper(static_cast<unsigned char>(ch)));
+  return "OFF_" + p;
+}
+
+std::string short_role(const std::string& role) {
+  static const std::map<std::string, std::string> abbrev = {
+      {"weights", "w"}, {"bias", "b"}, {"multiplier", "mult"}, {"table", "lut"}, {"inner_bytes", "inner"}};
+  auto it = abbrev.find(role);
+  return it == abbrev.end() ? role : it->second;
+}
+
 class ModelEmitter {
  public:
   explicit ModelEmitter(const CodegenInput& in) : in_(in), g_(*in.graph), P_(in.name) {
-    // Names the generated code and the runtime header already use; a tensor named "arena" or
-    // "conv2d_s8" (with NAME "mote") must not take them.
-    for (const char* s : {"_invoke", "_arena", "_INPUT_BYTES", "_OUTPUT_BYTES", "_INPUT_SIZE", "_OUTPUT_SIZE",
-                          "_INPUT_SCALE", "_INPUT_ZERO_POINT", "_OUTPUT_SCALE", "_OUTPUT_ZERO_POINT", "_ARENA_BYTES"})
+    // Names the generated code and the runtime header already use must not be taken again.
+    for (const char* s : {"_invoke", "_invoke_arena", "_arena", "_INPUT_BYTES", "_OUTPUT_BYTES", "_INPUT_SIZE",
+                          "_OUTPUT_SIZE", "_INPUT_SCALE", "_INPUT_ZERO_POINT", "_OUTPUT_SCALE",
+                          "_OUTPUT_ZERO_POINT", "_ARENA_BYTES"})
       used_.insert(P_ + s);
     used_.insert(guard());
+    used_.insert("arena");
     const std::string api = runtime_files({}).at("mote/kernels.h");
     static const std::regex ident_re("\\b[A-Za-z_][A-Za-z0-9_]*\\b");
     for (auto it = std::sregex_iterator(api.begin(), api.end(), ident_re); it != std::sregex_iterator(); ++it)
@@ -421,18 +282,26 @@ class ModelEmitter {
     if (in_.plan->scratch_offset.size() != g_.nodes.size() || in_.plan->tensor_offset.size() != g_.tensors.size())
       fail("C backend: the memory plan of {} does not match its graph", model());
 
+    offset_name(in_t, "OFF_INPUT");
+    offset_name(out_t, "OFF_OUTPUT");
     bool any_code = false;
     for (const KernelCall& c : *in_.calls) {
       emit_call(c);
-      any_code = any_code || !c.kernel.empty();
+      any_code = any_code || c.def;
     }
     const std::string el = float_ ? "float" : "int8_t";
-    std::string inv = fmt::format("int {}_invoke(const {} *input, {} *output) {{\n", P_, el, el);
+    std::string inv = fmt::format("int {}_invoke_arena(uint8_t *arena, const {} *input, {} *output) {{\n", P_, el, el);
     if (any_code) inv += "  mote_status st;\n";
-    inv += fmt::format("  memcpy({}, input, {});\n", arena_at(offset_of(in_t)), io_bytes("INPUT"));
+    inv += fmt::format("  memcpy(arena + OFF_INPUT, input, {});\n", io_bytes("INPUT"));
     inv += body_;
-    inv += fmt::format("  memcpy(output, {}, {});\n", arena_at(offset_of(out_t)), io_bytes("OUTPUT"));
-    inv += "  return 0;\n}\n";
+    inv += fmt::format("  memcpy(output, arena + OFF_OUTPUT, {});\n", io_bytes("OUTPUT"));
+    inv += "  return 0;\n}\n\n";
+    inv += fmt::format("int {0}_invoke(const {1} *input, {1} *output) {{\n  return {0}_invoke_arena({0}_arena.b, input, output);\n}}\n", P_, el);
+
+    std::string offsets = "/* Arena offsets: where each layer's output and scratch live. */\nenum {\n";
+    for (size_t i = 0; i < offsets_.size(); ++i)
+      offsets += fmt::format("  {} = {}{}\n", offsets_[i].first, offsets_[i].second, i + 1 < offsets_.size() ? "," : "");
+    offsets += "};\n\n";
 
     Sources s;
     s.header = header();
@@ -440,10 +309,10 @@ class ModelEmitter {
         "/* {}.c: generated by mote from model '{}'. Do not edit. */\n"
         "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n\n"
         "#include \"mote/kernels.h\"\n#include \"{}.h\"\n\n"
-        "/* Every activation and scratch buffer at its planned offset; the union aligns it. */\n"
+        "/* The arena {}_invoke uses; the union aligns it. */\n"
         "static union {{\n  uint8_t b[{}_ARENA_BYTES];\n  int64_t align_i64;\n  double align_double;\n  long double align_long_double;\n}} {}_arena;\n\n",
-        P_, comment_text(g_.name), P_, P_, P_);
-    s.source += data_ + inv;
+        P_, comment_text(g_.name), P_, P_, P_, P_);
+    s.source += offsets + data_ + inv;
     return s;
   }
 
@@ -454,6 +323,8 @@ class ModelEmitter {
   bool float_ = false;
   std::set<std::string> used_;
   std::map<int, std::string> const_arrays_;  // tensor id -> identifier
+  std::map<int64_t, std::string> offset_of_tensor_;  // tensor id -> offset constant
+  std::vector<std::pair<std::string, int64_t>> offsets_;
   std::string data_, body_;
 
   void check_io() const {
@@ -480,9 +351,8 @@ class ModelEmitter {
   }
 
   std::string ident(const std::string& base) {
-    std::string id = P_ + "_" + c_ident(base);
-    std::string r = id;
-    for (int k = 2; used_.count(r); ++k) r = id + "_" + std::to_string(k);
+    std::string r = base;
+    for (int k = 2; used_.count(r); ++k) r = base + "_" + std::to_string(k);
     used_.insert(r);
     return r;
   }
@@ -495,57 +365,70 @@ class ModelEmitter {
     return off;
   }
 
-  std::string arena_at(int64_t off) const { return fmt::format("{}_arena.b + {}", P_, off); }
+  // The named constant of tensor t's arena offset (the first name given wins).
+  std::string offset_name(int t, const std::string& want) {
+    auto it = offset_of_tensor_.find(t);
+    if (it != offset_of_tensor_.end()) return it->second;
+    const int64_t off = offset_of(t);
+    const std::string id = ident(want);
+    offsets_.push_back({id, off});
+    offset_of_tensor_[t] = id;
+    return id;
+  }
 
   // A kernel argument for tensor t: its constant array, or a typed pointer into the arena.
-  std::string operand(int t) {
+  std::string operand(int t, const std::string& const_name, const std::string& off_name) {
     const Tensor& x = g_.t(t);
     if (x.is_const()) {
       auto it = const_arrays_.find(t);
       if (it != const_arrays_.end()) return it->second;
-      std::string id = ident(x.name);
+      std::string id = ident(const_name);
+      data_ += fmt::format("/* '{}' */\n", comment_text(x.name));
       data_ += c_array(c_elem_type(x.dtype), id, x.data.data(), x.dtype, x.numel(), "tensor '" + x.name + "'");
       data_ += "\n";
       const_arrays_[t] = id;
       return id;
     }
-    int64_t off = offset_of(t);
-    if (x.dtype == DType::I8) return fmt::format("(int8_t *)({})", arena_at(off));
-    return fmt::format("({} *)(void *)({})", c_elem_type(x.dtype), arena_at(off));
+    const std::string off = offset_name(t, off_name);
+    if (x.dtype == DType::I8) return fmt::format("(int8_t *)(arena + {})", off);
+    return fmt::format("({} *)(void *)(arena + {})", c_elem_type(x.dtype), off);
   }
 
   void emit_call(const KernelCall& c) {
     if (c.node < 0 || size_t(c.node) >= g_.nodes.size()) fail("C backend: kernel call for node {} out of range", c.node);
     const Node& n = g_.nodes[size_t(c.node)];
     const std::string comment = layer_comment(g_, n, c);
-    if (c.kernel.empty()) {
+    const std::string lp = layer_prefix(g_, c.node);
+    const std::string off = offset_tag(g_, c.node);
+    if (!c.def) {
       if (c.inputs.size() != 1 || offset_of(c.inputs[0]) != offset_of(c.output))
         fail("C backend: node '{}' aliases its input but the plan gives them different offsets", n.name);
       body_ += "  " + comment + "\n";
       return;
     }
-    const KernelInfo& k = kernel_info(c.kernel);
-    const std::string what = fmt::format("node '{}' ({})", n.name, c.kernel);
-    const std::string base = n.name.empty() ? fmt::format("node{}", c.node) : n.name;
+    const KernelDef& k = *c.def;
+    const std::string what = fmt::format("node '{}' ({})", n.name, k.name);
 
-    // Constant tables, in the order lower() gave them.
+    // Constant tables, in the order lowering gave them.
     std::map<std::string, std::string> tables;
     for (const ConstTable& t : c.tables) {
       if (t.count() == 0) continue;
-      std::string id = ident(base + "_" + t.role);
+      std::string id = ident(lp + "_" + short_role(t.role));
       data_ += c_array(c_elem_type(t.dtype), id, t.bytes.data(), t.dtype, t.count(), what + " table '" + t.role + "'");
       tables[t.role] = id;
     }
-    if (k.args == KernelArgs::Concat) concat_luts(c, base, tables);
+    if (k.args == Args::Concat) concat_luts(c, lp, tables);
 
     std::vector<std::string> args;
-    for (int t : c.inputs) {
+    for (size_t i = 0; i < c.inputs.size(); ++i) {
+      const int t = c.inputs[i];
       if (t < 0) fail("C backend: {} has an absent input", what);
-      args.push_back(operand(t));
+      const int p = g_.producer(t);
+      args.push_back(operand(t, fmt::format("{}_in{}", lp, i), p >= 0 ? offset_tag(g_, p) : "OFF_INPUT"));
     }
     if (args.empty()) fail("C backend: {} has no inputs", what);
     if (c.output < 0) fail("C backend: {} has no output", what);
-    const std::string out = operand(c.output);
+    const std::string out = operand(c.output, lp + "_out", off);
 
     RoleRef ref = [&](const std::string& role) {
       auto it = tables.find(role);
@@ -556,14 +439,15 @@ class ModelEmitter {
       if (r == "NULL") fail("C backend: {} has no '{}' table", what, role);
       return r;
     };
-    std::optional<ParamsText> pt = std::visit(ParamsPrinter{ref, what}, c.params);
     std::string params = "NULL";
-    if (pt) {
-      params = "&" + ident(base + "_params");
-      data_ += fmt::format("static const {} {} = {{\n", pt->type, params.substr(1));
-      for (size_t i = 0; i < pt->fields.size(); ++i)
-        data_ += fmt::format("  .{} = {}{}\n", pt->fields[i].first, pt->fields[i].second,
-                             i + 1 < pt->fields.size() ? "," : "");
+    if (*k.params_type) {
+      PrintSink sink{ref, what, {}};
+      KernelParams copy = c.params;
+      visit_fields(sink, copy);
+      params = "&" + ident(lp + "_p");
+      data_ += fmt::format("static const {} {} = {{\n", k.params_type, params.substr(1));
+      for (size_t i = 0; i < sink.f.size(); ++i)
+        data_ += fmt::format("  .{} = {}{}\n", sink.f[i].first, sink.f[i].second, i + 1 < sink.f.size() ? "," : "");
       data_ += "};\n";
     }
     data_ += "\n";
@@ -571,48 +455,55 @@ class ModelEmitter {
     std::string call;
     const std::string n_elems = std::to_string(g_.t(c.output).numel());
     switch (k.args) {
-      case KernelArgs::ConvScratch: {
+      case Args::ConvScratch: {
         int64_t s = in_.plan->scratch_offset[size_t(c.node)];
         if (c.scratch_bytes > 0 && s < 0) fail("C backend: {} needs {} scratch bytes but has no planned scratch", what, c.scratch_bytes);
-        call = fmt::format("{}, {}, {}, {}, {}, {}", params, args[0], need("weights"), ref("bias"), out,
-                           s >= 0 ? arena_at(s) : std::string("NULL"));
+        std::string scratch = "NULL";
+        if (s >= 0) {
+          scratch = ident(off + "_SCRATCH");
+          offsets_.push_back({scratch, s});
+          scratch = "arena + " + scratch;
+        }
+        call = fmt::format("{}, {}, {}, {}, {}, {}", params, args[0], need("weights"), ref("bias"), out, scratch);
         break;
       }
-      case KernelArgs::WeightsBias:
+      case Args::WeightsBias:
         call = fmt::format("{}, {}, {}, {}, {}", params, args[0], need("weights"), ref("bias"), out);
         break;
-      case KernelArgs::Binary:
+      case Args::Binary:
         if (args.size() != 2) fail("C backend: {} needs 2 inputs, has {}", what, args.size());
         call = fmt::format("{}, {}, {}, {}", params, args[0], args[1], out);
         break;
-      case KernelArgs::Lut: {
-        const auto* lp = std::get_if<LutParams>(&c.params);
-        if (!lp) fail("C backend: {} has no LutParams", what);
-        call = fmt::format("{}, {}, {}, {}", need("table"), c_int(lp->n), args[0], out);
+      case Args::Lut: {
+        const auto* lp_ = std::get_if<LutParams>(&c.params);
+        if (!lp_) fail("C backend: {} has no LutParams", what);
+        call = fmt::format("{}, {}, {}, {}", need("table"), c_int(lp_->n), args[0], out);
         break;
       }
-      case KernelArgs::UnaryN:
+      case Args::UnaryN:
         call = fmt::format("{}, {}, {}, {}", params, n_elems, args[0], out);
         break;
-      case KernelArgs::InOut:
+      case Args::InOut:
         call = fmt::format("{}, {}, {}", params, args[0], out);
         break;
-      case KernelArgs::Concat: {
-        std::string list = ident(base + "_inputs");
-        data_ += fmt::format("static const void *const {}[{}] = {{ ", list, args.size());
-        for (size_t i = 0; i < args.size(); ++i) data_ += (i ? ", " : "") + args[i];
-        data_ += " };\n\n";
-        call = fmt::format("{}, {}, {}", params, list, out);
-        break;
+      case Args::Concat: {
+        // The list points into the caller's arena, so it is built on the stack at the call.
+        std::string list = ident(lp + "_ins");
+        body_ += fmt::format("  {{\n    const void *const {}[{}] = {{ ", list, args.size());
+        for (size_t i = 0; i < args.size(); ++i) body_ += (i ? ", " : "") + args[i];
+        body_ += " };\n";
+        body_ += fmt::format("    {}\n    st = {}({}, {}, {});\n  }}\n  if (st != MOTE_OK) {{\n    return (int)st;\n  }}\n",
+                             comment, k.name, params, list, out);
+        return;
       }
     }
-    if (params == "NULL" && k.args != KernelArgs::Lut) fail("C backend: {} has no params struct", what);
+    if (params == "NULL" && k.args != Args::Lut) fail("C backend: {} has no params struct", what);
     body_ += fmt::format("  {}\n  st = {}({});\n  if (st != MOTE_OK) {{\n    return (int)st;\n  }}\n", comment,
-                         c.kernel, call);
+                         k.name, call);
   }
 
   // The concat kernel's per-input requantization tables as one array of pointers.
-  void concat_luts(const KernelCall& c, const std::string& base, std::map<std::string, std::string>& tables) {
+  void concat_luts(const KernelCall& c, const std::string& lp, std::map<std::string, std::string>& tables) {
     const auto* p = std::get_if<mote_concat_params>(&c.params);
     if (!p) fail("C backend: node {} calls mote_concat without concat params", c.node);
     std::string items;
@@ -623,7 +514,7 @@ class ModelEmitter {
       items += (k ? ", " : "") + (it == tables.end() ? std::string("NULL") : it->second);
     }
     if (!any) return;
-    std::string id = ident(base + "_luts");
+    std::string id = ident(lp + "_luts");
     data_ += fmt::format("static const int8_t *const {}[{}] = {{ {} }};\n", id, p->n_inputs, items);
     tables["luts"] = id;
   }
@@ -652,9 +543,10 @@ class ModelEmitter {
           P_, desc(x), desc(y));
     }
     h += fmt::format(
-        " * Returns 0 on success, else the failing kernel's mote_status. Not reentrant: all\n"
-        " * activations live in one static arena of {}_ARENA_BYTES bytes.\n */\n",
-        P_);
+        " * Returns 0 on success, else the failing kernel's mote_status. {}_invoke is not\n"
+        " * reentrant: all activations live in one static arena of {}_ARENA_BYTES bytes;\n"
+        " * {}_invoke_arena runs in an arena the caller passes.\n */\n",
+        P_, P_, P_);
     h += fmt::format("#ifndef {0}\n#define {0}\n\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {{\n#endif\n\n", guard);
     if (float_) {
       h += fmt::format("#define {}_INPUT_SIZE {}\n", P_, x.numel());
@@ -673,7 +565,9 @@ class ModelEmitter {
     }
     h += fmt::format("#define {}_ARENA_BYTES {}\n\n", P_, std::max<int64_t>(in_.plan->arena_bytes, 1));
     const char* el = float_ ? "float" : "int8_t";
-    h += fmt::format("int {}_invoke(const {} *input, {} *output);\n\n", P_, el, el);
+    h += fmt::format("int {}_invoke(const {} *input, {} *output);\n", P_, el, el);
+    h += fmt::format("/* The same inference in a caller-owned arena of {}_ARENA_BYTES bytes, aligned to 8. */\n", P_);
+    h += fmt::format("int {}_invoke_arena(uint8_t *arena, const {} *input, {} *output);\n\n", P_, el, el);
     h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
     return h;
   }
@@ -750,92 +644,19 @@ void check_input(const CodegenInput& in) {
   if (!is_c_ident(in.name)) fail("C backend: name '{}' is not a C identifier", in.name);
 }
 
-nlohmann::json io_json(const Tensor& t) {
-  nlohmann::json j = {{"name", t.name}, {"shape", t.shape}, {"dtype", dtype_name(t.dtype)}, {"bytes", t.bytes()}};
-  j["layout"] = t.shape.size() == 4 ? "NHWC" : "";
-  bool q = t.quant.scale.size() == 1 && t.quant.zero_point.size() == 1;
-  j["scale"] = q ? nlohmann::json(t.quant.scale[0]) : nlohmann::json(nullptr);
-  j["zero_point"] = q ? nlohmann::json(t.quant.zero_point[0]) : nlohmann::json(nullptr);
-  return j;
-}
-
 }  // namespace
 
-nlohmann::json make_report(const CodegenInput& in) {
-  check_input(in);
-  const Graph& g = *in.graph;
-  const MemoryPlan& plan = *in.plan;
-  std::map<int, const KernelCall*> call_of;
-  for (const KernelCall& c : *in.calls) call_of[c.node] = &c;
-
-  int64_t params = 0, macs = 0, weights_bytes = 0;
-  std::set<int> seen_consts;
-  for (const Node& n : g.nodes)
-    for (int t : n.inputs)
-      if (t >= 0 && g.t(t).is_const() && seen_consts.insert(t).second) params += g.t(t).numel();
-
-  // Bytes the C file stores per layer: its tables plus constant operands not stored before.
-  std::set<int> emitted_consts;
-  nlohmann::json layers = nlohmann::json::array();
-  for (size_t i = 0; i < g.nodes.size(); ++i) {
-    const Node& n = g.nodes[i];
-    const KernelCall* c = call_of.count(int(i)) ? call_of[int(i)] : nullptr;
-    int64_t wbytes = 0;
-    if (c && !c->kernel.empty()) {
-      for (const ConstTable& t : c->tables) wbytes += int64_t(t.bytes.size());
-      for (int t : c->inputs)
-        if (t >= 0 && g.t(t).is_const() && emitted_consts.insert(t).second) wbytes += int64_t(g.t(t).bytes());
-    }
-    weights_bytes += wbytes;
-    int64_t m = mac_count(g, n);
-    macs += m;
-    nlohmann::json ins = nlohmann::json::array();
-    for (int t : n.inputs)
-      if (t >= 0 && !g.t(t).is_const()) ins.push_back(g.t(t).shape);
-    const int out = n.out();
-    nlohmann::json row = {{"name", n.name},
-                          {"op", op_name(n.op)},
-                          {"kernel", c ? (c->kernel.empty() ? std::string("alias") : c->kernel) : std::string("")},
-                          {"input_shapes", ins},
-                          {"output_shape", g.t(out).shape},
-                          {"macs", m},
-                          {"weight_bytes", wbytes},
-                          {"output_bytes", g.t(out).bytes()},
-                          {"arena_offset", size_t(out) < plan.tensor_offset.size() ? plan.tensor_offset[size_t(out)] : -1},
-                          {"scratch_bytes", c ? c->scratch_bytes : 0},
-                          {"scratch_offset", i < plan.scratch_offset.size() ? plan.scratch_offset[i] : -1}};
-    layers.push_back(row);
-  }
-
-  nlohmann::json r;
-  r["name"] = in.name;
-  r["model"] = g.name;
-  r["dtype"] = (!g.inputs.empty() && g.t(g.inputs[0]).dtype == DType::I8) ? "int8" : "float32";
-  r["params"] = params;
-  r["macs"] = macs;
-  r["weights_bytes"] = weights_bytes;
-  r["arena_bytes"] = plan.arena_bytes;
-  r["greedy_arena_bytes"] = plan.greedy_bytes;
-  r["arena_lower_bound"] = plan.lower_bound;
-  r["input"] = g.inputs.size() == 1 ? io_json(g.t(g.inputs[0])) : nlohmann::json(nullptr);
-  r["output"] = g.outputs.size() == 1 ? io_json(g.t(g.outputs[0])) : nlohmann::json(nullptr);
-  r["layers"] = layers;
-  if (in.extra.is_object())
-    for (const auto& [k, v] : in.extra.items()) r[k] = v;
-  return r;
-}
-
-void emit_c(const CodegenInput& in, const std::string& outdir) {
+void emit_c(const CodegenInput& in, const std::string& outdir, std::map<std::string, std::string> files) {
   check_input(in);
   Sources s = ModelEmitter(in).run();
-  std::map<std::string, std::string> files;
+  for (const std::string& name : {in.name + ".h", in.name + ".c"})
+    if (files.count(name)) fail("C backend: file {} is both generated and given", name);
   files[in.name + ".h"] = s.header;
   files[in.name + ".c"] = s.source;
-  files["report.json"] = make_report(in).dump(2) + "\n";
 
   std::set<std::string> kernels;
   for (const KernelCall& c : *in.calls)
-    if (!c.kernel.empty()) kernels.insert(c.kernel);
+    if (c.def) kernels.insert(c.def->name);
   for (auto& [name, text] : runtime_files(kernels)) {
     if (files.count(name)) fail("C backend: generated file {} collides with runtime file {}", name, name);
     files[name] = std::move(text);

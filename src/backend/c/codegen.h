@@ -1,10 +1,9 @@
-// The C backend: writes NAME.h, NAME.c, report.json and the runtime sources the model needs into
-// an output directory that builds on its own (cc -std=c99 OUTDIR/*.c -I OUTDIR plus a main.c).
+// The C backend: writes NAME.h, NAME.c and the runtime sources the model needs into an output
+// directory that builds on its own (cc -std=c99 OUTDIR/*.c -I OUTDIR plus a main.c).
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ir/ir.h"
 #include "lower/lower.h"
@@ -17,14 +16,11 @@ struct CodegenInput {
   const std::vector<KernelCall>* calls = nullptr;  // lower(*graph)
   const MemoryPlan* plan = nullptr;             // plan_memory(*graph, scratch per node)
   std::string name = "model";                   // C identifier prefix
-  nlohmann::json extra;                         // merged into report.json (source, calibration, ...)
 };
 
-// Writes everything into `outdir` (created if missing). Every file is written to a temp name and
-// renamed, so a failure leaves no half-written file. Deterministic: same input, same bytes.
-void emit_c(const CodegenInput& in, const std::string& outdir);
-
-// The report.json contents (also returned for the CLI summary).
-nlohmann::json make_report(const CodegenInput& in);
+// Writes the C sources and `files` (output-relative path -> contents, e.g. the report) into
+// `outdir` (created if missing). Every file is written to a temp name and renamed, so a failure
+// leaves no half-written file. Deterministic: same input, same bytes.
+void emit_c(const CodegenInput& in, const std::string& outdir, std::map<std::string, std::string> files = {});
 
 }  // namespace mote

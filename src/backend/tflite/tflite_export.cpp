@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "ir/op_registry.h"
-#include "schema_generated.h"
+#include "formats/tflite/schema_generated.h"
 #include "util/file.h"
 
 namespace mote {

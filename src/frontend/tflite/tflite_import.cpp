@@ -10,7 +10,7 @@
 
 #include "ir/op_registry.h"
 #include "ir/verify.h"
-#include "schema_generated.h"
+#include "formats/tflite/schema_generated.h"
 
 namespace mote {
 namespace {

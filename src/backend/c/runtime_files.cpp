@@ -1,10 +1,11 @@
-#include "backend/c/kernel_table.h"
+#include "backend/c/runtime_files.h"
 
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
+#include "lower/registry.h"
 #include "util/error.h"
 #include "util/file.h"
 
@@ -76,49 +77,13 @@ class RuntimeCopier {
 
 }  // namespace
 
-const std::vector<KernelInfo>& kernel_table() {
-  // The one place that knows the runtime's file layout. tests/e2e checks that every entry's
-  // files compile and link on their own.
-  static const std::vector<KernelInfo> table = {
-      {"mote_conv2d_s8", KernelArgs::ConvScratch, {"kernels/conv/conv2d_s8.c"}},
-      {"mote_depthwise_conv2d_s8", KernelArgs::WeightsBias, {"kernels/conv/depthwise_conv2d_s8.c"}},
-      {"mote_conv2d_f32", KernelArgs::WeightsBias, {"kernels/conv/conv2d_f32.c"}},
-      {"mote_depthwise_conv2d_f32", KernelArgs::WeightsBias, {"kernels/conv/depthwise_conv2d_f32.c"}},
-      {"mote_fully_connected_s8", KernelArgs::WeightsBias, {"kernels/fc/fully_connected_s8.c"}},
-      {"mote_fully_connected_f32", KernelArgs::WeightsBias, {"kernels/fc/fully_connected_f32.c"}},
-      {"mote_add_s8", KernelArgs::Binary, {"kernels/elementwise/add_s8.c"}},
-      {"mote_mul_s8", KernelArgs::Binary, {"kernels/elementwise/mul_s8.c"}},
-      {"mote_binary_f32", KernelArgs::Binary, {"kernels/elementwise/binary_f32.c"}},
-      {"mote_lut_s8", KernelArgs::Lut, {"kernels/unary/lut_s8.c"}},
-      {"mote_unary_f32", KernelArgs::UnaryN, {"kernels/unary/unary_f32.c", "kernels/math/expf.c"}},
-      {"mote_maxpool_s8", KernelArgs::InOut, {"kernels/pool/maxpool_s8.c"}},
-      {"mote_avgpool_s8", KernelArgs::InOut, {"kernels/pool/avgpool_s8.c"}},
-      {"mote_maxpool_f32", KernelArgs::InOut, {"kernels/pool/maxpool_f32.c"}},
-      {"mote_avgpool_f32", KernelArgs::InOut, {"kernels/pool/avgpool_f32.c"}},
-      {"mote_mean_s8", KernelArgs::InOut, {"kernels/reduce/mean_s8.c"}},
-      {"mote_mean_f32", KernelArgs::InOut, {"kernels/reduce/mean_f32.c"}},
-      {"mote_softmax_s8", KernelArgs::InOut, {"kernels/softmax/softmax_s8.c"}},
-      {"mote_softmax_f32", KernelArgs::InOut, {"kernels/softmax/softmax_f32.c", "kernels/math/expf.c"}},
-      {"mote_concat", KernelArgs::Concat, {"kernels/movement/concat.c"}},
-      {"mote_pad", KernelArgs::InOut, {"kernels/movement/pad.c"}},
-      {"mote_transpose", KernelArgs::InOut, {"kernels/movement/transpose.c"}},
-  };
-  return table;
-}
-
-const KernelInfo& kernel_info(const std::string& name) {
-  for (const KernelInfo& k : kernel_table())
-    if (k.name == name) return k;
-  fail("C backend: unknown runtime kernel '{}'", name);
-}
-
 std::map<std::string, std::string> runtime_files(const std::set<std::string>& kernels) {
   std::map<std::string, std::string> files;
   RuntimeCopier copier(files);
   copier.add_include("mote/kernels.h");
   std::set<std::string> srcs;
   for (const std::string& k : kernels)
-    for (const std::string& f : kernel_info(k).files) srcs.insert(f);
+    for (const std::string& f : kernel_named(k).files) srcs.insert(f);
   for (const std::string& f : srcs) copier.add_src(f);
   return files;
 }

@@ -1,4 +1,4 @@
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 
 #include <algorithm>
 #include <cmath>

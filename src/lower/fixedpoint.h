@@ -1,4 +1,4 @@
-// C++ fixed-point arithmetic of the TFLite int8 spec, used by the quantizer (to encode real
+// C++ fixed-point arithmetic of the TFLite int8 spec, used by lowering (to encode real
 // multipliers) and by the reference kernels (to requantize exactly as the C runtime does).
 #pragma once
 #include <cstdint>

@@ -1,0 +1,16 @@
+// The runtime sources the generated code of a model needs, copied flat beside it.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+
+namespace mote {
+
+// What the generated code of these kernels (C names, from the kernel registry) needs from the
+// runtime, as output-relative path ->
+// contents: mote/kernels.h at its include path, and the kernels' sources and internal headers
+// flat as mote_<file>, their relative includes (e.g. "../internal.h") rewritten to the flat
+// names so that `cc OUTDIR/*.c -I OUTDIR` builds.
+std::map<std::string, std::string> runtime_files(const std::set<std::string>& kernels);
+
+}  // namespace mote

@@ -1,0 +1,56 @@
+// The lowering functions the rows of lower/kernels.def name, one group per kernel family
+// (lower/<family>.cpp). Only the registry includes this.
+#pragma once
+#include "lower/lower_util.h"
+
+namespace mote {
+
+// No in-place write / no scratch (kernels.def placeholders).
+constexpr bool (*NoInPlace)(const Graph&, const Node&, int) = nullptr;
+constexpr int64_t (*NoScratch)(const KernelCall&) = nullptr;
+// Elementwise ops may write over an input of the output's shape.
+bool elementwise_in_place(const Graph& g, const Node& n, int input);
+
+// lower/conv.cpp
+bool is_conv(const LowerCtx& c);
+bool is_depthwise(const LowerCtx& c);
+void build_conv(const LowerCtx& c, KernelCall& call);
+bool conv_in_place(const Graph& g, const Node& n, int input);
+int64_t conv2d_s8_scratch(const KernelCall& call);
+
+// lower/fc.cpp
+bool is_fc(const LowerCtx& c);
+void build_fc(const LowerCtx& c, KernelCall& call);
+
+// lower/elementwise.cpp
+bool is_add_sub(const LowerCtx& c);
+bool is_mul(const LowerCtx& c);
+bool is_binary_f32(const LowerCtx& c);
+bool is_activation(const LowerCtx& c);
+bool is_lut_s8(const LowerCtx& c);
+void build_add_s8(const LowerCtx& c, KernelCall& call);
+void build_mul_s8(const LowerCtx& c, KernelCall& call);
+void build_binary_f32(const LowerCtx& c, KernelCall& call);
+void build_lut_s8(const LowerCtx& c, KernelCall& call);
+void build_unary_f32(const LowerCtx& c, KernelCall& call);
+
+// lower/pool.cpp
+bool is_maxpool(const LowerCtx& c);
+bool is_avgpool(const LowerCtx& c);
+void build_pool(const LowerCtx& c, KernelCall& call);
+
+// lower/reduce.cpp
+bool is_mean(const LowerCtx& c);
+bool is_softmax(const LowerCtx& c);
+void build_mean(const LowerCtx& c, KernelCall& call);
+void build_softmax(const LowerCtx& c, KernelCall& call);
+
+// lower/movement.cpp
+bool is_concat(const LowerCtx& c);
+bool is_pad(const LowerCtx& c);
+bool is_transpose(const LowerCtx& c);
+void build_concat(const LowerCtx& c, KernelCall& call);
+void build_pad(const LowerCtx& c, KernelCall& call);
+void build_transpose(const LowerCtx& c, KernelCall& call);
+
+}  // namespace mote

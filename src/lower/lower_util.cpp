@@ -1,0 +1,116 @@
+#include "lower/lower_util.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "lower/fixedpoint.h"
+
+namespace mote {
+
+void LowerCtx::error(const std::string& why) const {
+  fail("lower: node '{}' ({}): {}", n.name, op_name(n.op), why);
+}
+
+ConstTable copy_table(const std::string& role, const Tensor& t) {
+  ConstTable c;
+  c.role = role;
+  c.dtype = t.dtype;
+  c.bytes = t.data;
+  return c;
+}
+
+TQ tensor_quant(const LowerCtx& c, const Tensor& t) {
+  if (t.dtype != DType::I8) c.error(fmt::format("tensor '{}' is {}, expected i8", t.name, dtype_name(t.dtype)));
+  if (t.quant.scale.size() != 1 || t.quant.zero_point.size() != 1)
+    c.error(fmt::format("tensor '{}' needs per-tensor quantization", t.name));
+  return {double(t.quant.scale[0]), t.quant.zero_point[0]};
+}
+
+bool same_quant(const QuantParams& a, const QuantParams& b) {
+  return a.scale == b.scale && a.zero_point == b.zero_point && a.axis == b.axis;
+}
+
+void check_dtype(const LowerCtx& c, const Tensor& t) {
+  DType want = c.int8() ? DType::I8 : DType::F32;
+  if (t.dtype != want) c.error(fmt::format("tensor '{}' is {}, expected {}", t.name, dtype_name(t.dtype), dtype_name(want)));
+}
+
+void check_io(const LowerCtx& c) {
+  check_dtype(c, c.in(0));
+  check_dtype(c, c.out());
+}
+
+std::pair<int32_t, int32_t> multiplier(double real) {
+  int32_t m = 0, s = 0;
+  quantize_multiplier(real, &m, &s);
+  return {m, s};
+}
+
+int32_t to_i32(const LowerCtx& c, int64_t v, const char* what) {
+  if (v < 0 || v > INT32_MAX) c.error(fmt::format("{} {} does not fit int32", what, v));
+  return int32_t(v);
+}
+
+std::pair<int32_t, int32_t> act_range_s8(const LowerCtx& c) {
+  const TQ q = tensor_quant(c, c.out());
+  const float lo = c.n.attrs.f("act_min", kNoMin), hi = c.n.attrs.f("act_max", kNoMax);
+  int32_t qlo = -128, qhi = 127;
+  // TFLite divides the bound by the scale in float
+  const float scale = float(q.scale);
+  if (std::isfinite(lo)) qlo = int32_t(std::clamp<double>(q.zp + std::round(lo / scale), -128, 127));
+  if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(q.zp + std::round(hi / scale), -128, 127));
+  if (qlo > qhi) c.error(fmt::format("fused activation range [{}, {}] is empty in int8", lo, hi));
+  return {qlo, qhi};
+}
+
+std::pair<float, float> act_range_f32(const LowerCtx& c) {
+  return {c.n.attrs.f("act_min", kNoMin), c.n.attrs.f("act_max", kNoMax)};
+}
+
+mote_dims nhwc_dims(const LowerCtx& c, const Tensor& t) {
+  if (t.shape.size() != 4 || t.layout != Layout::NHWC)
+    c.error(fmt::format("tensor '{}' must be 4-D NHWC, is {} {}", t.name, shape_str(t.shape), layout_name(t.layout)));
+  return {to_i32(c, t.shape[0], "dim"), to_i32(c, t.shape[1], "dim"), to_i32(c, t.shape[2], "dim"),
+          to_i32(c, t.shape[3], "dim")};
+}
+
+std::array<int64_t, 4> pad4(const LowerCtx& c, const Shape& s) {
+  if (s.size() > 4) c.error(fmt::format("rank {} above 4 is not supported", s.size()));
+  std::array<int64_t, 4> r{1, 1, 1, 1};
+  for (size_t i = 0; i < s.size(); ++i) r[4 - s.size() + i] = s[i];
+  return r;
+}
+
+const Tensor& const_input(const LowerCtx& c, size_t k, const char* what) {
+  if (c.n.in(k) < 0 || !c.in(k).is_const()) c.error(fmt::format("{} must be a constant", what));
+  return c.in(k);
+}
+
+std::vector<double> weight_scales(const LowerCtx& c, const Tensor& w, int64_t channels) {
+  if (w.dtype != DType::I8 || w.quant.empty()) c.error(fmt::format("weight '{}' must be quantized int8", w.name));
+  for (int32_t z : w.quant.zero_point)
+    if (z != 0) c.error(fmt::format("weight '{}' has zero point {}, expected 0", w.name, z));
+  if (w.quant.per_channel() && w.quant.axis != 0) c.error(fmt::format("weight '{}' is quantized along axis {}, expected 0", w.name, w.quant.axis));
+  std::vector<double> s(static_cast<size_t>(channels));
+  for (int64_t o = 0; o < channels; ++o)
+    s[size_t(o)] = w.quant.per_channel() ? double(w.quant.scale.at(size_t(o))) : double(w.quant.scale[0]);
+  return s;
+}
+
+void add_bias(const LowerCtx& c, KernelCall& call, size_t k, int64_t channels) {
+  if (c.n.in(k) < 0) return;
+  const Tensor& b = const_input(c, k, "bias");
+  if (b.numel() != channels) c.error(fmt::format("bias '{}' has {} values for {} channels", b.name, b.numel(), channels));
+  DType want = c.int8() ? DType::I32 : DType::F32;
+  if (b.dtype != want) c.error(fmt::format("bias '{}' is {}, expected {}", b.name, dtype_name(b.dtype), dtype_name(want)));
+  call.tables.push_back(copy_table("bias", b));
+}
+
+void add_requant_tables(KernelCall& call, const std::vector<double>& reals) {
+  std::vector<int32_t> m(reals.size()), s(reals.size());
+  for (size_t i = 0; i < reals.size(); ++i) std::tie(m[i], s[i]) = multiplier(reals[i]);
+  call.tables.push_back(make_table("multiplier", DType::I32, m));
+  call.tables.push_back(make_table("shift", DType::I32, s));
+}
+
+}  // namespace mote

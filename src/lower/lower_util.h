@@ -1,0 +1,68 @@
+// What every family of lowering functions (lower/*.cpp) shares: the node being lowered and
+// helpers that check its tensors and build constant tables.
+#pragma once
+#include <array>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ir/op_registry.h"
+#include "lower/lower.h"
+
+namespace mote {
+
+struct LowerCtx {
+  const Graph& g;
+  const Node& n;
+  const KernelDef* def;  // the entry being tried or built
+  int in_place;          // the input tensor the output overwrites, -1 if none
+
+  bool int8() const { return g.t(n.out()).dtype == DType::I8; }
+  const Tensor& in(size_t k) const { return g.t(n.in(k)); }
+  const Tensor& out() const { return g.t(n.out()); }
+  [[noreturn]] void error(const std::string& why) const;
+};
+
+template <typename T>
+ConstTable make_table(const std::string& role, DType dtype, const std::vector<T>& v) {
+  ConstTable t;
+  t.role = role;
+  t.dtype = dtype;
+  t.bytes.resize(v.size() * sizeof(T));
+  if (!v.empty()) std::memcpy(t.bytes.data(), v.data(), t.bytes.size());
+  return t;
+}
+ConstTable copy_table(const std::string& role, const Tensor& t);
+
+// Scale and zero point of a per-tensor quantized int8 tensor.
+struct TQ {
+  double scale;
+  int32_t zp;
+};
+TQ tensor_quant(const LowerCtx& c, const Tensor& t);
+bool same_quant(const QuantParams& a, const QuantParams& b);
+// The tensor has the node's activation dtype (i8 or f32).
+void check_dtype(const LowerCtx& c, const Tensor& t);
+// Input 0 and the output have the node's activation dtype.
+void check_io(const LowerCtx& c);
+std::pair<int32_t, int32_t> multiplier(double real);
+int32_t to_i32(const LowerCtx& c, int64_t v, const char* what);
+// The fused clamp act_min/act_max in the output's int8 units (TFLite's
+// CalculateActivationRangeQuantized) or as floats.
+std::pair<int32_t, int32_t> act_range_s8(const LowerCtx& c);
+std::pair<float, float> act_range_f32(const LowerCtx& c);
+mote_dims nhwc_dims(const LowerCtx& c, const Tensor& t);
+// A shape left-padded with 1s to rank 4.
+std::array<int64_t, 4> pad4(const LowerCtx& c, const Shape& s);
+const Tensor& const_input(const LowerCtx& c, size_t k, const char* what);
+// Per-output-channel scales of a weight tensor (a per-tensor scale repeats).
+std::vector<double> weight_scales(const LowerCtx& c, const Tensor& w, int64_t channels);
+// Bias table of input k: int32 for int8 graphs, float for float graphs; checked length.
+void add_bias(const LowerCtx& c, KernelCall& call, size_t k, int64_t channels);
+// "multiplier" and "shift" tables encoding each real.
+void add_requant_tables(KernelCall& call, const std::vector<double>& reals);
+
+}  // namespace mote

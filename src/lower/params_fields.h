@@ -1,0 +1,187 @@
+// Each runtime params struct described once, field by field. A Sink sees
+// every field: the C backend prints them as designated initializers, bind_tables() points the
+// table fields at a call's constant tables. A new params struct needs one fields() overload here.
+//
+// Sink interface:
+//   i32(name, int32_t&)   f32(name, float&)   u32_hex(name, uint32_t&)   dims(name, mote_dims&)
+//   ints(name, int32_t* array, count)   bcast(name, mote_bcast&)
+//   table(name, const T*& ptr, role)      a pointer to the call's table of that role (or NULL)
+//   luts(name, const int8_t* const*& ptr, count)   per-input tables "lut<k>" as an array
+#pragma once
+#include <variant>
+
+#include "lower/lower.h"
+
+namespace mote {
+
+template <typename S> void fields(S&, std::monostate&) {}
+template <typename S> void fields(S&, LutParams&) {}
+
+template <typename S, typename P>
+void pool_geometry_fields(S& s, P& p) {
+  s.dims("in", p.in);
+  s.dims("out", p.out);
+  s.i32("kh", p.kh);
+  s.i32("kw", p.kw);
+  s.i32("stride_h", p.stride_h);
+  s.i32("stride_w", p.stride_w);
+  s.i32("pad_top", p.pad_top);
+  s.i32("pad_left", p.pad_left);
+}
+
+// Conv geometry is pool geometry plus dilations and groups.
+template <typename S, typename P>
+void conv_geometry_fields(S& s, P& p) {
+  pool_geometry_fields(s, p);
+  s.i32("dil_h", p.dil_h);
+  s.i32("dil_w", p.dil_w);
+  s.i32("groups", p.groups);
+}
+
+template <typename S> void fields(S& s, mote_conv_s8_params& p) {
+  conv_geometry_fields(s, p);
+  s.i32("in_zp", p.in_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+  s.table("multiplier", p.multiplier, "multiplier");
+  s.table("shift", p.shift, "shift");
+  s.i32("in_place", p.in_place);
+}
+
+template <typename S> void fields(S& s, mote_conv_f32_params& p) {
+  conv_geometry_fields(s, p);
+  s.f32("act_min", p.act_min);
+  s.f32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_fc_s8_params& p) {
+  s.i32("batches", p.batches);
+  s.i32("in_features", p.in_features);
+  s.i32("out_features", p.out_features);
+  s.i32("in_zp", p.in_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+  s.table("multiplier", p.multiplier, "multiplier");
+  s.table("shift", p.shift, "shift");
+  s.i32("per_channel", p.per_channel);
+}
+
+template <typename S> void fields(S& s, mote_fc_f32_params& p) {
+  s.i32("batches", p.batches);
+  s.i32("in_features", p.in_features);
+  s.i32("out_features", p.out_features);
+  s.f32("act_min", p.act_min);
+  s.f32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_add_s8_params& p) {
+  s.bcast("bc", p.bc);
+  s.i32("a_zp", p.a_zp);
+  s.i32("b_zp", p.b_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("left_shift", p.left_shift);
+  s.i32("a_multiplier", p.a_multiplier);
+  s.i32("a_shift", p.a_shift);
+  s.i32("b_multiplier", p.b_multiplier);
+  s.i32("b_shift", p.b_shift);
+  s.i32("out_multiplier", p.out_multiplier);
+  s.i32("out_shift", p.out_shift);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_mul_s8_params& p) {
+  s.bcast("bc", p.bc);
+  s.i32("a_zp", p.a_zp);
+  s.i32("b_zp", p.b_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("out_multiplier", p.out_multiplier);
+  s.i32("out_shift", p.out_shift);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_binary_f32_params& p) {
+  s.bcast("bc", p.bc);
+  s.i32("op", p.op);
+  s.f32("act_min", p.act_min);
+  s.f32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_unary_f32_params& p) {
+  s.i32("op", p.op);
+  s.f32("alpha", p.alpha);
+  s.f32("beta", p.beta);
+}
+
+template <typename S> void fields(S& s, mote_pool_s8_params& p) {
+  pool_geometry_fields(s, p);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_pool_f32_params& p) {
+  pool_geometry_fields(s, p);
+  s.f32("act_min", p.act_min);
+  s.f32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_mean_s8_params& p) {
+  s.i32("outer", p.outer);
+  s.i32("reduce", p.reduce);
+  s.i32("inner", p.inner);
+  s.i32("in_zp", p.in_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("multiplier", p.multiplier);
+  s.i32("shift", p.shift);
+}
+
+template <typename S> void fields(S& s, mote_mean_f32_params& p) {
+  s.i32("outer", p.outer);
+  s.i32("reduce", p.reduce);
+  s.i32("inner", p.inner);
+}
+
+template <typename S> void fields(S& s, mote_softmax_s8_params& p) {
+  s.i32("rows", p.rows);
+  s.i32("cols", p.cols);
+  s.i32("input_multiplier", p.input_multiplier);
+  s.i32("input_left_shift", p.input_left_shift);
+  s.i32("diff_min", p.diff_min);
+}
+
+template <typename S> void fields(S& s, mote_softmax_f32_params& p) {
+  s.i32("rows", p.rows);
+  s.i32("cols", p.cols);
+}
+
+template <typename S> void fields(S& s, mote_concat_params& p) {
+  s.i32("outer", p.outer);
+  s.i32("n_inputs", p.n_inputs);
+  s.table("inner_bytes", p.inner_bytes, "inner_bytes");
+  s.luts("luts", p.luts, p.n_inputs);
+}
+
+template <typename S> void fields(S& s, mote_pad_params& p) {
+  s.ints("in_dims", p.in_dims, 4);
+  s.ints("pad_before", p.pad_before, 4);
+  s.ints("pad_after", p.pad_after, 4);
+  s.i32("elem_size", p.elem_size);
+  s.u32_hex("value", p.value);
+}
+
+template <typename S> void fields(S& s, mote_transpose_params& p) {
+  s.ints("in_dims", p.in_dims, MOTE_TRANSPOSE_DIMS);
+  s.ints("perm", p.perm, MOTE_TRANSPOSE_DIMS);
+  s.i32("elem_size", p.elem_size);
+}
+
+// Visits the fields of whatever params struct `params` holds.
+template <typename S>
+void visit_fields(S& s, KernelParams& params) {
+  std::visit([&](auto& p) { fields(s, p); }, params);
+}
+
+}  // namespace mote

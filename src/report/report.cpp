@@ -1,0 +1,85 @@
+#include "report/report.h"
+
+#include <map>
+#include <set>
+
+#include "ir/op_registry.h"
+
+namespace mote {
+
+namespace {
+
+nlohmann::json io_json(const Tensor& t) {
+  nlohmann::json j = {{"name", t.name}, {"shape", t.shape}, {"dtype", dtype_name(t.dtype)}, {"bytes", t.bytes()}};
+  j["layout"] = t.shape.size() == 4 ? "NHWC" : "";
+  bool q = t.quant.scale.size() == 1 && t.quant.zero_point.size() == 1;
+  j["scale"] = q ? nlohmann::json(t.quant.scale[0]) : nlohmann::json(nullptr);
+  j["zero_point"] = q ? nlohmann::json(t.quant.zero_point[0]) : nlohmann::json(nullptr);
+  return j;
+}
+
+
+}  // namespace
+
+nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls, const MemoryPlan& plan,
+                           const std::string& name) {
+  std::map<int, const KernelCall*> call_of;
+  for (const KernelCall& c : calls) call_of[c.node] = &c;
+
+  int64_t params = 0, macs = 0, weights_bytes = 0;
+  std::set<int> seen_consts;
+  for (const Node& n : g.nodes)
+    for (int t : n.inputs)
+      if (t >= 0 && g.t(t).is_const() && seen_consts.insert(t).second) params += g.t(t).numel();
+
+  // Bytes the C file stores per layer: its tables plus constant operands not stored before.
+  std::set<int> emitted_consts;
+  nlohmann::json layers = nlohmann::json::array();
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const KernelCall* c = call_of.count(int(i)) ? call_of[int(i)] : nullptr;
+    int64_t wbytes = 0;
+    if (c && c->def) {
+      for (const ConstTable& t : c->tables) wbytes += int64_t(t.bytes.size());
+      for (int t : c->inputs)
+        if (t >= 0 && g.t(t).is_const() && emitted_consts.insert(t).second) wbytes += int64_t(g.t(t).bytes());
+    }
+    weights_bytes += wbytes;
+    int64_t m = mac_count(g, n);
+    macs += m;
+    nlohmann::json ins = nlohmann::json::array();
+    for (int t : n.inputs)
+      if (t >= 0 && !g.t(t).is_const()) ins.push_back(g.t(t).shape);
+    const int out = n.out();
+    nlohmann::json row = {{"name", n.name},
+                          {"op", op_name(n.op)},
+                          {"kernel", c ? (c->def ? c->def->name : std::string("alias")) : std::string("")},
+                          {"input_shapes", ins},
+                          {"output_shape", g.t(out).shape},
+                          {"macs", m},
+                          {"weight_bytes", wbytes},
+                          {"output_bytes", g.t(out).bytes()},
+                          {"arena_offset", size_t(out) < plan.tensor_offset.size() ? plan.tensor_offset[size_t(out)] : -1},
+                          {"scratch_bytes", c ? c->scratch_bytes : 0},
+                          {"scratch_offset", i < plan.scratch_offset.size() ? plan.scratch_offset[i] : -1}};
+    layers.push_back(row);
+  }
+
+  nlohmann::json r;
+  r["name"] = name;
+  r["model"] = g.name;
+  r["dtype"] = (!g.inputs.empty() && g.t(g.inputs[0]).dtype == DType::I8) ? "int8" : "float32";
+  r["params"] = params;
+  r["macs"] = macs;
+  r["weights_bytes"] = weights_bytes;
+  r["arena_bytes"] = plan.arena_bytes;
+  r["greedy_arena_bytes"] = plan.greedy_bytes;
+  r["arena_lower_bound"] = plan.lower_bound;
+  r["input"] = g.inputs.size() == 1 ? io_json(g.t(g.inputs[0])) : nlohmann::json(nullptr);
+  r["output"] = g.outputs.size() == 1 ? io_json(g.t(g.outputs[0])) : nlohmann::json(nullptr);
+  r["layers"] = layers;
+  return r;
+}
+
+
+}  // namespace mote
