@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 #include "ref/kernels_ref.h"
 
 namespace mote::ref {

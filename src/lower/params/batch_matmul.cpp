@@ -4,7 +4,7 @@
 #include <string>
 
 #include "lower/params/params_util.h"
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 #include "util/error.h"
 
 namespace mote {

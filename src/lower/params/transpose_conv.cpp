@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "ref/fixedpoint.h"
+#include "lower/fixedpoint.h"
 #include "util/error.h"
 
 namespace mote {
