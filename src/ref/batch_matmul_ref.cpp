@@ -94,3 +94,64 @@ mote_status batch_matmul_f32_nd(const std::vector<int32_t>& lhs_shape,
 }
 
 }  // namespace mote::ref
+
+namespace mote::ref {
+namespace {
+
+bool geom_ok(const mote_matmul_geom& g) {
+  for (int i = 0; i < 3; ++i)
+    if (g.batch[i] <= 0 || g.lhs_batch_stride[i] < 0 || g.rhs_batch_stride[i] < 0) return false;
+  return g.m > 0 && g.k > 0 && g.n > 0 && g.lhs_m >= 0 && g.lhs_k >= 0 && g.rhs_k >= 0 &&
+         g.rhs_n >= 0;
+}
+
+// f(o, lhs offset of k = 0, rhs offset of k = 0) for every output element o in order.
+template <typename F>
+void for_each_strided(const mote_matmul_geom& g, F&& f) {
+  int64_t o = 0;
+  for (int64_t b0 = 0; b0 < g.batch[0]; ++b0)
+    for (int64_t b1 = 0; b1 < g.batch[1]; ++b1)
+      for (int64_t b2 = 0; b2 < g.batch[2]; ++b2)
+        for (int64_t m = 0; m < g.m; ++m)
+          for (int64_t n = 0; n < g.n; ++n) {
+            const int64_t l = b0 * g.lhs_batch_stride[0] + b1 * g.lhs_batch_stride[1] +
+                              b2 * g.lhs_batch_stride[2] + m * g.lhs_m;
+            const int64_t r = b0 * g.rhs_batch_stride[0] + b1 * g.rhs_batch_stride[1] +
+                              b2 * g.rhs_batch_stride[2] + n * g.rhs_n;
+            f(o++, l, r);
+          }
+}
+
+}  // namespace
+
+mote_status batch_matmul_s8(const mote_batch_matmul_s8_params& p, const int8_t* lhs,
+                            const int8_t* rhs, int8_t* out) {
+  const mote_matmul_geom& g = p.g;
+  if (!geom_ok(g) || p.lhs_zp < -128 || p.lhs_zp > 127 || p.rhs_zp < -128 || p.rhs_zp > 127 ||
+      p.act_min < -128 || p.act_min > p.act_max || p.act_max > 127)
+    return MOTE_ERR_PARAM;
+  for_each_strided(g, [&](int64_t o, int64_t l, int64_t r) {
+    int64_t acc = 0;
+    for (int64_t k = 0; k < g.k; ++k)
+      acc += int64_t{lhs[l + k * g.lhs_k] - p.lhs_zp} * (rhs[r + k * g.rhs_k] - p.rhs_zp);
+    const int32_t v =
+        multiply_by_quantized_multiplier(static_cast<int32_t>(acc), p.multiplier, p.shift) +
+        p.out_zp;
+    out[o] = static_cast<int8_t>(std::clamp(v, p.act_min, p.act_max));
+  });
+  return MOTE_OK;
+}
+
+mote_status batch_matmul_f32(const mote_batch_matmul_f32_params& p, const float* lhs,
+                             const float* rhs, float* out) {
+  const mote_matmul_geom& g = p.g;
+  if (!geom_ok(g)) return MOTE_ERR_PARAM;
+  for_each_strided(g, [&](int64_t o, int64_t l, int64_t r) {
+    double acc = 0;
+    for (int64_t k = 0; k < g.k; ++k) acc += double{lhs[l + k * g.lhs_k]} * rhs[r + k * g.rhs_k];
+    out[o] = std::min(std::max(static_cast<float>(acc), p.act_min), p.act_max);
+  });
+  return MOTE_OK;
+}
+
+}  // namespace mote::ref

@@ -148,3 +148,31 @@ mote_status tile_nd(const std::vector<int32_t>& in_shape, const std::vector<int3
 }
 
 }  // namespace mote::ref
+
+namespace mote::ref {
+
+// The kernels' params seen as N-D problems.
+mote_status slice(const mote_slice_params& p, const void* in, void* out) {
+  const std::vector<int32_t> in_dims(p.in_dims, p.in_dims + MOTE_SLICE_DIMS);
+  return slice_nd(in_dims, std::vector<int32_t>(p.begin, p.begin + MOTE_SLICE_DIMS),
+                  std::vector<int32_t>(p.stride, p.stride + MOTE_SLICE_DIMS),
+                  std::vector<int32_t>(p.out_dims, p.out_dims + MOTE_SLICE_DIMS), p.elem_size, in,
+                  out);
+}
+
+mote_status gather(const mote_gather_params& p, const void* in, void* out) {
+  if (p.outer <= 0 || p.axis_size <= 0 || p.inner <= 0 || p.n_indices < 0 ||
+      (p.n_indices > 0 && p.indices == nullptr))
+    return MOTE_ERR_PARAM;
+  return gather_nd_axis({p.outer, p.axis_size, p.inner}, 1,
+                        std::vector<int32_t>(p.indices, p.indices + p.n_indices), p.elem_size, in,
+                        out);
+}
+
+mote_status tile(const mote_tile_params& p, const void* in, void* out) {
+  return tile_nd(std::vector<int32_t>(p.in_dims, p.in_dims + MOTE_SLICE_DIMS),
+                 std::vector<int32_t>(p.out_dims, p.out_dims + MOTE_SLICE_DIMS), p.elem_size, in,
+                 out);
+}
+
+}  // namespace mote::ref

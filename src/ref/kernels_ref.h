@@ -94,4 +94,18 @@ mote_status batch_matmul_f32_nd(const std::vector<int32_t>& lhs_shape,
                                 const std::vector<int32_t>& rhs_shape, bool adj_x, bool adj_y,
                                 const float* lhs, const float* rhs, float* out);
 
+// The oracles of the kernels' own params structs (what the int8 executor runs).
+mote_status resize_nearest(const mote_resize_nearest_params& p, const void* in, void* out);
+mote_status resize_bilinear_s8(const mote_resize_bilinear_s8_params& p, const int8_t* in,
+                               int8_t* out);
+mote_status resize_bilinear_f32(const mote_resize_bilinear_f32_params& p, const float* in,
+                                float* out);
+mote_status slice(const mote_slice_params& p, const void* in, void* out);
+mote_status gather(const mote_gather_params& p, const void* in, void* out);
+mote_status tile(const mote_tile_params& p, const void* in, void* out);
+mote_status batch_matmul_s8(const mote_batch_matmul_s8_params& p, const int8_t* lhs,
+                            const int8_t* rhs, int8_t* out);
+mote_status batch_matmul_f32(const mote_batch_matmul_f32_params& p, const float* lhs,
+                             const float* rhs, float* out);
+
 }  // namespace mote::ref

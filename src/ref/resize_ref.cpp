@@ -125,3 +125,93 @@ mote_status resize_bilinear_f32_tflite(const mote_dims& in, int32_t out_h, int32
 }
 
 }  // namespace mote::ref
+
+namespace mote::ref {
+namespace {
+
+// Positive dims, one batch and channel count.
+template <typename P>
+bool tables_ok(const P& p) {
+  return p.in.n > 0 && p.in.h > 0 && p.in.w > 0 && p.in.c > 0 && p.out.h > 0 && p.out.w > 0 &&
+         p.in.n == p.out.n && p.in.c == p.out.c;
+}
+
+bool index_ok(const int32_t* t, int32_t n, int32_t size) {
+  if (t == nullptr) return false;
+  for (int32_t i = 0; i < n; ++i)
+    if (t[i] < 0 || t[i] >= size) return false;
+  return true;
+}
+
+// Dims and both axes' lo/hi tables inside the input, fraction tables present.
+template <typename P>
+bool bilinear_ok(const P& p) {
+  return tables_ok(p) && index_ok(p.y_lo, p.out.h, p.in.h) && index_ok(p.y_hi, p.out.h, p.in.h) &&
+         index_ok(p.x_lo, p.out.w, p.in.w) && index_ok(p.x_hi, p.out.w, p.in.w) &&
+         p.y_frac != nullptr && p.x_frac != nullptr;
+}
+
+}  // namespace
+
+mote_status resize_nearest(const mote_resize_nearest_params& p, const void* in, void* out) {
+  if (!tables_ok(p) || p.elem_size <= 0 || !index_ok(p.y_src, p.out.h, p.in.h) ||
+      !index_ok(p.x_src, p.out.w, p.in.w))
+    return MOTE_ERR_PARAM;
+  const size_t px = static_cast<size_t>(p.in.c) * p.elem_size;
+  for (int32_t n = 0; n < p.out.n; ++n)
+    for (int32_t y = 0; y < p.out.h; ++y)
+      for (int32_t x = 0; x < p.out.w; ++x)
+        std::memcpy(static_cast<uint8_t*>(out) +
+                        ((static_cast<size_t>(n) * p.out.h + y) * p.out.w + x) * px,
+                    static_cast<const uint8_t*>(in) +
+                        ((static_cast<size_t>(n) * p.in.h + p.y_src[y]) * p.in.w + p.x_src[x]) * px,
+                    px);
+  return MOTE_OK;
+}
+
+mote_status resize_bilinear_s8(const mote_resize_bilinear_s8_params& p, const int8_t* in,
+                               int8_t* out) {
+  if (!bilinear_ok(p)) return MOTE_ERR_PARAM;
+  for (int32_t y = 0; y < p.out.h; ++y)
+    if (p.y_frac[y] < -512 || p.y_frac[y] > 1536) return MOTE_ERR_PARAM;
+  for (int32_t x = 0; x < p.out.w; ++x)
+    if (p.x_frac[x] < -512 || p.x_frac[x] > 1536) return MOTE_ERR_PARAM;
+  const auto at = [&](int32_t n, int32_t y, int32_t x, int32_t c) -> int64_t {
+    return in[((static_cast<size_t>(n) * p.in.h + y) * p.in.w + x) * p.in.c + c];
+  };
+  size_t o = 0;
+  for (int32_t n = 0; n < p.out.n; ++n)
+    for (int32_t y = 0; y < p.out.h; ++y)
+      for (int32_t x = 0; x < p.out.w; ++x)
+        for (int32_t c = 0; c < p.in.c; ++c) {
+          const int64_t fy = p.y_frac[y], fx = p.x_frac[x];
+          const int64_t sum = at(n, p.y_lo[y], p.x_lo[x], c) * (1024 - fy) * (1024 - fx) +
+                              at(n, p.y_hi[y], p.x_lo[x], c) * fy * (1024 - fx) +
+                              at(n, p.y_lo[y], p.x_hi[x], c) * (1024 - fy) * fx +
+                              at(n, p.y_hi[y], p.x_hi[x], c) * fy * fx;
+          out[o++] = static_cast<int8_t>((sum + (sum > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20));
+        }
+  return MOTE_OK;
+}
+
+mote_status resize_bilinear_f32(const mote_resize_bilinear_f32_params& p, const float* in,
+                                float* out) {
+  if (!bilinear_ok(p)) return MOTE_ERR_PARAM;
+  const auto at = [&](int32_t n, int32_t y, int32_t x, int32_t c) -> double {
+    return in[((static_cast<size_t>(n) * p.in.h + y) * p.in.w + x) * p.in.c + c];
+  };
+  size_t o = 0;
+  for (int32_t n = 0; n < p.out.n; ++n)
+    for (int32_t y = 0; y < p.out.h; ++y)
+      for (int32_t x = 0; x < p.out.w; ++x)
+        for (int32_t c = 0; c < p.in.c; ++c) {
+          const double dy = p.y_frac[y], dx = p.x_frac[x];
+          out[o++] = static_cast<float>(at(n, p.y_lo[y], p.x_lo[x], c) * (1 - dy) * (1 - dx) +
+                                        at(n, p.y_hi[y], p.x_lo[x], c) * dy * (1 - dx) +
+                                        at(n, p.y_lo[y], p.x_hi[x], c) * (1 - dy) * dx +
+                                        at(n, p.y_hi[y], p.x_hi[x], c) * dy * dx);
+        }
+  return MOTE_OK;
+}
+
+}  // namespace mote::ref

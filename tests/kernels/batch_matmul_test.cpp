@@ -69,6 +69,9 @@ TEST(BatchMatmulS8, MatchesReferenceStridedAndPacked) {
     ASSERT_EQ(mote_batch_matmul_s8(&p0, lhs.data(), rhs.data(), got.data()), MOTE_OK);
     const std::string what = "rep " + std::to_string(rep);
     ASSERT_EQ(test::count_mismatches(got, want, what), 0u);
+    std::vector<int8_t> oracle(want.size());
+    ASSERT_EQ(ref::batch_matmul_s8(p0, lhs.data(), rhs.data(), oracle.data()), MOTE_OK);
+    ASSERT_EQ(test::count_mismatches(oracle, want, what + " params oracle"), 0u);
     const auto packed = pack_rhs_nk(&s, rhs.data());
     auto p1 = p0;
     p1.g = s.g;
@@ -93,6 +96,9 @@ TEST(BatchMatmulF32, MatchesReference) {
               MOTE_OK);
     ASSERT_EQ(mote_batch_matmul_f32(&p, lhs.data(), rhs.data(), got.data()), MOTE_OK);
     test::expect_close(got, want, 1e-5, std::sqrt(double(s.g.k)), "rep " + std::to_string(rep));
+    std::vector<float> oracle(want.size());
+    ASSERT_EQ(ref::batch_matmul_f32(p, lhs.data(), rhs.data(), oracle.data()), MOTE_OK);
+    test::expect_close(oracle, want, 1e-5, std::sqrt(double(s.g.k)), "params oracle");
   }
 }
 

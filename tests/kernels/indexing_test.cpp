@@ -43,6 +43,9 @@ void check_slice(Rng& r, const std::vector<int32_t>& in_shape, const std::vector
   for (size_t i = want.size(); i < got.size(); ++i) ASSERT_EQ(got[i], 0xCD) << what << " overrun";
   got.resize(want.size());
   ASSERT_EQ(got, want) << what;
+  std::vector<uint8_t> oracle(want.size());
+  ASSERT_EQ(ref::slice(p, in.data(), oracle.data()), MOTE_OK) << what;
+  ASSERT_EQ(oracle, want) << what;
 }
 
 TEST(StridedSlice, MatchesTfliteResolutionAndLoops) {
@@ -79,6 +82,9 @@ TEST(StridedSlice, MatchesTfliteResolutionAndLoops) {
     std::vector<uint8_t> got(want.size());
     ASSERT_EQ(mote_slice(&p, in.data(), got.data()), MOTE_OK) << "rep " << rep;
     ASSERT_EQ(got, want) << "rep " << rep;
+    std::vector<uint8_t> oracle(want.size());
+    ASSERT_EQ(ref::slice(p, in.data(), oracle.data()), MOTE_OK);
+    ASSERT_EQ(oracle, want) << "rep " << rep;
     ++checked;
   }
   EXPECT_GT(checked, 200);
@@ -153,6 +159,11 @@ TEST(Slice, MergesWholeAxes) {
   EXPECT_EQ(p.out_dims[4], 2);
   EXPECT_EQ(p.in_dims[3], 1);
   EXPECT_THROW(slice_params({3}, {{1, 1, 3}}, 1), Error);  // reads past the end
+  auto bad = slice_params({3}, {{1, 1, 2}}, 1);
+  bad.begin[5] = 2;
+  uint8_t in[3] = {}, out[2];
+  EXPECT_EQ(mote_slice(&bad, in, out), MOTE_ERR_PARAM);
+  EXPECT_EQ(ref::slice(bad, in, out), MOTE_ERR_PARAM);
 }
 
 TEST(Gather, MatchesReferenceAnyAxis) {
@@ -174,6 +185,9 @@ TEST(Gather, MatchesReferenceAnyAxis) {
     ASSERT_EQ(mote_gather(&p, in.data(), got.data()), MOTE_OK);
     ASSERT_EQ(ref::gather_nd_axis(shape, axis, gp.indices, es, in.data(), want.data()), MOTE_OK);
     ASSERT_EQ(got, want) << "rep " << rep;
+    std::vector<uint8_t> oracle(want.size());
+    ASSERT_EQ(ref::gather(p, in.data(), oracle.data()), MOTE_OK);
+    ASSERT_EQ(oracle, want) << "rep " << rep;
   }
   EXPECT_THROW(gather_params({4, 3}, 0, {-1}, false, 1), Error);  // TFLite: no wrapping
   EXPECT_THROW(gather_params({4, 3}, 0, {4}, true, 1), Error);
@@ -216,6 +230,9 @@ TEST(Tile, MatchesReferenceTileAndBroadcast) {
     for (size_t i = want.size(); i < got.size(); ++i) ASSERT_EQ(got[i], 0xEE) << "overrun";
     got.resize(want.size());
     ASSERT_EQ(got, want) << "rep " << rep;
+    std::vector<uint8_t> oracle(want.size());
+    ASSERT_EQ(ref::tile(p, in.data(), oracle.data()), MOTE_OK);
+    ASSERT_EQ(oracle, want) << "rep " << rep;
   }
 }
 

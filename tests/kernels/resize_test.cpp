@@ -46,6 +46,9 @@ TEST(ResizeNearest, MatchesReferenceEveryFlagAndElementSize) {
     ASSERT_EQ(ref::resize_nearest_tflite(in, oh, ow, f.align, f.half, es, src.data(), want.data()),
               MOTE_OK);
     ASSERT_EQ(got, want) << "rep " << rep;
+    std::vector<uint8_t> oracle(n_out);
+    ASSERT_EQ(ref::resize_nearest(p, src.data(), oracle.data()), MOTE_OK);
+    ASSERT_EQ(oracle, want) << "rep " << rep;
   }
 }
 
@@ -64,6 +67,9 @@ TEST(ResizeBilinearS8, MatchesTflmReference) {
     ASSERT_EQ(ref::resize_bilinear_s8_tflm(in, oh, ow, f.align, f.half, src.data(), want.data()),
               MOTE_OK);
     ASSERT_EQ(test::count_mismatches(got, want, "rep " + std::to_string(rep)), 0u);
+    std::vector<int8_t> oracle(n_out);
+    ASSERT_EQ(ref::resize_bilinear_s8(p, src.data(), oracle.data()), MOTE_OK);
+    ASSERT_EQ(test::count_mismatches(oracle, want, "params oracle " + std::to_string(rep)), 0u);
   }
 }
 
@@ -82,6 +88,9 @@ TEST(ResizeBilinearF32, MatchesTfliteReference) {
     ASSERT_EQ(ref::resize_bilinear_f32_tflite(in, oh, ow, f.align, f.half, src.data(), want.data()),
               MOTE_OK);
     test::expect_close(got, want, 1e-5, 1.0, "rep " + std::to_string(rep));
+    std::vector<float> oracle(n_out);
+    ASSERT_EQ(ref::resize_bilinear_f32(p, src.data(), oracle.data()), MOTE_OK);
+    test::expect_close(got, oracle, 1e-5, 1.0, "params oracle " + std::to_string(rep));
   }
 }
 
@@ -114,6 +123,13 @@ TEST(ResizeParams, BilinearS8TablesByHand) {
   EXPECT_EQ(b.frac, (std::vector<int32_t>{0, 640, 256, 896, 512, 128, 768, 384, 0}));
   EXPECT_EQ(b.hi, (std::vector<int32_t>{0, 1, 2, 2, 3, 4, 4, 5, 5}));
   EXPECT_THROW(resize_bilinear_s8_params({1, 2, 2, 1}, 4, 4, true, true), Error);
+  // a table entry past the input is refused by kernel and oracle alike
+  auto bad = resize_bilinear_s8_params({1, 2, 2, 1}, 4, 4, false, false);
+  bad.y.hi[3] = 2;
+  const auto bp = bad.bound();
+  int8_t in[4] = {}, out[16];
+  EXPECT_EQ(mote_resize_bilinear_s8(&bp, in, out), MOTE_ERR_PARAM);
+  EXPECT_EQ(ref::resize_bilinear_s8(bp, in, out), MOTE_ERR_PARAM);
 }
 
 TEST(ResizeBilinearS8, HandWorkedRounding) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <string>
 
-#include "lower/params/params_util.h"
 #include "lower/fixedpoint.h"
+#include "lower/params/params_util.h"
 #include "util/error.h"
 
 namespace mote {
