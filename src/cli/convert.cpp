@@ -19,8 +19,8 @@ void add_convert(CLI::App& app) {
     Pipeline p = run_pipeline(opt);
     if (!p.quantized()) fail("convert: {} is a float model; give calibration data with --calib", model);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
-    export_tflite(p.graph, p.plan, out);
-    fmt::print("converted {} -> {} (int8, {} ops, arena {} B)\n", model, out, p.graph.nodes.size(), p.plan.arena_bytes);
+    const MemoryPlan plan = export_tflite(p.graph, out);
+    fmt::print("converted {} -> {} (int8, {} ops, arena {} B)\n", model, out, p.graph.nodes.size(), plan.arena_bytes);
   });
 }
 

@@ -29,7 +29,8 @@ void build_mean(const LowerCtx& c, KernelCall& call) {
     mote_mean_s8_params p{};
     dims(p);
     p.in_zp = qi.zp, p.out_zp = qo.zp;
-    std::tie(p.multiplier, p.shift) = multiplier(qi.scale / qo.scale);  // TFLM divides by the count after
+    const ReduceS8Requant rq = tflm_reduce_requant(float(qi.scale), float(qo.scale), reduce, false);
+    p.multiplier = rq.multiplier, p.shift = rq.shift;
     call.params = p;
     return;
   }

@@ -179,4 +179,18 @@ SoftmaxS8Params tflm_softmax_params(float beta, float in_scale) {
   return {int32_t(m), shift, -calculate_input_radius(kScaledDiffIntegerBits, shift)};
 }
 
+ReduceS8Requant tflm_reduce_requant(float in_scale, float out_scale, int64_t count, bool sum) {
+  if (count < 1) fail("MEAN/SUM: {} elements to reduce", count);
+  ReduceS8Requant r{};
+  quantize_multiplier(double(in_scale) / double(out_scale), &r.multiplier, &r.shift);
+  if (sum) return r;
+  // floor(log2(count)), capped so that the product cannot overflow and the shift stays >= -31
+  int64_t up = 0;
+  while ((int64_t{2} << up) <= count) ++up;
+  up = std::min<int64_t>({up, 32, 31 + int64_t(r.shift)});
+  r.multiplier = int32_t((int64_t{r.multiplier} << up) / count);
+  r.shift -= int32_t(up);
+  return r;
+}
+
 }  // namespace mote

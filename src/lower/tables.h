@@ -37,4 +37,13 @@ struct SoftmaxS8Params {
 };
 SoftmaxS8Params tflm_softmax_params(float beta, float in_scale);
 
+// Requantization of TFLM's int8 MEAN and SUM (reference_ops::QuantizedMeanOrSum, which TFLM
+// runs for every int8 MEAN, same quantization and 4-D axes {1, 2} included): the sum of
+// (q - in_zp) over `count` inputs times in_scale / out_scale (QuantizeMultiplier). For MEAN
+// (sum false) 1/count is folded into the multiplier and shift by TFLM's integer division.
+struct ReduceS8Requant {
+  int32_t multiplier, shift;
+};
+ReduceS8Requant tflm_reduce_requant(float in_scale, float out_scale, int64_t count, bool sum);
+
 }  // namespace mote

@@ -364,18 +364,16 @@ mote_status avgpool_f32(const mote_pool_f32_params& p, const float* in, float* o
 }
 
 mote_status mean_s8(const mote_mean_s8_params& p, const int8_t* in, int8_t* out) {
-  if (p.outer <= 0 || p.reduce <= 0 || p.inner <= 0 || p.reduce > INT32_MAX / 256)
+  if (p.outer <= 0 || p.reduce <= 0 || p.inner <= 0 || p.reduce > INT32_MAX / 256 || p.shift < -31 || p.shift > 30)
     return MOTE_ERR_PARAM;
   for (int32_t o = 0; o < p.outer; ++o)
     for (int32_t i = 0; i < p.inner; ++i) {
       int64_t sum = 0;
       for (int32_t r = 0; r < p.reduce; ++r)
         sum += in[(static_cast<size_t>(o) * p.reduce + r) * p.inner + i] - p.in_zp;
-      const int64_t s =
-          multiply_by_quantized_multiplier(static_cast<int32_t>(sum), p.multiplier, p.shift);
-      // TFLM's reference Mean: (s +- count/2) / count, truncated toward zero
-      const int64_t half = p.reduce / 2;
-      const int64_t q = (s > 0 ? s + half : s - half) / p.reduce + p.out_zp;
+      // TFLM's QuantizedMeanOrSum: one requantization, the mean's 1/count already in p
+      const int64_t q =
+          int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(sum), p.multiplier, p.shift)} + p.out_zp;
       out[static_cast<size_t>(o) * p.inner + i] = clamp_s8(q, -128, 127);
     }
   return MOTE_OK;

@@ -56,7 +56,7 @@ Agreement run_both(const Pipeline& p, const std::string& name, const std::vector
   emit_c(c, (tmp.path / "c").string());
   const std::vector<uint8_t> mote_out = build_and_run(tmp.path / "c", name, "gcc", false, in.data(), in.size(), n);
   const fs::path model = tmp.path / (name + ".tflite"), xin = tmp.path / "in.bin", yout = tmp.path / "out.bin";
-  export_tflite(p.graph, p.plan, model.string());
+  export_tflite(p.graph, model.string());
   spit(xin, std::string(in.begin(), in.end()));
   std::string log;
   const int rc = shell(kPython + " '" + kScript + "' '" + model.string() + "' '" + xin.string() + "' " +
@@ -101,7 +101,7 @@ TEST(ArmnnCheck, MlperfReExportRunsLikeTheOriginal) {
     TempDir tmp;
     const Pipeline p = run_pipeline({original, ""});
     const fs::path mine = tmp.path / "mote.tflite";
-    export_tflite(p.graph, p.plan, mine.string());
+    export_tflite(p.graph, mine.string());
     const std::vector<uint8_t> from_original = armnn(original, inputs, 32, tmp.path);
     const std::vector<uint8_t> from_mote = armnn(mine, inputs, 32, tmp.path);
     ASSERT_EQ(from_original.size(), golden.size());

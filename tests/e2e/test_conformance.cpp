@@ -168,7 +168,7 @@ Outcome prepare(const std::string& name, const nlohmann::json& info, const fs::p
     x.shape = in.shape;
     x.bytes.assign(o.inputs[size_t(k)].begin(), o.inputs[size_t(k)].end());
     try {
-      const Array y = run_int8(g, {x}).at(0);
+      const Array y = run_int8(g, p.calls, {x}).at(0);
       const std::string diff = compare(o.dtype, o.want[size_t(k)], std::string(y.bytes.begin(), y.bytes.end()));
       if (!diff.empty()) o.ref_error += fmt::format("{}{}: {}", o.ref_error.empty() ? "" : "; ", sample_file("out", k), diff);
     } catch (const std::exception& e) {

@@ -50,7 +50,7 @@ TEST(TfliteExport, RoundTripGivesSameGraphAndOutputs) {
     SCOPED_TRACE(m.name);
     const Pipeline p = run_pipeline({m.onnx, m.calib});
     const std::string path = (tmp.path / (m.name + ".tflite")).string();
-    export_tflite(p.graph, p.plan, path);
+    export_tflite(p.graph, path);
     Pipeline r;
     try {
       r = run_pipeline({path, ""});
@@ -84,7 +84,7 @@ TEST(TfliteExport, StoresTheMemoryPlanAsOfflineMemoryAllocation) {
   const ExportModel m = export_models()[0];
   const Pipeline p = run_pipeline({m.onnx, m.calib});
   const std::string path = (tmp.path / "f.tflite").string();
-  export_tflite(p.graph, p.plan, path);
+  const MemoryPlan plan = export_tflite(p.graph, path);
   const std::string bytes = slurp(path);
   flatbuffers::Verifier v(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   ASSERT_TRUE(tflite::VerifyModelBuffer(v));
@@ -109,7 +109,7 @@ TEST(TfliteExport, StoresTheMemoryPlanAsOfflineMemoryAllocation) {
     const tflite::Tensor* t = tensors->Get(uint32_t(k));
     const int id = p.graph.find_tensor(t->name()->str());
     const bool is_const = model->buffers()->Get(t->buffer())->data() != nullptr;
-    const int64_t want = id >= 0 && !is_const ? p.plan.tensor_offset[size_t(id)] : -1;
+    const int64_t want = id >= 0 && !is_const ? plan.tensor_offset[size_t(id)] : -1;
     EXPECT_EQ(w[3 + k], want) << t->name()->str();
     planned += w[3 + k] >= 0;
   }
@@ -123,7 +123,7 @@ TEST(TfliteExport, UnsupportedNodesAreNamed) {
   const std::string m = std::string(MOTE_TEST_DATA) + "/models/dscnn_opset13_folded.onnx";
   const Pipeline p = run_pipeline({m, std::string(MOTE_TEST_DATA) + "/models/dscnn_input.npy"});
   try {
-    export_tflite(p.graph, p.plan, (tmp.path / "d.tflite").string());
+    export_tflite(p.graph, (tmp.path / "d.tflite").string());
     FAIL() << "dscnn exported";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("node '/HardSigmoid' (HardSigmoid)"), std::string::npos) << e.what();
@@ -131,7 +131,7 @@ TEST(TfliteExport, UnsupportedNodesAreNamed) {
   EXPECT_FALSE(fs::exists(tmp.path / "d.tflite"));
   // A float graph is refused before anything is written.
   const Pipeline f = run_pipeline({m, ""});
-  EXPECT_THROW(export_tflite(f.graph, f.plan, (tmp.path / "f.tflite").string()), Error);
+  EXPECT_THROW(export_tflite(f.graph, (tmp.path / "f.tflite").string()), Error);
   EXPECT_FALSE(fs::exists(tmp.path / "f.tflite"));
 }
 

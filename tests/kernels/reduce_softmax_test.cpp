@@ -11,25 +11,31 @@
 #include "mote/kernels.h"
 #include "lower/tables.h"
 #include "ref/kernels_ref.h"
+#include "util/error.h"
 
 namespace mote {
 namespace {
 
 using test::Rng;
 
+// Random shapes and scales, with the multipliers lowering gives MEAN (1/count folded in) and
+// SUM, including the large counts whose folded shift reaches -31.
 TEST(MeanS8, MatchesReference) {
   Rng r(51);
   size_t total = 0, inside = 0;
   for (int32_t reduce : {1, 2, 3, 5, 7, 49, 196, 1000})
     for (int rep = 0; rep < 6; ++rep) {
+      const bool sum = rep % 2 == 1;
       mote_mean_s8_params p{};
       p.outer = r.pick(test::prime_sizes());
       p.reduce = reduce;
       p.inner = r.pick(test::prime_sizes());
       p.in_zp = r.i(-128, 127);
       p.out_zp = r.i(-30, 30);
-      const double ratio = std::exp(r.u(std::log(0.5), std::log(2.0)));  // in / out scale
-      quantize_multiplier(ratio, &p.multiplier, &p.shift);
+      // in / out scale: around 1 for a mean, around 1/reduce for a sum
+      const double ratio = std::exp(r.u(std::log(0.5), std::log(2.0))) / (sum ? reduce : 1);
+      const ReduceS8Requant rq = tflm_reduce_requant(float(ratio), 1.0f, reduce, sum);
+      p.multiplier = rq.multiplier, p.shift = rq.shift;
       const auto in = r.s8(static_cast<size_t>(p.outer) * reduce * p.inner);
       const size_t n = static_cast<size_t>(p.outer) * p.inner;
       std::vector<int8_t> got(n), want(n);
@@ -40,33 +46,57 @@ TEST(MeanS8, MatchesReference) {
       inside += test::count_inside(want, -128, 127);
     }
   EXPECT_GT(inside, total / 2);
+  mote_mean_s8_params bad{1, 2, 1, 0, 0, 1 << 30, -32};
+  std::vector<int8_t> x(2), y(1);
+  EXPECT_EQ(mote_mean_s8(&bad, x.data(), y.data()), MOTE_ERR_PARAM);
+  EXPECT_EQ(ref::mean_s8(bad, x.data(), y.data()), MOTE_ERR_PARAM);
+}
+
+// TFLM's MEAN folds 1/count into the multiplier: same scales, count 3 gives 2^31 / 3 =
+// 715827882 with shift 0 (QuantizeMultiplier(1) = 2^30, 1, then << 1 and / 3); count 2 gives
+// 2^30, 0. SUM keeps QuantizeMultiplier(in / out).
+TEST(MeanS8, TflmRequantParams) {
+  const ReduceS8Requant m3 = tflm_reduce_requant(0.1f, 0.1f, 3, false);
+  EXPECT_EQ(m3.multiplier, 715827882);
+  EXPECT_EQ(m3.shift, 0);
+  const ReduceS8Requant m2 = tflm_reduce_requant(0.1f, 0.1f, 2, false);
+  EXPECT_EQ(m2.multiplier, 1 << 30);
+  EXPECT_EQ(m2.shift, 0);
+  const ReduceS8Requant s = tflm_reduce_requant(0.25f, 1.0f, 3, true);
+  EXPECT_EQ(s.multiplier, 1 << 30);
+  EXPECT_EQ(s.shift, -1);
+  // the fold's shift is capped at 31 + shift: in/out 2^-30 has shift -29, so only 2 of the
+  // 9 bits floor(log2(1000)) allows are folded
+  const ReduceS8Requant tiny = tflm_reduce_requant(std::ldexp(1.0f, -30), 1.0f, 1000, false);
+  EXPECT_EQ(tiny.shift, -31);
+  EXPECT_EQ(tiny.multiplier, int32_t((int64_t{1} << 32) / 1000));
+  EXPECT_THROW(tflm_reduce_requant(1.0f, 1.0f, 0, false), Error);
 }
 
 // [[1,2],[3,-4],[5,7]] reduced over the middle axis (outer 1, reduce 3, inner 2), zero point
-// 1, same scales: sums (0 + 2 + 4) / 3 = 2 and (1 - 5 + 6) / 3 = 0.67 -> 1, plus out_zp -1.
-// Then TFLM's two roundings: [2, 3] at in/out scale 0.5 requantizes the sum 5 to 2.5 -> 3,
-// then 3 / 2 = 1.5 -> 2 (one rounding of 1.25 would give 1). [-2, -3] is not the mirror image:
-// the high multiply sends the tie -2.5 up to -2, then (-2 - 1) / 2 = -1.5 truncates to -1.
+// 1, same scales: sums 0 + 2 + 4 = 6 and 1 - 5 + 6 = 2, times 715827882 / 2^31 -> 2 and 1,
+// plus out_zp -1. Ties: the mean of [-1, -2] is -1.5, which TFLM's high multiply sends up to
+// -1 (a division rounding half away from zero would give -2). A SUM at in/out 0.25 of 6 and
+// -6 rounds +-1.5 away from zero in the final shift: 2 and -2.
 TEST(MeanS8, HandWorked) {
-  mote_mean_s8_params p{};
-  p.outer = 1;
-  p.reduce = 3;
-  p.inner = 2;
-  p.in_zp = 1;
-  p.out_zp = -1;
-  quantize_multiplier(1.0, &p.multiplier, &p.shift);
+  mote_mean_s8_params p{1, 3, 2, 1, -1, 715827882, 0};
   const std::vector<int8_t> in = {1, 2, 3, -4, 5, 7};
   std::vector<int8_t> got(2), oracle(2);
   ASSERT_EQ(mote_mean_s8(&p, in.data(), got.data()), MOTE_OK);
   ASSERT_EQ(ref::mean_s8(p, in.data(), oracle.data()), MOTE_OK);
   EXPECT_EQ(got, (std::vector<int8_t>{1, 0}));
   EXPECT_EQ(oracle, got);
-  mote_mean_s8_params h{1, 2, 2, 0, 0, 0, 0};
-  quantize_multiplier(0.5, &h.multiplier, &h.shift);
-  const std::vector<int8_t> pairs = {2, -2, 3, -3};  // [reduce][inner]
-  ASSERT_EQ(mote_mean_s8(&h, pairs.data(), got.data()), MOTE_OK);
-  ASSERT_EQ(ref::mean_s8(h, pairs.data(), oracle.data()), MOTE_OK);
-  EXPECT_EQ(got, (std::vector<int8_t>{2, -1}));
+  mote_mean_s8_params h{1, 2, 1, 0, 0, 1 << 30, 0};
+  const std::vector<int8_t> tie = {-1, -2};
+  ASSERT_EQ(mote_mean_s8(&h, tie.data(), got.data()), MOTE_OK);
+  ASSERT_EQ(ref::mean_s8(h, tie.data(), oracle.data()), MOTE_OK);
+  EXPECT_EQ(got[0], -1);
+  EXPECT_EQ(oracle[0], -1);
+  mote_mean_s8_params s{1, 3, 2, 0, 0, 1 << 30, -1};
+  const std::vector<int8_t> terms = {1, -1, 2, -2, 3, -3};  // [reduce][inner]: sums 6, -6
+  ASSERT_EQ(mote_mean_s8(&s, terms.data(), got.data()), MOTE_OK);
+  ASSERT_EQ(ref::mean_s8(s, terms.data(), oracle.data()), MOTE_OK);
+  EXPECT_EQ(got, (std::vector<int8_t>{2, -2}));
   EXPECT_EQ(oracle, got);
 }
 

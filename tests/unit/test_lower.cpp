@@ -271,10 +271,9 @@ TEST(Lower, RankAboveFourAndSplitAxesAreRejected) {
   EXPECT_EQ(p.outer, 2);
   EXPECT_EQ(p.reduce, 12);
   EXPECT_EQ(p.inner, 5);
-  int32_t mm = 0, ss = 0;
-  quantize_multiplier(double(0.1f) / double(0.05f), &mm, &ss);  // TFLM divides by 12 after
-  EXPECT_EQ(p.multiplier, mm);
-  EXPECT_EQ(p.shift, ss);
+  // in/out 2 is 2^30 with shift 2; TFLM folds 1/12 in: (2^30 << 3) / 12, shift 2 - 3
+  EXPECT_EQ(p.multiplier, 715827882);
+  EXPECT_EQ(p.shift, -1);
 }
 
 TEST(Lower, SoftmaxTflmParams) {

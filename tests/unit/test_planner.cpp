@@ -387,8 +387,6 @@ TEST(GraphPlan, ElementwiseRunsInPlace) {
   g.add_node(OpKind::Relu, "r1", {a}, {r1});
   g.add_node(OpKind::Mul, "m", {r1, x}, {r2});
   g.add_node(OpKind::Relu, "out", {r2}, {y});
-  // Without in-place choices every output has its own buffer.
-  EXPECT_EQ(plan_memory(g, {}).arena_bytes, 96);
   MemoryPlan p = plan_memory(g, {}, elementwise_in_place(g));
   EXPECT_TRUE(valid_graph_plan(g, {}, p, 4));
   EXPECT_NE(p.tensor_offset[size_t(a)], p.tensor_offset[size_t(x)]);
@@ -396,6 +394,13 @@ TEST(GraphPlan, ElementwiseRunsInPlace) {
   EXPECT_EQ(p.tensor_offset[size_t(r2)], p.tensor_offset[size_t(a)]);
   EXPECT_NE(p.tensor_offset[size_t(y)], p.tensor_offset[size_t(r2)]);
   EXPECT_EQ(p.arena_bytes, 64);
+  // Without in-place writes (the plan a .tflite carries for TFLM) no output shares an input's
+  // bytes: x, r1 and r2 are all live at the Mul.
+  MemoryPlan q = plan_memory(g, {});
+  EXPECT_TRUE(valid_graph_plan(g, {}, q, 4));
+  for (const Node& n : g.nodes)
+    for (int in : n.inputs) EXPECT_NE(q.tensor_offset[size_t(n.out())], q.tensor_offset[size_t(in)]) << n.name;
+  EXPECT_EQ(q.arena_bytes, 96);
 }
 
 // A given in-place choice is checked: an input read after the node cannot be written over.

@@ -212,9 +212,10 @@ mote_status mote_avgpool_f32(const mote_pool_f32_params *p, const float *in, flo
 
 /* ---- reductions ------------------------------------------------------------------------- */
 
-/* Mean over the middle dimension of [outer][reduce][inner], TFLM's int8 reference Mean:
- * s = requantize(sum(in - in_zp), multiplier, shift) with multiplier/shift encoding
- * in_scale / out_scale, then out = s / reduce rounded half away from zero, + out_zp. */
+/* Mean or sum over the middle dimension of [outer][reduce][inner], TFLM's int8
+ * QuantizedMeanOrSum: out = requantize(sum(in - in_zp), multiplier, shift) + out_zp, clamped.
+ * For SUM multiplier/shift encode in_scale / out_scale; for MEAN they also hold 1 / reduce
+ * (TFLM's integer fold, done by the compiler), so both ops run this kernel. */
 typedef struct {
   int32_t outer, reduce, inner;
   int32_t in_zp, out_zp;

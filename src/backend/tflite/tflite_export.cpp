@@ -562,8 +562,14 @@ class Exporter {
 
 }  // namespace
 
-void export_tflite(const Graph& g, const MemoryPlan& plan, const std::string& path) {
+MemoryPlan tflite_memory_plan(const Graph& g) {
+  return plan_memory(g, {}, {});  // no in-place choices, no scratch
+}
+
+MemoryPlan export_tflite(const Graph& g, const std::string& path) {
+  MemoryPlan plan = tflite_memory_plan(g);
   write_file_atomic(path, Exporter(g, plan).run());
+  return plan;
 }
 
 }  // namespace mote
