@@ -25,7 +25,11 @@ using KernelParams =
                  mote_fc_f32_params, mote_add_s8_params, mote_mul_s8_params, mote_binary_f32_params,
                  LutParams, mote_unary_f32_params, mote_pool_s8_params, mote_pool_f32_params,
                  mote_mean_s8_params, mote_mean_f32_params, mote_softmax_s8_params,
-                 mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params>;
+                 mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params,
+                 mote_transpose_conv_s8_params, mote_transpose_conv_f32_params,
+                 mote_resize_nearest_params, mote_resize_bilinear_s8_params,
+                 mote_resize_bilinear_f32_params, mote_slice_params, mote_gather_params,
+                 mote_tile_params, mote_batch_matmul_s8_params, mote_batch_matmul_f32_params>;
 
 // A constant array a kernel reads. `role` names what it is for the kernel: "weights", "bias",
 // "multiplier", "shift", "table" (mote_lut_s8), "lut<k>" (concat requantization of input k),

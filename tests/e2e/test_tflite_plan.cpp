@@ -12,7 +12,7 @@
 #include "backend/tflite/tflite_export.h"
 #include "e2e_util.h"
 #include "ref/executor.h"
-#include "schema_generated.h"
+#include "formats/tflite/schema_generated.h"
 #include "tflite_e2e_util.h"
 
 namespace mote {

@@ -13,7 +13,7 @@
 #include "mote/kernels.h"
 #include "ref/executor.h"
 #include "ref/kernels_ref.h"
-#include "schema_generated.h"
+#include "formats/tflite/schema_generated.h"
 #include "util/file.h"
 
 namespace mote {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "lower/fixedpoint.h"
-#include "lower/params/params_util.h"
+#include "frontend/op_geometry.h"
 #include "util/error.h"
 
 namespace mote {

@@ -8,16 +8,6 @@
 namespace mote {
 namespace {
 
-void check_sizes(const char* what, int32_t in, int32_t out) {
-  if (in <= 0 || out <= 0) fail("{}: sizes must be positive (input {}, output {})", what, in, out);
-}
-
-// TFLite's float scale of one axis.
-float tflite_scale(int32_t in, int32_t out, bool align_corners) {
-  return align_corners && out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
-                                  : static_cast<float>(in) / static_cast<float>(out);
-}
-
 // TFLM's integer scale of one axis in 1/1024 units.
 int32_t tflm_scale_10(int32_t in, int32_t out, bool align_corners) {
   if (align_corners && out > 1) return ((1 << 10) * (in - 1) + (out - 1) / 2) / (out - 1);
@@ -28,27 +18,11 @@ mote_dims with_hw(const mote_dims& in, int32_t h, int32_t w) { return {in.n, h, 
 
 void check_dims(const char* what, const mote_dims& in, int32_t out_h, int32_t out_w) {
   if (in.n <= 0 || in.c <= 0) fail("{}: bad input dims (n {}, c {})", what, in.n, in.c);
-  check_sizes(what, in.h, out_h);
-  check_sizes(what, in.w, out_w);
+  resize_check_sizes(what, in.h, out_h);
+  resize_check_sizes(what, in.w, out_w);
 }
 
 }  // namespace
-
-std::vector<int32_t> tflite_nearest_axis(int32_t in, int32_t out, bool align_corners,
-                                         bool half_pixel_centers) {
-  check_sizes("RESIZE_NEAREST_NEIGHBOR", in, out);
-  const float scale = tflite_scale(in, out, align_corners);
-  const float offset = half_pixel_centers ? 0.5f : 0.0f;
-  std::vector<int32_t> r(static_cast<size_t>(out));
-  for (int32_t o = 0; o < out; ++o) {
-    const float v = (static_cast<float>(o) + offset) * scale;
-    int32_t s = static_cast<int32_t>(align_corners ? std::round(v) : std::floor(v));
-    s = std::min(s, in - 1);
-    if (half_pixel_centers) s = std::max(s, 0);
-    r[static_cast<size_t>(o)] = s;
-  }
-  return r;
-}
 
 ResizeNearestParams resize_nearest_params(const mote_dims& in, int32_t out_h, int32_t out_w,
                                           bool align_corners, bool half_pixel_centers,
@@ -66,7 +40,7 @@ ResizeNearestParams resize_nearest_params(const mote_dims& in, int32_t out_h, in
 
 BilinearAxisS8 tflm_bilinear_axis_s8(int32_t in, int32_t out, bool align_corners,
                                      bool half_pixel_centers) {
-  check_sizes("RESIZE_BILINEAR", in, out);
+  resize_check_sizes("RESIZE_BILINEAR", in, out);
   const int32_t s = tflm_scale_10(in, out, align_corners);
   BilinearAxisS8 a;
   for (int32_t o = 0; o < out; ++o) {
@@ -85,8 +59,8 @@ BilinearAxisS8 tflm_bilinear_axis_s8(int32_t in, int32_t out, bool align_corners
 
 BilinearAxisF32 tflite_bilinear_axis_f32(int32_t in, int32_t out, bool align_corners,
                                          bool half_pixel_centers) {
-  check_sizes("RESIZE_BILINEAR", in, out);
-  const float scale = tflite_scale(in, out, align_corners);
+  resize_check_sizes("RESIZE_BILINEAR", in, out);
+  const float scale = tflite_resize_scale(in, out, align_corners);
   BilinearAxisF32 a;
   for (int32_t o = 0; o < out; ++o) {
     const float v = half_pixel_centers ? (static_cast<float>(o) + 0.5f) * scale - 0.5f
@@ -156,92 +130,6 @@ ResizeBilinearF32Params resize_bilinear_f32_params(const mote_dims& in, int32_t 
   return bilinear_params<ResizeBilinearF32Params>("RESIZE_BILINEAR float", in, out_h, out_w,
                                                   align_corners, half_pixel_centers,
                                                   tflite_bilinear_axis_f32);
-}
-
-namespace {
-
-// ONNX Resize's source index for nearest mode along one axis, from the exact rational source
-// coordinate num / den (so that ties are exact), or nullopt for a coordinate or nearest mode
-// this mapping does not know.
-std::optional<std::vector<int32_t>> onnx_nearest_axis(const std::string& coord,
-                                                      const std::string& nearest, int32_t in,
-                                                      int32_t out) {
-  std::vector<int32_t> r;
-  for (int64_t o = 0; o < out; ++o) {
-    int64_t num, den;
-    if (coord == "half_pixel" || (coord == "pytorch_half_pixel" && out > 1)) {
-      num = (2 * o + 1) * in - out;  // (o + 0.5) * in / out - 0.5
-      den = 2 * int64_t{out};
-    } else if (coord == "pytorch_half_pixel" || (coord == "align_corners" && out == 1)) {
-      num = 0;
-      den = 1;
-    } else if (coord == "align_corners") {
-      num = o * (in - 1);
-      den = out - 1;
-    } else if (coord == "asymmetric") {
-      num = o * in;
-      den = out;
-    } else if (coord == "tf_half_pixel_for_nn") {
-      num = (2 * o + 1) * in;
-      den = 2 * int64_t{out};
-    } else {
-      return std::nullopt;
-    }
-    const int64_t fl = num >= 0 ? num / den : -((-num + den - 1) / den);
-    const int64_t rem2 = 2 * (num - fl * den);  // 2 * fractional part, in units of 1 / den
-    int64_t s;
-    if (nearest == "floor")
-      s = fl;
-    else if (nearest == "ceil")
-      s = rem2 > 0 ? fl + 1 : fl;
-    else if (nearest == "round_prefer_floor")
-      s = rem2 > den ? fl + 1 : fl;
-    else if (nearest == "round_prefer_ceil")
-      s = rem2 >= den ? fl + 1 : fl;
-    else
-      return std::nullopt;
-    r.push_back(static_cast<int32_t>(std::clamp<int64_t>(s, 0, in - 1)));
-  }
-  return r;
-}
-
-// Linear mode: whether PyTorch's "size 1 samples coordinate 0" rule differs from half_pixel.
-bool pytorch_differs(int32_t in, int32_t out) { return out == 1 && in > 1; }
-
-}  // namespace
-
-std::optional<TfliteResizeFlags> onnx_resize_to_tflite(
-    const std::string& mode, const std::string& coordinate_mode, const std::string& nearest_mode,
-    int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w, float scale_h, float scale_w) {
-  check_sizes("Resize", in_h, out_h);
-  check_sizes("Resize", in_w, out_w);
-  const auto scale_matches = [](float scale, int32_t in, int32_t out) {
-    return scale == 0.0f || std::fabs(double{scale} * in - out) <= 1e-5 * out;
-  };
-  if (!scale_matches(scale_h, in_h, out_h) || !scale_matches(scale_w, in_w, out_w))
-    return std::nullopt;
-  if (mode == "linear") {
-    if (coordinate_mode == "asymmetric") return TfliteResizeFlags{false, false};
-    if (coordinate_mode == "align_corners") return TfliteResizeFlags{true, false};
-    if (coordinate_mode == "half_pixel") return TfliteResizeFlags{false, true};
-    if (coordinate_mode == "pytorch_half_pixel") {
-      if (!pytorch_differs(in_h, out_h) && !pytorch_differs(in_w, out_w))
-        return TfliteResizeFlags{false, true};
-      return std::nullopt;
-    }
-    return std::nullopt;
-  }
-  if (mode != "nearest") return std::nullopt;
-  const auto ys = onnx_nearest_axis(coordinate_mode, nearest_mode, in_h, out_h);
-  const auto xs = onnx_nearest_axis(coordinate_mode, nearest_mode, in_w, out_w);
-  if (!ys || !xs) return std::nullopt;
-  for (const TfliteResizeFlags f : {TfliteResizeFlags{false, false}, TfliteResizeFlags{true, false},
-                                    TfliteResizeFlags{false, true}}) {
-    if (tflite_nearest_axis(in_h, out_h, f.align_corners, f.half_pixel_centers) == *ys &&
-        tflite_nearest_axis(in_w, out_w, f.align_corners, f.half_pixel_centers) == *xs)
-      return f;
-  }
-  return std::nullopt;
 }
 
 }  // namespace mote

@@ -7,40 +7,6 @@
 
 namespace mote {
 
-TconvAxis tflite_transpose_conv_axis(bool same, int32_t out, int32_t k, int32_t stride) {
-  if (out <= 0 || k <= 0 || stride <= 0)
-    fail("TRANSPOSE_CONV: bad axis (output {}, kernel {}, stride {})", out, k, stride);
-  // The convolution this op transposes maps the output size back to conv_out.
-  const int32_t conv_out = same ? (out + stride - 1) / stride : (out + stride - k) / stride;
-  const int32_t total = std::max<int32_t>(0, (conv_out - 1) * stride + k - out);
-  return {out, total / 2};
-}
-
-TconvAxis onnx_conv_transpose_axis(int32_t in, int32_t k, int32_t stride, int32_t dil,
-                                   int32_t pad_begin, int32_t pad_end, int32_t output_padding,
-                                   int32_t out_shape, const std::string& auto_pad) {
-  if (in <= 0 || k <= 0 || stride <= 0 || dil <= 0)
-    fail("ConvTranspose: bad axis (input {}, kernel {}, stride {}, dilation {})", in, k, stride,
-         dil);
-  const int32_t natural = stride * (in - 1) + output_padding + (k - 1) * dil + 1;
-  const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
-  if (!same && auto_pad != "NOTSET" && auto_pad != "VALID")
-    fail("ConvTranspose: unknown auto_pad '{}'", auto_pad);
-  TconvAxis a{};
-  if (out_shape >= 0 || same) {
-    a.out = out_shape >= 0 ? out_shape : in * stride;
-    const int32_t total = natural - a.out;
-    // the odd padding unit goes to the end for SAME_UPPER, to the start otherwise
-    a.pad_begin = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
-  } else if (auto_pad == "VALID") {
-    a = {natural, 0};
-  } else {
-    a = {natural - pad_begin - pad_end, pad_begin};
-  }
-  if (a.out <= 0) fail("ConvTranspose: output size {} is not positive", a.out);
-  return a;
-}
-
 std::pair<int32_t, int32_t> tflite_act_range_s8(float out_scale, int32_t out_zp, float lo,
                                                 float hi) {
   auto q = [&](float f) { return out_zp + static_cast<int32_t>(std::round(f / out_scale)); };

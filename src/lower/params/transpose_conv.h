@@ -8,26 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "frontend/op_geometry.h"
 #include "mote/kernels.h"
 
 namespace mote {
-
-// One spatial axis of a transpose convolution: output size and leading padding.
-struct TconvAxis {
-  int32_t out, pad_begin;
-};
-
-// TFLite/TFLM padding: TFLM computes it as for a convolution from the transpose conv's output
-// size (ComputePaddingHeightWidth with the output as its input) and ignores the odd offset.
-// out is the size given by TRANSPOSE_CONV's output_shape operand.
-TconvAxis tflite_transpose_conv_axis(bool same, int32_t out, int32_t k, int32_t stride);
-
-// ONNX ConvTranspose along one axis. out_shape < 0 when the attribute is absent; auto_pad is
-// "NOTSET", "SAME_UPPER", "SAME_LOWER" or "VALID"; pads are ignored unless NOTSET. Throws for
-// an output size below 1 or an unknown auto_pad.
-TconvAxis onnx_conv_transpose_axis(int32_t in, int32_t k, int32_t stride, int32_t dil,
-                                   int32_t pad_begin, int32_t pad_end, int32_t output_padding,
-                                   int32_t out_shape, const std::string& auto_pad);
 
 // ONNX weights [in_c][out_c][kh][kw] (group 1) to mote's OHWI [out_c][kh][kw][in_c].
 template <typename T>
