@@ -69,5 +69,7 @@ void build_slice(const LowerCtx& c, KernelCall& call);
 void build_gather(const LowerCtx& c, KernelCall& call);
 void build_tile(const LowerCtx& c, KernelCall& call);
 void build_batch_matmul(const LowerCtx& c, KernelCall& call);
+bool is_layer_norm(const LowerCtx& c);
+void build_layer_norm(const LowerCtx& c, KernelCall& call);
 
 }  // namespace mote

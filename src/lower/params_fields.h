@@ -282,6 +282,12 @@ template <typename S> void fields(S& s, mote_batch_matmul_f32_params& p) {
   s.f32("act_max", p.act_max);
 }
 
+template <typename S> void fields(S& s, mote_layer_norm_f32_params& p) {
+  s.i32("rows", p.rows);
+  s.i32("inner", p.inner);
+  s.f32("epsilon", p.epsilon);
+}
+
 // Visits the fields of whatever params struct `params` holds.
 template <typename S>
 void visit_fields(S& s, KernelParams& params) {

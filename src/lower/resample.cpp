@@ -1,5 +1,6 @@
-// Transpose convolution, resize, slicing / gather / tile and batch matmul: the IR nodes turned
-// into the compile-time params of lower/params/ (which hold the TFLite / TFLM arithmetic).
+// Transpose convolution, resize, slicing / gather / tile, batch matmul and (float) layer norm:
+// the IR nodes turned into the compile-time params of lower/params/ (which hold the TFLite /
+// TFLM arithmetic).
 #include "lower/families.h"
 #include "lower/params/batch_matmul.h"
 #include "lower/params/indexing.h"
@@ -160,6 +161,23 @@ void build_batch_matmul(const LowerCtx& c, KernelCall& call) {
   }
   const auto [lo, hi] = act_range_f32(c);
   call.params = batch_matmul_f32_params(g, lo, hi);
+}
+
+bool is_layer_norm(const LowerCtx& c) { return c.n.op == OpKind::LayerNorm; }
+
+// Float only: quantization refuses LayerNorm before an int8 graph gets here.
+void build_layer_norm(const LowerCtx& c, KernelCall& call) {
+  check_io(c);
+  const Shape& s = c.out().shape;
+  const int64_t axis = c.n.attrs.i("axis", int64_t(s.size()) - 1);
+  int64_t inner = 1;
+  for (size_t i = size_t(axis); i < s.size(); ++i) inner *= s[i];
+  const Tensor& scale = const_input(c, 1, "scale");
+  if (scale.numel() != inner || scale.dtype != DType::F32) c.error(fmt::format("scale '{}' must be {} floats", scale.name, inner));
+  call.inputs = {c.n.in(0)};
+  call.tables.push_back(copy_table("weights", scale));
+  add_bias(c, call, 2, inner);
+  call.params = mote_layer_norm_f32_params{to_i32(c, c.out().numel() / inner, "rows"), to_i32(c, inner, "inner"), c.n.attrs.f("epsilon", 1e-5f)};
 }
 
 }  // namespace mote

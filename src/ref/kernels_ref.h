@@ -108,4 +108,8 @@ mote_status batch_matmul_s8(const mote_batch_matmul_s8_params& p, const int8_t* 
 mote_status batch_matmul_f32(const mote_batch_matmul_f32_params& p, const float* lhs,
                              const float* rhs, float* out);
 
+// Layer normalization in double (ref/layer_norm_ref.cpp).
+mote_status layer_norm_f32(const mote_layer_norm_f32_params& p, const float* in, const float* scale,
+                           const float* bias, float* out);
+
 }  // namespace mote::ref

@@ -435,27 +435,17 @@ Buf eval_batch_matmul(const Ctx& x, const Shape& out) {
   return Y;
 }
 
-// (x - mean) / sqrt(var + eps) * scale + bias over the axes from `axis` to the end.
+// Normalizes over the axes from `axis` to the end (ref::layer_norm_f32 is the definition).
 Buf eval_layer_norm(const Ctx& x, const Shape& s) {
   const int64_t axis = x.n.attrs.i("axis", int64_t(s.size()) - 1);
   if (axis < 0 || axis >= int64_t(s.size())) x.bad("axis out of range");
   int64_t inner = 1;
   for (size_t i = size_t(axis); i < s.size(); ++i) inner *= s[i];
-  const double eps = x.n.attrs.f("epsilon", 1e-5f);
-  const Buf &X = x.in(0), &G = x.in(1);
-  const float* B = x.has(2) ? x.in(2).data() : nullptr;
-  if (int64_t(G.size()) != inner || (B && int64_t(x.in(2).size()) != inner)) x.bad("scale/bias size differs from the normalized size");
-  Buf Y(X.size());
-  for (size_t r = 0; r < X.size() / size_t(inner); ++r) {
-    const float* xr = &X[r * size_t(inner)];
-    double mean = 0, var = 0;
-    for (int64_t k = 0; k < inner; ++k) mean += xr[k];
-    mean /= double(inner);
-    for (int64_t k = 0; k < inner; ++k) var += (xr[k] - mean) * (xr[k] - mean);
-    const double inv = 1.0 / std::sqrt(var / double(inner) + eps);
-    for (int64_t k = 0; k < inner; ++k)
-      Y[r * size_t(inner) + size_t(k)] = float((xr[k] - mean) * inv * G[size_t(k)] + (B ? B[k] : 0.0f));
-  }
+  if (int64_t(x.in(1).size()) != inner || (x.has(2) && int64_t(x.in(2).size()) != inner)) x.bad("scale/bias size differs from the normalized size");
+  const mote_layer_norm_f32_params p{int32_t(numel(s) / inner), int32_t(inner), x.n.attrs.f("epsilon", 1e-5f)};
+  Buf Y(size_t(numel(s)));
+  if (ref::layer_norm_f32(p, x.in(0).data(), x.in(1).data(), x.has(2) ? x.in(2).data() : nullptr, Y.data()) != MOTE_OK)
+    x.bad("rows with zero variance and epsilon 0");
   return Y;
 }
 

@@ -434,6 +434,18 @@ typedef struct {
 mote_status mote_batch_matmul_f32(const mote_batch_matmul_f32_params *p, const float *lhs,
                                   const float *rhs, float *out);
 
+/* ---- layer normalization (ONNX LayerNormalization), float ---------------------------------- */
+
+/* Each of `rows` rows of `inner` elements: y = (x - mean) / sqrt(var + epsilon) * scale + bias,
+ * mean and (biased) variance over the row; scale and bias [inner], bias may be NULL. */
+typedef struct {
+  int32_t rows, inner;
+  float epsilon;
+} mote_layer_norm_f32_params;
+
+mote_status mote_layer_norm_f32(const mote_layer_norm_f32_params *p, const float *in,
+                                const float *scale, const float *bias, float *out);
+
 #ifdef __cplusplus
 }
 #endif

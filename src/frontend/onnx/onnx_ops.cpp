@@ -735,6 +735,51 @@ void cv_layer_norm(Ctx& c, const NodeProto& n) {
   c.emit(OpKind::LayerNorm, ins, attrs({{"axis", axis}, {"epsilon", attr_f(n, "epsilon", 1e-5f)}}), out(n), c.node_name);
 }
 
+// Equal and Where on constants only (the shape arithmetic PyTorch exports around Expand):
+// operands of one shape, or single values broadcast.
+std::vector<const Const*> const_operands(Ctx& c, const NodeProto& n, int count, Shape* shape) {
+  need_inputs(n, count);
+  std::vector<const Const*> k;
+  for (int i = 0; i < count; ++i) {
+    k.push_back(c.constant(in(n, i)));
+    if (!k.back()) fail("unsupported: {} of non-constant values", n.op_type());
+  }
+  *shape = {};
+  for (const Const* x : k)
+    if (x->numel() != 1) {
+      if (!shape->empty() && *shape != x->shape) fail("unsupported: {} of shapes that differ beyond single values", n.op_type());
+      *shape = x->shape;
+    }
+  if (shape->empty()) *shape = k[0]->shape;
+  return k;
+}
+
+void cv_equal(Ctx& c, const NodeProto& n) {
+  Shape s;
+  const auto k = const_operands(c, n, 2, &s);
+  Const r;
+  r.is_float = false;
+  r.shape = s;
+  for (int64_t e = 0; e < numel(s); ++e) r.i.push_back(k[0]->at(k[0]->numel() == 1 ? 0 : e) == k[1]->at(k[1]->numel() == 1 ? 0 : e));
+  c.set_const(out(n), std::move(r));
+}
+
+void cv_where(Ctx& c, const NodeProto& n) {
+  Shape s;
+  const auto k = const_operands(c, n, 3, &s);
+  if (k[1]->is_float != k[2]->is_float) fail("Where of float and integer values");
+  Const r;
+  r.is_float = k[1]->is_float;
+  r.shape = s;
+  for (int64_t e = 0; e < numel(s); ++e) {
+    const Const* pick = k[0]->at(k[0]->numel() == 1 ? 0 : e) != 0 ? k[1] : k[2];
+    const double v = pick->at(pick->numel() == 1 ? 0 : e);
+    if (r.is_float) r.f.push_back(float(v));
+    else r.i.push_back(int64_t(v));
+  }
+  c.set_const(out(n), std::move(r));
+}
+
 void cv_dropout(Ctx& c, const NodeProto& n) {
   if (!in(n, 2).empty() && scalar_of(c.need_const(in(n, 2), "Dropout with non-constant training_mode"), "training_mode") != 0)
     fail("unsupported: Dropout in training mode");
@@ -793,6 +838,8 @@ const std::unordered_map<std::string, OpConverter>& table() {
       {"Tile", cv_tile},
       {"Expand", cv_tile},
       {"LayerNormalization", cv_layer_norm},
+      {"Equal", cv_equal},
+      {"Where", cv_where},
   };
   return t;
 }
