@@ -273,6 +273,72 @@ TEST(CodegenE2E, HandBuiltCnnFloatMatchesRunFloat) {
   expect_float_close(c.graph, out.path, "cnnf", random_batch({1, 8, 8, 3}, 8, 13));
 }
 
+// ---- the resample / attention exports (tests/data/resample, gen_resample.py) --------------
+
+std::string resample_file(const std::string& f) { return std::string(MOTE_TEST_DATA) + "/resample/" + f; }
+
+// Runs `g` (float or int8) sample by sample on x (float, graph layout); int8 inputs are
+// quantized and outputs dequantized, so both give real values.
+std::vector<float> run_samples(const Pipeline& p, const Array& x) {
+  const Graph& g = p.graph;
+  const Tensor& in = g.t(g.inputs[0]);
+  const Tensor& ot = g.t(g.outputs[0]);
+  const int64_t per_in = in.numel(), n = x.numel() / per_in;
+  std::vector<float> r;
+  for (int64_t s = 0; s < n; ++s) {
+    Array a;
+    a.shape = in.shape;
+    a.bytes.assign(x.bytes.begin() + s * per_in * 4, x.bytes.begin() + (s + 1) * per_in * 4);
+    if (!p.quantized()) {
+      Array o = run_float(g, {a}).at(0);
+      r.insert(r.end(), o.as<float>(), o.as<float>() + o.numel());
+      continue;
+    }
+    std::vector<int8_t> q = quantize_inputs(in, a);
+    Array qa;
+    qa.dtype = DType::I8;
+    qa.shape = in.shape;
+    qa.bytes.assign(reinterpret_cast<uint8_t*>(q.data()), reinterpret_cast<uint8_t*>(q.data()) + q.size());
+    Array o = run_int8(g, p.calls, {qa}).at(0);
+    for (int64_t k = 0; k < o.numel(); ++k)
+      r.push_back(ot.quant.scale[0] * float(int(o.as<int8_t>()[k]) - ot.quant.zero_point[0]));
+  }
+  return r;
+}
+
+Pipeline resample_pipeline(const std::string& m, bool int8, CalibMethod method = CalibMethod::MinMax) {
+  PipelineOptions opt;
+  opt.method = method;
+  opt.model = resample_file(m + ".onnx");
+  if (int8) opt.calib = resample_file(m + (m == "upsample_ae" ? "_calib.npy" : "_input.npy"));
+  return run_pipeline(opt);
+}
+
+// Batch matmul of two activations: x [1,3,4,6] times its own transpose (adj_y) and times a
+// transposed copy, so both int8 operands are computed values.
+Graph matmul_graph() {
+  Builder b;
+  b.g.name = "matmul";
+  int x = b.input({1, 3, 4, 6});
+  Attrs adj;
+  adj.set("adj_y", int64_t(1));
+  int gram = b.node(OpKind::BatchMatMul, "gram", {x, x}, adj);  // [1,3,4,4]
+  int y = b.node(OpKind::BatchMatMul, "mix", {gram, x});         // [1,3,4,6]
+  b.g.outputs.push_back(y);
+  verify(b.g, "matmul");
+  return b.g;
+}
+
+TEST(CodegenE2E, BatchMatMulOfActivationsInt8BitExactAndFloatClose) {
+  Compiled q = compile(quantize(matmul_graph(), random_batch({1, 3, 4, 6}, 16, 31), CalibMethod::MinMax));
+  Compiled f = compile(matmul_graph());
+  TempDir oq, of;
+  emit_c(q.input("mm"), oq.path.string());
+  emit_c(f.input("mm"), of.path.string());
+  expect_int8_bitexact(q.graph, oq.path, "mm", random_batch({1, 3, 4, 6}, 8, 32));
+  expect_float_close(f.graph, of.path, "mm", random_batch({1, 3, 4, 6}, 8, 33));
+}
+
 TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   Compiled q = compile(quantize(op_zoo(), random_batch({1, 6, 6, 4}, 32, 21), CalibMethod::MinMax));
   Compiled f = compile(op_zoo());
@@ -297,6 +363,13 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
     for (const KernelCall& k : c->calls) used.insert(k.kernel());
   for (const Compiled& c : {small_cnn_int8(), compile(small_cnn())})
     for (const KernelCall& k : c.calls) used.insert(k.kernel());
+  // The batch matmul graph and the PyTorch exports run the rest (their own tests below).
+  for (const Compiled& c : {compile(quantize(matmul_graph(), random_batch({1, 3, 4, 6}, 16, 31), CalibMethod::MinMax)), compile(matmul_graph())})
+    for (const KernelCall& k : c.calls) used.insert(k.kernel());
+  for (const char* m : {"upsample_ae", "indexing", "attention"})
+    for (const KernelCall& k : resample_pipeline(m, false).calls) used.insert(k.kernel());
+  for (const char* m : {"upsample_ae", "indexing"})
+    for (const KernelCall& k : resample_pipeline(m, true).calls) used.insert(k.kernel());
   for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }
 
@@ -643,47 +716,6 @@ TEST(ValidateE2E, StaleOutputIsRejected) {
   other.model = model_path("lenet5");
   const Pipeline q = run_pipeline(other);
   EXPECT_THROW(validate(out.path.string(), refs(q), load_array(input_path("mlp")), nullptr), Error);
-}
-
-// ---- the resample / attention exports (tests/data/resample, gen_resample.py) --------------
-
-std::string resample_file(const std::string& f) { return std::string(MOTE_TEST_DATA) + "/resample/" + f; }
-
-// Runs `g` (float or int8) sample by sample on x (float, graph layout); int8 inputs are
-// quantized and outputs dequantized, so both give real values.
-std::vector<float> run_samples(const Pipeline& p, const Array& x) {
-  const Graph& g = p.graph;
-  const Tensor& in = g.t(g.inputs[0]);
-  const Tensor& ot = g.t(g.outputs[0]);
-  const int64_t per_in = in.numel(), n = x.numel() / per_in;
-  std::vector<float> r;
-  for (int64_t s = 0; s < n; ++s) {
-    Array a;
-    a.shape = in.shape;
-    a.bytes.assign(x.bytes.begin() + s * per_in * 4, x.bytes.begin() + (s + 1) * per_in * 4);
-    if (!p.quantized()) {
-      Array o = run_float(g, {a}).at(0);
-      r.insert(r.end(), o.as<float>(), o.as<float>() + o.numel());
-      continue;
-    }
-    std::vector<int8_t> q = quantize_inputs(in, a);
-    Array qa;
-    qa.dtype = DType::I8;
-    qa.shape = in.shape;
-    qa.bytes.assign(reinterpret_cast<uint8_t*>(q.data()), reinterpret_cast<uint8_t*>(q.data()) + q.size());
-    Array o = run_int8(g, p.calls, {qa}).at(0);
-    for (int64_t k = 0; k < o.numel(); ++k)
-      r.push_back(ot.quant.scale[0] * float(int(o.as<int8_t>()[k]) - ot.quant.zero_point[0]));
-  }
-  return r;
-}
-
-Pipeline resample_pipeline(const std::string& m, bool int8, CalibMethod method = CalibMethod::MinMax) {
-  PipelineOptions opt;
-  opt.method = method;
-  opt.model = resample_file(m + ".onnx");
-  if (int8) opt.calib = resample_file(m + (m == "upsample_ae" ? "_calib.npy" : "_input.npy"));
-  return run_pipeline(opt);
 }
 
 class ResampleModel : public ::testing::TestWithParam<std::string> {};
