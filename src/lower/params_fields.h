@@ -29,23 +29,33 @@ void pool_geometry_fields(S& s, P& p) {
   s.i32("pad_left", p.pad_left);
 }
 
-// Conv geometry is pool geometry plus dilations and groups.
+// Pool geometry plus dilations (transpose conv); conv geometry adds groups.
 template <typename S, typename P>
-void conv_geometry_fields(S& s, P& p) {
+void dilated_geometry_fields(S& s, P& p) {
   pool_geometry_fields(s, p);
   s.i32("dil_h", p.dil_h);
   s.i32("dil_w", p.dil_w);
+}
+template <typename S, typename P>
+void conv_geometry_fields(S& s, P& p) {
+  dilated_geometry_fields(s, p);
   s.i32("groups", p.groups);
 }
 
-template <typename S> void fields(S& s, mote_conv_s8_params& p) {
-  conv_geometry_fields(s, p);
+// Zero points, clamp and per-channel requantization tables of the int8 conv-like kernels.
+template <typename S, typename P>
+void s8_requant_fields(S& s, P& p) {
   s.i32("in_zp", p.in_zp);
   s.i32("out_zp", p.out_zp);
   s.i32("act_min", p.act_min);
   s.i32("act_max", p.act_max);
   s.table("multiplier", p.multiplier, "multiplier");
   s.table("shift", p.shift, "shift");
+}
+
+template <typename S> void fields(S& s, mote_conv_s8_params& p) {
+  conv_geometry_fields(s, p);
+  s8_requant_fields(s, p);
   s.i32("in_place", p.in_place);
 }
 
@@ -180,26 +190,13 @@ template <typename S> void fields(S& s, mote_transpose_params& p) {
 
 // ---- transpose conv, resize, slicing / gather / tile, batch matmul ----
 
-// Transpose conv geometry is pool geometry plus dilations.
-template <typename S, typename P>
-void tconv_geometry_fields(S& s, P& p) {
-  pool_geometry_fields(s, p);
-  s.i32("dil_h", p.dil_h);
-  s.i32("dil_w", p.dil_w);
-}
-
 template <typename S> void fields(S& s, mote_transpose_conv_s8_params& p) {
-  tconv_geometry_fields(s, p);
-  s.i32("in_zp", p.in_zp);
-  s.i32("out_zp", p.out_zp);
-  s.i32("act_min", p.act_min);
-  s.i32("act_max", p.act_max);
-  s.table("multiplier", p.multiplier, "multiplier");
-  s.table("shift", p.shift, "shift");
+  dilated_geometry_fields(s, p);
+  s8_requant_fields(s, p);
 }
 
 template <typename S> void fields(S& s, mote_transpose_conv_f32_params& p) {
-  tconv_geometry_fields(s, p);
+  dilated_geometry_fields(s, p);
   s.f32("act_min", p.act_min);
   s.f32("act_max", p.act_max);
 }
