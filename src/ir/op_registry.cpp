@@ -201,6 +201,85 @@ Shape shape_arg_max(const Graph& g, const Node& n) {
   return o;
 }
 
+// ---- shapes of the transpose conv, resize, slicing and matmul ops ----
+
+Shape shape_transpose_conv(const Graph& g, const Node& n) {
+  SpatialDims in = spatial(g, n, n.in(0));
+  const Tensor& w = g.t(n.in(1));
+  bool nhwc = g.t(n.in(0)).layout == Layout::NHWC;
+  auto hw = n.attrs.ints("out_hw");
+  if (w.shape.size() != 4 || hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0)
+    fail("node '{}' (TransposeConv): weight {} must be 4-D and out_hw 2 positive values", n.name, shape_str(w.shape));
+  if ((nhwc ? w.shape[3] : w.shape[1]) != in.c)
+    fail("node '{}' (TransposeConv): weight {} does not take {} input channels", n.name, shape_str(w.shape), in.c);
+  return make4(g.t(n.in(0)).layout, in.n, w.shape[0], hw[0], hw[1]);
+}
+
+Shape shape_resize(const Graph& g, const Node& n) {
+  SpatialDims in = spatial(g, n, n.in(0));
+  auto sz = n.attrs.ints("size");
+  if (sz.size() != 2 || sz[0] <= 0 || sz[1] <= 0) fail("node '{}' (Resize): size needs 2 positive values", n.name);
+  return make4(g.t(n.in(0)).layout, in.n, in.c, sz[0], sz[1]);
+}
+
+Shape shape_slice(const Graph& g, const Node& n) {
+  const Shape& x = g.t(n.in(0)).shape;
+  auto b = n.attrs.ints("begins"), st = n.attrs.ints("strides"), sz = n.attrs.ints("sizes");
+  if (b.size() != x.size() || st.size() != x.size() || sz.size() != x.size())
+    fail("node '{}' (Slice): begins/strides/sizes need {} values each", n.name, x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    int64_t last = b[i] + (sz[i] - 1) * st[i];
+    if (sz[i] <= 0 || st[i] == 0 || b[i] < 0 || b[i] >= x[i] || last < 0 || last >= x[i])
+      fail("node '{}' (Slice): axis {} reads {} elements from {} step {} of {}", n.name, i, sz[i], b[i], st[i], x[i]);
+  }
+  return sz;
+}
+
+Shape shape_gather(const Graph& g, const Node& n) {
+  const Shape& x = g.t(n.in(0)).shape;
+  int64_t axis = n.attrs.i("axis", 0);
+  auto idx = n.attrs.ints("indices");
+  Shape is = n.attrs.ints("indices_shape");
+  if (axis < 0 || axis >= int64_t(x.size()) || numel(is) != int64_t(idx.size()))
+    fail("node '{}' (Gather): axis {} / {} indices of shape {} do not fit input {}", n.name, axis, idx.size(), shape_str(is), shape_str(x));
+  for (int64_t i : idx)
+    if (i < 0 || i >= x[size_t(axis)]) fail("node '{}' (Gather): index {} out of range [0, {})", n.name, i, x[size_t(axis)]);
+  Shape s(x.begin(), x.begin() + axis);
+  s.insert(s.end(), is.begin(), is.end());
+  s.insert(s.end(), x.begin() + axis + 1, x.end());
+  return s;
+}
+
+Shape shape_tile(const Graph& g, const Node& n) {
+  const Shape& x = g.t(n.in(0)).shape;
+  Shape s = n.attrs.ints("shape");
+  bool ok = s.size() >= x.size();
+  for (size_t i = 0; ok && i < x.size(); ++i) {
+    int64_t o = s[s.size() - x.size() + i];
+    ok = o > 0 && x[i] > 0 && o % x[i] == 0;
+  }
+  if (!ok) fail("node '{}' (Tile): input {} does not tile to {}", n.name, shape_str(x), shape_str(s));
+  return s;
+}
+
+// Batch matmul operands as [batch..., M, K] and [batch..., K, N] (after adj_x / adj_y; a 1-D
+// lhs is [1, K] and a 1-D rhs [K, 1], those added axes dropped from the output).
+Shape shape_batch_matmul(const Graph& g, const Node& n) {
+  Shape a = g.t(n.in(0)).shape, b = g.t(n.in(1)).shape;
+  if (a.empty() || b.empty()) fail("node '{}' (BatchMatMul): operands must have a rank", n.name);
+  const bool a1 = a.size() == 1, b1 = b.size() == 1;
+  if (a1) a.insert(a.begin(), 1);
+  if (b1) b.push_back(1);
+  if (n.attrs.i("adj_x", 0)) std::swap(a[a.size() - 1], a[a.size() - 2]);
+  if (n.attrs.i("adj_y", 0)) std::swap(b[b.size() - 1], b[b.size() - 2]);
+  if (a.back() != b[b.size() - 2])
+    fail("node '{}' (BatchMatMul): inner dims of {} and {} differ", n.name, shape_str(g.t(n.in(0)).shape), shape_str(g.t(n.in(1)).shape));
+  Shape s = broadcast(n, Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2));
+  if (!a1) s.push_back(a[a.size() - 2]);
+  if (!b1) s.push_back(b.back());
+  return s;
+}
+
 // ---- MAC counts ----------------------------------------------------------------------------
 
 int64_t macs_none(const Graph&, const Node&) { return 0; }
@@ -224,6 +303,18 @@ int64_t macs_rnn(const Graph& g, const Node& n) {
   const Shape& x = g.t(n.in(0)).shape;
   const int64_t h = n.attrs.i("hidden_size", 0);
   return x[0] * rnn_gates(n) * h * (x[1] + h);
+}
+
+int64_t macs_transpose_conv(const Graph& g, const Node& n) {
+  // Every input element meets every tap of every output channel.
+  return g.t(n.in(0)).numel() * (numel(g.t(n.in(1)).shape) / spatial(g, n, n.in(0)).c);
+}
+
+// Output elements times the inner dimension.
+int64_t macs_batch_matmul(const Graph& g, const Node& n) {
+  const Shape& a = g.t(n.in(0)).shape;
+  int64_t k = n.attrs.i("adj_x", 0) && a.size() > 1 ? a[a.size() - 2] : a.back();
+  return g.t(n.out()).numel() * k;
 }
 
 constexpr OutQuant Calibrated{OutQuant::Calibrated, 0.0f, 0};

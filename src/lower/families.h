@@ -80,5 +80,23 @@ int64_t lstm_s8_scratch(const KernelCall& call);
 int64_t gru_s8_scratch(const KernelCall& call);
 int64_t lstm_f32_scratch(const KernelCall& call);
 int64_t gru_f32_scratch(const KernelCall& call);
+// lower/resample.cpp
+bool is_transpose_conv(const LowerCtx& c);
+bool is_resize_nearest(const LowerCtx& c);
+bool is_resize_bilinear(const LowerCtx& c);
+bool is_slice(const LowerCtx& c);
+bool is_gather(const LowerCtx& c);
+bool is_tile(const LowerCtx& c);
+bool is_batch_matmul(const LowerCtx& c);
+void build_transpose_conv(const LowerCtx& c, KernelCall& call);
+int64_t transpose_conv_s8_scratch(const KernelCall& call);
+void build_resize_nearest(const LowerCtx& c, KernelCall& call);
+void build_resize_bilinear(const LowerCtx& c, KernelCall& call);
+void build_slice(const LowerCtx& c, KernelCall& call);
+void build_gather(const LowerCtx& c, KernelCall& call);
+void build_tile(const LowerCtx& c, KernelCall& call);
+void build_batch_matmul(const LowerCtx& c, KernelCall& call);
+bool is_layer_norm(const LowerCtx& c);
+void build_layer_norm(const LowerCtx& c, KernelCall& call);
 
 }  // namespace mote

@@ -29,23 +29,33 @@ void pool_geometry_fields(S& s, P& p) {
   s.i32("pad_left", p.pad_left);
 }
 
-// Conv geometry is pool geometry plus dilations and groups.
+// Pool geometry plus dilations (transpose conv); conv geometry adds groups.
 template <typename S, typename P>
-void conv_geometry_fields(S& s, P& p) {
+void dilated_geometry_fields(S& s, P& p) {
   pool_geometry_fields(s, p);
   s.i32("dil_h", p.dil_h);
   s.i32("dil_w", p.dil_w);
+}
+template <typename S, typename P>
+void conv_geometry_fields(S& s, P& p) {
+  dilated_geometry_fields(s, p);
   s.i32("groups", p.groups);
 }
 
-template <typename S> void fields(S& s, mote_conv_s8_params& p) {
-  conv_geometry_fields(s, p);
+// Zero points, clamp and per-channel requantization tables of the int8 conv-like kernels.
+template <typename S, typename P>
+void s8_requant_fields(S& s, P& p) {
   s.i32("in_zp", p.in_zp);
   s.i32("out_zp", p.out_zp);
   s.i32("act_min", p.act_min);
   s.i32("act_max", p.act_max);
   s.table("multiplier", p.multiplier, "multiplier");
   s.table("shift", p.shift, "shift");
+}
+
+template <typename S> void fields(S& s, mote_conv_s8_params& p) {
+  conv_geometry_fields(s, p);
+  s8_requant_fields(s, p);
   s.i32("in_place", p.in_place);
 }
 
@@ -266,6 +276,103 @@ template <typename S> void fields(S& s, mote_gru_s8_params& p) {
   s.i32("out_multiplier", p.out_multiplier);
   s.i32("out_shift", p.out_shift);
   s.table("sigmoid_table", p.sigmoid_table, "sigmoid");
+}
+
+// ---- transpose conv, resize, slicing / gather / tile, batch matmul ----
+
+template <typename S> void fields(S& s, mote_transpose_conv_s8_params& p) {
+  dilated_geometry_fields(s, p);
+  s8_requant_fields(s, p);
+}
+
+template <typename S> void fields(S& s, mote_transpose_conv_f32_params& p) {
+  dilated_geometry_fields(s, p);
+  s.f32("act_min", p.act_min);
+  s.f32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_resize_nearest_params& p) {
+  s.dims("in", p.in);
+  s.dims("out", p.out);
+  s.table("y_src", p.y_src, "y_src");
+  s.table("x_src", p.x_src, "x_src");
+  s.i32("elem_size", p.elem_size);
+}
+
+// Both bilinear structs name their tables alike (frac is int32 or float).
+template <typename S, typename P>
+void bilinear_fields(S& s, P& p) {
+  s.dims("in", p.in);
+  s.dims("out", p.out);
+  s.table("y_lo", p.y_lo, "y_lo");
+  s.table("y_hi", p.y_hi, "y_hi");
+  s.table("y_frac", p.y_frac, "y_frac");
+  s.table("x_lo", p.x_lo, "x_lo");
+  s.table("x_hi", p.x_hi, "x_hi");
+  s.table("x_frac", p.x_frac, "x_frac");
+}
+template <typename S> void fields(S& s, mote_resize_bilinear_s8_params& p) { bilinear_fields(s, p); }
+template <typename S> void fields(S& s, mote_resize_bilinear_f32_params& p) { bilinear_fields(s, p); }
+
+template <typename S> void fields(S& s, mote_slice_params& p) {
+  s.ints("in_dims", p.in_dims, MOTE_SLICE_DIMS);
+  s.ints("out_dims", p.out_dims, MOTE_SLICE_DIMS);
+  s.ints("begin", p.begin, MOTE_SLICE_DIMS);
+  s.ints("stride", p.stride, MOTE_SLICE_DIMS);
+  s.i32("elem_size", p.elem_size);
+}
+
+template <typename S> void fields(S& s, mote_gather_params& p) {
+  s.i32("outer", p.outer);
+  s.i32("axis_size", p.axis_size);
+  s.i32("inner", p.inner);
+  s.i32("n_indices", p.n_indices);
+  s.table("indices", p.indices, "indices");
+  s.i32("elem_size", p.elem_size);
+}
+
+template <typename S> void fields(S& s, mote_tile_params& p) {
+  s.ints("in_dims", p.in_dims, MOTE_SLICE_DIMS);
+  s.ints("out_dims", p.out_dims, MOTE_SLICE_DIMS);
+  s.i32("elem_size", p.elem_size);
+}
+
+// Nested designators (.g.m = ...) are C99.
+template <typename S>
+void matmul_geom_fields(S& s, mote_matmul_geom& g) {
+  s.ints("g.batch", g.batch, 3);
+  s.i32("g.m", g.m);
+  s.i32("g.k", g.k);
+  s.i32("g.n", g.n);
+  s.ints("g.lhs_batch_stride", g.lhs_batch_stride, 3);
+  s.ints("g.rhs_batch_stride", g.rhs_batch_stride, 3);
+  s.i32("g.lhs_m", g.lhs_m);
+  s.i32("g.lhs_k", g.lhs_k);
+  s.i32("g.rhs_k", g.rhs_k);
+  s.i32("g.rhs_n", g.rhs_n);
+}
+
+template <typename S> void fields(S& s, mote_batch_matmul_s8_params& p) {
+  matmul_geom_fields(s, p.g);
+  s.i32("lhs_zp", p.lhs_zp);
+  s.i32("rhs_zp", p.rhs_zp);
+  s.i32("out_zp", p.out_zp);
+  s.i32("multiplier", p.multiplier);
+  s.i32("shift", p.shift);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_batch_matmul_f32_params& p) {
+  matmul_geom_fields(s, p.g);
+  s.f32("act_min", p.act_min);
+  s.f32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_layer_norm_f32_params& p) {
+  s.i32("rows", p.rows);
+  s.i32("inner", p.inner);
+  s.f32("epsilon", p.epsilon);
 }
 
 // Visits the fields of whatever params struct `params` holds.

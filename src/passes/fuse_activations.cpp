@@ -37,7 +37,7 @@ bool fuse_bias(Graph& g, size_t k) {
     if (prod.attrs.f("act_min", kNoMin) != kNoMin || prod.attrs.f("act_max", kNoMax) != kNoMax) continue;
     if (prod.in(2) >= 0 && (!g.t(prod.in(2)).is_const() || g.t(prod.in(2)).dtype != DType::F32)) continue;
     size_t rank = yt.shape.size();
-    size_t axis = prod.op == OpKind::Conv && yt.layout != Layout::NHWC ? 1 : rank - 1;
+    size_t axis = (prod.op == OpKind::Conv || prod.op == OpKind::TransposeConv) && yt.layout != Layout::NHWC ? 1 : rank - 1;
     bool per_channel = true;
     for (size_t i = 0; i < ct.shape.size(); ++i) {
       size_t d = rank - ct.shape.size() + i;

@@ -325,6 +325,11 @@ struct Rewriter {
         // A computed 4-D NCHW weight is converted like an activation: OIHW becomes OHWI.
         else if (C(x) && !C(n.in(1))) fail("to_nhwc: Conv '{}' has a computed weight '{}' that is not NCHW", n.name, g.t(n.in(1)).name);
         break;
+      case OpKind::TransposeConv:  // weights OIHW -> OHWI like Conv; its attrs are layout-free
+        if (C(x) && g.t(n.in(1)).is_const()) n.inputs[1] = nhwc_const(n.in(1));
+        else if (C(x)) fail("to_nhwc: TransposeConv '{}' has a computed weight '{}'", n.name, g.t(n.in(1)).name);
+        break;
+      case OpKind::Resize:
       case OpKind::MaxPool:
       case OpKind::AvgPool:
       case OpKind::BatchNorm:

@@ -223,6 +223,7 @@ void check_float_graph(const Graph& g, const Array& calib) {
   if (g.inputs.size() != 1) fail("quantize: graph '{}' has {} inputs; calibration supports exactly one", g.name, g.inputs.size());
   for (const Node& n : g.nodes) {
     if (n.op == OpKind::BatchNorm) node_error(n, "BatchNorm must be folded before quantization");
+    if (n.op == OpKind::LayerNorm) node_error(n, "LayerNorm has no int8 kernel: compile this model as float (no --calib)");
     for (int i : n.inputs)
       if (i >= 0 && g.t(i).dtype != DType::F32) node_error(n, fmt::format("input '{}' is {}, expected f32", g.t(i).name, dtype_name(g.t(i).dtype)));
   }

@@ -5,6 +5,7 @@
 // Each returns MOTE_ERR_PARAM for the same inconsistent parameters the C kernel rejects.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "mote/kernels.h"
 
@@ -78,5 +79,70 @@ mote_status quantize_f32(const mote_quant_params& p, int32_t n, const float* in,
 mote_status concat(const mote_concat_params& p, const void* const* inputs, void* out);
 mote_status pad(const mote_pad_params& p, const void* in, void* out);
 mote_status transpose(const mote_transpose_params& p, const void* in, void* out);
+
+// ---- transpose conv, resize, slicing/gather/tile, batch matmul (one file each: *_ref.cpp) ----
+
+mote_status transpose_conv_s8(const mote_transpose_conv_s8_params& p, const int8_t* in,
+                              const int8_t* w, const int32_t* bias, int8_t* out);
+mote_status transpose_conv_f32(const mote_transpose_conv_f32_params& p, const float* in,
+                               const float* w, const float* bias, float* out);
+
+// Resize straight from TFLite's flags (no index tables): NHWC input, output height/width.
+mote_status resize_nearest_tflite(const mote_dims& in, int32_t out_h, int32_t out_w,
+                                  bool align_corners, bool half_pixel_centers, int32_t elem_size,
+                                  const void* src, void* dst);
+mote_status resize_bilinear_s8_tflm(const mote_dims& in, int32_t out_h, int32_t out_w,
+                                    bool align_corners, bool half_pixel_centers, const int8_t* src,
+                                    int8_t* dst);
+mote_status resize_bilinear_f32_tflite(const mote_dims& in, int32_t out_h, int32_t out_w,
+                                       bool align_corners, bool half_pixel_centers,
+                                       const float* src, float* dst);
+
+// N-D slicing, gather, tile (row-major, any element size). strided_slice_tflite takes
+// TFLite's operands and masks (no ellipsis / new axis) and reports the output shape.
+mote_status slice_nd(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& begin,
+                     const std::vector<int32_t>& stride, const std::vector<int32_t>& out_shape,
+                     int32_t elem_size, const void* in, void* out);
+mote_status strided_slice_tflite(const std::vector<int32_t>& in_shape,
+                                 const std::vector<int32_t>& begin,
+                                 const std::vector<int32_t>& end,
+                                 const std::vector<int32_t>& strides, int32_t begin_mask,
+                                 int32_t end_mask, int32_t shrink_axis_mask, bool offset,
+                                 int32_t elem_size, const void* in, void* out,
+                                 std::vector<int32_t>* out_shape);
+mote_status gather_nd_axis(const std::vector<int32_t>& in_shape, int32_t axis,
+                           const std::vector<int32_t>& indices, int32_t elem_size, const void* in,
+                           void* out);
+mote_status tile_nd(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& out_shape,
+                    int32_t elem_size, const void* in, void* out);
+
+// Batch matmul from N-D shapes (numpy batch broadcast, adj_x / adj_y, 1-D operands as ONNX);
+// int8 output clamped to the full int8 range.
+mote_status batch_matmul_s8_nd(const std::vector<int32_t>& lhs_shape,
+                               const std::vector<int32_t>& rhs_shape, bool adj_x, bool adj_y,
+                               int32_t lhs_zp, int32_t rhs_zp, int32_t out_zp,
+                               int32_t multiplier, int32_t shift, const int8_t* lhs,
+                               const int8_t* rhs, int8_t* out);
+mote_status batch_matmul_f32_nd(const std::vector<int32_t>& lhs_shape,
+                                const std::vector<int32_t>& rhs_shape, bool adj_x, bool adj_y,
+                                const float* lhs, const float* rhs, float* out);
+
+// The oracles of the kernels' own params structs (what the int8 executor runs).
+mote_status resize_nearest(const mote_resize_nearest_params& p, const void* in, void* out);
+mote_status resize_bilinear_s8(const mote_resize_bilinear_s8_params& p, const int8_t* in,
+                               int8_t* out);
+mote_status resize_bilinear_f32(const mote_resize_bilinear_f32_params& p, const float* in,
+                                float* out);
+mote_status slice(const mote_slice_params& p, const void* in, void* out);
+mote_status gather(const mote_gather_params& p, const void* in, void* out);
+mote_status tile(const mote_tile_params& p, const void* in, void* out);
+mote_status batch_matmul_s8(const mote_batch_matmul_s8_params& p, const int8_t* lhs,
+                            const int8_t* rhs, int8_t* out);
+mote_status batch_matmul_f32(const mote_batch_matmul_f32_params& p, const float* lhs,
+                             const float* rhs, float* out);
+
+// Layer normalization in double (ref/layer_norm_ref.cpp).
+mote_status layer_norm_f32(const mote_layer_norm_f32_params& p, const float* in, const float* scale,
+                           const float* bias, float* out);
 
 }  // namespace mote::ref

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ir/op_registry.h"
+#include "lower/params/resize.h"
 #include "ref/executor.h"
 #include "ref/kernels_ref.h"
 
@@ -380,6 +381,131 @@ Buf eval_gru(const Ctx& x, const Shape& out) {
   if (ref::gru_f32(rnn_params(x), x.in(0).data(), x.in(1).data(), x.in(2).data(), x.has(3) ? x.in(3).data() : nullptr,
                    nullptr, Y.data()) != MOTE_OK)
     x.bad("invalid GRU shape");
+  return Y;
+}
+
+// ---- transpose conv, resize, slicing, gather, tile, batch matmul, layer norm ----
+
+std::vector<int32_t> dims32(const Shape& s) { return std::vector<int32_t>(s.begin(), s.end()); }
+
+Buf eval_transpose_conv(const Ctx& x, const Shape& out_shape) {
+  Layout l = x.layout();
+  Dims4 I = dims4(x, x.shape(0), l), O = dims4(x, out_shape, l);
+  const Shape& ws = x.shape(1);
+  bool nhwc = l == Layout::NHWC;
+  int64_t kh = nhwc ? ws[1] : ws[2], kw = nhwc ? ws[2] : ws[3];
+  // OHWI or OIHW strides of (o, i, ky, kx).
+  int64_t w_so = kh * kw * I.c, w_si = nhwc ? 1 : kh * kw, w_sh = nhwc ? kw * I.c : kw, w_sw = nhwc ? I.c : 1;
+  auto st = x.n.attrs.ints("strides", {1, 1}), dl = x.n.attrs.ints("dilations", {1, 1}), pd = x.n.attrs.ints("pads", {0, 0});
+  const Buf &X = x.in(0), &W = x.in(1);
+  const float* B = x.has(2) ? x.in(2).data() : nullptr;
+  std::vector<double> acc(size_t(numel(out_shape)), 0.0);
+  // Scatter every input pixel through every tap (the definition of a transposed conv).
+  for (int64_t b = 0; b < I.n; ++b)
+    for (int64_t iy = 0; iy < I.h; ++iy)
+      for (int64_t ix = 0; ix < I.w; ++ix)
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          int64_t oy = iy * st[0] - pd[0] + ky * dl[0];
+          if (oy < 0 || oy >= O.h) continue;
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            int64_t ox = ix * st[1] - pd[1] + kx * dl[1];
+            if (ox < 0 || ox >= O.w) continue;
+            for (int64_t oc = 0; oc < O.c; ++oc) {
+              double& a = acc[size_t(b * O.sn + oc * O.sc + oy * O.sh + ox * O.sw)];
+              for (int64_t ic = 0; ic < I.c; ++ic)
+                a += double(X[size_t(b * I.sn + ic * I.sc + iy * I.sh + ix * I.sw)]) *
+                     double(W[size_t(oc * w_so + ic * w_si + ky * w_sh + kx * w_sw)]);
+            }
+          }
+        }
+  Buf Y(acc.size());
+  for (int64_t b = 0; b < O.n; ++b)
+    for (int64_t oc = 0; oc < O.c; ++oc)
+      for (int64_t oy = 0; oy < O.h; ++oy)
+        for (int64_t ox = 0; ox < O.w; ++ox) {
+          size_t k = size_t(b * O.sn + oc * O.sc + oy * O.sh + ox * O.sw);
+          Y[k] = clamp_act(x.n, float(acc[k] + (B ? B[oc] : 0.0)));
+        }
+  return Y;
+}
+
+// TFLite's float coordinate rules, in either layout.
+Buf eval_resize(const Ctx& x, const Shape& out_shape) {
+  Layout l = x.layout();
+  Dims4 I = dims4(x, x.shape(0), l), O = dims4(x, out_shape, l);
+  const bool ac = x.n.attrs.i("align_corners", 0) != 0, hp = x.n.attrs.i("half_pixel_centers", 0) != 0;
+  const Buf& X = x.in(0);
+  Buf Y(size_t(numel(out_shape)));
+  auto at = [&](int64_t b, int64_t c, int64_t y, int64_t w) { return X[size_t(b * I.sn + c * I.sc + y * I.sh + w * I.sw)]; };
+  const bool linear = x.n.attrs.s("mode", "nearest") == "linear";
+  if (!linear && x.n.attrs.s("mode", "nearest") != "nearest") x.bad("mode must be nearest or linear");
+  const std::vector<int32_t> ny = linear ? std::vector<int32_t>{} : tflite_nearest_axis(int32_t(I.h), int32_t(O.h), ac, hp);
+  const std::vector<int32_t> nx = linear ? std::vector<int32_t>{} : tflite_nearest_axis(int32_t(I.w), int32_t(O.w), ac, hp);
+  BilinearAxisF32 by, bx;
+  if (linear) {
+    by = tflite_bilinear_axis_f32(int32_t(I.h), int32_t(O.h), ac, hp);
+    bx = tflite_bilinear_axis_f32(int32_t(I.w), int32_t(O.w), ac, hp);
+  }
+  for (int64_t b = 0; b < O.n; ++b)
+    for (int64_t c = 0; c < O.c; ++c)
+      for (int64_t oy = 0; oy < O.h; ++oy)
+        for (int64_t ox = 0; ox < O.w; ++ox) {
+          float v;
+          if (!linear) {
+            v = at(b, c, ny[size_t(oy)], nx[size_t(ox)]);
+          } else {
+            const float fy = by.frac[size_t(oy)], fx = bx.frac[size_t(ox)];
+            const int64_t y0 = by.lo[size_t(oy)], y1 = by.hi[size_t(oy)], x0 = bx.lo[size_t(ox)], x1 = bx.hi[size_t(ox)];
+            v = at(b, c, y0, x0) * (1 - fy) * (1 - fx) + at(b, c, y1, x0) * fy * (1 - fx) +
+                at(b, c, y0, x1) * (1 - fy) * fx + at(b, c, y1, x1) * fy * fx;
+          }
+          Y[size_t(b * O.sn + c * O.sc + oy * O.sh + ox * O.sw)] = v;
+        }
+  return Y;
+}
+
+Buf eval_slice(const Ctx& x, const Shape& out) {
+  Buf Y(size_t(numel(out)));
+  if (ref::slice_nd(dims32(x.shape(0)), dims32(x.n.attrs.ints("begins")), dims32(x.n.attrs.ints("strides")),
+                    dims32(out), 4, x.in(0).data(), Y.data()) != MOTE_OK)
+    x.bad("slice does not fit the input");
+  return Y;
+}
+
+Buf eval_gather(const Ctx& x, const Shape& out) {
+  Buf Y(size_t(numel(out)));
+  if (ref::gather_nd_axis(dims32(x.shape(0)), int32_t(x.n.attrs.i("axis", 0)), dims32(x.n.attrs.ints("indices")), 4,
+                          x.in(0).data(), Y.data()) != MOTE_OK)
+    x.bad("indices out of range");
+  return Y;
+}
+
+Buf eval_tile(const Ctx& x, const Shape& out) {
+  Buf Y(size_t(numel(out)));
+  if (ref::tile_nd(dims32(x.shape(0)), dims32(out), 4, x.in(0).data(), Y.data()) != MOTE_OK)
+    x.bad("input does not tile to " + shape_str(out));
+  return Y;
+}
+
+Buf eval_batch_matmul(const Ctx& x, const Shape& out) {
+  Buf Y(size_t(numel(out)));
+  if (ref::batch_matmul_f32_nd(dims32(x.shape(0)), dims32(x.shape(1)), x.n.attrs.i("adj_x", 0) != 0,
+                               x.n.attrs.i("adj_y", 0) != 0, x.in(0).data(), x.in(1).data(), Y.data()) != MOTE_OK)
+    x.bad("operands do not multiply");
+  return Y;
+}
+
+// Normalizes over the axes from `axis` to the end (ref::layer_norm_f32 is the definition).
+Buf eval_layer_norm(const Ctx& x, const Shape& s) {
+  const int64_t axis = x.n.attrs.i("axis", int64_t(s.size()) - 1);
+  if (axis < 0 || axis >= int64_t(s.size())) x.bad("axis out of range");
+  int64_t inner = 1;
+  for (size_t i = size_t(axis); i < s.size(); ++i) inner *= s[i];
+  if (int64_t(x.in(1).size()) != inner || (x.has(2) && int64_t(x.in(2).size()) != inner)) x.bad("scale/bias size differs from the normalized size");
+  const mote_layer_norm_f32_params p{int32_t(numel(s) / inner), int32_t(inner), x.n.attrs.f("epsilon", 1e-5f)};
+  Buf Y(size_t(numel(s)));
+  if (ref::layer_norm_f32(p, x.in(0).data(), x.in(1).data(), x.has(2) ? x.in(2).data() : nullptr, Y.data()) != MOTE_OK)
+    x.bad("rows with zero variance and epsilon 0");
   return Y;
 }
 

@@ -154,14 +154,18 @@ TEST(OnnxOps, GemmScalarAndFullC) {
   EXPECT_EQ(h.t(h.nodes[0].in(2)).values<float>(), (std::vector<float>{4, 4, 4}));
 }
 
-TEST(OnnxOps, GemmTransAOnActivationRejected) {
+TEST(OnnxOps, GemmTransAOnActivationTransposesIt) {
   ModelBuilder b;
   b.input("x", {4, 1}).output("y");
   b.init_f("B", {4, 3}, iota_f(12));
   set_attr(b.node("Gemm", {"x", "B"}, {"y"}, "g"), "transA", int64_t(1));
-  std::string e = error_of([&] { b.import(); });
-  EXPECT_NE(e.find("node 'g' (op 'Gemm', opset 13)"), std::string::npos) << e;
-  EXPECT_NE(e.find("transA=1"), std::string::npos) << e;
+  Graph g = b.import();
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.nodes[0].op, OpKind::Transpose);
+  EXPECT_EQ(g.nodes[0].attrs.ints("perm"), (V{1, 0}));
+  EXPECT_EQ(g.nodes[1].op, OpKind::FullyConnected);
+  EXPECT_EQ(g.nodes[1].in(0), g.nodes[0].out());
+  EXPECT_EQ(g.t(g.nodes[1].out()).shape, (Shape{1, 3}));
 }
 
 TEST(OnnxOps, MatMulConstantBecomesFullyConnectedWithTransposedWeight) {
@@ -177,12 +181,14 @@ TEST(OnnxOps, MatMulConstantBecomesFullyConnectedWithTransposedWeight) {
   EXPECT_EQ(g.t(fc.out()).shape, (Shape{1, 5, 3}));
 }
 
-TEST(OnnxOps, MatMulNonConstantRejected) {
+TEST(OnnxOps, MatMulOfTwoActivationsIsBatchMatMul) {
   ModelBuilder b;
-  b.input("x", {2, 2}).input("z", {2, 2}).output("y");
+  b.input("x", {3, 2, 4}).input("z", {4, 5}).output("y");
   b.node("MatMul", {"x", "z"}, {"y"}, "mm");
-  std::string e = error_of([&] { b.import(); });
-  EXPECT_NE(e.find("node 'mm' (op 'MatMul', opset 13): unsupported: MatMul with non-constant second input"), std::string::npos) << e;
+  Graph g = b.import();
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op, OpKind::BatchMatMul);
+  EXPECT_EQ(g.t(g.nodes[0].out()).shape, (Shape{3, 2, 5}));
 }
 
 TEST(OnnxOps, BinaryOpsKeepConstantsAndPutActivationFirst) {

@@ -236,8 +236,8 @@ std::string build_model(const std::vector<TensorSpec>& tensors, const std::vecto
 
 TEST(TfliteImport, UnsupportedOpAndVersionAreNamed) {
   const std::vector<TensorSpec> ts = {{{1, 4}, tflite::TensorType::FLOAT32}, {{1, 4}, tflite::TensorType::FLOAT32}};
-  TempFile split(build_model(ts, {{tflite::BuiltinOperator::SPLIT, 1, {0}, {1}}}, {0}, {1}));
-  EXPECT_EQ(error_of(split.path.string()), split.path.string() + ": operator 0 (op 'SPLIT', version 1): unsupported op");
+  TempFile s2d(build_model(ts, {{tflite::BuiltinOperator::SPACE_TO_DEPTH, 1, {0}, {1}}}, {0}, {1}));
+  EXPECT_EQ(error_of(s2d.path.string()), s2d.path.string() + ": operator 0 (op 'SPACE_TO_DEPTH', version 1): unsupported op");
   TempFile relu9(build_model(ts, {{tflite::BuiltinOperator::RELU, 9, {0}, {1}}}, {0}, {1}));
   EXPECT_EQ(error_of(relu9.path.string()), relu9.path.string() + ": operator 0 (op 'RELU', version 9): unsupported op version (supported: 1..2)");
   // A code above 127 lives only in the wide builtin_code field.

@@ -28,6 +28,11 @@ class Rng {
     for (auto& x : v) x = static_cast<int8_t>(i(lo, hi));
     return v;
   }
+  std::vector<uint8_t> bytes(size_t n) {
+    std::vector<uint8_t> v(n);
+    for (auto& x : v) x = static_cast<uint8_t>(i(0, 255));
+    return v;
+  }
   std::vector<int32_t> s32(size_t n, int32_t lo, int32_t hi) {
     std::vector<int32_t> v(n);
     for (auto& x : v) x = i(lo, hi);
@@ -43,6 +48,13 @@ class Rng {
  private:
   std::mt19937 g_;
 };
+
+inline size_t numel(const mote_dims& d) { return static_cast<size_t>(d.n) * d.h * d.w * d.c; }
+inline size_t numel(const std::vector<int32_t>& shape) {
+  size_t n = 1;
+  for (int32_t d : shape) n *= static_cast<size_t>(d);
+  return n;
+}
 
 // Sizes that step through small primes (and 1) to hit odd edge cases.
 inline const std::vector<int32_t>& prime_sizes() {

@@ -16,12 +16,6 @@ namespace {
 
 using test::Rng;
 
-std::vector<uint8_t> bytes(Rng& r, size_t n) {
-  std::vector<uint8_t> v(n);
-  for (auto& b : v) b = static_cast<uint8_t>(r.i(0, 255));
-  return v;
-}
-
 TEST(Concat, MatchesReferenceWithAndWithoutLuts) {
   Rng r(61);
   for (int rep = 0; rep < 60; ++rep) {
@@ -37,7 +31,7 @@ TEST(Concat, MatchesReferenceWithAndWithoutLuts) {
     size_t total = 0;
     for (int32_t k = 0; k < n_inputs; ++k) {
       inner[static_cast<size_t>(k)] = elem * r.pick(std::vector<int32_t>{1, 2, 3, 5, 7, 13});
-      data.push_back(bytes(r, static_cast<size_t>(outer) * inner[static_cast<size_t>(k)] + 1));
+      data.push_back(r.bytes(static_cast<size_t>(outer) * inner[static_cast<size_t>(k)] + 1));
       total += static_cast<size_t>(outer) * inner[static_cast<size_t>(k)];
       tables.push_back(r.s8(256));
     }
@@ -85,7 +79,7 @@ TEST(Pad, MatchesReferenceEveryElementSize) {
       }
       p.elem_size = es;
       p.value = static_cast<uint32_t>(r.i(0, 0x7fffffff)) * 2u + 1u;
-      const auto in = bytes(r, in_n * es);
+      const auto in = r.bytes(in_n * es);
       std::vector<uint8_t> got(out_n * es + 4, 0xCD), want(out_n * es);
       ASSERT_EQ(mote_pad(&p, in.data(), got.data()), MOTE_OK);
       ASSERT_EQ(ref::pad(p, in.data(), want.data()), MOTE_OK);
@@ -128,7 +122,7 @@ TEST(Transpose, MatchesReferenceEveryPermutation) {
         n *= static_cast<size_t>(p.in_dims[i]);
       }
       p.elem_size = es;
-      const auto in = bytes(r, n * es);
+      const auto in = r.bytes(n * es);
       std::vector<uint8_t> got(n * es), want(n * es);
       ASSERT_EQ(mote_transpose(&p, in.data(), got.data()), MOTE_OK);
       ASSERT_EQ(ref::transpose(p, in.data(), want.data()), MOTE_OK);

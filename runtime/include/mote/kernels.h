@@ -537,6 +537,166 @@ typedef struct {
 
 mote_status mote_transpose(const mote_transpose_params *p, const void *in, void *out);
 
+/* ---- transpose convolution (TFLite TRANSPOSE_CONV, ONNX ConvTranspose) ------------------- */
+
+/* Output pixel (oy, ox) sums input pixel (iy, ix) through tap (ky, kx) when
+ * oy = iy * stride_h - pad_top + ky * dil_h (and likewise along x). TFLite's int8 kernel
+ * scatters every input pixel into an int32 buffer over the whole output; the same integer
+ * sums are gathered here one output pixel at a time, so only out.c int32 accumulators are
+ * needed. Then bias, per-channel requantization, + out_zp, clamp, as TFLite does. */
+typedef struct {
+  mote_dims in, out;
+  int32_t kh, kw;
+  int32_t stride_h, stride_w;
+  int32_t dil_h, dil_w; /* 1 for TFLite */
+  int32_t pad_top, pad_left;
+  int32_t in_zp, out_zp;
+  int32_t act_min, act_max;
+  const int32_t *multiplier; /* [out.c] */
+  const int32_t *shift;      /* [out.c] */
+} mote_transpose_conv_s8_params;
+
+/* weights OHWI [out.c][kh][kw][in.c]; bias int32 [out.c] or NULL */
+mote_status mote_transpose_conv_s8(const mote_transpose_conv_s8_params *p, const int8_t *in,
+                                   const int8_t *w, const int32_t *bias, int8_t *out,
+                                   void *scratch);
+size_t mote_transpose_conv_s8_scratch_bytes(const mote_transpose_conv_s8_params *p);
+
+typedef struct {
+  mote_dims in, out;
+  int32_t kh, kw;
+  int32_t stride_h, stride_w;
+  int32_t dil_h, dil_w;
+  int32_t pad_top, pad_left;
+  float act_min, act_max;
+} mote_transpose_conv_f32_params;
+
+mote_status mote_transpose_conv_f32(const mote_transpose_conv_f32_params *p, const float *in,
+                                    const float *w, const float *bias, float *out);
+
+/* ---- resize (TFLite RESIZE_NEAREST_NEIGHBOR / RESIZE_BILINEAR, ONNX Resize) ---------------- */
+
+/* Nearest neighbour on NHWC of any element size: out[n][y][x] = in[n][y_src[y]][x_src[x]].
+ * The compiler computes the source index tables with TFLite's float coordinate rule. int8
+ * keeps the input quantization. */
+typedef struct {
+  mote_dims in, out; /* in.n == out.n, in.c == out.c */
+  const int32_t *y_src; /* [out.h], each in [0, in.h) */
+  const int32_t *x_src; /* [out.w], each in [0, in.w) */
+  int32_t elem_size;
+} mote_resize_nearest_params;
+
+mote_status mote_resize_nearest(const mote_resize_nearest_params *p, const void *in, void *out);
+
+/* Bilinear interpolation tables, one entry per output row (y) or column (x): the two source
+ * indices lo, hi in [0, in size) and the weight of hi. int8 (TFLM's ResizeBilinearInteger):
+ * the weight is in 1/1024 units and may lie outside [0, 1024] at the borders, exactly as TFLM
+ * computes it; out = (sum of the four products + 2^19 toward the sign) / 2^20 truncated.
+ * Output keeps the input quantization. */
+typedef struct {
+  mote_dims in, out;
+  const int32_t *y_lo, *y_hi, *y_frac; /* [out.h] */
+  const int32_t *x_lo, *x_hi, *x_frac; /* [out.w] */
+} mote_resize_bilinear_s8_params;
+
+mote_status mote_resize_bilinear_s8(const mote_resize_bilinear_s8_params *p, const int8_t *in,
+                                    int8_t *out);
+
+/* float: out = sum of in[lo/hi] * (1 - frac | frac) per axis, TFLite's float formula */
+typedef struct {
+  mote_dims in, out;
+  const int32_t *y_lo, *y_hi;
+  const float *y_frac;
+  const int32_t *x_lo, *x_hi;
+  const float *x_frac;
+} mote_resize_bilinear_f32_params;
+
+mote_status mote_resize_bilinear_f32(const mote_resize_bilinear_f32_params *p, const float *in,
+                                     float *out);
+
+/* ---- slicing, gather, tile (any element size) ---------------------------------------------- */
+
+/* Strided slice on a tensor seen as 6-D: out[i0..i5] = in[begin[d] + i_d * stride[d]]. Strides
+ * may be negative; every index taken must lie inside in_dims (the compiler resolves TFLite's
+ * masks and negative indices, SLICE, SPLIT and ONNX Slice/Split to this form). */
+#define MOTE_SLICE_DIMS 6
+typedef struct {
+  int32_t in_dims[MOTE_SLICE_DIMS];
+  int32_t out_dims[MOTE_SLICE_DIMS];
+  int32_t begin[MOTE_SLICE_DIMS];
+  int32_t stride[MOTE_SLICE_DIMS];
+  int32_t elem_size;
+} mote_slice_params;
+
+mote_status mote_slice(const mote_slice_params *p, const void *in, void *out);
+
+/* Gather along the middle axis of [outer][axis_size][inner]:
+ * out[o][k][:] = in[o][indices[k]][:], indices constant and in [0, axis_size). */
+typedef struct {
+  int32_t outer, axis_size, inner;
+  int32_t n_indices;
+  const int32_t *indices; /* [n_indices] */
+  int32_t elem_size;
+} mote_gather_params;
+
+mote_status mote_gather(const mote_gather_params *p, const void *in, void *out);
+
+/* Tile / broadcast on a tensor seen as 6-D: out_dims[d] is a multiple of in_dims[d] and
+ * out[i] = in[i_d mod in_dims[d]] (broadcasting is in_dims[d] = 1). */
+typedef struct {
+  int32_t in_dims[MOTE_SLICE_DIMS];
+  int32_t out_dims[MOTE_SLICE_DIMS];
+  int32_t elem_size;
+} mote_tile_params;
+
+mote_status mote_tile(const mote_tile_params *p, const void *in, void *out);
+
+/* ---- batch matmul (TFLite BATCH_MATMUL, ONNX MatMul) ---------------------------------------- */
+
+/* out[b0][b1][b2][m][n] = sum_k lhs(b, m, k) * rhs(b, k, n). Element (m, k) of lhs batch b is
+ * at b0*lhs_batch_stride[0] + b1*lhs_batch_stride[1] + b2*lhs_batch_stride[2] + m*lhs_m + k*lhs_k
+ * (elements; a batch stride of 0 broadcasts), rhs likewise with rhs_k, rhs_n: transposed
+ * operands (adj_x, adj_y) and pre-transposed constants are only different strides. */
+typedef struct {
+  int32_t batch[3];
+  int32_t m, k, n;
+  int32_t lhs_batch_stride[3], rhs_batch_stride[3];
+  int32_t lhs_m, lhs_k;
+  int32_t rhs_k, rhs_n;
+} mote_matmul_geom;
+
+/* TFLM's int8 BatchMatMul: sum (lhs - lhs_zp) * (rhs - rhs_zp) in int32, requantized by one
+ * per-tensor multiplier, + out_zp, clamped. */
+typedef struct {
+  mote_matmul_geom g;
+  int32_t lhs_zp, rhs_zp, out_zp;
+  int32_t multiplier, shift;
+  int32_t act_min, act_max;
+} mote_batch_matmul_s8_params;
+
+mote_status mote_batch_matmul_s8(const mote_batch_matmul_s8_params *p, const int8_t *lhs,
+                                 const int8_t *rhs, int8_t *out);
+
+typedef struct {
+  mote_matmul_geom g;
+  float act_min, act_max;
+} mote_batch_matmul_f32_params;
+
+mote_status mote_batch_matmul_f32(const mote_batch_matmul_f32_params *p, const float *lhs,
+                                  const float *rhs, float *out);
+
+/* ---- layer normalization (ONNX LayerNormalization), float ---------------------------------- */
+
+/* Each of `rows` rows of `inner` elements: y = (x - mean) / sqrt(var + epsilon) * scale + bias,
+ * mean and (biased) variance over the row; scale and bias [inner], bias may be NULL. */
+typedef struct {
+  int32_t rows, inner;
+  float epsilon;
+} mote_layer_norm_f32_params;
+
+mote_status mote_layer_norm_f32(const mote_layer_norm_f32_params *p, const float *in,
+                                const float *scale, const float *bias, float *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -293,4 +293,47 @@ static inline int mote__pool_ok(const mote_dims *in, const mote_dims *out, int32
          (out->w - 1) * stride_w - pad_left < in->w;
 }
 
+/* Transpose conv: the input coordinate that output coordinate o reaches through tap k
+ * (o = i * stride - pad + k * dil), or -1 when no input pixel does. */
+static inline int32_t mote__tconv_src(int32_t o, int32_t k, int32_t pad, int32_t stride,
+                                      int32_t dil, int32_t size) {
+  const int32_t t = o + pad - k * dil;
+  if (t < 0 || t % stride != 0 || t / stride >= size) {
+    return -1;
+  }
+  return t / stride;
+}
+
+/* Element offset of batch (b0, b1, b2) for an operand with the given batch strides. */
+static inline ptrdiff_t mote__batch_offset(const int32_t *stride, int32_t b0, int32_t b1,
+                                           int32_t b2) {
+  return (ptrdiff_t)b0 * stride[0] + (ptrdiff_t)b1 * stride[1] + (ptrdiff_t)b2 * stride[2];
+}
+
+/* Matmul geometry: positive sizes, non-negative strides (0 broadcasts a batch dim). */
+static inline int mote__matmul_geom_ok(const mote_matmul_geom *g) {
+  int i;
+  for (i = 0; i < 3; ++i) {
+    if (g->batch[i] <= 0 || g->lhs_batch_stride[i] < 0 || g->rhs_batch_stride[i] < 0) {
+      return 0;
+    }
+  }
+  return g->m > 0 && g->k > 0 && g->n > 0 && g->lhs_m >= 0 && g->lhs_k >= 0 && g->rhs_k >= 0 &&
+         g->rhs_n >= 0;
+}
+
+/* Every entry of an n-entry index table lies in [0, size). */
+static inline int mote__index_table_ok(const int32_t *t, int32_t n, int32_t size) {
+  int32_t i;
+  if (t == NULL) {
+    return 0;
+  }
+  for (i = 0; i < n; ++i) {
+    if (t[i] < 0 || t[i] >= size) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 #endif /* MOTE_KERNELS_INTERNAL_H */

@@ -1,6 +1,7 @@
 #include "backend/c/runtime_files.h"
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -82,8 +83,13 @@ std::map<std::string, std::string> runtime_files(const std::set<std::string>& ke
   RuntimeCopier copier(files);
   copier.add_include("mote/kernels.h");
   std::set<std::string> srcs;
-  for (const std::string& k : kernels)
-    for (const std::string& f : kernel_named(k).files) srcs.insert(f);
+  std::function<void(const std::string&)> add = [&](const std::string& kernel) {
+    for (const std::string& f : kernel_named(kernel).files) {
+      if (f.rfind('@', 0) == 0) add("mote_" + f.substr(1));  // the files of a kernel it calls
+      else srcs.insert(f);
+    }
+  };
+  for (const std::string& k : kernels) add(k);
   for (const std::string& f : srcs) copier.add_src(f);
   return files;
 }

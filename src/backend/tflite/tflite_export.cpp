@@ -598,6 +598,67 @@ class Exporter {
     reshape_into_output(n, y3);
   }
 
+  // ---- resize, slicing / gather / tile, batch matmul (TFLM's builtins) ----
+
+  void resize(const Node& n) {
+    const auto sz = n.attrs.ints("size");
+    const int32_t x = tensor(n.in(0));
+    const int32_t st = const_i32(g_.unique_name(n.name + "_size"), {int32_t(sz.at(0)), int32_t(sz.at(1))}, {2});
+    const bool ac = n.attrs.i("align_corners", 0) != 0, hp = n.attrs.i("half_pixel_centers", 0) != 0;
+    if (n.attrs.s("mode", "nearest") == "linear") {
+      tfl::ResizeBilinearOptionsBuilder b(fb_);
+      b.add_align_corners(ac);
+      b.add_half_pixel_centers(hp);
+      op(tfl::BuiltinOperator::RESIZE_BILINEAR, 3, {x, st}, tensor(n.out()), tfl::BuiltinOptions::ResizeBilinearOptions, b.Finish().Union());
+      return;
+    }
+    auto o = tfl::CreateResizeNearestNeighborOptions(fb_, ac, hp);
+    op(tfl::BuiltinOperator::RESIZE_NEAREST_NEIGHBOR, 3, {x, st}, tensor(n.out()), tfl::BuiltinOptions::ResizeNearestNeighborOptions, o.Union());
+  }
+
+  // STRIDED_SLICE with explicit begin / end / strides (end = begin + size * stride; a negative
+  // stride that runs to the start of the axis ends at -1, which needs the end mask bit).
+  void slice(const Node& n) {
+    const auto b = n.attrs.ints("begins"), st = n.attrs.ints("strides"), sz = n.attrs.ints("sizes");
+    std::vector<int32_t> bv, ev, sv;
+    int32_t end_mask = 0;
+    for (size_t i = 0; i < b.size(); ++i) {
+      const int64_t e = b[i] + sz[i] * st[i];
+      if (e < 0) end_mask |= 1 << i;
+      bv.push_back(int32_t(b[i]));
+      ev.push_back(int32_t(e < 0 ? 0 : e));
+      sv.push_back(int32_t(st[i]));
+    }
+    const Shape r = {int64_t(b.size())};
+    const int32_t x = tensor(n.in(0));
+    const int32_t bt = const_i32(g_.unique_name(n.name + "_begin"), bv, r), et = const_i32(g_.unique_name(n.name + "_end"), ev, r),
+                  stt = const_i32(g_.unique_name(n.name + "_strides"), sv, r);
+    auto o = tfl::CreateStridedSliceOptions(fb_, 0, end_mask, 0, 0, 0, false);
+    op(tfl::BuiltinOperator::STRIDED_SLICE, 4, {x, bt, et, stt}, tensor(n.out()), tfl::BuiltinOptions::StridedSliceOptions, o.Union());
+  }
+
+  void gather(const Node& n) {
+    const auto idx = n.attrs.ints("indices");
+    const int32_t x = tensor(n.in(0));
+    const int32_t it = const_i32(g_.unique_name(n.name + "_indices"), std::vector<int32_t>(idx.begin(), idx.end()), n.attrs.ints("indices_shape"));
+    auto o = tfl::CreateGatherOptions(fb_, int32_t(n.attrs.i("axis", 0)), 0);
+    op(tfl::BuiltinOperator::GATHER, 2, {x, it}, tensor(n.out()), tfl::BuiltinOptions::GatherOptions, o.Union());
+  }
+
+  void broadcast_to(const Node& n) {
+    const Shape s = g_.t(n.out()).shape;
+    const int32_t x = tensor(n.in(0));
+    const int32_t st = const_i32(g_.unique_name(n.name + "_shape"), std::vector<int32_t>(s.begin(), s.end()), {int64_t(s.size())});
+    op(tfl::BuiltinOperator::BROADCAST_TO, 2, {x, st}, tensor(n.out()), tfl::BuiltinOptions::BroadcastToOptions,
+       tfl::CreateBroadcastToOptions(fb_).Union());
+  }
+
+  void batch_matmul(const Node& n) {
+    auto o = tfl::CreateBatchMatMulOptions(fb_, n.attrs.i("adj_x", 0) != 0, n.attrs.i("adj_y", 0) != 0, false);
+    op(tfl::BuiltinOperator::BATCH_MATMUL, 1, {tensor(n.in(0)), tensor(n.in(1))}, tensor(n.out()), tfl::BuiltinOptions::BatchMatMulOptions,
+       o.Union());
+  }
+
   void node(const Node& n) {
     if (g_.t(n.out()).dtype != DType::I8) node_error(n, fmt::format("output is {}, expected i8", dtype_name(g_.t(n.out()).dtype)));
     switch (n.op) {
@@ -650,7 +711,19 @@ class Exporter {
         return op(tfl::BuiltinOperator::QUANTIZE, 1, {tensor(n.in(0))}, tensor(n.out()),
                   tfl::BuiltinOptions::QuantizeOptions, tfl::CreateQuantizeOptions(fb_).Union());
       case OpKind::Lstm: return lstm(n);
-      default: break;  // ops TFLite has no int8 builtin for (Gru, HardSigmoid, Selu, ...)
+      case OpKind::Resize: return resize(n);
+      case OpKind::Slice: return slice(n);
+      case OpKind::Gather: return gather(n);
+      case OpKind::BatchMatMul: return batch_matmul(n);
+      case OpKind::Tile:
+        // BROADCAST_TO only: a real tile (an input dim > 1 repeated) has no TFLM int8 kernel here.
+        for (size_t i = 0; i < in(n, 0).shape.size(); ++i) {
+          const Shape& o = g_.t(n.out()).shape;
+          const int64_t id = in(n, 0).shape[i], od = o[o.size() - in(n, 0).shape.size() + i];
+          if (id != 1 && id != od) node_error(n, "TILE of a non-broadcast axis has no TFLite int8 export");
+        }
+        return broadcast_to(n);
+      default: break;  // ops TFLite has no int8 builtin for or mote does not export yet (Gru, HardSigmoid, Selu, TransposeConv, LayerNorm, ...)
     }
     node_error(n, "has no TFLite int8 equivalent");
   }

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "frontend/onnx/onnx_internal.h"
+#include "frontend/op_geometry.h"
 
 namespace mote::onnx_import {
 
@@ -216,9 +217,11 @@ void cv_gemm(Ctx& c, const NodeProto& n) {
   if (b.shape.size() != 2 || !b.is_float) fail("unsupported: Gemm B of shape {}", shape_str(b.shape));
   int x;
   if (trans_a) {
-    const Const* a = c.constant(in(n, 0));
-    if (!a) fail("unsupported attribute transA=1 with a non-constant A");
-    x = c.add_const(c.node_name + "_A", fold_transpose(*a, {1, 0}));
+    if (const Const* a = c.constant(in(n, 0)))
+      x = c.add_const(c.node_name + "_A", fold_transpose(*a, {1, 0}));
+    else
+      x = c.emit(OpKind::Transpose, {c.tensor(in(n, 0))}, attrs({{"perm", std::vector<int64_t>{1, 0}}}), c.fresh(in(n, 0) + "_T"),
+                 c.node_name + "_transA");
   } else {
     x = c.tensor(in(n, 0));
   }
@@ -252,15 +255,6 @@ void cv_gemm(Ctx& c, const NodeProto& n) {
   Const scaled = bias;
   for (float& v : scaled.f) v *= beta;
   c.emit(OpKind::Add, {mid_id, c.add_const(c.node_name + "_C", scaled)}, {}, out(n), c.node_name + "_add_C");
-}
-
-void cv_matmul(Ctx& c, const NodeProto& n) {
-  need_inputs(n, 2);
-  const Const* b = c.constant(in(n, 1));
-  if (!b) fail("unsupported: MatMul with non-constant second input");
-  if (b->shape.size() != 2 || !b->is_float) fail("unsupported: MatMul with a second input of shape {}", shape_str(b->shape));
-  int w = c.add_const(c.node_name + "_weight", fold_transpose(*b, {1, 0}));
-  emit_fc(c, c.tensor(in(n, 0)), w, -1, out(n));
 }
 
 // Add, Sub, Mul, Div: folded when both operands are constants.
@@ -588,13 +582,6 @@ void cv_shape(Ctx& c, const NodeProto& n) {
   c.set_const(out(n), std::move(k));
 }
 
-void cv_gather(Ctx& c, const NodeProto& n) {
-  need_inputs(n, 2);
-  const Const& data = c.need_const(in(n, 0), "Gather on a non-constant tensor");
-  const Const& idx = c.need_const(in(n, 1), "Gather with non-constant indices");
-  c.set_const(out(n), fold_gather(data, idx, attr_i(n, "axis", 0)));
-}
-
 void cv_cast(Ctx& c, const NodeProto& n) {
   need_inputs(n, 1);
   int to = int(attr_i(n, "to", 0));
@@ -623,16 +610,222 @@ void cv_constant_of_shape(Ctx& c, const NodeProto& n) {
   c.set_const(out(n), std::move(k));
 }
 
+// ---- ConvTranspose, Resize, slicing / gather / tile on activations, MatMul of activations,
+// LayerNormalization ----
+
+std::vector<int32_t> dims32(const Shape& s) { return std::vector<int32_t>(s.begin(), s.end()); }
+
+// 1-D and 2-D, group 1: weights [C_in, C_out, (kh,) kw] become OIHW [C_out, C_in, kh, kw].
+void cv_conv_transpose(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Const& w = c.need_const(in(n, 1), "ConvTranspose with non-constant weights");
+  Window win = window_input(c, n);
+  if (int64_t gr = attr_i(n, "group", 1); gr != 1) fail("unsupported attribute group={}", gr);
+  if (w.shape.size() != size_t(win.rank) + 2 || w.shape[0] != win.x4[1])
+    fail("unsupported: ConvTranspose weight of shape {} for input {}", shape_str(w.shape), shape_str(c.shape(in(n, 0))));
+  Const wt = fold_transpose(w, win.rank == 2 ? std::vector<int64_t>{1, 0, 2, 3} : std::vector<int64_t>{1, 0, 2});
+  if (win.rank == 1) wt.shape = {wt.shape[0], wt.shape[1], 1, wt.shape[2]};
+  const std::vector<int64_t> k = {wt.shape[2], wt.shape[3]};
+  const auto strides = win.ints(n, "strides"), dil = win.ints(n, "dilations");
+  const auto pads = attr_ints(n, "pads", std::vector<int64_t>(size_t(2 * win.rank), 0));
+  const auto opad = attr_ints(n, "output_padding", std::vector<int64_t>(size_t(win.rank), 0));
+  const auto oshape = attr_ints(n, "output_shape", {});
+  if (pads.size() != size_t(2 * win.rank) || opad.size() != size_t(win.rank) || (!oshape.empty() && oshape.size() != size_t(win.rank)))
+    fail("unsupported: pads / output_padding / output_shape of the wrong length for a {}-D window", win.rank);
+  const std::string auto_pad = attr_s(n, "auto_pad", "NOTSET");
+  std::vector<int64_t> pb(2, 0), hw(2, 1);
+  for (int d = 0; d < 2; ++d) {
+    const int od = d - (2 - win.rank);  // the ONNX axis, -1 for the lifted H of a 1-D input
+    const TconvAxis a = od < 0 ? TconvAxis{1, 0}
+                               : onnx_conv_transpose_axis(int32_t(win.x4[size_t(2 + d)]), int32_t(k[size_t(d)]), int32_t(strides[size_t(d)]),
+                                                          int32_t(dil[size_t(d)]), int32_t(pads[size_t(od)]), int32_t(pads[size_t(od + win.rank)]),
+                                                          int32_t(opad[size_t(od)]), oshape.empty() ? -1 : int32_t(oshape[size_t(od)]), auto_pad);
+    pb[size_t(d)] = a.pad_begin;
+    hw[size_t(d)] = a.out;
+  }
+  std::vector<int> ins = {c.add_const(in(n, 1) + "/oihw", wt)};
+  if (!in(n, 2).empty()) {
+    c.need_const(in(n, 2), "ConvTranspose with non-constant bias");
+    ins.push_back(c.tensor(in(n, 2)));
+  }
+  emit_window_op(c, n, win, OpKind::TransposeConv, ins, attrs({{"strides", strides}, {"dilations", dil}, {"pads", pb}, {"out_hw", hw}}));
+}
+
+// Resize (opset 11+) and Upsample over H and W of a 4-D NCHW input, as TFLite's coordinate
+// rules: the ONNX modes that one of TFLite's flag pairs reproduces exactly.
+void cv_resize(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  const Shape x = c.shape(in(n, 0));
+  if (x.size() != 4) fail("unsupported: Resize of a {}-D input (4-D NCHW only)", x.size());
+  const bool upsample = n.op_type() == "Upsample";
+  const std::string scales_in = upsample ? in(n, 1) : in(n, 2), sizes_in = upsample ? std::string() : in(n, 3);
+  std::vector<float> scales;
+  Shape out_s;
+  if (!sizes_in.empty()) {
+    const auto v = ints_of(c.need_const(sizes_in, "Resize with non-constant sizes"), "Resize sizes");
+    out_s.assign(v.begin(), v.end());
+  } else if (!scales_in.empty()) {
+    const Const& k = c.need_const(scales_in, "Resize with non-constant scales");
+    for (int64_t i = 0; i < k.numel(); ++i) scales.push_back(float(k.at(i)));
+    if (scales.size() == 4)
+      for (size_t d = 0; d < 4; ++d) out_s.push_back(int64_t(std::floor(double(x[d]) * double(scales[d]))));
+  } else if (const auto* a = attr(n, "scales")) {  // Upsample before opset 9
+    scales.assign(a->floats().begin(), a->floats().end());
+    if (scales.size() == 4)
+      for (size_t d = 0; d < 4; ++d) out_s.push_back(int64_t(std::floor(double(x[d]) * double(scales[d]))));
+  }
+  if (out_s.size() != 4) fail("Resize needs 4 scales or sizes");
+  if (out_s[0] != x[0] || out_s[1] != x[1]) fail("unsupported: Resize of the batch or channel axis");
+  std::string mode = attr_s(n, "mode", "nearest");
+  if (mode == "bilinear") mode = "linear";  // Upsample's spelling
+  const std::string coord = upsample ? "asymmetric" : attr_s(n, "coordinate_transformation_mode", "half_pixel");
+  const std::string nearest = upsample ? "floor" : attr_s(n, "nearest_mode", "round_prefer_floor");
+  if (!upsample && mode == "cubic") fail("unsupported attribute mode=cubic");
+  const auto flags = onnx_resize_to_tflite(mode, coord, nearest, int32_t(x[2]), int32_t(x[3]), int32_t(out_s[2]), int32_t(out_s[3]),
+                                           scales.size() == 4 ? scales[2] : 0.0f, scales.size() == 4 ? scales[3] : 0.0f);
+  if (!flags) fail("unsupported: Resize mode={} coordinate_transformation_mode={} nearest_mode={} for {} -> {}", mode, coord, nearest, shape_str(x), shape_str(out_s));
+  unary(c, n, OpKind::Resize,
+        attrs({{"mode", mode}, {"align_corners", int64_t(flags->align_corners)}, {"half_pixel_centers", int64_t(flags->half_pixel_centers)},
+               {"size", std::vector<int64_t>{out_s[2], out_s[3]}}}));
+}
+
+// An IR Slice of activation `x` writing ONNX value `dst`.
+void emit_slice(Ctx& c, int x, const std::vector<SliceAxis>& axes, const std::string& dst) {
+  std::vector<int64_t> b, st, sz;
+  for (const SliceAxis& a : axes) b.push_back(a.begin), st.push_back(a.stride), sz.push_back(a.size);
+  c.emit(OpKind::Slice, {x}, attrs({{"begins", b}, {"strides", st}, {"sizes", sz}}), dst, c.node_name);
+}
+
 void cv_slice(Ctx& c, const NodeProto& n) {
   need_inputs(n, 3);
-  const Const& data = c.need_const(in(n, 0), "Slice of a non-constant tensor");
   auto starts = ints_of(c.need_const(in(n, 1), "Slice with non-constant starts"), "Slice starts");
   auto ends = ints_of(c.need_const(in(n, 2), "Slice with non-constant ends"), "Slice ends");
   std::vector<int64_t> axes(starts.size()), steps(starts.size(), 1);
   std::iota(axes.begin(), axes.end(), 0);
   if (!in(n, 3).empty()) axes = ints_of(c.need_const(in(n, 3), "Slice with non-constant axes"), "Slice axes");
   if (!in(n, 4).empty()) steps = ints_of(c.need_const(in(n, 4), "Slice with non-constant steps"), "Slice steps");
-  c.set_const(out(n), fold_slice(data, starts, ends, axes, steps));
+  if (const Const* data = c.constant(in(n, 0))) {
+    c.set_const(out(n), fold_slice(*data, starts, ends, axes, steps));
+    return;
+  }
+  emit_slice(c, c.tensor(in(n, 0)), onnx_slice(dims32(c.shape(in(n, 0))), starts, ends, axes, steps), out(n));
+}
+
+// Split (split sizes as an attribute before opset 13, an input from 13; equal parts otherwise).
+void cv_split(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 1);
+  const Shape x = c.shape(in(n, 0));
+  const int32_t axis = int32_t(norm_axis(attr_i(n, "axis", 0), x.size()));
+  std::vector<int64_t> sizes = c.opset < 13 ? attr_ints(n, "split", {}) : std::vector<int64_t>{};
+  if (c.opset >= 13 && !in(n, 1).empty()) sizes = ints_of(c.need_const(in(n, 1), "Split with non-constant split"), "Split split");
+  std::vector<int32_t> sz(sizes.begin(), sizes.end());
+  if (sz.empty()) sz = equal_split_sizes(int32_t(x[size_t(axis)]), int32_t(n.output_size()));
+  if (sz.size() != size_t(n.output_size())) fail("Split has {} outputs for {} sizes", n.output_size(), sz.size());
+  const int xt = c.tensor(in(n, 0));
+  for (int k = 0; k < n.output_size(); ++k)
+    if (!n.output(k).empty()) emit_slice(c, xt, split_output(dims32(x), axis, sz, k), n.output(k));
+}
+
+void cv_gather(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Const& idx = c.need_const(in(n, 1), "Gather with non-constant indices");
+  if (const Const* data = c.constant(in(n, 0))) {
+    c.set_const(out(n), fold_gather(*data, idx, attr_i(n, "axis", 0)));
+    return;
+  }
+  const Shape x = c.shape(in(n, 0));
+  const int64_t axis = norm_axis(attr_i(n, "axis", 0), x.size());
+  std::vector<int64_t> v = ints_of(idx, "Gather indices");
+  for (int64_t& i : v) {
+    if (i < -x[size_t(axis)] || i >= x[size_t(axis)]) fail("Gather index {} out of range for axis {} of size {}", i, axis, x[size_t(axis)]);
+    if (i < 0) i += x[size_t(axis)];
+  }
+  unary(c, n, OpKind::Gather, attrs({{"axis", axis}, {"indices", v}, {"indices_shape", idx.shape}}));
+}
+
+// Tile (repeats) and Expand (two-way broadcast to a shape) are both an IR Tile.
+void cv_tile(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Shape x = c.shape(in(n, 0));
+  const bool tile = n.op_type() == "Tile";
+  const auto v = ints_of(c.need_const(in(n, 1), fmt::format("{} with a non-constant shape", n.op_type())), "shape");
+  std::vector<int32_t> s = tile ? tile_shape(dims32(x), v) : broadcast_shapes(dims32(x), std::vector<int32_t>(v.begin(), v.end()));
+  if (c.constant(in(n, 0))) fail("unsupported: {} of a constant", n.op_type());
+  unary(c, n, OpKind::Tile, attrs({{"shape", Shape(s.begin(), s.end())}}));
+}
+
+// A 2-D constant B is a FullyConnected; anything else a BatchMatMul of the two operands.
+void cv_matmul(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Const* b = c.constant(in(n, 1));
+  if (b && b->shape.size() == 2 && b->is_float && !c.constant(in(n, 0))) {
+    int w = c.add_const(c.node_name + "_weight", fold_transpose(*b, {1, 0}));
+    emit_fc(c, c.tensor(in(n, 0)), w, -1, out(n));
+    return;
+  }
+  if (c.constant(in(n, 0))) fail("unsupported: MatMul with a constant first operand");
+  c.emit(OpKind::BatchMatMul, {c.tensor(in(n, 0)), c.tensor(in(n, 1))}, {}, out(n), c.node_name);
+}
+
+void cv_layer_norm(Ctx& c, const NodeProto& n) {
+  need_inputs(n, 2);
+  const Shape x = c.shape(in(n, 0));
+  const int64_t axis = norm_axis(attr_i(n, "axis", -1), x.size());
+  if (attr_i(n, "stash_type", 1) != 1) fail("unsupported attribute stash_type={}", attr_i(n, "stash_type", 1));
+  extra_outputs_unused(c, n);
+  std::vector<int> ins = {c.tensor(in(n, 0))};
+  c.need_const(in(n, 1), "LayerNormalization with non-constant scale");
+  ins.push_back(c.tensor(in(n, 1)));
+  if (!in(n, 2).empty()) {
+    c.need_const(in(n, 2), "LayerNormalization with non-constant bias");
+    ins.push_back(c.tensor(in(n, 2)));
+  }
+  c.emit(OpKind::LayerNorm, ins, attrs({{"axis", axis}, {"epsilon", attr_f(n, "epsilon", 1e-5f)}}), out(n), c.node_name);
+}
+
+// Equal and Where on constants only (the shape arithmetic PyTorch exports around Expand):
+// operands of one shape, or single values broadcast.
+std::vector<const Const*> const_operands(Ctx& c, const NodeProto& n, int count, Shape* shape) {
+  need_inputs(n, count);
+  std::vector<const Const*> k;
+  for (int i = 0; i < count; ++i) {
+    k.push_back(c.constant(in(n, i)));
+    if (!k.back()) fail("unsupported: {} of non-constant values", n.op_type());
+  }
+  *shape = {};
+  for (const Const* x : k)
+    if (x->numel() != 1) {
+      if (!shape->empty() && *shape != x->shape) fail("unsupported: {} of shapes that differ beyond single values", n.op_type());
+      *shape = x->shape;
+    }
+  if (shape->empty()) *shape = k[0]->shape;
+  return k;
+}
+
+void cv_equal(Ctx& c, const NodeProto& n) {
+  Shape s;
+  const auto k = const_operands(c, n, 2, &s);
+  Const r;
+  r.is_float = false;
+  r.shape = s;
+  for (int64_t e = 0; e < numel(s); ++e) r.i.push_back(k[0]->at(k[0]->numel() == 1 ? 0 : e) == k[1]->at(k[1]->numel() == 1 ? 0 : e));
+  c.set_const(out(n), std::move(r));
+}
+
+void cv_where(Ctx& c, const NodeProto& n) {
+  Shape s;
+  const auto k = const_operands(c, n, 3, &s);
+  if (k[1]->is_float != k[2]->is_float) fail("Where of float and integer values");
+  Const r;
+  r.is_float = k[1]->is_float;
+  r.shape = s;
+  for (int64_t e = 0; e < numel(s); ++e) {
+    const Const* pick = k[0]->at(k[0]->numel() == 1 ? 0 : e) != 0 ? k[1] : k[2];
+    const double v = pick->at(pick->numel() == 1 ? 0 : e);
+    if (r.is_float) r.f.push_back(float(v));
+    else r.i.push_back(int64_t(v));
+  }
+  c.set_const(out(n), std::move(r));
 }
 
 void cv_dropout(Ctx& c, const NodeProto& n) {
@@ -643,9 +836,11 @@ void cv_dropout(Ctx& c, const NodeProto& n) {
 }
 
 // Expand of a constant (PyTorch's zero initial state of a recurrent layer): folded.
+// Expand of a constant folds (PyTorch's zero initial states); of an activation it is a Tile.
 void cv_expand(Ctx& c, const NodeProto& n) {
   need_inputs(n, 2);
-  const Const& x = c.need_const(in(n, 0), "Expand of a non-constant input");
+  if (!c.constant(in(n, 0))) return cv_tile(c, n);
+  const Const& x = *c.constant(in(n, 0));
   auto dims = ints_of(c.need_const(in(n, 1), "Expand with non-constant shape"), "Expand shape");
   Const zeros;
   zeros.is_float = x.is_float;
@@ -793,6 +988,14 @@ const std::unordered_map<std::string, OpConverter>& table() {
       {"Expand", cv_expand},
       {"LSTM", +[](Ctx& c, const NodeProto& n) { cv_rnn(c, n, OpKind::Lstm); }},
       {"GRU", +[](Ctx& c, const NodeProto& n) { cv_rnn(c, n, OpKind::Gru); }},
+      {"ConvTranspose", cv_conv_transpose},
+      {"Resize", cv_resize},
+      {"Upsample", cv_resize},
+      {"Split", cv_split},
+      {"Tile", cv_tile},
+      {"LayerNormalization", cv_layer_norm},
+      {"Equal", cv_equal},
+      {"Where", cv_where},
   };
   return t;
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "frontend/op_geometry.h"
 #include "ir/op_registry.h"
 #include "ir/verify.h"
 #include "formats/tflite/schema_generated.h"
@@ -83,6 +84,19 @@ int max_version(BuiltinOperator op) {
     case BuiltinOperator::MAXIMUM:
     case BuiltinOperator::MINIMUM:
     case BuiltinOperator::ABS: return 4;
+    // transpose conv, resize, slicing / gather / tile, batch matmul (later versions add dtypes
+    // mote rejects by type anyway)
+    case BuiltinOperator::TRANSPOSE_CONV:
+    case BuiltinOperator::RESIZE_NEAREST_NEIGHBOR:
+    case BuiltinOperator::RESIZE_BILINEAR:
+    case BuiltinOperator::BATCH_MATMUL: return 4;
+    case BuiltinOperator::SLICE:
+    case BuiltinOperator::STRIDED_SLICE:
+    case BuiltinOperator::GATHER: return 6;
+    case BuiltinOperator::SPLIT:
+    case BuiltinOperator::TILE:
+    case BuiltinOperator::BROADCAST_TO:
+    case BuiltinOperator::EXPAND_DIMS: return 3;
     default: return 0;
   }
 }
@@ -666,6 +680,154 @@ struct Importer {
     g.add_node(OpKind::Reshape, g.t(out).name + "_y", {y}, {out}, oa);
   }
 
+  // ---- transpose conv, resize, slicing / gather / tile, batch matmul ----
+
+  // Operands: output_shape, weights OHWI, input, [bias].
+  void transpose_conv() {
+    const tflite::TransposeConvOptions* o = options(op->builtin_options_as_TransposeConvOptions(), true);
+    int w = in(1), x = in(2), b = n_inputs() > 3 ? optional_in(3) : -1;
+    int out = tensor(out_idx());
+    DType act = activation_dtype({x}, out);
+    check_weights(act, w, b);
+    const Shape& ws = g.t(w).shape;
+    const Shape& xs = g.t(x).shape;
+    const std::vector<int64_t> os = const_ints(in_idx(0), "output_shape");
+    if (ws.size() != 4 || xs.size() != 4 || ws[3] != xs[3]) fail("input {} and filter {} do not fit", shape_str(xs), shape_str(ws));
+    if (os != g.t(out).shape) fail("output_shape operand {} differs from the output tensor {}", shape_str(os), shape_str(g.t(out).shape));
+    if (g.t(w).quant.per_channel() && g.t(w).quant.axis != 0) fail("filter '{}' is quantized along dimension {}, expected 0", g.t(w).name, g.t(w).quant.axis);
+    if (o->padding() != tflite::Padding::SAME && o->padding() != tflite::Padding::VALID) fail("padding {} is not supported", int(o->padding()));
+    const bool same = o->padding() == tflite::Padding::SAME;
+    const TconvAxis ay = tflite_transpose_conv_axis(same, int32_t(os[1]), int32_t(ws[1]), o->stride_h());
+    const TconvAxis ax = tflite_transpose_conv_axis(same, int32_t(os[2]), int32_t(ws[2]), o->stride_w());
+    Attrs a;
+    a.set("strides", std::vector<int64_t>{o->stride_h(), o->stride_w()});
+    a.set("pads", std::vector<int64_t>{ay.pad_begin, ax.pad_begin});
+    a.set("out_hw", std::vector<int64_t>{os[1], os[2]});
+    // TFLM's int8 TRANSPOSE_CONV ignores the fused activation (it clamps to the int8 range).
+    if (act == DType::F32) set_activation(a, o->fused_activation_function());
+    emit(OpKind::TransposeConv, {x, w, b}, a, out);
+  }
+
+  void resize() {
+    bool ac = false, hp = false;
+    if (code == BuiltinOperator::RESIZE_BILINEAR) {
+      if (auto* o = options(op->builtin_options_as_ResizeBilinearOptions(), false)) ac = o->align_corners(), hp = o->half_pixel_centers();
+    } else if (auto* o = options(op->builtin_options_as_ResizeNearestNeighborOptions(), false)) {
+      ac = o->align_corners(), hp = o->half_pixel_centers();
+    }
+    if (ac && hp) fail("align_corners and half_pixel_centers are both set");
+    const std::vector<int64_t> size = const_ints(in_idx(1), "size");
+    if (size.size() != 2) fail("size has {} values, expected 2", size.size());
+    Attrs a;
+    a.set("mode", std::string(code == BuiltinOperator::RESIZE_BILINEAR ? "linear" : "nearest"));
+    a.set("align_corners", int64_t(ac));
+    a.set("half_pixel_centers", int64_t(hp));
+    a.set("size", size);
+    unary(OpKind::Resize, a);
+  }
+
+  // A Slice of x into `out`, through a Reshape when the file's output drops (shrinks) axes.
+  void emit_slice(int x, const std::vector<SliceAxis>& axes, int out) {
+    activation_dtype({x}, out);
+    Attrs a;
+    std::vector<int64_t> b, st, sz;
+    for (const SliceAxis& s : axes) b.push_back(s.begin), st.push_back(s.stride), sz.push_back(s.size);
+    a.set("begins", b);
+    a.set("strides", st);
+    a.set("sizes", sz);
+    if (Shape(sz) == g.t(out).shape) return emit(OpKind::Slice, {x}, a, out);
+    Tensor t;
+    t.name = g.unique_name(g.t(out).name + "_slice");
+    t.dtype = g.t(out).dtype;
+    t.shape = sz;
+    t.quant = g.t(out).quant;
+    int mid = g.add_tensor(std::move(t));
+    g.add_node(OpKind::Slice, g.t(mid).name, {x}, {mid}, a);
+    Attrs ra;
+    ra.set("shape", g.t(out).shape);
+    emit(OpKind::Reshape, {mid}, ra, out);
+  }
+
+  static std::vector<int32_t> i32s(const std::vector<int64_t>& v) { return std::vector<int32_t>(v.begin(), v.end()); }
+  static std::vector<int32_t> i32s(const Shape& v, int) { return std::vector<int32_t>(v.begin(), v.end()); }
+
+  void slice() {
+    int x = in(0);
+    emit_slice(x, tflite_slice(i32s(g.t(x).shape, 0), i32s(const_ints(in_idx(1), "begin")), i32s(const_ints(in_idx(2), "size"))),
+               tensor(out_idx()));
+  }
+
+  void strided_slice() {
+    const tflite::StridedSliceOptions* o = options(op->builtin_options_as_StridedSliceOptions(), false);
+    int x = in(0);
+    StridedSlice ss = tflite_strided_slice(i32s(g.t(x).shape, 0), i32s(const_ints(in_idx(1), "begin")), i32s(const_ints(in_idx(2), "end")),
+                                           i32s(const_ints(in_idx(3), "strides")), o ? o->begin_mask() : 0, o ? o->end_mask() : 0,
+                                           o ? o->ellipsis_mask() : 0, o ? o->new_axis_mask() : 0, o ? o->shrink_axis_mask() : 0,
+                                           o && o->offset());
+    int out = tensor(out_idx());
+    if (i32s(g.t(out).shape, 0) != ss.out_shape) fail("output has shape {} in the file, the slice gives {}", shape_str(g.t(out).shape), dims_str(ss.out_shape));
+    emit_slice(x, ss.axes, out);
+  }
+
+  // One Slice per output (unused ones are pruned). Operands: axis, input.
+  void split() {
+    const tflite::SplitOptions* o = options(op->builtin_options_as_SplitOptions(), true);
+    const std::vector<int64_t> axis = const_ints(in_idx(0), "axis");
+    if (axis.size() != 1) fail("axis has {} values, expected 1", axis.size());
+    int x = in(1);
+    const std::vector<int32_t> xs = i32s(g.t(x).shape, 0);
+    const int32_t ax = int32_t(axis[0] < 0 ? axis[0] + int64_t(xs.size()) : axis[0]);
+    if (ax < 0 || size_t(ax) >= xs.size()) fail("axis {} out of range for rank {}", axis[0], xs.size());
+    const size_t n_out = op->outputs() ? op->outputs()->size() : 0;
+    if (o->num_splits() <= 0 || n_out != size_t(o->num_splits())) fail("{} outputs for num_splits {}", n_out, o->num_splits());
+    const std::vector<int32_t> sizes = equal_split_sizes(xs[size_t(ax)], o->num_splits());
+    for (size_t k = 0; k < n_out; ++k) emit_slice(x, split_output(xs, ax, sizes, int32_t(k)), tensor(op->outputs()->Get(uint32_t(k))));
+  }
+
+  void gather() {
+    const tflite::GatherOptions* o = options(op->builtin_options_as_GatherOptions(), false);
+    if (o && o->batch_dims() != 0) fail("batch_dims {} is not supported (only 0)", o->batch_dims());
+    int x = in(0);
+    int64_t r = int64_t(g.t(x).shape.size()), axis = o ? o->axis() : 0;
+    if (axis < 0) axis += r;
+    if (axis < 0 || axis >= r) fail("axis {} out of range for rank {}", o ? o->axis() : 0, r);
+    Attrs a;
+    a.set("axis", axis);
+    a.set("indices", const_ints(in_idx(1), "indices"));
+    a.set("indices_shape", shape_of(in_idx(1)));
+    unary(OpKind::Gather, a);
+  }
+
+  // TILE (multiples) and BROADCAST_TO (shape): the file's output shape is the target.
+  void tile() {
+    int x = in(0);
+    int out = tensor(out_idx());
+    const std::vector<int64_t> v = const_ints(in_idx(1), code == BuiltinOperator::TILE ? "multiples" : "shape");
+    Shape want = v;
+    if (code == BuiltinOperator::TILE) {
+      const std::vector<int32_t> t = tile_shape(i32s(g.t(x).shape, 0), v);
+      want.assign(t.begin(), t.end());
+    }
+    if (want != g.t(out).shape) fail("output has shape {} in the file, the operands give {}", shape_str(g.t(out).shape), shape_str(want));
+    Attrs a;
+    a.set("shape", want);
+    unary(OpKind::Tile, a);
+  }
+
+  void batch_matmul() {
+    const tflite::BatchMatMulOptions* o = options(op->builtin_options_as_BatchMatMulOptions(), false);
+    int x = in(0), y = in(1);
+    int out = tensor(out_idx());
+    DType act = activation_dtype({x, y}, out);
+    if (g.t(y).is_const() && g.t(y).dtype != act) fail("constant operand '{}' is {}, expected {}", g.t(y).name, dtype_name(g.t(y).dtype), dtype_name(act));
+    for (int t : {x, y})
+      if (g.t(t).quant.per_channel()) fail("operand '{}' is quantized per channel (only per tensor)", g.t(t).name);
+    Attrs a;
+    a.set("adj_x", int64_t(o && o->adj_x()));
+    a.set("adj_y", int64_t(o && o->adj_y()));
+    emit(OpKind::BatchMatMul, {x, y}, a, out);
+  }
+
   void convert_op() {
     switch (code) {
       case BuiltinOperator::CONV_2D: return conv();
@@ -722,6 +884,17 @@ struct Importer {
       case BuiltinOperator::QUANTIZE: return quantize();
       case BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM: return lstm();
       case BuiltinOperator::DEQUANTIZE: return dequantize();
+      case BuiltinOperator::TRANSPOSE_CONV: return transpose_conv();
+      case BuiltinOperator::RESIZE_NEAREST_NEIGHBOR:
+      case BuiltinOperator::RESIZE_BILINEAR: return resize();
+      case BuiltinOperator::SLICE: return slice();
+      case BuiltinOperator::STRIDED_SLICE: return strided_slice();
+      case BuiltinOperator::SPLIT: return split();
+      case BuiltinOperator::GATHER: return gather();
+      case BuiltinOperator::TILE:
+      case BuiltinOperator::BROADCAST_TO: return tile();
+      case BuiltinOperator::EXPAND_DIMS: return reshape();
+      case BuiltinOperator::BATCH_MATMUL: return batch_matmul();
       default: fail("unsupported op");
     }
   }
