@@ -3,6 +3,7 @@
 // same run_int8 outputs, byte for byte.
 #include <gtest/gtest.h>
 
+#include "require.h"
 #include "backend/tflite/tflite_export.h"
 #include "e2e_util.h"
 #include "ir/op_registry.h"
@@ -121,7 +122,7 @@ TEST(TfliteExport, StoresTheMemoryPlanAsOfflineMemoryAllocation) {
 // TFLM's LSTM conformance case imported, exported and imported again still gives TFLM's bytes.
 TEST(TfliteExport, LstmRoundTripKeepsTflmBytes) {
   const fs::path dir = fs::path(MOTE_SHARED_DIR) / "conformance" / "unidirectional_sequence_lstm_b1_t6";
-  if (!fs::exists(dir)) GTEST_SKIP() << dir << " is absent";
+  MOTE_REQUIRE(fs::exists(dir)) << dir << " is absent";
   TempDir tmp;
   const Pipeline p = run_pipeline({(dir / "model.tflite").string(), ""});
   const std::string path = (tmp.path / "lstm.tflite").string();
@@ -174,7 +175,7 @@ TEST(TfliteExport, UnsupportedNodesAreNamed) {
 // exported and imported again, the graph gives the same bytes on the cases' inputs.
 TEST(TfliteExport, ConformanceOpsRoundTrip) {
   const fs::path dir = fs::path(MOTE_SHARED_DIR) / "conformance";
-  if (!fs::exists(dir)) GTEST_SKIP() << dir << " is absent";
+  MOTE_REQUIRE(fs::exists(dir)) << dir << " is absent";
   TempDir tmp;
   for (const char* c : {"abs", "div_broadcast", "elu", "log_softmax", "maximum_broadcast", "minimum_same_shape",
                         "prelu_per_channel", "reduce_max_hw", "rsqrt", "squared_difference_broadcast",

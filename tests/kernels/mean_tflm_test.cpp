@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "require.h"
 #include "driver/pipeline.h"
 #include "lower/tables.h"
 #include "mote/kernels.h"
@@ -59,7 +60,7 @@ class TflmMean : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TflmMean, KernelGivesTflmBytes) {
   const std::string c = GetParam();
-  if (!std::filesystem::exists(kCases + c)) GTEST_SKIP() << kCases + c << " is absent";
+  MOTE_REQUIRE(std::filesystem::exists(kCases + c)) << kCases + c << " is absent";
   const Pipeline p = run_pipeline({kCases + c + "/model.tflite", ""});
   ASSERT_EQ(p.calls.size(), 1u);
   ASSERT_EQ(p.calls[0].kernel(), "mote_mean_s8");
@@ -115,7 +116,7 @@ class TflmSum : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TflmSum, KernelGivesTflmBytes) {
   const std::string c = GetParam();
-  if (!std::filesystem::exists(kCases + c)) GTEST_SKIP() << kCases + c << " is absent";
+  MOTE_REQUIRE(std::filesystem::exists(kCases + c)) << kCases + c << " is absent";
   const Tally t = run_case(c, sum_params(kCases + c + "/model.tflite"));
   std::printf("[ tflm ] %s: kernel %zu / %zu, oracle %zu / %zu bytes equal\n", c.c_str(), t.kernel, t.total, t.oracle, t.total);
   EXPECT_GT(t.total, 0u);
