@@ -7,7 +7,8 @@ namespace mote {
 namespace {
 
 struct BindSink {
-  KernelCall& call;
+  const KernelCall& call;
+  std::vector<const int8_t*>& bound_luts;
   void i32(const char*, int32_t&) {}
   void f32(const char*, float&) {}
   void u32_hex(const char*, uint32_t&) {}
@@ -21,22 +22,26 @@ struct BindSink {
     ptr = reinterpret_cast<const T*>(t->bytes.data());
   }
   void luts(const char*, const int8_t* const*& ptr, int32_t count) {
-    call.bound_luts.assign(size_t(count), nullptr);
+    bound_luts.assign(size_t(count), nullptr);
     bool any = false;
     for (int32_t k = 0; k < count; ++k)
       if (const ConstTable* t = call.table("lut" + std::to_string(k))) {
-        call.bound_luts[size_t(k)] = reinterpret_cast<const int8_t*>(t->bytes.data());
+        bound_luts[size_t(k)] = reinterpret_cast<const int8_t*>(t->bytes.data());
         any = true;
       }
-    ptr = any ? call.bound_luts.data() : nullptr;
+    ptr = any ? bound_luts.data() : nullptr;
   }
 };
 
 }  // namespace
 
-void bind_tables(KernelCall& call) {
-  BindSink s{call};
-  visit_fields(s, call.params);
+KernelParams bound_params(const KernelCall& call, std::vector<const int8_t*>* luts) {
+  KernelParams p = call.params;
+  BindSink s{call, *luts};
+  visit_fields(s, p);
+  return p;
 }
+
+void bind_tables(KernelCall& call) { call.params = bound_params(call, &call.bound_luts); }
 
 }  // namespace mote

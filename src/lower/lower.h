@@ -79,5 +79,8 @@ bool unary_f32_node(const mote_unary_f32_params& p, Node* out);
 
 // Points the pointer fields of `call.params` at its own tables (for the C++ executor).
 void bind_tables(KernelCall& call);
+// The same without touching the call: a copy of its params bound to its tables, with `luts`
+// the storage the concat luts field points at (it must outlive the result).
+KernelParams bound_params(const KernelCall& call, std::vector<const int8_t*>* luts);
 
 }  // namespace mote

@@ -239,6 +239,7 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
   std::vector<double> signal(g.nodes.size(), 0), noise(g.nodes.size(), 0);
   const Tensor& fin = g.t(g.inputs[0]);
   const QuantParams& in_q = q.t(q.inputs[0]).quant;
+  const std::vector<KernelCall> calls = lower(q, host_target()).calls;
   for (int64_t s = 0; s < calib.shape[0]; ++s) {
     Array x = sample(calib, s, fin);
     std::vector<std::vector<float>> ref(g.nodes.size());
@@ -248,7 +249,7 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
     xq.shape = q.t(q.inputs[0]).shape;
     xq.bytes.resize(size_t(x.numel()));
     for (int64_t i = 0; i < x.numel(); ++i) xq.bytes[size_t(i)] = uint8_t(quantize_value(x.as<float>()[i], in_q));
-    run_int8(q, lower(q, host_target()).calls, {xq}, [&](int node, const Array& out) {
+    run_int8(q, calls, {xq}, [&](int node, const Array& out) {
       const Tensor& t = q.t(q.nodes[size_t(node)].out());
       auto it = float_node.find(t.name);
       if (it == float_node.end() || t.dtype != DType::I8) return;  // int32 indices have no SQNR

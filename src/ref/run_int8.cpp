@@ -23,7 +23,8 @@ struct Io {
     const ConstTable* t = call.table(role);
     return t ? t->bytes.data() : nullptr;
   }
-  template <typename P> const P& params() const { return std::get<P>(call.params); }
+  const KernelParams& bound;  // call.params with its table pointers set
+  template <typename P> const P& params() const { return std::get<P>(bound); }
 };
 
 // One overload per oracle signature shape (lower/registry.h Args); the params type comes from it.
@@ -106,7 +107,6 @@ std::vector<Array> run_int8(const Graph& g, const std::vector<KernelCall>& lower
                             const std::vector<Array>& inputs, const Observer& observe) {
   if (inputs.size() != g.inputs.size())
     fail("run_int8: graph '{}' has {} inputs, got {}", g.name, g.inputs.size(), inputs.size());
-  std::vector<KernelCall> calls = lowered;
   std::vector<std::vector<int8_t>> vals(g.tensors.size());
   std::vector<bool> ready(g.tensors.size(), false);
   for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -128,11 +128,12 @@ std::vector<Array> run_int8(const Graph& g, const std::vector<KernelCall>& lower
       ready[i] = true;
     }
 
-  for (KernelCall& call : calls) {
+  std::vector<const int8_t*> luts;
+  for (const KernelCall& call : lowered) {
     if (call.node < 0 || size_t(call.node) >= g.nodes.size())
       fail("run_int8: kernel call for node {} out of range", call.node);
     const Node& n = g.nodes[size_t(call.node)];
-    bind_tables(call);
+    const KernelParams bound = bound_params(call, &luts);
     std::vector<const int8_t*> args;
     for (int id : call.inputs) {
       if (id < 0 || !ready[size_t(id)])
@@ -147,7 +148,7 @@ std::vector<Array> run_int8(const Graph& g, const std::vector<KernelCall>& lower
       std::memcpy(out.data(), args.at(0), out.size());
     } else if (std::any_of(call.inputs.begin(), call.inputs.end(), [&](int id) { return g.t(id).dtype == DType::F32; })) {
       fail("run_int8: node '{}' ({}) lowers to {}, a float kernel", n.name, op_name(n.op), call.kernel());
-    } else if (run_call(Io{call, args, out.data(), int32_t(ot.numel())}) != MOTE_OK) {
+    } else if (run_call(Io{call, args, out.data(), int32_t(ot.numel()), bound}) != MOTE_OK) {
       fail("run_int8: node '{}' ({}): kernel {} rejected its parameters", n.name, op_name(n.op),
            call.kernel());
     }
