@@ -15,7 +15,7 @@ void add_compile(CLI::App& app) {
   cmd->add_option("model", model, "model file (.onnx or .tflite)")->required();
   add_calib_options(cmd, &calib, false);
   cmd->add_option("--name", name, "C prefix of the generated API (NAME_invoke, NAME_ARENA_BYTES, ...)");
-  cmd->add_option("--target", target, "what the code runs on: host (portable C99)");
+  cmd->add_option("--target", target, "what the code runs on: host (portable C99), cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55");
   cmd->add_option("-o,--output", outdir, "output directory")->required();
   cmd->callback([] {
     if (!std::regex_match(name, std::regex("[A-Za-z_][A-Za-z0-9_]*")))

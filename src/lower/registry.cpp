@@ -47,14 +47,29 @@ const KernelDef& kernel_named(const std::string& name) {
   fail("kernel registry: no runtime kernel '{}'", name);
 }
 
-const Target& host_target() {
-  static const Target host{"host", {Isa::Portable}};
-  return host;
+const std::vector<Target>& targets() {
+  // Cores, not boards or parts: the ISA is all lowering needs. The M55 is scalar here (no Helium).
+  static const std::vector<Target> all{
+      {"host", {Isa::Portable}},
+      {"cortex-m0plus", {Isa::Portable}},
+      {"cortex-m3", {Isa::Portable}},
+      {"cortex-m4", {Isa::ArmDsp, Isa::Portable}},
+      {"cortex-m7", {Isa::ArmDsp, Isa::Portable}},
+      {"cortex-m33", {Isa::ArmDsp, Isa::Portable}},
+      {"cortex-m55", {Isa::ArmDsp, Isa::Portable}},
+  };
+  return all;
 }
 
+const Target& host_target() { return targets().front(); }
+
 const Target& target_named(const std::string& name) {
-  if (name == host_target().name) return host_target();
-  fail("unknown target '{}' (known: host)", name);
+  std::string known;
+  for (const Target& t : targets()) {
+    if (t.name == name) return t;
+    known += (known.empty() ? "" : ", ") + t.name;
+  }
+  fail("unknown target '{}' (known: {})", name, known);
 }
 
 const ConstTable* KernelCall::table(const std::string& role) const {

@@ -11,8 +11,9 @@
 
 namespace mote {
 
-// Instruction sets a kernel variant may need. Portable C runs everywhere.
-enum class Isa : uint8_t { Portable };
+// Instruction sets a kernel variant may need. Portable C runs everywhere; ArmDsp is the
+// Armv7E-M / Armv8-M DSP extension (SMLAD, SXTB16, SSAT: Cortex-M4, M7, M33).
+enum class Isa : uint8_t { Portable, ArmDsp };
 
 // A compilation target: the instruction sets its kernels may use, best first.
 struct Target {
@@ -20,6 +21,8 @@ struct Target {
   std::vector<Isa> isas;
 };
 const Target& host_target();
+// Every target: host, then the Cortex-M cores.
+const std::vector<Target>& targets();
 // The target called `name`; throws mote::Error listing the known targets.
 const Target& target_named(const std::string& name);
 
