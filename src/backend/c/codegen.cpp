@@ -643,14 +643,12 @@ void check_input(const CodegenInput& in) {
 
 }  // namespace
 
-void emit_c(const CodegenInput& in, const std::string& outdir, std::map<std::string, std::string> files) {
+std::map<std::string, std::string> generate_c(const CodegenInput& in) {
   check_input(in);
   Sources s = ModelEmitter(in).run();
-  for (const std::string& name : {in.name + ".h", in.name + ".c"})
-    if (files.count(name)) fail("C backend: file {} is both generated and given", name);
+  std::map<std::string, std::string> files;
   files[in.name + ".h"] = s.header;
   files[in.name + ".c"] = s.source;
-
   std::set<std::string> kernels;
   for (const KernelCall& c : *in.calls)
     if (c.def) kernels.insert(c.def->name);
@@ -658,7 +656,19 @@ void emit_c(const CodegenInput& in, const std::string& outdir, std::map<std::str
     if (files.count(name)) fail("C backend: generated file {} collides with runtime file {}", name, name);
     files[name] = std::move(text);
   }
+  return files;
+}
+
+void write_output(const std::string& outdir, const std::map<std::string, std::string>& files) {
   OutputTransaction(outdir).write_all(files);
+}
+
+void emit_c(const CodegenInput& in, const std::string& outdir, std::map<std::string, std::string> files) {
+  for (auto& [name, text] : generate_c(in)) {
+    if (files.count(name)) fail("C backend: file {} is both generated and given", name);
+    files[name] = std::move(text);
+  }
+  write_output(outdir, files);
 }
 
 }  // namespace mote
