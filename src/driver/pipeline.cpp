@@ -62,8 +62,7 @@ nlohmann::json write_compiled(const Pipeline& p, const PipelineOptions& opt, con
   in.name = name;
   std::map<std::string, std::string> files = generate_c(in);
   if (opt.target != host_target().name) {
-    const ModelSource m{files.at(name + ".c"), &p.calls, p.plan.arena_bytes,
-                        int64_t(p.graph.t(p.graph.inputs.at(0)).bytes()), int64_t(p.graph.t(p.graph.outputs.at(0)).bytes())};
+    const ModelSource m{files.at(name + ".c"), &p.graph, &p.calls, &p.plan};
     try {
       r["target_build"] = target_build_report(opt.target, opt.part, m, name);
     } catch (const Error& e) {

@@ -65,6 +65,45 @@ int64_t stack_bound(const RuntimeSizes& s, int n, std::map<int, int64_t>& memo, 
   return memo[n] = std::max(x.frame + callee, tail);
 }
 
+// The most arena pointers NAME_invoke_arena keeps alive across one call: offsets (other than 0,
+// the arena itself) that a call at or before it uses and one after it uses again. Positions: the
+// input copy, the kernel calls, the output copy.
+int64_t live_pointers(const ModelSource& m) {
+  const Graph& g = *m.graph;
+  std::map<int64_t, std::pair<int, int>> range;
+  auto use = [&](int64_t off, int at) {
+    if (off <= 0) return;
+    auto [it, fresh] = range.emplace(off, std::make_pair(at, at));
+    if (!fresh) it->second.second = at;
+  };
+  int at = 0;
+  use(m.plan->tensor_offset.at(size_t(g.inputs.at(0))), at);
+  for (const KernelCall& c : *m.calls) {
+    if (!c.def) continue;
+    ++at;
+    for (int t : c.inputs)
+      if (t >= 0 && !g.t(t).is_const()) use(m.plan->tensor_offset.at(size_t(t)), at);
+    use(m.plan->tensor_offset.at(size_t(c.output)), at);
+    use(m.plan->scratch_offset.at(size_t(c.node)), at);
+  }
+  use(m.plan->tensor_offset.at(size_t(g.outputs.at(0))), ++at);
+  int64_t most = 0;
+  for (int k = 0; k <= at; ++k) {
+    int64_t live = 0;
+    for (const auto& [off, r] : range) live += r.first <= k && k < r.second;
+    most = std::max(most, live);
+  }
+  return most;
+}
+
+// A table entry for k >= 1, extended past its end by its last step.
+int64_t table_at(const std::vector<int64_t>& t, int64_t k) {
+  if (k < 1 || t.empty()) return 0;
+  if (k <= int64_t(t.size())) return t[size_t(k - 1)];
+  const int64_t step = t.size() >= 2 ? t.back() - t[t.size() - 2] : 0;
+  return t.back() + step * (k - int64_t(t.size()));
+}
+
 }  // namespace
 
 nlohmann::json Footprint::to_json() const {
@@ -89,17 +128,23 @@ Footprint predict_footprint(const std::string& target, const ModelSource& m) {
   // NAME_invoke_arena and NAME_invoke: calibrated per call, plus the input and output copies,
   // which gcc inlines when they are short.
   std::set<std::string> kernels;
-  std::set<std::string> kinds;
+  int64_t invoke_frame = 0;
   f.invoke_text = s.invoke_base_text + s.wrapper_text;
   for (const KernelCall& c : *m.calls) {
     if (!c.def) continue;
     kernels.insert(c.def->name);
     const std::string kind = args_name(int(c.def->args));
-    kinds.insert(kind);
-    f.invoke_text += s.call_text.at(kind);
+    const int64_t extra = c.def->args == Args::Concat ? std::max<int64_t>(0, int64_t(c.inputs.size()) - 2) : 0;
+    f.invoke_text += s.call_text.at(kind) + extra * s.concat_input_text;
+    invoke_frame = std::max(invoke_frame, s.call_frame.at(kind) + extra * s.concat_input_frame);
   }
+  const int64_t live = live_pointers(m);
+  f.invoke_text += table_at(s.live_text, live);
+  invoke_frame += table_at(s.live_frame, live);
   bool invoke_calls_memcpy = false;
-  for (int64_t n : {m.input_bytes, m.output_bytes}) {
+  const int64_t input_bytes = int64_t(m.graph->t(m.graph->inputs.at(0)).bytes());
+  const int64_t output_bytes = int64_t(m.graph->t(m.graph->outputs.at(0)).bytes());
+  for (int64_t n : {input_bytes, output_bytes}) {
     const bool inlined = n < int64_t(s.copy_text.size());
     f.invoke_text += (inlined ? s.copy_text[size_t(n)] : s.copy_call_text) - s.copy_call_text;
     invoke_calls_memcpy = invoke_calls_memcpy || !inlined || s.copy_calls[size_t(n)];
@@ -127,7 +172,7 @@ Footprint predict_footprint(const std::string& target, const ModelSource& m) {
     }
   }
   f.model_rodata = model_rodata(s, m.c_text);
-  f.arena = align_up(m.arena_bytes, 8);  // the arena union is aligned (and sized) to 8
+  f.arena = align_up(m.plan->arena_bytes, 8);  // the arena union is aligned (and sized) to 8
   f.text = f.invoke_text + f.runtime_text;
   f.rodata = f.model_rodata + f.runtime_rodata;
   f.bss += f.arena;
@@ -136,8 +181,6 @@ Footprint predict_footprint(const std::string& target, const ModelSource& m) {
   std::set<int> open;
   int64_t deepest = 0;
   for (int r : roots) deepest = std::max(deepest, stack_bound(s, r, memo, open));
-  int64_t invoke_frame = 0;
-  for (const std::string& k : kinds) invoke_frame = std::max(invoke_frame, s.call_frame.at(k));
   f.stack = s.wrapper_frame + invoke_frame + deepest;
   return f;
 }

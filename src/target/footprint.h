@@ -8,7 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ir/ir.h"
 #include "lower/lower.h"
+#include "plan/planner.h"
 
 namespace mote {
 
@@ -27,8 +29,9 @@ struct Footprint {
 // What the model writes into its output folder, as the prediction needs it.
 struct ModelSource {
   std::string c_text;          // NAME.c
+  const Graph* graph = nullptr;
   const std::vector<KernelCall>* calls = nullptr;
-  int64_t arena_bytes = 0, input_bytes = 0, output_bytes = 0;
+  const MemoryPlan* plan = nullptr;
 };
 
 // Throws mote::Error if `target` has no runtime sizes (mote built without arm-none-eabi-gcc) or

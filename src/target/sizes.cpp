@@ -226,7 +226,11 @@ class SectionGraph {
         }
         if (!to || !objs_[size_t(to->first)].elf.sections.at(to->second).alloc()) continue;
         const int t = node(to->first, to->second);
-        if (t == id) continue;
+        if (t == id) {
+          // A function calling itself has no static stack bound: stack_bound reports it.
+          if (r.type == kThmCall || r.type == kArmCall) calls.insert(t);
+          continue;
+        }
         refs.insert(t);
         if (r.type == kThmCall || r.type == kArmCall) calls.insert(t);
         if (r.type == kThmJump24 || r.type == kArmJump24) tails.insert(t);
@@ -254,29 +258,31 @@ std::vector<std::pair<std::string, std::string>> stored_types() {
 
 constexpr int kCalls = 9;  // the calls of the longer invoke probe; the shorter has one
 constexpr int kCopyProbe = 129;  // memcpy sizes probed for inlining: 0 .. kCopyProbe-1
+constexpr int kLiveProbe = 24;   // arena pointers live across calls probed: 1 .. kLiveProbe
 
 // The argument list codegen prints for a call of each Args kind, with probe names: P params,
-// W and B weights and bias, A(k) an arena pointer.
+// W and B weights and bias, I and O the layer's input and output in the arena, S its scratch.
 std::string probe_call(int args, const std::string& P, const std::string& W, const std::string& B,
-                       const std::function<std::string()>& A) {
+                       const std::string& I, const std::string& O, const std::string& S) {
   switch (Args(args)) {
-    case Args::ConvScratch: return fmt::format("&{}, (int8_t *)({}), {}, {}, (int8_t *)({}), {}", P, A(), W, B, A(), A());
-    case Args::WeightsBias: return fmt::format("&{}, (int8_t *)({}), {}, {}, (int8_t *)({})", P, A(), W, B, A());
-    case Args::Binary: return fmt::format("&{}, (int8_t *)({}), (int8_t *)({}), (int8_t *)({})", P, A(), A(), A());
-    case Args::Lut: return fmt::format("{}, 1000, (int8_t *)({}), (int8_t *)({})", W, A(), A());
-    case Args::UnaryN: return fmt::format("&{}, 1000, (int8_t *)({}), (int8_t *)({})", P, A(), A());
-    case Args::InOut: return fmt::format("&{}, (int8_t *)({}), (int8_t *)({})", P, A(), A());
-    case Args::Concat: return fmt::format("&{}, mote_probe_list, (int8_t *)({})", P, A());
+    case Args::ConvScratch: return fmt::format("&{}, (int8_t *)({}), {}, {}, (int8_t *)({}), {}", P, I, W, B, O, S);
+    case Args::WeightsBias: return fmt::format("&{}, (int8_t *)({}), {}, {}, (int8_t *)({})", P, I, W, B, O);
+    case Args::Binary: return fmt::format("&{}, (int8_t *)({}), (int8_t *)({}), (int8_t *)({})", P, I, S, O);
+    case Args::Lut: return fmt::format("{}, 1000, (int8_t *)({}), (int8_t *)({})", W, I, O);
+    case Args::UnaryN: return fmt::format("&{}, 1000, (int8_t *)({}), (int8_t *)({})", P, I, O);
+    case Args::InOut: return fmt::format("&{}, (int8_t *)({}), (int8_t *)({})", P, I, O);
+    case Args::Concat: return fmt::format("&{}, mote_probe_list, (int8_t *)({})", P, O);
     case Args::Lstm:
-      return fmt::format("&{0}, (int8_t *)({2}), {1}, {1}, {3}, {3}, NULL, NULL, (int8_t *)({4}), {5}", P, W, A(), B, A(), A());
+      return fmt::format("&{0}, (int8_t *)({3}), {1}, {1}, {2}, {2}, NULL, NULL, (int8_t *)({4}), {5}", P, W, B, I, O, S);
     case Args::Gru:
-      return fmt::format("&{0}, (int8_t *)({2}), {1}, {1}, {3}, {3}, NULL, (int8_t *)({4}), {5}", P, W, A(), B, A(), A());
+      return fmt::format("&{0}, (int8_t *)({3}), {1}, {1}, {2}, {2}, NULL, (int8_t *)({4}), {5}", P, W, B, I, O, S);
   }
   return "";
 }
 
-// The probe source: objects of every stored type, NAME_invoke-like functions of one and of
-// kCalls calls per Args kind, the NAME_invoke wrapper, and memcpy copies of 0..kCopyProbe-1 bytes.
+// The probe source: objects of every stored type, NAME_invoke_arena-like functions of one and of
+// kCalls calls per Args kind (each layer reading the one before, in two arena buffers as a
+// sequential plan gives), and memcpy copies of 0..kCopyProbe-1 bytes.
 std::string probe_source() {
   std::string s = "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n#include \"mote/kernels.h\"\n\n";
   for (const auto& [id, ctype] : stored_types()) {
@@ -284,11 +290,7 @@ std::string probe_source() {
     s += fmt::format("const {0} mote_arr_{1}[37] = {{0}};\n", ctype, id);
   }
   s += "typedef struct { int32_t v[8]; } mote_probe_params;\n";
-  uint32_t lcg = 12345;
-  auto offset = [&] {
-    lcg = lcg * 1103515245u + 12345u;
-    return std::to_string(((lcg >> 8) % 24000u) & ~3u);
-  };
+  const char* const buffers[2] = {"arena + 0", "arena + 8000"};
   for (int a = 0; a <= int(Args::Gru); ++a) {
     s += fmt::format("extern mote_status mote_probe_k{}();\n", a);
     for (int calls : {1, kCalls}) {
@@ -297,28 +299,63 @@ std::string probe_source() {
         const std::string tag = fmt::format("{}_{}_{}", a, calls, i);
         s += fmt::format("static const mote_probe_params P{0} = {{{{1}}}};\nstatic const int8_t W{0}[16] = {{1}};\n"
                          "static const int32_t B{0}[4] = {{1}};\n", tag);
-        auto arena = [&] { return "arena + " + offset(); };
-        const std::string call = probe_call(a, "P" + tag, "W" + tag, "B" + tag, arena);
+        const std::string in = buffers[i % 2], out = buffers[(i + 1) % 2], scratch = "arena + 8492";
+        const std::string call = probe_call(a, "P" + tag, "W" + tag, "B" + tag, in, out, scratch);
         if (Args(a) == Args::Concat)
           body += fmt::format("  {{\n    const void *const mote_probe_list[2] = {{ (int8_t *)({}), (int8_t *)({}) }};\n"
                               "    st = mote_probe_k{}({});\n  }}\n  if (st != MOTE_OK) {{\n    return (int)st;\n  }}\n",
-                              arena(), arena(), a, call);
+                              in, scratch, a, call);
         else
           body += fmt::format("  st = mote_probe_k{}({});\n  if (st != MOTE_OK) {{\n    return (int)st;\n  }}\n", a, call);
       }
       s += fmt::format("int mote_probe_invoke_{}_{}(uint8_t *arena, const int8_t *input, int8_t *output) {{\n"
-                       "  mote_status st;\n  memcpy(arena + 8000, input, 4096);\n{}  memcpy(output, arena + 12, 4096);\n"
+                       "  mote_status st;\n  memcpy(arena + 12, input, 4096);\n{}  memcpy(output, arena + 8000, 4096);\n"
                        "  return 0;\n}}\n\n", a, calls, body);
     }
   }
-  s += "static union {\n  uint8_t b[32768];\n  int64_t align_i64;\n  double align_double;\n  long double align_long_double;\n"
-       "} mote_probe_arena;\n"
-       "int mote_probe_wrapper(const int8_t *input, int8_t *output) {\n"
-       "  return mote_probe_invoke_0_9(mote_probe_arena.b, input, output);\n}\n";
+  // K arena pointers written by K calls and read by K later ones: gcc keeps them in callee-saved
+  // registers across the calls in between, and spills those it has no register for.
+  for (int k = 1; k <= kLiveProbe; ++k) {
+    std::string body;
+    for (int i = 0; i < 2 * k; ++i) {
+      const std::string tag = fmt::format("L{}_{}", k, i);
+      s += fmt::format("static const mote_probe_params P{} = {{{{1}}}};\n", tag);
+      const std::string off = std::to_string(16 + 104 * (i % k));
+      const std::string in = i < k ? "arena + 12" : "arena + " + off, out = i < k ? "arena + " + off : "arena + 8000";
+      body += fmt::format("  st = mote_probe_k{}({});\n  if (st != MOTE_OK) {{\n    return (int)st;\n  }}\n", int(Args::InOut),
+                          probe_call(int(Args::InOut), "P" + tag, "", "", in, out, ""));
+    }
+    s += fmt::format("int mote_probe_live_{}(uint8_t *arena, const int8_t *input, int8_t *output) {{\n"
+                     "  mote_status st;\n  memcpy(arena + 12, input, 4096);\n{}  memcpy(output, arena + 8000, 4096);\n"
+                     "  return 0;\n}}\n\n", k, body);
+  }
+  // A concat's input list is built on the stack at the call: its cost per input.
+  for (int n : {2, 6}) {
+    std::string list;
+    for (int i = 0; i < n; ++i) list += fmt::format("{}(int8_t *)(arena + {})", i ? ", " : "", 100 * i);
+    s += fmt::format("static const mote_probe_params PC{0} = {{{{1}}}};\n"
+                     "int mote_probe_concat_{0}(uint8_t *arena, const int8_t *input, int8_t *output) {{\n"
+                     "  mote_status st;\n  memcpy(arena + 12, input, 4096);\n"
+                     "  {{\n    const void *const mote_probe_list[{0}] = {{ {1} }};\n"
+                     "    st = mote_probe_k{2}(&PC{0}, mote_probe_list, (int8_t *)(arena + 8000));\n  }}\n"
+                     "  if (st != MOTE_OK) {{\n    return (int)st;\n  }}\n"
+                     "  memcpy(output, arena + 8000, 4096);\n  return 0;\n}}\n\n", n, list, int(Args::Concat));
+  }
   for (int n = 0; n < kCopyProbe; ++n)
     s += fmt::format("void mote_probe_copy_{0}(uint8_t *arena, const int8_t *input) {{\n  memcpy(arena + 8000, input, {0});\n}}\n", n);
   s += "void mote_probe_copy_call(uint8_t *arena, const int8_t *input) {\n  memcpy(arena + 8000, input, 4096);\n}\n";
   return s;
+}
+
+// NAME_invoke, in a file of its own so that gcc sees NAME_invoke_arena as large as a real model's
+// (in NAME.c it is, and gcc neither inlines nor splits it).
+std::string probe_wrapper_source() {
+  return "#include <stdint.h>\n"
+         "int mote_probe_invoke(uint8_t *arena, const int8_t *input, int8_t *output);\n"
+         "static union {\n  uint8_t b[32768];\n  int64_t align_i64;\n  double align_double;\n  long double align_long_double;\n"
+         "} mote_probe_arena;\n"
+         "int mote_probe_wrapper(const int8_t *input, int8_t *output) {\n"
+         "  return mote_probe_invoke(mote_probe_arena.b, input, output);\n}\n";
 }
 
 std::string first_line(const std::string& path) {
@@ -359,8 +396,13 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
   write_file_atomic(probe.string(), probe_source());
   run_logged(cc + " -c " + shell_quote(probe.string()) + " -o " + shell_quote(probe_o.string()),
              (work / "build.log").string(), fmt::format("measuring the runtime for {}: compiling the probe", p.target));
-  const ElfFile pe = read_elf(probe_o.string());
-  const auto probe_su = read_stack_usage((work / "probe.su").string());
+  const fs::path wrapper = work / "probe_wrapper.c", wrapper_o = work / "probe_wrapper.o";
+  write_file_atomic(wrapper.string(), probe_wrapper_source());
+  run_logged(cc + " -c " + shell_quote(wrapper.string()) + " -o " + shell_quote(wrapper_o.string()),
+             (work / "build.log").string(), fmt::format("measuring the runtime for {}: compiling the probe", p.target));
+  const ElfFile pe = read_elf(probe_o.string()), we = read_elf(wrapper_o.string());
+  auto probe_su = read_stack_usage((work / "probe.su").string());
+  for (const auto& [fn, bytes] : read_stack_usage((work / "probe_wrapper.su").string())) probe_su[fn] = bytes;
 
   auto tool_output = [&](const std::string& arg) {
     const std::string out = (work / "tool.txt").string();
@@ -395,6 +437,7 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
   // The probe's objects, functions and frames.
   auto text_of = [&](const std::string& fn) {
     const ElfSection* s = pe.section(".text." + fn);
+    if (!s) s = we.section(".text." + fn);
     if (!s) fail("measuring the runtime for {}: the probe has no function {}", p.target, fn);
     return int64_t(s->size);
   };
@@ -434,7 +477,17 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
                  {"wrapper_text", text_of("mote_probe_wrapper")},
                  {"wrapper_frame", frame_of("mote_probe_wrapper")},
                  {"call_text", call_text},
-                 {"call_frame", call_frame}};
+                 {"call_frame", call_frame},
+                 {"concat_input_text", (text_of("mote_probe_concat_6") - text_of("mote_probe_concat_2") + 2) / 4},
+                 {"concat_input_frame", (frame_of("mote_probe_concat_6") - frame_of("mote_probe_concat_2") + 2) / 4}};
+  // Beyond the calls themselves: what keeping K pointers alive adds to text and frame.
+  nlohmann::json live_text = nlohmann::json::array(), live_frame = nlohmann::json::array();
+  for (int k = 1; k <= kLiveProbe; ++k) {
+    const std::string fn = fmt::format("mote_probe_live_{}", k);
+    live_text.push_back(text_of(fn) - text_of("mote_probe_live_1") - 2 * (k - 1) * call_text[args_name(int(Args::InOut))].get<int64_t>());
+    live_frame.push_back(frame_of(fn) - frame_of("mote_probe_live_1"));
+  }
+  j["live"] = {{"text", live_text}, {"frame", live_frame}};
   nlohmann::json copy_text = nlohmann::json::array(), copy_calls = nlohmann::json::array();
   for (int n = 0; n < kCopyProbe; ++n) {
     copy_text.push_back(text_of(fmt::format("mote_probe_copy_{}", n)));
@@ -493,6 +546,10 @@ const RuntimeSizes& runtime_sizes(const std::string& target) {
     r.wrapper_frame = inv.at("wrapper_frame").get<int64_t>();
     r.call_text = inv.at("call_text").get<std::map<std::string, int64_t>>();
     r.call_frame = inv.at("call_frame").get<std::map<std::string, int64_t>>();
+    r.concat_input_text = inv.at("concat_input_text").get<int64_t>();
+    r.concat_input_frame = inv.at("concat_input_frame").get<int64_t>();
+    r.live_text = j.at("live").at("text").get<std::vector<int64_t>>();
+    r.live_frame = j.at("live").at("frame").get<std::vector<int64_t>>();
     r.copy_text = j.at("copy").at("text").get<std::vector<int64_t>>();
     r.copy_calls = j.at("copy").at("calls").get<std::vector<bool>>();
     r.copy_call_text = j.at("copy").at("call_text").get<int64_t>();

@@ -39,6 +39,11 @@ struct RuntimeSizes {
   // its largest call is of that kind; NAME_invoke's text and frame.
   int64_t invoke_base_text = 0, wrapper_text = 0, wrapper_frame = 0;
   std::map<std::string, int64_t> call_text, call_frame;
+  // A concat's input list is built on the stack: text and frame per input beyond two.
+  int64_t concat_input_text = 0, concat_input_frame = 0;
+  // live_text[k-1], live_frame[k-1]: what keeping k arena pointers alive across calls adds to
+  // NAME_invoke_arena (callee-saved registers, then spills), beyond one.
+  std::vector<int64_t> live_text, live_frame;
   // memcpy(dst, src, n) of the input and the output: for n < copy_text.size() gcc may inline it;
   // copy_text[n] is then its text and copy_calls[n] whether it still calls memcpy.
   std::vector<int64_t> copy_text;

@@ -28,7 +28,7 @@ static union {
 
 /* The timed call, with the stack painted up to this frame's stack pointer; returns the bytes
  * of stack the inference used below it. noinline keeps its frame fixed and outside the count. */
-__attribute__((noinline)) static uint32_t timed_invoke(int *status, uint32_t *ticks) {
+__attribute__((noinline)) static uint32_t timed_invoke(const uint32_t *cfg, int *status, uint32_t *ticks) {
   uint32_t sp;
   uint32_t *p = __stack_bottom;
   uint32_t t0;
@@ -37,9 +37,13 @@ __attribute__((noinline)) static uint32_t timed_invoke(int *status, uint32_t *ti
     *p++ = PAINT;
   }
   mote_fw_call_sp = sp;
+  /* The timer and its limit start here, after the painting, so that both count the call only. */
+  mote_fw_budget = cfg[1];
+  mote_fw_timer_start(cfg[0]);
   t0 = mote_fw_ticks();
   *status = INVOKE((void *)in_buf.b, (void *)out_buf.b);
   *ticks = mote_fw_ticks() - t0;
+  mote_fw_budget = 0;
   p = __stack_bottom;
   while ((uint32_t)(uintptr_t)p < sp && *p == PAINT) {
     ++p;
@@ -69,10 +73,7 @@ int main(void) {
     if (got != IN_BYTES) {
       return MOTE_FW_IO;
     }
-    mote_fw_budget = cfg[1];
-    mote_fw_timer_start(cfg[0]);
-    stack = timed_invoke(&status, &ticks);
-    mote_fw_budget = 0;
+    stack = timed_invoke(cfg, &status, &ticks);
     mote_fw_put(ff, "sample", k);
     mote_fw_put(ff, "status", (uint32_t)status);
     mote_fw_put(ff, "ticks", ticks);

@@ -55,6 +55,9 @@ void mote_fw_timer_start(uint32_t reload) {
   period = reload + 1u;
   wraps = 0;
   SYST_CSR = 7u; /* core clock, interrupt on wrap, enabled */
+  while (SYST_CVR == 0u) {
+    /* the first tick loads the reload value; count from there */
+  }
 }
 
 uint32_t mote_fw_ticks(void) {
