@@ -18,8 +18,8 @@ struct CodegenInput {
   std::string name = "model";                   // C identifier prefix
 };
 
-// The files of the output directory, by output-relative path: NAME.h, NAME.c and the runtime
-// sources its kernels need.
+// The files of the output directory, by output-relative path: NAME.h, NAME.c, the runtime
+// sources its kernels need and a CMakeLists.txt that builds them as the static library NAME.
 std::map<std::string, std::string> generate_c(const CodegenInput& in);
 
 // Writes `files` into `outdir` (created if missing) through temp files renamed in one go.
