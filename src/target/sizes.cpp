@@ -206,6 +206,12 @@ class SectionGraph {
     return id;
   }
 
+  int functions_in(int o, uint32_t sec) const {
+    int n = 0;
+    for (const ElfSymbol& y : objs_[size_t(o)].elf.symbols) n += y.type == 2 && y.shndx == sec;
+    return n;
+  }
+
   void drain() {
     while (!todo_.empty()) {
       const int id = todo_.front();
@@ -227,8 +233,9 @@ class SectionGraph {
         if (!to || !objs_[size_t(to->first)].elf.sections.at(to->second).alloc()) continue;
         const int t = node(to->first, to->second);
         if (t == id) {
-          // A function calling itself has no static stack bound: stack_bound reports it.
-          if (r.type == kThmCall || r.type == kArmCall) calls.insert(t);
+          // A function calling itself has no static stack bound: stack_bound reports it. In a
+          // library section holding several functions the call is to another of them.
+          if ((r.type == kThmCall || r.type == kArmCall) && functions_in(o, sec) <= 1) calls.insert(t);
           continue;
         }
         refs.insert(t);

@@ -24,6 +24,9 @@ struct ShippedModel {
   std::string name, path, calib;
 };
 
+// Test names show the model, not its bytes.
+inline void PrintTo(const ShippedModel& m, std::ostream* os) { *os << m.name; }
+
 inline std::vector<ShippedModel> shipped_models() {
   const std::string d = MOTE_TEST_DATA, s = std::string(MOTE_SHARED_DIR) + "/models/";
   return {

@@ -59,8 +59,9 @@ TEST(SysTick, CountsALoopOfKnownLengthOnEveryBoard) {
       const int64_t want = 2 * int64_t(ns[k]);
       std::cout << "[systick] " << p.target << " on " << r.board << ": " << ns[k] << " turns -> " << r.instructions[k]
                 << " instructions (2n = " << want << ", tick = " << per_tick << ")\n";
-      // One tick of resolution at each end, and the call and copies around the loop.
-      EXPECT_NEAR(double(r.instructions[k]), double(want), 2 * per_tick + 40) << p.target << " " << ns[k] << " turns";
+      // A tick of resolution at each end, and the call and the copies around the loop (byte
+      // copies on Armv6-M, which has no unaligned access).
+      EXPECT_NEAR(double(r.instructions[k]), double(want), 2 * per_tick + 120) << p.target << " " << ns[k] << " turns";
     }
     // The slope is exactly 2 per turn, to within the two readings' resolution.
     EXPECT_NEAR(double(r.instructions[2] - r.instructions[1]), 2.0 * (ns[2] - ns[1]), 2 * per_tick) << p.target;

@@ -1,5 +1,6 @@
 // The compiled models on Cortex-M cores under QEMU: every model mote ships gives the host build's
-// bytes on the four boards (M0+ code on mps2-an385, M4 on an386, M7 on an500, M33 on an505),
+// bytes on the four boards (M0+ code on mps2-an385, M4 on an386, M7 on an500, M33 on an505) and
+// for the M3 (an385) and the M55 (mps3-an547),
 // and the flash, RAM and stack mote compile predicted agree with the image and the painted
 // stack (flash and data+bss within 1 %, stack within 64 B).
 #include <gtest/gtest.h>
@@ -14,11 +15,11 @@
 namespace mote {
 namespace {
 
-const char* const kBoards[] = {"cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m33"};
+const char* const kBoards[] = {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"};
 
 class QemuModel : public ::testing::TestWithParam<ShippedModel> {};
 
-TEST_P(QemuModel, MatchesHostOnFourBoardsAndItsPredictedFootprint) {
+TEST_P(QemuModel, MatchesHostOnEveryBoardAndItsPredictedFootprint) {
   const ShippedModel& m = GetParam();
   MOTE_REQUIRE(have_cortex_m_tools()) << "arm-none-eabi-gcc and qemu-system-arm are needed";
   MOTE_REQUIRE(fs::exists(m.path)) << m.path << " is absent";
