@@ -16,6 +16,8 @@ bool is_conv(const LowerCtx& c);
 bool is_depthwise(const LowerCtx& c);
 void build_conv(const LowerCtx& c, KernelCall& call);
 bool conv_in_place(const Graph& g, const Node& n, int input);
+bool depthwise_in_place(const Graph& g, const Node& n, int input);
+int64_t depthwise_conv2d_s8_scratch(const KernelCall& call);
 int64_t conv2d_s8_scratch(const KernelCall& call);
 
 // lower/fc.cpp

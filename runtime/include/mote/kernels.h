@@ -55,10 +55,11 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out.c] */
   const int32_t *shift;      /* [out.c] */
-  /* mote_conv2d_s8 only: 1 when out may be the same buffer as in (the compiler sets it for
-   * stride-1 convs whose output has the input's dims and whose input dies there). Output rows
-   * then wait in pad_top + 1 ring rows of scratch until no later row reads the input row they
-   * overwrite. */
+  /* 1 when out is the same buffer as in (the compiler sets it when the input dies there).
+   * mote_conv2d_s8 (stride 1, output dims = input dims): output rows wait in pad_top + 1 ring
+   * rows of scratch until no later row reads the input row they overwrite.
+   * mote_depthwise_conv2d_s8 (depth multiplier 1, any stride): one input channel plane
+   * (in.h * in.w bytes) of scratch. */
   int32_t in_place;
 } mote_conv_s8_params;
 
@@ -70,7 +71,9 @@ size_t mote_conv2d_s8_scratch_bytes(const mote_conv_s8_params *p);
 /* depth multiplier = out.c / in.c; weights HWO [kh][kw][out.c] (TFLite layout);
  * groups is ignored */
 mote_status mote_depthwise_conv2d_s8(const mote_conv_s8_params *p, const int8_t *in,
-                                     const int8_t *w, const int32_t *bias, int8_t *out);
+                                     const int8_t *w, const int32_t *bias, int8_t *out,
+                                     void *scratch);
+size_t mote_depthwise_conv2d_s8_scratch_bytes(const mote_conv_s8_params *p);
 
 typedef struct {
   mote_dims in, out;
