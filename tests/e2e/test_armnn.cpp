@@ -169,15 +169,22 @@ TEST(ArmnnCheck, QuantizedFloatResnetRuns) {
   EXPECT_GE(a.top1, 0.9);
 }
 
+// The test models, and the later ops' models whose ops ArmNN 20.08's TfLite parser has
+// (grouped CONV_2D and HardSigmoid's MUL + ADD in dscnn, the Conv1d network; it has no GATHER,
+// no UNIDIRECTIONAL_SEQUENCE_LSTM and no TRANSPOSE_CONV with a bias operand, which indexing,
+// bilstm_cls and the transposed-conv models need).
 TEST(ArmnnCheck, TestModelsAgreeWithGeneratedC) {
   MOTE_REQUIRE(have_pyarmnn()) << kPython << " cannot import pyarmnn";
-  const std::vector<ExportModel> models = export_models();
-  for (size_t k = 1; k < models.size(); ++k) {
-    const ExportModel& m = models[k];
-    // Open: ArmNN 20.08 differs from mote by ~7 LSB (max 14) on resnet_relu6, the only model
-    // exported with an explicit PAD before a strided conv and a MaxPool; mote's own round trip
-    // of the file is byte-exact. Measured and printed, not yet asserted, until it is explained.
-    const bool open_question = m.name == "resnet_relu6";
+  std::vector<ExportModel> models = export_models();
+  models.erase(models.begin());  // the demo: ArmnnFashion
+  for (const ExportModel& m : op_export_models())
+    if (m.name.rfind("dscnn", 0) == 0 || m.name == "conv1d") models.push_back(m);
+  for (const ExportModel& m : models) {
+    // Open: ArmNN 20.08 differs from mote by ~7 LSB (max 14) on resnet_relu6 and ~3.9 LSB (max
+    // 16) on dscnn at every opset (with HardSigmoid's MUL + ADD or HardSwish), the models
+    // exported with an explicit PAD before a strided conv; mote's own round trip of the files
+    // is byte-exact. Measured and printed, not yet asserted, until it is explained.
+    const bool open_question = m.name == "resnet_relu6" || m.name.rfind("dscnn", 0) == 0;
     SCOPED_TRACE(m.name);
     const Pipeline p = run_pipeline({m.onnx, m.calib});
     int64_t n = 0;
@@ -185,32 +192,8 @@ TEST(ArmnnCheck, TestModelsAgreeWithGeneratedC) {
     const Agreement a = run_both(p, m.name, in, n);
     std::printf("[ armnn ] %s: %lld inputs, top-1 agreement %.2f %%, mean |diff| %.4f LSB, max %d\n", m.name.c_str(),
                 static_cast<long long>(n), 100.0 * a.top1, a.mean_abs, a.max_abs);
-    if (open_question) continue;
-    EXPECT_GE(a.top1, 0.95);
-    EXPECT_LE(a.mean_abs, 1.0);
-  }
-}
-
-// The later ops' models, exported: those whose ops ArmNN 20.08's TfLite parser has (grouped
-// CONV_2D and HardSigmoid's MUL + ADD in dscnn, the Conv1d network). It has no GATHER, no
-// UNIDIRECTIONAL_SEQUENCE_LSTM and no TRANSPOSE_CONV with a bias operand, which indexing,
-// bilstm_cls and the transposed-conv models need. dscnn differs from mote by ~3.9 LSB (max 16)
-// at every opset, with or without HardSigmoid: like resnet_relu6 its stride-2 convs are
-// exported as PAD + VALID CONV_2D (the open question there), so its mean is printed, not
-// asserted.
-TEST(ArmnnCheck, OpModelsAgreeWithGeneratedC) {
-  MOTE_REQUIRE(have_pyarmnn()) << kPython << " cannot import pyarmnn";
-  for (const ExportModel& m : op_export_models()) {
-    if (m.name.rfind("dscnn", 0) != 0 && m.name != "conv1d") continue;
-    SCOPED_TRACE(m.name);
-    const Pipeline p = run_pipeline({m.onnx, m.calib});
-    int64_t n = 0;
-    const std::vector<int8_t> in = model_inputs(p, m.calib, 16, &n);
-    const Agreement a = run_both(p, m.name, in, n);
-    std::printf("[ armnn ] %s: %lld inputs, top-1 agreement %.2f %%, mean |diff| %.4f LSB, max %d\n", m.name.c_str(),
-                static_cast<long long>(n), 100.0 * a.top1, a.mean_abs, a.max_abs);
-    EXPECT_GE(a.top1, 0.95);
-    if (m.name == "conv1d") EXPECT_LE(a.mean_abs, 1.0);
+    EXPECT_GE(a.top1, open_question ? 0.9 : 0.95);
+    if (!open_question) EXPECT_LE(a.mean_abs, 1.0);
   }
 }
 
