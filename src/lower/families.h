@@ -52,6 +52,7 @@ void build_pool(const LowerCtx& c, KernelCall& call);
 // lower/reduce.cpp
 bool is_mean(const LowerCtx& c);
 bool is_softmax(const LowerCtx& c);
+bool is_softmax_or_log_softmax(const LowerCtx& c);
 void build_mean(const LowerCtx& c, KernelCall& call);
 void build_softmax(const LowerCtx& c, KernelCall& call);
 bool is_reduce_max(const LowerCtx& c);
@@ -60,7 +61,6 @@ bool is_arg_max_f32(const LowerCtx& c);
 bool is_log_softmax(const LowerCtx& c);
 void build_reduce_max(const LowerCtx& c, KernelCall& call);
 void build_arg_max(const LowerCtx& c, KernelCall& call);
-void build_log_softmax(const LowerCtx& c, KernelCall& call);
 
 // lower/movement.cpp
 bool is_concat(const LowerCtx& c);

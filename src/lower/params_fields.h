@@ -202,13 +202,11 @@ template <typename S> void fields(S& s, mote_log_softmax_s8_params& p) {
   s.i32("reverse_shift", p.reverse_shift);
 }
 
-template <typename S, typename P>
-void rows_cols_fields(S& s, P& p) {
+template <typename S> void fields(S& s, mote_softmax_f32_params& p) {
   s.i32("rows", p.rows);
   s.i32("cols", p.cols);
+  s.i32("log", p.log);
 }
-template <typename S> void fields(S& s, mote_softmax_f32_params& p) { rows_cols_fields(s, p); }
-template <typename S> void fields(S& s, mote_log_softmax_f32_params& p) { rows_cols_fields(s, p); }
 
 template <typename S> void fields(S& s, mote_concat_params& p) {
   s.i32("outer", p.outer);

@@ -70,7 +70,6 @@ mote_status gru_s8(const mote_gru_s8_params& p, const int8_t* x, const int8_t* w
                    int16_t* h_final);
 // softmax_ref.cpp
 mote_status log_softmax_s8(const mote_log_softmax_s8_params& p, const int8_t* in, int8_t* out);
-mote_status log_softmax_f32(const mote_log_softmax_f32_params& p, const float* in, float* out);
 
 // quantize_ref.cpp
 mote_status dequantize_s8(const mote_quant_params& p, int32_t n, const int8_t* in, float* out);

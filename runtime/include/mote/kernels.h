@@ -339,8 +339,10 @@ typedef struct {
 
 mote_status mote_softmax_s8(const mote_softmax_s8_params *p, const int8_t *in, int8_t *out);
 
+/* float: softmax, or log-softmax (x - max - ln(sum exp(x - max))) when `log` is set, per row. */
 typedef struct {
   int32_t rows, cols;
+  int32_t log;
 } mote_softmax_f32_params;
 
 mote_status mote_softmax_f32(const mote_softmax_f32_params *p, const float *in, float *out);
@@ -474,14 +476,6 @@ typedef struct {
 
 mote_status mote_log_softmax_s8(const mote_log_softmax_s8_params *p, const int8_t *in,
                                 int8_t *out);
-
-/* float: x - max - ln(sum exp(x - max)) per row, with mote_expf / mote_logf. */
-typedef struct {
-  int32_t rows, cols;
-} mote_log_softmax_f32_params;
-
-mote_status mote_log_softmax_f32(const mote_log_softmax_f32_params *p, const float *in,
-                                 float *out);
 
 /* ---- DEQUANTIZE int8 -> float32 and QUANTIZE float32 -> int8 (TFLM reference) ------------ */
 
