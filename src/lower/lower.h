@@ -33,7 +33,7 @@ using KernelParams =
                  mote_resize_nearest_params, mote_resize_bilinear_s8_params,
                  mote_resize_bilinear_f32_params, mote_slice_params, mote_gather_params,
                  mote_tile_params, mote_batch_matmul_s8_params, mote_batch_matmul_f32_params,
-                 mote_layer_norm_f32_params>;
+                 mote_layer_norm_f32_params, mote_layer_norm_s8_params>;
 
 // A constant array a kernel reads. `role` names what it is for the kernel: "weights", "bias",
 // "multiplier", "shift", "table" (mote_lut_s8), "lut<k>" (concat requantization of input k),

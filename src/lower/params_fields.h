@@ -373,6 +373,16 @@ template <typename S> void fields(S& s, mote_layer_norm_f32_params& p) {
   s.f32("epsilon", p.epsilon);
 }
 
+template <typename S> void fields(S& s, mote_layer_norm_s8_params& p) {
+  s.i32("rows", p.rows);
+  s.i32("inner", p.inner);
+  s.i32("eps_term", p.eps_term);
+  s.i32("out_zp", p.out_zp);
+  s.table("multiplier", p.multiplier, "multiplier");
+  s.table("shift", p.shift, "shift");
+  s.table("bias", p.bias, "bias");
+}
+
 // Visits the fields of whatever params struct `params` holds.
 template <typename S>
 void visit_fields(S& s, KernelParams& params) {

@@ -143,5 +143,7 @@ mote_status batch_matmul_f32(const mote_batch_matmul_f32_params& p, const float*
 // Layer normalization in double (ref/layer_norm_ref.cpp).
 mote_status layer_norm_f32(const mote_layer_norm_f32_params& p, const float* in, const float* scale,
                            const float* bias, float* out);
+// mote's integer LayerNorm (kernels.h), from its description, not the C kernel's code.
+mote_status layer_norm_s8(const mote_layer_norm_s8_params& p, const int8_t* in, int8_t* out);
 
 }  // namespace mote::ref

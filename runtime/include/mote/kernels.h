@@ -694,6 +694,24 @@ typedef struct {
 mote_status mote_layer_norm_f32(const mote_layer_norm_f32_params *p, const float *in,
                                 const float *scale, const float *bias, float *out);
 
+/* int8 (mote's integer kernel; TFLM has no LayerNorm). Per row of `inner` codes x:
+ *   D[k] = inner * x[k] - sum(x)                      (= inner (x[k] - mean), zero point free)
+ *   W    = inner * sum(x^2) - sum(x)^2 + eps_term     (= inner^2 (var + epsilon / in_scale^2))
+ *   n[k] = D[k] / sqrt(W) in Q22, 1 / sqrt(W) by fixed-point Newton steps (no float)
+ *   y[k] = out_zp + round((n[k] * multiplier[k] * 2^shift[k] / 2^31 + bias[k] / 2^8)), clamped
+ * where multiplier/shift encode gamma[k] / out_scale and bias[k] = beta[k] / out_scale * 2^8,
+ * folded by the compiler. Rounding halves away from zero. inner <= 65536. */
+typedef struct {
+  int32_t rows, inner;
+  int32_t eps_term; /* round(inner^2 * epsilon / in_scale^2) */
+  int32_t out_zp;
+  const int32_t *multiplier; /* [inner] */
+  const int32_t *shift;      /* [inner] */
+  const int32_t *bias;       /* [inner] */
+} mote_layer_norm_s8_params;
+
+mote_status mote_layer_norm_s8(const mote_layer_norm_s8_params *p, const int8_t *in, int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif
