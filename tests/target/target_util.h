@@ -40,7 +40,8 @@ inline std::vector<ShippedModel> shipped_models() {
       {"argmax", d + "/onnx_ops/argmax_opset13.onnx", d + "/onnx_ops/argmax_input.npy"},
       {"bilstm", d + "/rnn/bilstm_cls.onnx", d + "/rnn/calib_x.npy"},
       {"gru", d + "/rnn/gru_cls.onnx", d + "/rnn/calib_x.npy"},
-      {"attention_f32", d + "/resample/attention.onnx", ""},  // LayerNorm: float only
+      {"attention", d + "/resample/attention.onnx", d + "/resample/attention_input.npy"},
+      {"attention_f32", d + "/resample/attention.onnx", ""},
       {"indexing", d + "/resample/indexing.onnx", d + "/resample/indexing_input.npy"},
       {"tconv1d", d + "/resample/tconv1d.onnx", d + "/resample/tconv1d_input.npy"},
       {"upsample_ae", d + "/resample/upsample_ae.onnx", d + "/resample/upsample_ae_calib.npy"},
