@@ -87,30 +87,33 @@ bool is_depthwise_dsp(const LowerCtx& c) {
          dsp_conv(c).has_value();
 }
 
-// Weights: output channels in pairs, each pair as groups of 4 OHWI weights per channel, the
-// groups an even number, zeros past the end (kernels.h).
+// Weights: output channels in pairs, each pair as groups of 4 OHWI weights per channel packed
+// into a word from its lowest byte, the groups an even number, zeros past the end (kernels.h).
 void build_conv_dsp(const LowerCtx& c, KernelCall& call) {
   const DspConv d = checked(c);
   const mote_conv_s8_params& p = std::get<mote_conv_s8_params>(d.portable.params);
   const int8_t* w = c.in(1).as<int8_t>();
   const int64_t k_len = int64_t(p.kh) * p.kw * p.in.c, groups = (k_len + 7) / 8 * 2;
   const int64_t pairs = (p.out.c + 1) / 2;
-  std::vector<int8_t> r(size_t(pairs * groups * 8), 0);
+  std::vector<uint32_t> r(size_t(pairs * groups * 2), 0);
   for (int64_t o = 0; o < p.out.c; ++o)
-    for (int64_t k = 0; k < k_len; ++k) r[size_t(((o / 2) * groups + k / 4) * 8 + (o % 2) * 4 + k % 4)] = w[o * k_len + k];
-  make_dsp_call(d, call, make_table("weights", DType::I8, r), 2 * pairs);
+    for (int64_t k = 0; k < k_len; ++k)
+      r[size_t(((o / 2) * groups + k / 4) * 2 + o % 2)] |= uint32_t(uint8_t(w[o * k_len + k])) << (8 * (k % 4));
+  make_dsp_call(d, call, make_table("weights", DType::I32, r), 2 * pairs);
 }
 
-// Weights: channels in blocks of 4, each block as its kh * kw taps of 4 channel bytes.
+// Weights: channels in blocks of 4, each block as its kh * kw taps of two words of 16-bit
+// weights, channels (0, 2) and (1, 3), low half first.
 void build_depthwise_dsp(const LowerCtx& c, KernelCall& call) {
   const DspConv d = checked(c);
   const mote_conv_s8_params& p = std::get<mote_conv_s8_params>(d.portable.params);
   const int8_t* w = c.in(1).as<int8_t>();
   const int64_t taps = int64_t(p.kh) * p.kw, blocks = (p.out.c + 3) / 4;
-  std::vector<int8_t> r(size_t(blocks * taps * 4), 0);
+  std::vector<uint32_t> r(size_t(blocks * taps * 2), 0);
   for (int64_t o = 0; o < p.out.c; ++o)
-    for (int64_t t = 0; t < taps; ++t) r[size_t(((o / 4) * taps + t) * 4 + o % 4)] = w[o * taps + t];
-  make_dsp_call(d, call, make_table("weights", DType::I8, r), p.out.c);
+    for (int64_t t = 0; t < taps; ++t)
+      r[size_t(((o / 4) * taps + t) * 2 + o % 2)] |= uint32_t(uint16_t(int16_t(w[o * taps + t]))) << (16 * (o % 4 / 2));
+  make_dsp_call(d, call, make_table("weights", DType::I32, r), p.out.c);
 }
 
 // Like conv_in_place: stride 1, the output's shape, rows held in scratch until their input rows

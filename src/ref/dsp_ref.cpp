@@ -46,30 +46,38 @@ bool portable_params(const mote_conv_s8_dsp_params& d, const int32_t* chan, mote
 
 }  // namespace
 
-mote_status conv2d_s8_dsp(const mote_conv_s8_dsp_params& d, const int8_t* in, const int8_t* w,
+mote_status conv2d_s8_dsp(const mote_conv_s8_dsp_params& d, const int8_t* in, const int32_t* w,
                           const int32_t* chan, int8_t* out) {
   mote_conv_s8_params p;
   std::vector<int32_t> bias, mult, shift;
   if (!portable_params(d, chan, &p, &bias, &mult, &shift) || d.in.c <= 0 || d.kh <= 0 || d.kw <= 0) return MOTE_ERR_PARAM;
-  // channel pair o / 2, group k / 4 of an even count, word o % 2, byte k % 4
+  // channel pair o / 2, group k / 4 of an even count, word o % 2, byte k % 4 from the lowest
   const int64_t k_len = int64_t(d.kh) * d.kw * d.in.c, groups = (k_len + 7) / 8 * 2;
   std::vector<int8_t> ohwi(size_t(d.out.c * k_len));
   for (int64_t o = 0; o < d.out.c; ++o)
-    for (int64_t k = 0; k < k_len; ++k) ohwi[size_t(o * k_len + k)] = w[((o / 2) * groups + k / 4) * 8 + (o % 2) * 4 + k % 4];
+    for (int64_t k = 0; k < k_len; ++k) {
+      const uint32_t word = uint32_t(w[((o / 2) * groups + k / 4) * 2 + o % 2]);
+      ohwi[size_t(o * k_len + k)] = int8_t(uint8_t(word >> (8 * (k % 4))));
+    }
   return conv2d_s8(p, in, ohwi.data(), bias.data(), out);
 }
 
 mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& d, const int8_t* in,
-                                    const int8_t* w, const int32_t* chan, int8_t* out) {
+                                    const int32_t* w, const int32_t* chan, int8_t* out) {
   mote_conv_s8_params p;
   std::vector<int32_t> bias, mult, shift;
   if (!portable_params(d, chan, &p, &bias, &mult, &shift) || d.in.c != d.out.c || d.kh <= 0 || d.kw <= 0) return MOTE_ERR_PARAM;
   p.groups = d.in.c;
-  // block o / 4, tap t, channel o % 4  ->  HWO [t][o]
+  // block o / 4, tap t, word o % 2, half o % 4 / 2  ->  HWO [t][o]; the weights are int8
   const int64_t taps = int64_t(d.kh) * d.kw, c = d.out.c;
   std::vector<int8_t> hwo(size_t(taps * c));
   for (int64_t o = 0; o < c; ++o)
-    for (int64_t t = 0; t < taps; ++t) hwo[size_t(t * c + o)] = w[((o / 4) * taps + t) * 4 + o % 4];
+    for (int64_t t = 0; t < taps; ++t) {
+      const uint32_t word = uint32_t(w[((o / 4) * taps + t) * 2 + o % 2]);
+      const int16_t v = int16_t(uint16_t(word >> (16 * (o % 4 / 2))));
+      if (v < -128 || v > 127) return MOTE_ERR_PARAM;
+      hwo[size_t(t * c + o)] = int8_t(v);
+    }
   return depthwise_conv2d_s8(p, in, hwo.data(), bias.data(), out);
 }
 

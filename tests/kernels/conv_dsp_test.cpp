@@ -125,7 +125,7 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   auto run_dsp = [&](const mote_conv_s8_dsp_params& p, const int8_t* x, int8_t* y) {
     const size_t bytes = k.depthwise ? mote_depthwise_conv2d_s8_dsp_scratch_bytes(&p) : mote_conv2d_s8_dsp_scratch_bytes(&p);
     std::vector<int32_t> scratch(bytes / 4 + 1, 0x5A5A5A5A);  // 4-byte aligned, not zeroed
-    const int8_t* w = tab<int8_t>(dsp, "weights");
+    const int32_t* w = tab<int32_t>(dsp, "weights");
     const int32_t* b = tab<int32_t>(dsp, "bias");
     return k.depthwise ? mote_depthwise_conv2d_s8_dsp(&p, x, w, b, y, scratch.data())
                        : mote_conv2d_s8_dsp(&p, x, w, b, y, scratch.data());
@@ -133,7 +133,7 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   ASSERT_EQ(run_dsp(dp, in.data(), got.data()), MOTE_OK);
   EXPECT_EQ(test::count_mismatches(got, want, k.str()), 0u);
   const auto oracle_fn = k.depthwise ? ref::depthwise_conv2d_s8_dsp : ref::conv2d_s8_dsp;
-  ASSERT_EQ(oracle_fn(dp, in.data(), tab<int8_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"), oracle.data()), MOTE_OK);
+  ASSERT_EQ(oracle_fn(dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"), oracle.data()), MOTE_OK);
   EXPECT_EQ(test::count_mismatches(oracle, want, "oracle " + k.str()), 0u);
   // In place where the kernel allows it: the output written over a copy of the input.
   if (pp.in == pp.out && k.sh == 1 && k.sw == 1 && k.pt < pp.out.h) {

@@ -722,20 +722,21 @@ typedef struct {
 } mote_conv_s8_dsp_params;
 
 /* Weights: output channels in pairs (an odd last channel pairs with zeros), each pair as an even
- * number of groups of two words, one per channel, of 4 OHWI weights k..k+3 in order (zeros past
- * kh * kw * in.c): SXTB16 and SXTB16 ROR 8 give (w[k], w[k+2]) and (w[k+1], w[k+3]), the order
- * in which the kernel lays out its im2col columns. chan [out.c rounded up to even][4] (the extra
- * record is never read for an output). scratch: 4-byte aligned,
- * mote_conv2d_s8_dsp_scratch_bytes. */
+ * number of groups of two words, one per channel, each packing 4 OHWI weights k..k+3 as its
+ * bytes from the lowest (zeros past kh * kw * in.c): SXTB16 and SXTB16 ROR 8 give (w[k], w[k+2])
+ * and (w[k+1], w[k+3]), the order in which the kernel lays out its im2col columns. chan [out.c
+ * rounded up to even][4] (the extra record is never read for an output). scratch: 4-byte
+ * aligned, mote_conv2d_s8_dsp_scratch_bytes. */
 mote_status mote_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
-                               const int8_t *w, const int32_t *chan, int8_t *out, void *scratch);
+                               const int32_t *w, const int32_t *chan, int8_t *out, void *scratch);
 size_t mote_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
 
 /* Weights: channels in blocks of 4 (the last one zero-padded), each block as its kh * kw taps
- * of 4 bytes (w[tap][c..c+3]). chan [out.c][4]. scratch: mote_depthwise_conv2d_s8_dsp_scratch_bytes
- * (none unless in place). */
+ * of two words, the 16-bit pairs (w[tap][c], w[tap][c+2]) and (w[tap][c+1], w[tap][c+3]) (low
+ * half first). chan [out.c][4]. scratch: mote_depthwise_conv2d_s8_dsp_scratch_bytes (none
+ * unless in place). */
 mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
-                                         const int8_t *w, const int32_t *chan, int8_t *out,
+                                         const int32_t *w, const int32_t *chan, int8_t *out,
                                          void *scratch);
 size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
 

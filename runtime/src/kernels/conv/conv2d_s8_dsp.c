@@ -97,38 +97,37 @@ static void im2col(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t
  * b0, b1 and the pair's weight words at *w (advanced past them). */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 /* The instructions of the C version below, in an order that keeps the accumulators, the column
- * words and the expanded weights in registers: 34 instructions per 32 MACs (left alone, GCC
+ * words and the expanded weights in registers: 32 instructions per 32 MACs (left alone, GCC
  * hoists the loads and spills or shuffles the accumulators). LDRD needs the 4-byte aligned
- * scratch. */
-#define MOTE_GROUP                                    \
-  "ldrd %[x00], %[x01], [%[x]], #8\n\t"               \
-  "ldrd %[x10], %[x11], [%[x]], #8\n\t"               \
-  "ldr %[lo], [%[w]], #4\n\t"                         \
-  "sxtb16 %[hi], %[lo], ror #8\n\t"                   \
-  "sxtb16 %[lo], %[lo]\n\t"                           \
-  "smlad %[a00], %[x00], %[lo], %[a00]\n\t"           \
-  "smlad %[a00], %[x01], %[hi], %[a00]\n\t"           \
-  "smlad %[a10], %[x10], %[lo], %[a10]\n\t"           \
-  "smlad %[a10], %[x11], %[hi], %[a10]\n\t"           \
-  "ldr %[lo], [%[w]], #4\n\t"                         \
-  "sxtb16 %[hi], %[lo], ror #8\n\t"                   \
-  "sxtb16 %[lo], %[lo]\n\t"                           \
-  "smlad %[a01], %[x00], %[lo], %[a01]\n\t"           \
-  "smlad %[a01], %[x01], %[hi], %[a01]\n\t"           \
-  "smlad %[a11], %[x10], %[lo], %[a11]\n\t"           \
-  "smlad %[a11], %[x11], %[hi], %[a11]\n\t"
-static inline void accumulate(const uint32_t *col, const uint32_t *end, const int8_t **w,
+ * scratch and weights. */
+#define MOTE_GROUP                                  \
+  "ldrd %[lo0], %[lo1], [%[w]], #8\n\t"             \
+  "sxtb16 %[hi0], %[lo0], ror #8\n\t"               \
+  "sxtb16 %[lo0], %[lo0]\n\t"                       \
+  "sxtb16 %[hi1], %[lo1], ror #8\n\t"               \
+  "sxtb16 %[lo1], %[lo1]\n\t"                       \
+  "ldrd %[xa], %[xb], [%[x]], #8\n\t"               \
+  "smlad %[a00], %[xa], %[lo0], %[a00]\n\t"         \
+  "smlad %[a00], %[xb], %[hi0], %[a00]\n\t"         \
+  "smlad %[a01], %[xa], %[lo1], %[a01]\n\t"         \
+  "smlad %[a01], %[xb], %[hi1], %[a01]\n\t"         \
+  "ldrd %[xa], %[xb], [%[x]], #8\n\t"               \
+  "smlad %[a10], %[xa], %[lo0], %[a10]\n\t"         \
+  "smlad %[a10], %[xb], %[hi0], %[a10]\n\t"         \
+  "smlad %[a11], %[xa], %[lo1], %[a11]\n\t"         \
+  "smlad %[a11], %[xb], %[hi1], %[a11]\n\t"
+static inline void accumulate(const uint32_t *col, const uint32_t *end, const int32_t **w,
                               int32_t b0, int32_t b1, int32_t *a) {
   int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1;
   const uint32_t *x = col;
-  const int8_t *wp = *w;
-  uint32_t x00, x01, x10, x11, lo, hi;
+  const int32_t *wp = *w;
+  uint32_t lo0, hi0, lo1, hi1, xa, xb;
   __asm__("1:\n\t" MOTE_GROUP MOTE_GROUP
           "cmp %[x], %[end]\n\t"
           "blo 1b"
           : [x] "+r"(x), [w] "+r"(wp), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
-            [a11] "+r"(a11), [x00] "=&r"(x00), [x01] "=&r"(x01), [x10] "=&r"(x10),
-            [x11] "=&r"(x11), [lo] "=&r"(lo), [hi] "=&r"(hi)
+            [a11] "+r"(a11), [lo0] "=&r"(lo0), [hi0] "=&r"(hi0), [lo1] "=&r"(lo1),
+            [hi1] "=&r"(hi1), [xa] "=&r"(xa), [xb] "=&r"(xb)
           : [end] "r"(end)
           : "cc", "memory");
   *w = wp;
@@ -139,18 +138,18 @@ static inline void accumulate(const uint32_t *col, const uint32_t *end, const in
 }
 #undef MOTE_GROUP
 #else
-static inline void accumulate(const uint32_t *col, const uint32_t *end, const int8_t **w,
+static inline void accumulate(const uint32_t *col, const uint32_t *end, const int32_t **w,
                               int32_t b0, int32_t b1, int32_t *a) {
   int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1;
   const uint32_t *x = col;
   do { /* one group per iteration, the column words x[0..3] of pixel 0 then pixel 1 */
-    const uint32_t w0 = mote_ld32(*w), w1 = mote_ld32(*w + 4);
+    const uint32_t w0 = (uint32_t)(*w)[0], w1 = (uint32_t)(*w)[1];
     a00 = mote_smlad(x[1], mote_sxtb16_ror8(w0), mote_smlad(x[0], mote_sxtb16(w0), a00));
     a10 = mote_smlad(x[3], mote_sxtb16_ror8(w0), mote_smlad(x[2], mote_sxtb16(w0), a10));
     a01 = mote_smlad(x[1], mote_sxtb16_ror8(w1), mote_smlad(x[0], mote_sxtb16(w1), a01));
     a11 = mote_smlad(x[3], mote_sxtb16_ror8(w1), mote_smlad(x[2], mote_sxtb16(w1), a11));
     x += 4;
-    *w += 8;
+    *w += 2;
   } while (x < end);
   a[0] = a00;
   a[1] = a01;
@@ -167,7 +166,7 @@ static inline int8_t out_value(int32_t v, const int32_t *r, int full, int32_t lo
 /* Every output channel of the two pixels whose columns are at col, into o0 and o1; full: the
  * clamp is all of int8 (a constant where it is inlined). */
 MOTE_ALWAYS_INLINE void gemm_pair(const mote_conv_s8_dsp_params *p, const uint32_t *col,
-                             const int8_t *w, const int32_t *chan, int8_t *o0, int8_t *o1,
+                             const int32_t *w, const int32_t *chan, int8_t *o0, int8_t *o1,
                              int full) {
   const uint32_t *end = col + 4 * k_groups(p);
   const int32_t lo = p->act_min, hi = p->act_max, pairs = p->out.c / 2;
@@ -200,7 +199,7 @@ MOTE_ALWAYS_INLINE void gemm_pair(const mote_conv_s8_dsp_params *p, const uint32
 }
 
 mote_status mote_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
-                               const int8_t *w, const int32_t *chan, int8_t *out, void *scratch) {
+                               const int32_t *w, const int32_t *chan, int8_t *out, void *scratch) {
   uint32_t *col = (uint32_t *)scratch;
   const int full = p->act_min == -128 && p->act_max == 127;
   int8_t *row, *ring;

@@ -1,7 +1,7 @@
 /* int8 depthwise Conv2D (depth multiplier 1) on the DSP extension: 4 channels at a time, one
- * word of input and one of weights per tap, split by SXTAB16 / SXTB16 into the channel pairs
- * (0, 2) and (1, 3) and accumulated by SMLABB / SMLATT. (in - in_zp) comes out of SXTAB16, so
- * padding taps are skipped as in the portable kernel. */
+ * word of input per tap split by SXTAB16 into (in - in_zp) of the channel pairs (0, 2) and
+ * (1, 3), the tap's two words of 16-bit weight pairs, 4 SMLABB / SMLATT. Padding taps are
+ * skipped as in the portable kernel; windows 3 taps wide run unrolled. */
 #include "../dsp_internal.h"
 
 size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p) {
@@ -22,64 +22,155 @@ static inline uint32_t ld_channels(const int8_t *p, int32_t nch) {
   return v;
 }
 
-/* Channels c..c+nch-1 of one output pixel: taps [ky_lo, ky_hi) x [kx_lo, kx_hi) from input
- * row iy0 + ky * dil_h, column ix0 + kx * dil_w. */
-static inline void block(const mote_conv_s8_dsp_params *p, const int8_t *in_n, const int8_t *wb,
-                         const int32_t *chan, int32_t c, int32_t nch, int32_t iy0, int32_t ix0,
-                         const int32_t *kr, int8_t *o) {
+/* The taps of one output pixel that lie inside the input: rows x of the input at its first
+ * such tap, `rows` x `cols` of them, x stepping by row_step / col_step, and the first tap's
+ * index into the kernel's taps, the weights stepping by kw per row. */
+typedef struct {
+  const int8_t *x;
+  int32_t rows, cols, tap0;
+  size_t row_step, col_step;
+} window;
+
+/* One tap: the input word at x and the weight pair words w[0], w[1] into the accumulators. */
+static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int32_t nch,
+                       int32_t *a) {
+  const uint32_t xv = ld_channels(x, nch);
+  const uint32_t xe = mote_sxtab16(neg_zp2, xv), xo = mote_sxtab16_ror8(neg_zp2, xv);
+  a[0] = mote_smlabb(xe, (uint32_t)w[0], a[0]);
+  a[2] = mote_smlatt(xe, (uint32_t)w[0], a[2]);
+  a[1] = mote_smlabb(xo, (uint32_t)w[1], a[1]);
+  a[3] = mote_smlatt(xo, (uint32_t)w[1], a[3]);
+}
+
+/* Three taps of 4 channels in a row: input words at x, x + step, x + 2 step, their weight pairs
+ * at w[0..5]. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* The instructions of the C version, in an order that keeps the accumulators in registers (GCC
+ * hoists all six loads and spills them). LDRD needs the 4-byte aligned weights. */
+#define MOTE_TAP(addr)                            \
+  "ldr %[xv], " addr "\n\t"                       \
+  "ldrd %[we], %[wo], [%[w]], #8\n\t"             \
+  "sxtab16 %[xe], %[nz], %[xv]\n\t"               \
+  "sxtab16 %[xv], %[nz], %[xv], ror #8\n\t"       \
+  "smlabb %[a0], %[xe], %[we], %[a0]\n\t"         \
+  "smlatt %[a2], %[xe], %[we], %[a2]\n\t"         \
+  "smlabb %[a1], %[xv], %[wo], %[a1]\n\t"         \
+  "smlatt %[a3], %[xv], %[wo], %[a3]\n\t"
+static inline void row3(const int8_t *x, size_t step, const int32_t *w, uint32_t neg_zp2,
+                        int32_t *a) {
+  uint32_t xv, xe, we, wo;
+  __asm__(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]")
+          : [w] "+r"(w), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]), [a3] "+r"(a[3]),
+            [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo)
+          : [x] "r"(x), [step] "r"(step), [nz] "r"(neg_zp2)
+          : "memory");
+}
+#undef MOTE_TAP
+#else
+static inline void row3(const int8_t *x, size_t step, const int32_t *w, uint32_t neg_zp2,
+                        int32_t *a) {
+  tap(x, w, neg_zp2, 4, a);
+  tap(x + step, w + 2, neg_zp2, 4, a);
+  tap(x + 2 * step, w + 4, neg_zp2, 4, a);
+}
+#endif
+
+/* Channels c..c+nch-1 of the pixel of window v, `cols` taps wide (nch, cols and full are
+ * constants where it is inlined): w the block's weights, r its channel records. */
+MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v, int32_t c,
+                              const int32_t *w, const int32_t *r, int32_t nch, int32_t cols,
+                              int full, int8_t *o) {
   const uint32_t neg_zp2 = ((uint32_t)(-p->in_zp) & 0xFFFFu) * 0x10001u;
-  const size_t step = (size_t)p->dil_w * (size_t)p->in.c;
-  const int full = p->act_min == -128 && p->act_max == 127;
-  int32_t acc[4] = {0, 0, 0, 0};
-  int32_t ky, kx, j;
-  for (j = 0; j < nch; ++j) {
-    acc[j] = chan[4 * (c + j)];
-  }
-  for (ky = kr[0]; ky < kr[1] && kr[2] < kr[3]; ++ky) {
-    const int8_t *x = in_n + ((size_t)(iy0 + ky * p->dil_h) * p->in.w +
-                              (size_t)(ix0 + kr[2] * p->dil_w)) * p->in.c + c;
-    const int8_t *wk = wb + (ky * p->kw + kr[2]) * 4;
-    for (kx = 0; kx < kr[3] - kr[2]; ++kx) {
-      const uint32_t xv = ld_channels(x + (size_t)kx * step, nch), wv = mote_ld32(wk + 4 * kx);
-      const uint32_t xe = mote_sxtab16(neg_zp2, xv), xo = mote_sxtab16_ror8(neg_zp2, xv);
-      const uint32_t we = mote_sxtb16(wv), wo = mote_sxtb16_ror8(wv);
-      acc[0] = mote_smlabb(xe, we, acc[0]);
-      acc[2] = mote_smlatt(xe, we, acc[2]);
-      acc[1] = mote_smlabb(xo, wo, acc[1]);
-      acc[3] = mote_smlatt(xo, wo, acc[3]);
+  const int8_t *x = v->x + c;
+  int32_t a[4];
+  int32_t ky, kx;
+  int8_t out[4];
+  a[0] = r[0];
+  a[1] = nch > 1 ? r[4] : 0;
+  a[2] = nch > 2 ? r[8] : 0;
+  a[3] = nch > 3 ? r[12] : 0;
+  w += 2 * v->tap0;
+  for (ky = 0; ky < v->rows; ++ky) {
+    const int8_t *xr = x + ky * v->row_step;
+    const int32_t *wr = w + 2 * ky * p->kw;
+    if (cols == 3 && nch == 4) {
+      row3(xr, v->col_step, wr, neg_zp2, a);
+    } else {
+      for (kx = 0; kx < cols; ++kx) {
+        tap(xr + kx * v->col_step, wr + 2 * kx, neg_zp2, nch, a);
+      }
     }
   }
-  for (j = 0; j < nch; ++j) {
-    o[c + j] = mote__dsp_clamp(mote__dsp_requant(acc[j], chan + 4 * (c + j)), full,
-                               p->act_min, p->act_max);
+  /* all values before the first int8 store, which may alias the records */
+  out[0] = mote__dsp_clamp(mote__dsp_requant(a[0], r), full, p->act_min, p->act_max);
+  if (nch > 1) {
+    out[1] = mote__dsp_clamp(mote__dsp_requant(a[1], r + 4), full, p->act_min, p->act_max);
+  }
+  if (nch > 2) {
+    out[2] = mote__dsp_clamp(mote__dsp_requant(a[2], r + 8), full, p->act_min, p->act_max);
+  }
+  if (nch > 3) {
+    out[3] = mote__dsp_clamp(mote__dsp_requant(a[3], r + 12), full, p->act_min, p->act_max);
+  }
+  memcpy(o + c, out, (size_t)nch);
+}
+
+/* Every channel of the pixel of window v (full a constant where it is inlined). */
+MOTE_ALWAYS_INLINE void pixel(const mote_conv_s8_dsp_params *p, const window *v,
+                              const int32_t *w, const int32_t *chan, int full, int8_t *o) {
+  const int32_t taps = p->kh * p->kw, nc = p->out.c;
+  int32_t c;
+  if (v->cols == 3) { /* the whole row of a 3-wide kernel */
+    for (c = 0; c + 4 <= nc; c += 4) {
+      block(p, v, c, w + (size_t)c / 2 * taps, chan + 4 * c, 4, 3, full, o);
+    }
+  } else {
+    for (c = 0; c + 4 <= nc; c += 4) {
+      block(p, v, c, w + (size_t)c / 2 * taps, chan + 4 * c, 4, v->cols, full, o);
+    }
+  }
+  if (c < nc) {
+    block(p, v, c, w + (size_t)c / 2 * taps, chan + 4 * c, nc - c, v->cols, full, o);
   }
 }
 
 mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
-                                         const int8_t *w, const int32_t *chan, int8_t *out,
+                                         const int32_t *w, const int32_t *chan, int8_t *out,
                                          void *scratch) {
   int8_t *ring = (int8_t *)scratch;
-  const int32_t taps = p->kh * p->kw;
-  int32_t n, oy, ox, c;
-  if (!mote__conv_dsp_ok(p, chan, p->out.c) || p->out.c != p->in.c || (p->in_place && scratch == NULL)) {
+  const int full = p->act_min == -128 && p->act_max == 127;
+  int32_t n, oy, ox;
+  window v;
+  if (!mote__conv_dsp_ok(p, chan, p->out.c) || p->out.c != p->in.c ||
+      (p->in_place && scratch == NULL)) {
     return MOTE_ERR_PARAM;
   }
+  v.row_step = (size_t)p->dil_h * p->in.w * p->in.c;
+  v.col_step = (size_t)p->dil_w * p->in.c;
   for (n = 0; n < p->out.n; ++n) {
     const int8_t *in_n = in + (size_t)n * p->in.h * p->in.w * p->in.c;
     int32_t flushed = 0;
     for (oy = 0; oy < p->out.h; ++oy) {
       const int32_t iy0 = oy * p->stride_h - p->pad_top;
-      int32_t kr[4];
-      mote__tap_range(iy0, p->dil_h, p->kh, p->in.h, &kr[0], &kr[1]);
+      int32_t ky_lo, ky_hi;
+      mote__tap_range(iy0, p->dil_h, p->kh, p->in.h, &ky_lo, &ky_hi);
       for (ox = 0; ox < p->out.w; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
         int8_t *o = mote__ring_pixel(p, 0, ring, out, n, oy * p->out.w + ox);
-        mote__tap_range(ix0, p->dil_w, p->kw, p->in.w, &kr[2], &kr[3]);
-        for (c = 0; c + 4 <= p->out.c; c += 4) {
-          block(p, in_n, w + (size_t)c * taps, chan, c, 4, iy0, ix0, kr, o);
-        }
-        if (c < p->out.c) {
-          block(p, in_n, w + (size_t)c * taps, chan, c, p->out.c - c, iy0, ix0, kr, o);
+        int32_t kx_lo, kx_hi;
+        mote__tap_range(ix0, p->dil_w, p->kw, p->in.w, &kx_lo, &kx_hi);
+        v.rows = ky_hi - ky_lo;
+        v.cols = kx_hi - kx_lo;
+        v.tap0 = ky_lo * p->kw + kx_lo;
+        /* the first tap inside, or the pixel itself when none is (nothing is read) */
+        v.x = v.rows > 0 && v.cols > 0
+                  ? in_n + ((size_t)(iy0 + ky_lo * p->dil_h) * p->in.w +
+                            (size_t)(ix0 + kx_lo * p->dil_w)) * p->in.c
+                  : in_n;
+        if (full) {
+          pixel(p, &v, w, chan, 1, o);
+        } else {
+          pixel(p, &v, w, chan, 0, o);
         }
       }
       mote__ring_advance(p, 0, ring, out, n, &flushed, (oy + 1) * p->out.w);
