@@ -38,6 +38,7 @@ bool is_binary_f32(const LowerCtx& c);
 bool is_activation(const LowerCtx& c);
 bool is_lut_s8(const LowerCtx& c);
 void build_add_s8(const LowerCtx& c, KernelCall& call);
+bool is_add_s8_dsp(const LowerCtx& c);
 void build_mul_s8(const LowerCtx& c, KernelCall& call);
 void build_binary_f32(const LowerCtx& c, KernelCall& call);
 void build_lut_s8(const LowerCtx& c, KernelCall& call);

@@ -21,9 +21,13 @@
  * multiplier, e, 2^(e-1) + out_zp * 2^e}: SaturatingRoundingDoublingHighMul(acc, m) is
  * round(2 * acc * m / 2^32), one SMMULR; RoundingDivideByPOT rounds half away from zero, which
  * is rounding half up after subtracting 1 from negative values. */
+static inline int32_t mote__dsp_requant_e(int32_t acc, int32_t m, int32_t e, int32_t round) {
+  const int32_t t = mote_smmulr(acc * 2, m);
+  return mote__asr(t + (t < 0 ? -1 : 0) + round, e);
+}
+
 static inline int32_t mote__dsp_requant(int32_t acc, const int32_t *r) {
-  const int32_t t = mote_smmulr(acc * 2, r[1]);
-  return mote__asr(t + (t < 0 ? -1 : 0) + r[3], r[2]);
+  return mote__dsp_requant_e(acc, r[1], r[2], r[3]);
 }
 
 /* The clamp to [lo, hi]: one SSAT when that is all of int8. */
