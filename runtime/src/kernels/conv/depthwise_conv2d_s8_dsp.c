@@ -42,11 +42,11 @@ static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int3
   a[3] = mote_smlatt(xo, (uint32_t)w[1], a[3]);
 }
 
-/* Three taps of 4 channels in a row: input words at x, x + step, x + 2 step, their weight pairs
- * at w[0..5]. */
+/* Two or three taps (n) of 4 channels in a row: input words at x, x + step (, x + 2 step), their
+ * weight pairs at *w (advanced past them). */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 /* The instructions of the C version, in an order that keeps the accumulators in registers (GCC
- * hoists all six loads and spills them). LDRD needs the 4-byte aligned weights. */
+ * hoists all the loads and spills them). LDRD needs the 4-byte aligned weights. */
 #define MOTE_TAP(addr)                            \
   "ldr %[xv], " addr "\n\t"                       \
   "ldrd %[we], %[wo], [%[w]], #8\n\t"             \
@@ -56,31 +56,41 @@ static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int3
   "smlatt %[a2], %[xe], %[we], %[a2]\n\t"         \
   "smlabb %[a1], %[xv], %[wo], %[a1]\n\t"         \
   "smlatt %[a3], %[xv], %[wo], %[a3]\n\t"
-static inline void row3(const int8_t *x, size_t step, const int32_t *w, uint32_t neg_zp2,
-                        int32_t *a) {
+#define MOTE_ROW(taps)                                                                      \
+  __asm__(taps                                                                              \
+          : [w] "+r"(*w), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]), [a3] "+r"(a[3]), \
+            [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo)                  \
+          : [x] "r"(x), [step] "r"(step), [nz] "r"(neg_zp2)                                 \
+          : "memory")
+static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t neg_zp2,
+                       int32_t *a, int32_t n) {
   uint32_t xv, xe, we, wo;
-  __asm__(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]")
-          : [w] "+r"(w), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]), [a3] "+r"(a[3]),
-            [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo)
-          : [x] "r"(x), [step] "r"(step), [nz] "r"(neg_zp2)
-          : "memory");
+  if (n == 3) {
+    MOTE_ROW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]"));
+  } else {
+    MOTE_ROW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]"));
+  }
 }
+#undef MOTE_ROW
 #undef MOTE_TAP
 #else
-static inline void row3(const int8_t *x, size_t step, const int32_t *w, uint32_t neg_zp2,
-                        int32_t *a) {
-  tap(x, w, neg_zp2, 4, a);
-  tap(x + step, w + 2, neg_zp2, 4, a);
-  tap(x + 2 * step, w + 4, neg_zp2, 4, a);
+static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t neg_zp2,
+                       int32_t *a, int32_t n) {
+  int32_t k;
+  for (k = 0; k < n; ++k) {
+    tap(x + k * step, *w, neg_zp2, 4, a);
+    *w += 2;
+  }
 }
 #endif
 
 /* Channels c..c+nch-1 of the pixel of window v, `cols` taps wide (nch, cols and full are
- * constants where it is inlined): w the block's weights, r its channel records. */
+ * constants where it is inlined; rows of 2 or 3 full channel blocks run as one step): w the
+ * block's weights, r its channel records, neg_zp2 the halves -in_zp. */
 MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v, int32_t c,
                               const int32_t *w, const int32_t *r, int32_t nch, int32_t cols,
-                              int full, int8_t *o) {
-  const uint32_t neg_zp2 = ((uint32_t)(-p->in_zp) & 0xFFFFu) * 0x10001u;
+                              int full, uint32_t neg_zp2, int8_t *o) {
+  const size_t w_skip = 2 * (size_t)(p->kw - cols); /* weight words of the taps outside */
   const int8_t *x = v->x + c;
   int32_t a[4];
   int32_t ky, kx;
@@ -91,15 +101,16 @@ MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v,
   a[3] = nch > 3 ? r[12] : 0;
   w += 2 * v->tap0;
   for (ky = 0; ky < v->rows; ++ky) {
-    const int8_t *xr = x + ky * v->row_step;
-    const int32_t *wr = w + 2 * ky * p->kw;
-    if (cols == 3 && nch == 4) {
-      row3(xr, v->col_step, wr, neg_zp2, a);
+    if ((cols == 2 || cols == 3) && nch == 4) {
+      row(x, v->col_step, &w, neg_zp2, a, cols);
     } else {
       for (kx = 0; kx < cols; ++kx) {
-        tap(xr + kx * v->col_step, wr + 2 * kx, neg_zp2, nch, a);
+        tap(x + kx * v->col_step, w, neg_zp2, nch, a);
+        w += 2;
       }
     }
+    x += v->row_step;
+    w += w_skip;
   }
   /* all values before the first int8 store, which may alias the records */
   out[0] = mote__dsp_clamp(mote__dsp_requant(a[0], r), full, p->act_min, p->act_max);
@@ -115,22 +126,36 @@ MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v,
   memcpy(o + c, out, (size_t)nch);
 }
 
+/* The full channel blocks of the pixel of window v, `cols` taps wide (a constant where it is
+ * inlined); returns the first channel left. */
+MOTE_ALWAYS_INLINE int32_t blocks(const mote_conv_s8_dsp_params *p, const window *v,
+                                  const int32_t *w, const int32_t *chan, int32_t cols, int full,
+                                  uint32_t neg_zp2, int8_t *o) {
+  const size_t w_block = 2 * (size_t)p->kh * (size_t)p->kw; /* weight words per block */
+  int32_t c;
+  for (c = 0; c + 4 <= p->out.c; c += 4) {
+    block(p, v, c, w, chan, 4, cols, full, neg_zp2, o);
+    w += w_block;
+    chan += 16;
+  }
+  return c;
+}
+
 /* Every channel of the pixel of window v (full a constant where it is inlined). */
 MOTE_ALWAYS_INLINE void pixel(const mote_conv_s8_dsp_params *p, const window *v,
-                              const int32_t *w, const int32_t *chan, int full, int8_t *o) {
-  const int32_t taps = p->kh * p->kw, nc = p->out.c;
+                              const int32_t *w, const int32_t *chan, int full, uint32_t neg_zp2,
+                              int8_t *o) {
   int32_t c;
-  if (v->cols == 3) { /* the whole row of a 3-wide kernel */
-    for (c = 0; c + 4 <= nc; c += 4) {
-      block(p, v, c, w + (size_t)c / 2 * taps, chan + 4 * c, 4, 3, full, o);
-    }
+  if (v->cols == 3) { /* a 3-wide window, unrolled */
+    c = blocks(p, v, w, chan, 3, full, neg_zp2, o);
+  } else if (v->cols == 2) {
+    c = blocks(p, v, w, chan, 2, full, neg_zp2, o);
   } else {
-    for (c = 0; c + 4 <= nc; c += 4) {
-      block(p, v, c, w + (size_t)c / 2 * taps, chan + 4 * c, 4, v->cols, full, o);
-    }
+    c = blocks(p, v, w, chan, v->cols, full, neg_zp2, o);
   }
-  if (c < nc) {
-    block(p, v, c, w + (size_t)c / 2 * taps, chan + 4 * c, nc - c, v->cols, full, o);
+  if (c < p->out.c) {
+    block(p, v, c, w + (size_t)c / 2 * p->kh * p->kw, chan + 4 * c, p->out.c - c, v->cols, full,
+          neg_zp2, o);
   }
 }
 
@@ -139,6 +164,7 @@ mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const
                                          void *scratch) {
   int8_t *ring = (int8_t *)scratch;
   const int full = p->act_min == -128 && p->act_max == 127;
+  const uint32_t neg_zp2 = ((uint32_t)(-p->in_zp) & 0xFFFFu) * 0x10001u;
   int32_t n, oy, ox;
   window v;
   if (!mote__conv_dsp_ok(p, chan, p->out.c) || p->out.c != p->in.c ||
@@ -168,9 +194,9 @@ mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const
                             (size_t)(ix0 + kx_lo * p->dil_w)) * p->in.c
                   : in_n;
         if (full) {
-          pixel(p, &v, w, chan, 1, o);
+          pixel(p, &v, w, chan, 1, neg_zp2, o);
         } else {
-          pixel(p, &v, w, chan, 0, o);
+          pixel(p, &v, w, chan, 0, neg_zp2, o);
         }
       }
       mote__ring_advance(p, 0, ring, out, n, &flushed, (oy + 1) * p->out.w);
