@@ -213,10 +213,14 @@ TEST(ConvDsp, MatchesPortableOnModelLayers) {
 }
 
 // Where SMMULR's requantization would not be exact the registry keeps the portable kernel: a
-// multiplier of 1 or more (a left shift), an accumulator that may reach 2^30.
+// multiplier of 1 or more (a left shift), an accumulator that may reach 2^30; so it does for a
+// depth multiplier other than 1.
 TEST(ConvDsp, FallsBackWhereNotExact) {
   Rng r(804);
   ConvCase k;
+  k.h = 4, k.w = 6, k.cin = 4, k.cout = 8, k.kh = k.kw = 3, k.depthwise = true;
+  check_case(r, k, false);
+  k = ConvCase{};
   k.h = 5, k.w = 5, k.cin = 4, k.cout = 3, k.kh = k.kw = 3;
   k.real_lo = 1.5, k.real_hi = 3.0;
   check_case(r, k, false);

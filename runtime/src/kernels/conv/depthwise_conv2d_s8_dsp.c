@@ -42,8 +42,9 @@ static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int3
   a[3] = mote_smlatt(xo, (uint32_t)w[1], a[3]);
 }
 
-/* Two or three taps (n) of 4 channels in a row: input words at x, x + step (, x + 2 step), their
- * weight pairs at *w (advanced past them). */
+/* All three rows of a 3x3 kernel's window for 4 channels, n (2 or 3) taps of each: input words
+ * at x + k step in a row, the rows rstep apart, the weight pairs at *w (advanced past the window;
+ * the weights of the 3 - n taps outside the input are skipped). */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 /* The instructions of the C version, in an order that keeps the accumulators in registers (GCC
  * hoists all the loads and spills them). LDRD needs the 4-byte aligned weights. */
@@ -56,36 +57,41 @@ static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int3
   "smlatt %[a2], %[xe], %[we], %[a2]\n\t"         \
   "smlabb %[a1], %[xv], %[wo], %[a1]\n\t"         \
   "smlatt %[a3], %[xv], %[wo], %[a3]\n\t"
-#define MOTE_ROW(taps)                                                                      \
-  __asm__(taps                                                                              \
-          : [w] "+r"(*w), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]), [a3] "+r"(a[3]), \
-            [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo)                  \
-          : [x] "r"(x), [step] "r"(step), [nz] "r"(neg_zp2)                                 \
+#define MOTE_WINDOW(taps, next)                                                             \
+  __asm__(taps next taps next taps                                                          \
+          : [w] "+r"(*w), [x] "+r"(x), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]),   \
+            [a3] "+r"(a[3]), [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo) \
+          : [step] "r"(step), [rstep] "r"(rstep), [nz] "r"(neg_zp2)                         \
           : "memory")
-static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t neg_zp2,
-                       int32_t *a, int32_t n) {
+static inline void window3(const int8_t *x, size_t step, size_t rstep, const int32_t **w,
+                           uint32_t neg_zp2, int32_t *a, int32_t n) {
   uint32_t xv, xe, we, wo;
   if (n == 3) {
-    MOTE_ROW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]"));
+    MOTE_WINDOW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]"),
+                "add %[x], %[x], %[rstep]\n\t");
   } else {
-    MOTE_ROW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]"));
+    MOTE_WINDOW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]"),
+                "add %[x], %[x], %[rstep]\n\t" "add %[w], %[w], #8\n\t");
   }
 }
-#undef MOTE_ROW
+#undef MOTE_WINDOW
 #undef MOTE_TAP
 #else
-static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t neg_zp2,
-                       int32_t *a, int32_t n) {
-  int32_t k;
-  for (k = 0; k < n; ++k) {
-    tap(x + k * step, *w, neg_zp2, 4, a);
-    *w += 2;
+static inline void window3(const int8_t *x, size_t step, size_t rstep, const int32_t **w,
+                           uint32_t neg_zp2, int32_t *a, int32_t n) {
+  int32_t r, k;
+  for (r = 0; r < 3; ++r) {
+    for (k = 0; k < n; ++k) {
+      tap(x + r * rstep + k * step, *w, neg_zp2, 4, a);
+      *w += 2;
+    }
+    *w += 2 * (3 - n);
   }
 }
 #endif
 
 /* Channels c..c+nch-1 of the pixel of window v, `cols` taps wide (nch, cols and full are
- * constants where it is inlined; rows of 2 or 3 full channel blocks run as one step): w the
+ * constants where it is inlined; a full 3-row window of a 3x3 kernel runs as one step): w the
  * block's weights, r its channel records, neg_zp2 the halves -in_zp. */
 MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v, int32_t c,
                               const int32_t *w, const int32_t *r, int32_t nch, int32_t cols,
@@ -100,14 +106,16 @@ MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v,
   a[2] = nch > 2 ? r[8] : 0;
   a[3] = nch > 3 ? r[12] : 0;
   w += 2 * v->tap0;
-  for (ky = 0; ky < v->rows; ++ky) {
-    if ((cols == 2 || cols == 3) && nch == 4) {
-      row(x, v->col_step, &w, neg_zp2, a, cols);
-    } else {
-      for (kx = 0; kx < cols; ++kx) {
-        tap(x + kx * v->col_step, w, neg_zp2, nch, a);
-        w += 2;
-      }
+  if ((cols == 2 || cols == 3) && nch == 4 && v->rows == 3 && p->kh == 3 && p->kw == 3) {
+    window3(x, v->col_step, v->row_step, &w, neg_zp2, a, cols);
+    ky = v->rows;
+  } else {
+    ky = 0;
+  }
+  for (; ky < v->rows; ++ky) {
+    for (kx = 0; kx < cols; ++kx) {
+      tap(x + kx * v->col_step, w, neg_zp2, nch, a);
+      w += 2;
     }
     x += v->row_step;
     w += w_skip;
