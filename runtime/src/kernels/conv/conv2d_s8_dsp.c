@@ -62,10 +62,15 @@ static void im2col(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t
   if (gathers(p)) {
     /* padding taps hold in_zp, so they expand to 0 like the rest of the row's tail */
     memset(row, (int)(uint8_t)p->in_zp, (size_t)k_groups(p) * 4u);
-    for (ky = ky_lo; ky < ky_hi; ++ky) {
-      for (kx = kx_lo; kx < kx_hi; ++kx) {
-        memcpy(row + (ky * p->kw + kx) * cin, tap(p, in_n, iy0 + ky * p->dil_h, ix0 + kx * p->dil_w),
-               (size_t)cin);
+    for (ky = ky_lo; ky < ky_hi && kx_lo < kx_hi; ++ky) {
+      const int32_t iy = iy0 + ky * p->dil_h;
+      if (p->dil_w == 1) { /* the row's taps are contiguous in the input */
+        memcpy(row + (ky * p->kw + kx_lo) * cin, tap(p, in_n, iy, ix0 + kx_lo),
+               (size_t)((kx_hi - kx_lo) * cin));
+      } else {
+        for (kx = kx_lo; kx < kx_hi; ++kx) {
+          memcpy(row + (ky * p->kw + kx) * cin, tap(p, in_n, iy, ix0 + kx * p->dil_w), (size_t)cin);
+        }
       }
     }
     expand(row, k_groups(p), neg_zp2, dst);
