@@ -26,6 +26,36 @@ size_t mote_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p) {
 
 /* Groups of 4 bytes from src as the 16-bit pairs (x0 - zp, x2 - zp), (x1 - zp, x3 - zp), into
  * every other word pair of dst (the other pixel's are in between). */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* The C version's instructions with STRD and post-indexing: 5 per group instead of 8 (dst is
+ * 4-byte aligned scratch). volatile: the stores are the only effect. */
+static void expand(const int8_t *src, int32_t groups, uint32_t neg_zp2, uint32_t *dst) {
+  uint32_t x0, x1, e0, o0;
+  if (groups & 1) {
+    __asm__ volatile("ldr %[x0], [%[src]], #4\n\t"
+            "sxtab16 %[e0], %[nz], %[x0]\n\t"
+            "sxtab16 %[o0], %[nz], %[x0], ror #8\n\t"
+            "strd %[e0], %[o0], [%[dst]], #16"
+            : [src] "+r"(src), [dst] "+r"(dst), [x0] "=&r"(x0), [e0] "=&r"(e0), [o0] "=&r"(o0)
+            : [nz] "r"(neg_zp2)
+            : "memory");
+  }
+  for (groups >>= 1; groups > 0; --groups) {
+    __asm__ volatile("ldr %[x0], [%[src]], #4\n\t"
+            "ldr %[x1], [%[src]], #4\n\t"
+            "sxtab16 %[e0], %[nz], %[x0]\n\t"
+            "sxtab16 %[o0], %[nz], %[x0], ror #8\n\t"
+            "strd %[e0], %[o0], [%[dst]], #16\n\t"
+            "sxtab16 %[e0], %[nz], %[x1]\n\t"
+            "sxtab16 %[o0], %[nz], %[x1], ror #8\n\t"
+            "strd %[e0], %[o0], [%[dst]], #16"
+            : [src] "+r"(src), [dst] "+r"(dst), [x0] "=&r"(x0), [x1] "=&r"(x1), [e0] "=&r"(e0),
+              [o0] "=&r"(o0)
+            : [nz] "r"(neg_zp2)
+            : "memory");
+  }
+}
+#else
 static void expand(const int8_t *src, int32_t groups, uint32_t neg_zp2, uint32_t *dst) {
   for (; groups > 0; --groups) {
     const uint32_t x = mote_ld32(src);
@@ -35,6 +65,7 @@ static void expand(const int8_t *src, int32_t groups, uint32_t neg_zp2, uint32_t
     dst += 4;
   }
 }
+#endif
 
 static void zero_groups(int32_t groups, uint32_t *dst) {
   for (; groups > 0; --groups) {
