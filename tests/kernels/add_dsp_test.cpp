@@ -6,47 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "ir/op_registry.h"
-#include "kernel_test_util.h"
-#include "lower/lower.h"
+#include "dsp_test_util.h"
 #include "mote/kernels.h"
 #include "ref/kernels_ref.h"
 
 namespace mote {
 namespace {
 
+using test::binary_graph;
+using test::lowered;
+using test::per_tensor;
 using test::Rng;
-
-QuantParams per_tensor(double s, int32_t zp) {
-  QuantParams q;
-  q.scale = {float(s)};
-  q.zero_point = {zp};
-  return q;
-}
-
-// y = a op b with a, b of shape sa, sb.
-Graph binary_graph(OpKind op, const Shape& sa, const Shape& sb, const QuantParams& qa, const QuantParams& qb,
-                   const QuantParams& qy, bool relu) {
-  Graph g;
-  const int a = g.add_value("a", DType::I8, sa, Layout::NHWC), b = g.add_value("b", DType::I8, sb, Layout::NHWC);
-  g.t(a).quant = qa;
-  g.t(b).quant = qb;
-  g.inputs = {a, b};
-  const int y = g.add_value("y", DType::I8, {1}, Layout::NHWC);
-  g.t(y).quant = qy;
-  Attrs attrs;
-  if (relu) attrs.set("act_min", 0.0f);
-  Node& n = g.add_node(op, "op", {a, b}, {y}, attrs);
-  g.t(y).shape = infer_shape(g, n);
-  g.outputs = {y};
-  return g;
-}
-
-KernelCall only_call(const Graph& g, const char* target) {
-  std::vector<KernelCall> calls = lower(g, target_named(target)).calls;
-  EXPECT_EQ(calls.size(), 1u);
-  return calls.at(0);
-}
 
 TEST(AddDsp, MatchesPortableOnEveryOperandPair) {
   Rng r(811);
@@ -65,7 +35,7 @@ TEST(AddDsp, MatchesPortableOnEveryOperandPair) {
     const Graph g = binary_graph(op, shape, shape, per_tensor(sa, ties ? 0 : r.i(-128, 127)),
                                  per_tensor(sb, ties ? 0 : r.i(-128, 127)), per_tensor(so, ties ? 0 : r.i(-128, 127)),
                                  t % 5 == 1);
-    const KernelCall dsp = only_call(g, "cortex-m4"), port = only_call(g, "host");
+    const KernelCall dsp = lowered(g, "cortex-m4"), port = lowered(g, "host");
     ASSERT_EQ(port.kernel(), "mote_add_s8");
     ASSERT_EQ(dsp.kernel(), "mote_add_s8_dsp") << "case " << t;
     const auto& p = std::get<mote_add_s8_params>(dsp.params);
@@ -88,11 +58,11 @@ TEST(AddDsp, PortableWhereItDoesNotApply) {
   const QuantParams q = per_tensor(0.05, 3);
   // broadcasting
   Graph g = binary_graph(OpKind::Add, {1, 4, 4, 8}, {1, 1, 1, 8}, q, q, q, false);
-  EXPECT_EQ(only_call(g, "cortex-m4").kernel(), "mote_add_s8");
+  EXPECT_EQ(lowered(g, "cortex-m4").kernel(), "mote_add_s8");
   // an output scale so small that the output rescale shifts left
   g = binary_graph(OpKind::Add, {1, 4, 4, 8}, {1, 4, 4, 8}, q, q, per_tensor(0.05 / (1 << 21), 0), false);
-  EXPECT_EQ(only_call(g, "cortex-m4").kernel(), "mote_add_s8");
-  const auto& p = std::get<mote_add_s8_params>(only_call(g, "host").params);
+  EXPECT_EQ(lowered(g, "cortex-m4").kernel(), "mote_add_s8");
+  const auto& p = std::get<mote_add_s8_params>(lowered(g, "host").params);
   EXPECT_GT(p.out_shift, -1);
   std::vector<int8_t> x(128, 1), y(128);
   EXPECT_EQ(mote_add_s8_dsp(&p, x.data(), x.data(), y.data()), MOTE_ERR_PARAM);

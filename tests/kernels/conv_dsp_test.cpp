@@ -9,9 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ir/op_registry.h"
-#include "kernel_test_util.h"
-#include "lower/lower.h"
+#include "dsp_test_util.h"
 #include "mote/dsp.h"
 #include "mote/kernels.h"
 #include "ref/kernels_ref.h"
@@ -19,78 +17,10 @@
 namespace mote {
 namespace {
 
+using test::ConvCase;
 using test::Rng;
-
-QuantParams per_tensor(float s, int32_t zp) {
-  QuantParams q;
-  q.scale = {s};
-  q.zero_point = {zp};
-  return q;
-}
-
-struct ConvCase {
-  int32_t n = 1, h = 1, w = 1, cin = 1, cout = 1, kh = 1, kw = 1;
-  int32_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
-  bool depthwise = false;
-  int32_t in_zp = 0, out_zp = 0;
-  float act_min = -1e30f, act_max = 1e30f;  // real clamp (none by default)
-  double real_lo = 1e-5, real_hi = 0.49;    // per-channel in_scale * w_scale / out_scale
-  int32_t bias_abs = 5000;                   // biases uniform in [-bias_abs, bias_abs]
-  bool bias_fixed = false;                   // ... or all bias_abs
-  std::string str() const {
-    return std::to_string(n) + "x" + std::to_string(h) + "x" + std::to_string(w) + "x" +
-           std::to_string(cin) + " -> " + std::to_string(cout) + " k" + std::to_string(kh) + "x" +
-           std::to_string(kw) + " s" + std::to_string(sh) + "," + std::to_string(sw) + " d" +
-           std::to_string(dh) + "," + std::to_string(dw) + " pad " + std::to_string(pt) + "," +
-           std::to_string(pl) + "," + std::to_string(pb) + "," + std::to_string(pr) +
-           (depthwise ? " depthwise" : "") + " zp " + std::to_string(in_zp) + "/" +
-           std::to_string(out_zp);
-  }
-};
-
-// The one-node graph of a case: x -> Conv(w, b) -> y.
-Graph conv_graph(Rng& r, const ConvCase& k) {
-  Graph g;
-  const float in_scale = 0.05f, out_scale = float(r.u(0.02, 0.5));
-  const int x = g.add_value("x", DType::I8, {k.n, k.h, k.w, k.cin}, Layout::NHWC);
-  g.t(x).quant = per_tensor(in_scale, k.in_zp);
-  g.inputs = {x};
-  const int32_t wcin = k.depthwise ? 1 : k.cin;
-  const std::vector<int8_t> wv = r.s8(size_t(k.cout) * k.kh * k.kw * wcin, -127, 127);
-  const int w = g.add_const("w", DType::I8, {k.cout, k.kh, k.kw, wcin}, wv.data());
-  QuantParams wq;
-  for (int32_t o = 0; o < k.cout; ++o) {
-    const double real = std::exp(r.u(std::log(k.real_lo), std::log(k.real_hi)));
-    wq.scale.push_back(float(real * out_scale / in_scale));
-    wq.zero_point.push_back(0);
-  }
-  wq.axis = 0;
-  g.t(w).quant = wq;
-  const std::vector<int32_t> bv =
-      k.bias_fixed ? std::vector<int32_t>(size_t(k.cout), k.bias_abs) : r.s32(size_t(k.cout), -k.bias_abs, k.bias_abs);
-  const int b = g.add_const("b", DType::I32, {k.cout}, bv.data());
-  const int y = g.add_value("y", DType::I8, {1}, Layout::NHWC);
-  g.t(y).quant = per_tensor(out_scale, k.out_zp);
-  Attrs a;
-  a.set("strides", std::vector<int64_t>{k.sh, k.sw});
-  a.set("dilations", std::vector<int64_t>{k.dh, k.dw});
-  a.set("pads", std::vector<int64_t>{k.pt, k.pl, k.pb, k.pr});
-  a.set("group", int64_t(k.depthwise ? k.cin : 1));
-  if (k.act_min > -1e29f) a.set("act_min", k.act_min);
-  if (k.act_max < 1e29f) a.set("act_max", k.act_max);
-  Node& nd = g.add_node(OpKind::Conv, "conv", {x, w, b}, {y}, a);
-  g.t(y).shape = infer_shape(g, nd);
-  g.outputs = {y};
-  return g;
-}
-
-KernelCall lowered(const Graph& g, const char* target) {
-  std::vector<KernelCall> calls = lower(g, target_named(target)).calls;
-  EXPECT_EQ(calls.size(), 1u);
-  KernelCall c = calls.at(0);
-  bind_tables(c);  // the params point into this copy's tables
-  return c;
-}
+using test::lowered;
+using test::random_case;
 
 template <typename T>
 const T* tab(const KernelCall& c, const char* role) {
@@ -104,7 +34,7 @@ bool operator==(const mote_dims& a, const mote_dims& b) {
 
 // Runs the case's node on both targets, the DSP call also in place where it may be.
 void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
-  const Graph g = conv_graph(r, k);
+  const Graph g = test::conv_graph(r, k);
   const KernelCall port = lowered(g, "host"), dsp = lowered(g, "cortex-m4");
   const std::string dsp_name = k.depthwise ? "mote_depthwise_conv2d_s8_dsp" : "mote_conv2d_s8_dsp";
   ASSERT_EQ(dsp.kernel(), expect_dsp ? dsp_name : port.kernel()) << k.str();
@@ -142,36 +72,6 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
     ASSERT_EQ(run_dsp(dp, buf.data(), buf.data()), MOTE_OK);
     EXPECT_EQ(test::count_mismatches(buf, want, "in place " + k.str()), 0u);
   }
-}
-
-// Random geometry: sizes from the primes, pads up to the kernel's extent.
-ConvCase random_case(Rng& r, bool depthwise) {
-  ConvCase k;
-  k.depthwise = depthwise;
-  k.n = r.i(1, 2);
-  k.h = r.pick(test::prime_sizes());
-  k.w = r.pick(test::prime_sizes());
-  k.cin = r.pick(std::vector<int32_t>{1, 2, 3, 4, 5, 7, 8, 12, 13, 16});
-  if (depthwise && k.cin == 1) k.cin = 6;  // one group of one channel is a plain conv
-  k.cout = depthwise ? k.cin : r.pick(std::vector<int32_t>{1, 2, 3, 5, 7, 8, 11, 16});
-  k.kh = r.pick(std::vector<int32_t>{1, 2, 3, 5});
-  k.kw = r.pick(std::vector<int32_t>{1, 2, 3, 5});
-  k.sh = r.i(1, 3);
-  k.sw = r.i(1, 3);
-  k.dh = r.i(1, 2);
-  k.dw = r.i(1, 2);
-  const int32_t eh = (k.kh - 1) * k.dh + 1, ew = (k.kw - 1) * k.dw + 1;
-  k.pt = r.i(0, eh - 1);
-  k.pl = r.i(0, ew - 1);
-  k.pb = std::max(r.i(0, eh - 1), eh - k.h - k.pt);
-  k.pr = std::max(r.i(0, ew - 1), ew - k.w - k.pl);
-  k.in_zp = r.pick(std::vector<int32_t>{-128, 127, 0, r.i(-128, 127)});
-  k.out_zp = r.i(-128, 127);
-  if (r.i(0, 2) == 0) {
-    k.act_min = float(r.u(-2.0, 0.0));
-    k.act_max = float(r.u(0.5, 3.0));
-  }
-  return k;
 }
 
 TEST(ConvDsp, MatchesPortableOverShapes) {
