@@ -11,6 +11,7 @@ PKGS=(
   python3 python3-numpy python3-torch python3-onnx
   dataset-fashion-mnist
   python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 )
 missing=()
 for p in "${PKGS[@]}"; do
