@@ -2,6 +2,7 @@
 // 256-entry tables, float through the float kernels.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "lower/families.h"
 #include "lower/fixedpoint.h"
@@ -136,6 +137,22 @@ void build_add_s8(const LowerCtx& c, KernelCall& call) {
   std::tie(p.out_multiplier, p.out_shift) = multiplier(twice_max / (double(1 << kLeftShift) * qo.scale));
   std::tie(p.act_min, p.act_max) = act_range_s8(c);
   call.params = p;
+}
+
+// mote_add_s8_dsp takes operands of the output's shape, TFLite's left shift of 20, no left
+// shift in any rescale, none at all for the output, and an output rounding term (with the zero
+// point) within 2^30: what keeps its SMMULR arithmetic exact.
+bool is_add_s8_dsp(const LowerCtx& c) {
+  if (!is_add_sub(c) || !c.int8() || c.n.inputs.size() != 2 || c.in(0).shape != c.out().shape ||
+      c.in(1).shape != c.out().shape)
+    return false;
+  KernelCall call;
+  build_add_s8(c, call);
+  const auto& p = std::get<mote_add_s8_params>(call.params);
+  const int64_t e = -int64_t(p.out_shift);
+  const int64_t round = e >= 1 && e <= 31 ? (int64_t(1) << (e - 1)) + int64_t(p.out_zp) * (int64_t(1) << e) : 0;
+  return p.left_shift == 20 && p.a_shift <= 0 && p.a_shift >= -31 && p.b_shift <= 0 && p.b_shift >= -31 &&
+         e >= 1 && e <= 31 && std::abs(round) <= (int64_t(1) << 30);
 }
 
 void build_mul_s8(const LowerCtx& c, KernelCall& call) {

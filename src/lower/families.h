@@ -20,6 +20,15 @@ bool depthwise_in_place(const Graph& g, const Node& n, int input);
 int64_t depthwise_conv2d_s8_scratch(const KernelCall& call);
 int64_t conv2d_s8_scratch(const KernelCall& call);
 
+// lower/conv_dsp.cpp: the ArmDsp variants
+bool is_conv_dsp(const LowerCtx& c);
+bool is_depthwise_dsp(const LowerCtx& c);
+void build_conv_dsp(const LowerCtx& c, KernelCall& call);
+void build_depthwise_dsp(const LowerCtx& c, KernelCall& call);
+bool depthwise_in_place(const Graph& g, const Node& n, int input);
+int64_t conv2d_s8_dsp_scratch(const KernelCall& call);
+int64_t depthwise_conv2d_s8_dsp_scratch(const KernelCall& call);
+
 // lower/fc.cpp
 bool is_fc(const LowerCtx& c);
 void build_fc(const LowerCtx& c, KernelCall& call);
@@ -31,6 +40,7 @@ bool is_binary_f32(const LowerCtx& c);
 bool is_activation(const LowerCtx& c);
 bool is_lut_s8(const LowerCtx& c);
 void build_add_s8(const LowerCtx& c, KernelCall& call);
+bool is_add_s8_dsp(const LowerCtx& c);
 void build_mul_s8(const LowerCtx& c, KernelCall& call);
 void build_binary_f32(const LowerCtx& c, KernelCall& call);
 void build_lut_s8(const LowerCtx& c, KernelCall& call);

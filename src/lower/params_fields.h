@@ -59,6 +59,14 @@ template <typename S> void fields(S& s, mote_conv_s8_params& p) {
   s.i32("in_place", p.in_place);
 }
 
+template <typename S> void fields(S& s, mote_conv_s8_dsp_params& p) {
+  dilated_geometry_fields(s, p);
+  s.i32("in_zp", p.in_zp);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+  s.i32("in_place", p.in_place);
+}
+
 template <typename S> void fields(S& s, mote_conv_f32_params& p) {
   conv_geometry_fields(s, p);
   s.f32("act_min", p.act_min);

@@ -10,7 +10,7 @@ namespace mote {
 namespace {
 
 constexpr KDType I8 = KDType::I8, F32 = KDType::F32, I32 = KDType::I32, Any = KDType::Any;
-constexpr Isa Portable = Isa::Portable;
+constexpr Isa Portable = Isa::Portable, ArmDsp = Isa::ArmDsp;
 using NoParams = std::monostate;
 
 template <typename P>

@@ -15,6 +15,12 @@ mote_status conv2d_s8(const mote_conv_s8_params& p, const int8_t* in, const int8
                       const int32_t* bias, int8_t* out);
 mote_status depthwise_conv2d_s8(const mote_conv_s8_params& p, const int8_t* in, const int8_t* w,
                                 const int32_t* bias, int8_t* out);
+// The DSP variants (dsp_ref.cpp): their tables turned back into the portable ones, then the
+// portable oracle.
+mote_status conv2d_s8_dsp(const mote_conv_s8_dsp_params& p, const int8_t* in, const int32_t* w,
+                          const int32_t* chan, int8_t* out);
+mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& p, const int8_t* in,
+                                    const int32_t* w, const int32_t* chan, int8_t* out);
 mote_status conv2d_f32(const mote_conv_f32_params& p, const float* in, const float* w,
                        const float* bias, float* out);
 mote_status depthwise_conv2d_f32(const mote_conv_f32_params& p, const float* in, const float* w,

@@ -214,10 +214,10 @@ struct Compiled {
   }
 };
 
-Compiled compile(Graph g) {
+Compiled compile(Graph g, const Target& target = host_target()) {
   Compiled c;
   c.graph = std::move(g);
-  Lowered low = lower(c.graph, host_target());
+  Lowered low = lower(c.graph, target);
   c.calls = low.calls;
   c.plan = plan_memory(c.graph, low.scratch, low.in_place);
   return c;
@@ -281,6 +281,33 @@ TEST(CodegenE2E, HandBuiltCnnInt8BitExactWithGccAndClang) {
   TempDir out;
   emit_c(c.input("cnn"), out.path.string());
   expect_int8_bitexact(c.graph, out.path, "cnn", random_batch({1, 8, 8, 3}, 20, 12, -1.5f, 1.5f));
+}
+
+// A residual block for the DSP kernels of cortex-m4: conv, depthwise conv written over its input,
+// a same-shape add, a 1x1 conv; the generated C built on the host, the DSP instructions emulated.
+Compiled residual_int8_m4() {
+  Builder b;
+  b.g.name = "residual";
+  const int x = b.input({1, 8, 8, 4});
+  const int a = b.conv("conv1", x, 8, 3, 1, 1, 1, 0.0f, kNoMax);
+  const int d = b.conv("dw", a, 8, 3, 1, 1, 8);
+  Attrs none;
+  none.set("act_min", kNoMin);
+  none.set("act_max", kNoMax);
+  const int s = b.node(OpKind::Add, "sum", {a, d}, none);
+  b.g.outputs.push_back(b.conv("proj", s, 4, 1, 1, 0, 1));
+  verify(b.g, "residual");
+  return compile(quantize(b.g, random_batch({1, 8, 8, 4}, 32, 13), CalibMethod::MinMax), target_named("cortex-m4"));
+}
+
+TEST(CodegenE2E, ResidualInt8ForCortexM4BitExactWithGccAndClang) {
+  Compiled c = residual_int8_m4();
+  std::set<std::string> kernels;
+  for (const KernelCall& k : c.calls) kernels.insert(k.kernel());
+  EXPECT_EQ(kernels, (std::set<std::string>{"mote_conv2d_s8_dsp", "mote_depthwise_conv2d_s8_dsp", "mote_add_s8_dsp"}));
+  TempDir out;
+  emit_c(c.input("res"), out.path.string());
+  expect_int8_bitexact(c.graph, out.path, "res", random_batch({1, 8, 8, 4}, 12, 14, -1.5f, 1.5f));
 }
 
 TEST(CodegenE2E, HandBuiltCnnFloatMatchesRunFloat) {
@@ -405,7 +432,7 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   std::set<std::string> used;
   for (const Compiled* c : {&q, &f})
     for (const KernelCall& k : c->calls) used.insert(k.kernel());
-  for (const Compiled& c : {small_cnn_int8(), compile(small_cnn()), rnn_zoo_int8(), compile(rnn_zoo())})
+  for (const Compiled& c : {small_cnn_int8(), compile(small_cnn()), rnn_zoo_int8(), compile(rnn_zoo()), residual_int8_m4()})
     for (const KernelCall& k : c.calls) used.insert(k.kernel());
   // The ONNX op models (int8 and float) and an int8 -> float DEQUANTIZE, whose C runs in
   // OnnxOpsE2E and the conformance suite.

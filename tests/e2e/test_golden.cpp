@@ -1,13 +1,15 @@
 // Bit-exactness against TensorFlow Lite Micro: the MLPerf Tiny int8 models compiled to C (and run
 // through the C++ int8 reference) must give TFLM's output bytes for every golden input in
-// ../shared/golden; the float ResNet must match TFLM's float outputs to 1e-4. Skipped when the
-// shared directory is absent.
+// ../shared/golden, for the host and for cortex-m4 (its DSP kernels, built here on their C
+// emulation of the instructions); the float ResNet must match TFLM's float outputs to 1e-4.
+// Skipped when the shared directory is absent.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <tuple>
 
 #include "backend/c/codegen.h"
 #include "driver/pipeline.h"
@@ -66,10 +68,10 @@ struct Match {
   }
 };
 
-class GoldenInt8 : public ::testing::TestWithParam<std::string> {};
+class GoldenInt8 : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(GoldenInt8, GeneratedCAndInt8ReferenceGiveTflmBytes) {
-  const std::string model = GetParam();
+  const auto& [model, target] = GetParam();
   const fs::path path = shared_dir() / "models" / (model + ".tflite");
   MOTE_REQUIRE(fs::exists(path)) << path << " is absent";
   const Golden golden = load_golden(model);
@@ -77,6 +79,7 @@ TEST_P(GoldenInt8, GeneratedCAndInt8ReferenceGiveTflmBytes) {
 
   PipelineOptions opt;
   opt.model = path.string();
+  opt.target = target;
   const Pipeline p = run_pipeline(opt);
   ASSERT_TRUE(p.prequantized);
   const Tensor& in = p.graph.t(p.graph.inputs.at(0));
@@ -89,11 +92,11 @@ TEST_P(GoldenInt8, GeneratedCAndInt8ReferenceGiveTflmBytes) {
   for (size_t s = 0; s < golden.inputs.size(); ++s) {
     ASSERT_EQ(golden.inputs[s].size(), in_bytes);
     ASSERT_EQ(golden.outputs[s].size(), out_bytes);
-    const Array y = run_int8(p.graph, lower(p.graph, host_target()).calls, {bytes_array(DType::I8, in.shape, golden.inputs[s])}).at(0);
+    const Array y = run_int8(p.graph, p.calls, {bytes_array(DType::I8, in.shape, golden.inputs[s])}).at(0);
     ref.add(golden.outputs[s], y.bytes.data(), out_bytes);
   }
 
-  std::cout << "[golden] " << model << ": C++ int8 reference " << ref.str() << " (last op " << op_name(p.graph.nodes.back().op) << ")\n";
+  std::cout << "[golden] " << model << " (" << target << "): C++ int8 reference " << ref.str() << " (last op " << op_name(p.graph.nodes.back().op) << ")\n";
   RecordProperty("ref_bytes_equal", int(ref.equal));
   EXPECT_EQ(ref.equal, ref.total) << model << " C++ int8 reference: " << ref.str();
 
@@ -112,13 +115,20 @@ TEST_P(GoldenInt8, GeneratedCAndInt8ReferenceGiveTflmBytes) {
   Match c;
   for (size_t s = 0; s < golden.inputs.size(); ++s) c.add(golden.outputs[s], c_out.data() + s * out_bytes, out_bytes);
 
-  std::cout << "[golden] " << model << ": generated C " << c.str() << "\n";
+  std::cout << "[golden] " << model << " (" << target << "): generated C " << c.str() << "\n";
   RecordProperty("c_bytes_equal", int(c.equal));
   RecordProperty("bytes_total", int(c.total));
   EXPECT_EQ(c.equal, c.total) << model << " generated C: " << c.str();
 }
 
-INSTANTIATE_TEST_SUITE_P(Mlperf, GoldenInt8, ::testing::Values("kws_ref_model", "pretrainedResnet_quant"));
+INSTANTIATE_TEST_SUITE_P(Mlperf, GoldenInt8,
+                         ::testing::Combine(::testing::Values("kws_ref_model", "pretrainedResnet_quant"),
+                                            ::testing::Values("host", "cortex-m4")),
+                         [](const auto& info) {
+                           std::string n = std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
 
 TEST(GoldenFloat, PretrainedResnetRunFloatAndGeneratedCMatchTflm) {
   const fs::path path = shared_dir() / "models" / "pretrainedResnet.tflite";

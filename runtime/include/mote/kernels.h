@@ -712,6 +712,56 @@ typedef struct {
 
 mote_status mote_layer_norm_s8(const mote_layer_norm_s8_params *p, const int8_t *in, int8_t *out);
 
+/* ---- Armv7E-M DSP variants (Cortex-M4, M7, M33, M55): the same results as the portable
+ * kernels above, bit for bit, from tables the compiler lays out for dual 16-bit MACs. They build
+ * on any host (mote/dsp.h emulates the instructions). ------------------------------------------ */
+
+/* Conv2D (groups 1) and depthwise Conv2D (depth multiplier 1) on the DSP extension. The
+ * requantization is TFLite's, computed as round(2 * acc * multiplier / 2^32) then a rounding
+ * right shift: the compiler chooses these kernels only where that is exact, i.e. every
+ * channel's shift is a right shift and every accumulator is provably below 2^30 in magnitude
+ * (from the weights and bias). Instead of a bias the kernels read per output channel records
+ * chan[c] = {bias, multiplier, right shift e in [1, 31], 2^(e-1) + out_zp * 2^e}: the output
+ * zero point rides on the rounding term. */
+typedef struct {
+  mote_dims in, out;
+  int32_t kh, kw;
+  int32_t stride_h, stride_w;
+  int32_t dil_h, dil_w;
+  int32_t pad_top, pad_left;
+  int32_t in_zp;
+  int32_t act_min, act_max;
+  /* 1: out may be the same buffer as in (stride 1, output dims = input dims); output rows then
+   * wait in scratch until no later row reads the input rows they overwrite */
+  int32_t in_place;
+} mote_conv_s8_dsp_params;
+
+/* Weights: output channels in pairs (an odd last channel pairs with zeros), each pair as an even
+ * number of groups of two words, one per channel, each packing 4 OHWI weights k..k+3 as its
+ * bytes from the lowest (zeros past kh * kw * in.c): SXTB16 and SXTB16 ROR 8 give (w[k], w[k+2])
+ * and (w[k+1], w[k+3]), the order in which the kernel lays out its im2col columns. chan [out.c
+ * rounded up to even][4] (the extra record is never read for an output). scratch: 4-byte
+ * aligned, mote_conv2d_s8_dsp_scratch_bytes. */
+mote_status mote_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
+                               const int32_t *w, const int32_t *chan, int8_t *out, void *scratch);
+size_t mote_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
+
+/* Weights: channels in blocks of 4 (the last one zero-padded), each block as its kh * kw taps
+ * of two words, the 16-bit pairs (w[tap][c], w[tap][c+2]) and (w[tap][c+1], w[tap][c+3]) (low
+ * half first). chan [out.c][4]. scratch: mote_depthwise_conv2d_s8_dsp_scratch_bytes (none
+ * unless in place). */
+mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
+                                         const int32_t *w, const int32_t *chan, int8_t *out,
+                                         void *scratch);
+size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
+
+/* mote_add_s8 (same params, same results) for operands of the output's shape, with TFLite's
+ * left_shift of 20, input shifts <= 0, an output shift <= -1 and |2^(e-1) + out_zp * 2^e| <=
+ * 2^30 for e = -out_shift: each rescale is then one exact SMMULR. The broadcast strides are
+ * not read: the output's elements are contiguous and so are the operands'. */
+mote_status mote_add_s8_dsp(const mote_add_s8_params *p, const int8_t *a, const int8_t *b,
+                            int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

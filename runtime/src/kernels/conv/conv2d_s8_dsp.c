@@ -1,0 +1,272 @@
+/* int8 Conv2D (groups 1) on the DSP extension. Output pixels go two at a time: their im2col
+ * columns of (in - in_zp) as 16-bit pairs are built side by side in scratch (each group of 4
+ * taps k..k+3: pixel 0's words (k, k+2) and (k+1, k+3), then pixel 1's), each from one word of
+ * input by two SXTAB16. Then every pair of output channels runs over them with 4 accumulators,
+ * each weight word expanded once by SXTB16 for both pixels and each column word loaded once for
+ * both channels: 8 SMLAD per 16 MACs. An odd last pixel is computed twice. Column entries past
+ * kh * kw * in.c meet zero weights. */
+#include "../dsp_internal.h"
+
+/* groups of 4 taps, even: the GEMM loop takes two at a time */
+static int32_t k_groups(const mote_conv_s8_dsp_params *p) {
+  return (p->kh * p->kw * p->in.c + 7) / 8 * 2;
+}
+
+/* in.c not a multiple of 4: the pixel's taps are first gathered bytewise into a row */
+static int gathers(const mote_conv_s8_dsp_params *p) { return p->in.c % 4 != 0; }
+
+size_t mote_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p) {
+  size_t groups;
+  if (p->kh <= 0 || p->kw <= 0 || p->in.c <= 0) {
+    return 0;
+  }
+  groups = (size_t)k_groups(p);
+  return groups * 16u + (gathers(p) ? groups * 4u : 0u) + mote__ring_bytes(p, 1);
+}
+
+/* Groups of 4 bytes from src as the 16-bit pairs (x0 - zp, x2 - zp), (x1 - zp, x3 - zp), into
+ * every other word pair of dst (the other pixel's are in between). */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* The C version's instructions with STRD and post-indexing: 5 per group instead of 8 (dst is
+ * 4-byte aligned scratch). volatile: the stores are the only effect. */
+static void expand(const int8_t *src, int32_t groups, uint32_t neg_zp2, uint32_t *dst) {
+  uint32_t x0, x1, e0, o0;
+  if (groups & 1) {
+    __asm__ volatile("ldr %[x0], [%[src]], #4\n\t"
+            "sxtab16 %[e0], %[nz], %[x0]\n\t"
+            "sxtab16 %[o0], %[nz], %[x0], ror #8\n\t"
+            "strd %[e0], %[o0], [%[dst]], #16"
+            : [src] "+r"(src), [dst] "+r"(dst), [x0] "=&r"(x0), [e0] "=&r"(e0), [o0] "=&r"(o0)
+            : [nz] "r"(neg_zp2)
+            : "memory");
+  }
+  for (groups >>= 1; groups > 0; --groups) {
+    __asm__ volatile("ldr %[x0], [%[src]], #4\n\t"
+            "ldr %[x1], [%[src]], #4\n\t"
+            "sxtab16 %[e0], %[nz], %[x0]\n\t"
+            "sxtab16 %[o0], %[nz], %[x0], ror #8\n\t"
+            "strd %[e0], %[o0], [%[dst]], #16\n\t"
+            "sxtab16 %[e0], %[nz], %[x1]\n\t"
+            "sxtab16 %[o0], %[nz], %[x1], ror #8\n\t"
+            "strd %[e0], %[o0], [%[dst]], #16"
+            : [src] "+r"(src), [dst] "+r"(dst), [x0] "=&r"(x0), [x1] "=&r"(x1), [e0] "=&r"(e0),
+              [o0] "=&r"(o0)
+            : [nz] "r"(neg_zp2)
+            : "memory");
+  }
+}
+#else
+static void expand(const int8_t *src, int32_t groups, uint32_t neg_zp2, uint32_t *dst) {
+  for (; groups > 0; --groups) {
+    const uint32_t x = mote_ld32(src);
+    dst[0] = mote_sxtab16(neg_zp2, x);
+    dst[1] = mote_sxtab16_ror8(neg_zp2, x);
+    src += 4;
+    dst += 4;
+  }
+}
+#endif
+
+static void zero_groups(int32_t groups, uint32_t *dst) {
+  for (; groups > 0; --groups) {
+    dst[0] = 0;
+    dst[1] = 0;
+    dst += 4;
+  }
+}
+
+static const int8_t *tap(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t iy,
+                         int32_t ix) {
+  return in_n + ((size_t)iy * p->in.w + (size_t)ix) * p->in.c;
+}
+
+/* The column of output pixel (oy, ox) into dst (one pixel's slot of the pair), but for the
+ * groups past kh * kw * in.c. */
+static void im2col(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t oy, int32_t ox,
+                   int8_t *row, uint32_t *dst) {
+  const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+  const int32_t cin = p->in.c, g = cin / 4; /* groups per tap when cin % 4 == 0 */
+  const uint32_t neg_zp2 = ((uint32_t)(-p->in_zp) & 0xFFFFu) * 0x10001u;
+  int32_t ky_lo, ky_hi, kx_lo, kx_hi, ky, kx;
+  mote__tap_range(iy0, p->dil_h, p->kh, p->in.h, &ky_lo, &ky_hi);
+  mote__tap_range(ix0, p->dil_w, p->kw, p->in.w, &kx_lo, &kx_hi);
+  if (gathers(p)) {
+    /* padding taps hold in_zp, so they expand to 0 like the rest of the row's tail */
+    memset(row, (int)(uint8_t)p->in_zp, (size_t)k_groups(p) * 4u);
+    for (ky = ky_lo; ky < ky_hi && kx_lo < kx_hi; ++ky) {
+      const int32_t iy = iy0 + ky * p->dil_h;
+      if (p->dil_w == 1) { /* the row's taps are contiguous in the input */
+        memcpy(row + (ky * p->kw + kx_lo) * cin, tap(p, in_n, iy, ix0 + kx_lo),
+               (size_t)((kx_hi - kx_lo) * cin));
+      } else {
+        for (kx = kx_lo; kx < kx_hi; ++kx) {
+          memcpy(row + (ky * p->kw + kx) * cin, tap(p, in_n, iy, ix0 + kx * p->dil_w), (size_t)cin);
+        }
+      }
+    }
+    expand(row, k_groups(p), neg_zp2, dst);
+    return;
+  }
+  for (ky = 0; ky < p->kh; ++ky) {
+    uint32_t *d = dst + ky * p->kw * cin; /* a tap's g groups are cin words of dst */
+    const int32_t iy = iy0 + ky * p->dil_h;
+    if (ky < ky_lo || ky >= ky_hi) {
+      zero_groups(p->kw * g, d);
+      continue;
+    }
+    zero_groups(kx_lo * g, d);
+    zero_groups((p->kw - kx_hi) * g, d + kx_hi * cin);
+    if (p->dil_w == 1) { /* the row's taps are contiguous in the input */
+      if (kx_lo < kx_hi) {
+        expand(tap(p, in_n, iy, ix0 + kx_lo), (kx_hi - kx_lo) * g, neg_zp2, d + kx_lo * cin);
+      }
+    } else {
+      for (kx = kx_lo; kx < kx_hi; ++kx) {
+        expand(tap(p, in_n, iy, ix0 + kx * p->dil_w), g, neg_zp2, d + kx * cin);
+      }
+    }
+  }
+}
+
+/* The 4 accumulators a = {a00, a01, a10, a11} (channel 0 and 1 on pixel 0, then on pixel 1) of
+ * a channel pair over the two columns at col, two groups of 4 taps at a time, from the biases
+ * b0, b1 and the pair's weight words at *w (advanced past them). */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* The instructions of the C version below, in an order that keeps the accumulators, the column
+ * words and the expanded weights in registers: 32 instructions per 32 MACs (left alone, GCC
+ * hoists the loads and spills or shuffles the accumulators). LDRD needs the 4-byte aligned
+ * scratch and weights. */
+#define MOTE_GROUP                                  \
+  "ldrd %[lo0], %[lo1], [%[w]], #8\n\t"             \
+  "sxtb16 %[hi0], %[lo0], ror #8\n\t"               \
+  "sxtb16 %[lo0], %[lo0]\n\t"                       \
+  "sxtb16 %[hi1], %[lo1], ror #8\n\t"               \
+  "sxtb16 %[lo1], %[lo1]\n\t"                       \
+  "ldrd %[xa], %[xb], [%[x]], #8\n\t"               \
+  "smlad %[a00], %[xa], %[lo0], %[a00]\n\t"         \
+  "smlad %[a00], %[xb], %[hi0], %[a00]\n\t"         \
+  "smlad %[a01], %[xa], %[lo1], %[a01]\n\t"         \
+  "smlad %[a01], %[xb], %[hi1], %[a01]\n\t"         \
+  "ldrd %[xa], %[xb], [%[x]], #8\n\t"               \
+  "smlad %[a10], %[xa], %[lo0], %[a10]\n\t"         \
+  "smlad %[a10], %[xb], %[hi0], %[a10]\n\t"         \
+  "smlad %[a11], %[xa], %[lo1], %[a11]\n\t"         \
+  "smlad %[a11], %[xb], %[hi1], %[a11]\n\t"
+static inline void accumulate(const uint32_t *col, const uint32_t *end, const int32_t **w,
+                              int32_t b0, int32_t b1, int32_t *a) {
+  int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1;
+  const uint32_t *x = col;
+  const int32_t *wp = *w;
+  uint32_t lo0, hi0, lo1, hi1, xa, xb;
+  __asm__("1:\n\t" MOTE_GROUP MOTE_GROUP
+          "cmp %[x], %[end]\n\t"
+          "blo 1b"
+          : [x] "+r"(x), [w] "+r"(wp), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10),
+            [a11] "+r"(a11), [lo0] "=&r"(lo0), [hi0] "=&r"(hi0), [lo1] "=&r"(lo1),
+            [hi1] "=&r"(hi1), [xa] "=&r"(xa), [xb] "=&r"(xb)
+          : [end] "r"(end)
+          : "cc", "memory");
+  *w = wp;
+  a[0] = a00;
+  a[1] = a01;
+  a[2] = a10;
+  a[3] = a11;
+}
+#undef MOTE_GROUP
+#else
+static inline void accumulate(const uint32_t *col, const uint32_t *end, const int32_t **w,
+                              int32_t b0, int32_t b1, int32_t *a) {
+  int32_t a00 = b0, a01 = b1, a10 = b0, a11 = b1;
+  const uint32_t *x = col;
+  do { /* one group per iteration, the column words x[0..3] of pixel 0 then pixel 1 */
+    const uint32_t w0 = (uint32_t)(*w)[0], w1 = (uint32_t)(*w)[1];
+    a00 = mote_smlad(x[1], mote_sxtb16_ror8(w0), mote_smlad(x[0], mote_sxtb16(w0), a00));
+    a10 = mote_smlad(x[3], mote_sxtb16_ror8(w0), mote_smlad(x[2], mote_sxtb16(w0), a10));
+    a01 = mote_smlad(x[1], mote_sxtb16_ror8(w1), mote_smlad(x[0], mote_sxtb16(w1), a01));
+    a11 = mote_smlad(x[3], mote_sxtb16_ror8(w1), mote_smlad(x[2], mote_sxtb16(w1), a11));
+    x += 4;
+    *w += 2;
+  } while (x < end);
+  a[0] = a00;
+  a[1] = a01;
+  a[2] = a10;
+  a[3] = a11;
+}
+#endif
+
+/* The clamped output of accumulator v of channel record r. */
+static inline int8_t out_value(int32_t v, const int32_t *r, int full, int32_t lo, int32_t hi) {
+  return mote__dsp_clamp(mote__dsp_requant(v, r), full, lo, hi);
+}
+
+/* Every output channel of the two pixels whose columns are at col, into o0 and o1; full: the
+ * clamp is all of int8 (a constant where it is inlined). */
+MOTE_ALWAYS_INLINE void gemm_pair(const mote_conv_s8_dsp_params *p, const uint32_t *col,
+                             const int32_t *w, const int32_t *chan, int8_t *o0, int8_t *o1,
+                             int full) {
+  const uint32_t *end = col + 4 * k_groups(p);
+  const int32_t lo = p->act_min, hi = p->act_max, pairs = p->out.c / 2;
+  const ptrdiff_t d = o1 - o0;
+  const int32_t *r = chan;
+  int32_t a[4], k;
+  for (k = 0; k < pairs; ++k) {
+    int8_t v00, v01, v10, v11;
+    accumulate(col, end, &w, r[0], r[4], a);
+    /* all four before the first int8 store, which may alias the records */
+    v00 = out_value(a[0], r, full, lo, hi);
+    v10 = out_value(a[2], r, full, lo, hi);
+    v01 = out_value(a[1], r + 4, full, lo, hi);
+    v11 = out_value(a[3], r + 4, full, lo, hi);
+    o0[0] = v00;
+    o0[1] = v01;
+    o0[d] = v10;
+    o0[d + 1] = v11;
+    r += 8;
+    o0 += 2;
+  }
+  if (p->out.c & 1) { /* its pair's second channel has zero weights and is not stored */
+    int8_t v00, v10;
+    accumulate(col, end, &w, r[0], 0, a);
+    v00 = out_value(a[0], r, full, lo, hi);
+    v10 = out_value(a[2], r, full, lo, hi);
+    o0[0] = v00;
+    o0[d] = v10;
+  }
+}
+
+mote_status mote_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
+                               const int32_t *w, const int32_t *chan, int8_t *out, void *scratch) {
+  uint32_t *col = (uint32_t *)scratch;
+  const int full = p->act_min == -128 && p->act_max == 127;
+  int8_t *row, *ring;
+  int32_t hw, n, pix;
+  if (!mote__conv_dsp_ok(p, chan, p->out.c) || scratch == NULL) {
+    return MOTE_ERR_PARAM;
+  }
+  row = (int8_t *)(col + 4 * k_groups(p));
+  ring = row + (gathers(p) ? 4 * k_groups(p) : 0);
+  hw = p->out.h * p->out.w;
+  if (!gathers(p)) { /* the groups past kh * kw * in.c, which im2col leaves alone */
+    const int32_t used = p->kh * p->kw * p->in.c / 4;
+    zero_groups(k_groups(p) - used, col + 4 * used);
+    zero_groups(k_groups(p) - used, col + 4 * used + 2);
+  }
+  for (n = 0; n < p->out.n; ++n) {
+    const int8_t *in_n = in + (size_t)n * p->in.h * p->in.w * p->in.c;
+    int32_t flushed = 0;
+    for (pix = 0; pix < hw; pix += 2) {
+      const int32_t pix1 = pix + 1 < hw ? pix + 1 : pix;
+      int8_t *o0 = mote__ring_pixel(p, 1, ring, out, n, pix);
+      int8_t *o1 = mote__ring_pixel(p, 1, ring, out, n, pix1);
+      im2col(p, in_n, pix / p->out.w, pix % p->out.w, row, col);
+      im2col(p, in_n, pix1 / p->out.w, pix1 % p->out.w, row, col + 2);
+      if (full) {
+        gemm_pair(p, col, w, chan, o0, o1, 1);
+      } else {
+        gemm_pair(p, col, w, chan, o0, o1, 0);
+      }
+      mote__ring_advance(p, 1, ring, out, n, &flushed, pix + 2);
+    }
+  }
+  return MOTE_OK;
+}

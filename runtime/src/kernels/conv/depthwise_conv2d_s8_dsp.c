@@ -1,0 +1,214 @@
+/* int8 depthwise Conv2D (depth multiplier 1) on the DSP extension: 4 channels at a time, one
+ * word of input per tap split by SXTAB16 into (in - in_zp) of the channel pairs (0, 2) and
+ * (1, 3), the tap's two words of 16-bit weight pairs, 4 SMLABB / SMLATT. Padding taps are
+ * skipped as in the portable kernel; windows 3 taps wide run unrolled. */
+#include "../dsp_internal.h"
+
+size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p) {
+  return mote__ring_bytes(p, 0);
+}
+
+/* The first `nch` (<= 4) bytes at p, the rest zero: a tail block must not read past the
+ * tensor. */
+static inline uint32_t ld_channels(const int8_t *p, int32_t nch) {
+  uint32_t v = 0;
+  int32_t i;
+  if (nch == 4) {
+    return mote_ld32(p);
+  }
+  for (i = 0; i < nch; ++i) {
+    v |= (uint32_t)(uint8_t)p[i] << (8 * i);
+  }
+  return v;
+}
+
+/* The taps of one output pixel that lie inside the input: rows x of the input at its first
+ * such tap, `rows` x `cols` of them, x stepping by row_step / col_step, and the first tap's
+ * index into the kernel's taps, the weights stepping by kw per row. */
+typedef struct {
+  const int8_t *x;
+  int32_t rows, cols, tap0;
+  size_t row_step, col_step;
+} window;
+
+/* One tap: the input word at x and the weight pair words w[0], w[1] into the accumulators. */
+static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int32_t nch,
+                       int32_t *a) {
+  const uint32_t xv = ld_channels(x, nch);
+  const uint32_t xe = mote_sxtab16(neg_zp2, xv), xo = mote_sxtab16_ror8(neg_zp2, xv);
+  a[0] = mote_smlabb(xe, (uint32_t)w[0], a[0]);
+  a[2] = mote_smlatt(xe, (uint32_t)w[0], a[2]);
+  a[1] = mote_smlabb(xo, (uint32_t)w[1], a[1]);
+  a[3] = mote_smlatt(xo, (uint32_t)w[1], a[3]);
+}
+
+/* All three rows of a 3x3 kernel's window for 4 channels, n (2 or 3) taps of each: input words
+ * at x + k step in a row, the rows rstep apart, the weight pairs at *w (advanced past the window;
+ * the weights of the 3 - n taps outside the input are skipped). */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* The instructions of the C version, in an order that keeps the accumulators in registers (GCC
+ * hoists all the loads and spills them). LDRD needs the 4-byte aligned weights. */
+#define MOTE_TAP(addr)                            \
+  "ldr %[xv], " addr "\n\t"                       \
+  "ldrd %[we], %[wo], [%[w]], #8\n\t"             \
+  "sxtab16 %[xe], %[nz], %[xv]\n\t"               \
+  "sxtab16 %[xv], %[nz], %[xv], ror #8\n\t"       \
+  "smlabb %[a0], %[xe], %[we], %[a0]\n\t"         \
+  "smlatt %[a2], %[xe], %[we], %[a2]\n\t"         \
+  "smlabb %[a1], %[xv], %[wo], %[a1]\n\t"         \
+  "smlatt %[a3], %[xv], %[wo], %[a3]\n\t"
+#define MOTE_WINDOW(taps, next)                                                             \
+  __asm__(taps next taps next taps                                                          \
+          : [w] "+r"(*w), [x] "+r"(x), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]),   \
+            [a3] "+r"(a[3]), [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo) \
+          : [step] "r"(step), [rstep] "r"(rstep), [nz] "r"(neg_zp2)                         \
+          : "memory")
+static inline void window3(const int8_t *x, size_t step, size_t rstep, const int32_t **w,
+                           uint32_t neg_zp2, int32_t *a, int32_t n) {
+  uint32_t xv, xe, we, wo;
+  if (n == 3) {
+    MOTE_WINDOW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]"),
+                "add %[x], %[x], %[rstep]\n\t");
+  } else {
+    MOTE_WINDOW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]"),
+                "add %[x], %[x], %[rstep]\n\t" "add %[w], %[w], #8\n\t");
+  }
+}
+#undef MOTE_WINDOW
+#undef MOTE_TAP
+#else
+static inline void window3(const int8_t *x, size_t step, size_t rstep, const int32_t **w,
+                           uint32_t neg_zp2, int32_t *a, int32_t n) {
+  int32_t r, k;
+  for (r = 0; r < 3; ++r) {
+    for (k = 0; k < n; ++k) {
+      tap(x + r * rstep + k * step, *w, neg_zp2, 4, a);
+      *w += 2;
+    }
+    *w += 2 * (3 - n);
+  }
+}
+#endif
+
+/* Channels c..c+nch-1 of the pixel of window v, `cols` taps wide (nch, cols and full are
+ * constants where it is inlined; a full 3-row window of a 3x3 kernel runs as one step): w the
+ * block's weights, r its channel records, neg_zp2 the halves -in_zp. */
+MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v, int32_t c,
+                              const int32_t *w, const int32_t *r, int32_t nch, int32_t cols,
+                              int full, uint32_t neg_zp2, int8_t *o) {
+  const size_t w_skip = 2 * (size_t)(p->kw - cols); /* weight words of the taps outside */
+  const int8_t *x = v->x + c;
+  int32_t a[4];
+  int32_t ky, kx;
+  int8_t out[4];
+  a[0] = r[0];
+  a[1] = nch > 1 ? r[4] : 0;
+  a[2] = nch > 2 ? r[8] : 0;
+  a[3] = nch > 3 ? r[12] : 0;
+  w += 2 * v->tap0;
+  if ((cols == 2 || cols == 3) && nch == 4 && v->rows == 3 && p->kh == 3 && p->kw == 3) {
+    window3(x, v->col_step, v->row_step, &w, neg_zp2, a, cols);
+    ky = v->rows;
+  } else {
+    ky = 0;
+  }
+  for (; ky < v->rows; ++ky) {
+    for (kx = 0; kx < cols; ++kx) {
+      tap(x + kx * v->col_step, w, neg_zp2, nch, a);
+      w += 2;
+    }
+    x += v->row_step;
+    w += w_skip;
+  }
+  /* all values before the first int8 store, which may alias the records */
+  out[0] = mote__dsp_clamp(mote__dsp_requant(a[0], r), full, p->act_min, p->act_max);
+  if (nch > 1) {
+    out[1] = mote__dsp_clamp(mote__dsp_requant(a[1], r + 4), full, p->act_min, p->act_max);
+  }
+  if (nch > 2) {
+    out[2] = mote__dsp_clamp(mote__dsp_requant(a[2], r + 8), full, p->act_min, p->act_max);
+  }
+  if (nch > 3) {
+    out[3] = mote__dsp_clamp(mote__dsp_requant(a[3], r + 12), full, p->act_min, p->act_max);
+  }
+  memcpy(o + c, out, (size_t)nch);
+}
+
+/* The full channel blocks of the pixel of window v, `cols` taps wide (a constant where it is
+ * inlined); returns the first channel left. */
+MOTE_ALWAYS_INLINE int32_t blocks(const mote_conv_s8_dsp_params *p, const window *v,
+                                  const int32_t *w, const int32_t *chan, int32_t cols, int full,
+                                  uint32_t neg_zp2, int8_t *o) {
+  const size_t w_block = 2 * (size_t)p->kh * (size_t)p->kw; /* weight words per block */
+  int32_t c;
+  for (c = 0; c + 4 <= p->out.c; c += 4) {
+    block(p, v, c, w, chan, 4, cols, full, neg_zp2, o);
+    w += w_block;
+    chan += 16;
+  }
+  return c;
+}
+
+/* Every channel of the pixel of window v (full a constant where it is inlined). */
+MOTE_ALWAYS_INLINE void pixel(const mote_conv_s8_dsp_params *p, const window *v,
+                              const int32_t *w, const int32_t *chan, int full, uint32_t neg_zp2,
+                              int8_t *o) {
+  int32_t c;
+  if (v->cols == 3) { /* a 3-wide window, unrolled */
+    c = blocks(p, v, w, chan, 3, full, neg_zp2, o);
+  } else if (v->cols == 2) {
+    c = blocks(p, v, w, chan, 2, full, neg_zp2, o);
+  } else {
+    c = blocks(p, v, w, chan, v->cols, full, neg_zp2, o);
+  }
+  if (c < p->out.c) {
+    block(p, v, c, w + (size_t)c / 2 * p->kh * p->kw, chan + 4 * c, p->out.c - c, v->cols, full,
+          neg_zp2, o);
+  }
+}
+
+mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
+                                         const int32_t *w, const int32_t *chan, int8_t *out,
+                                         void *scratch) {
+  int8_t *ring = (int8_t *)scratch;
+  const int full = p->act_min == -128 && p->act_max == 127;
+  const uint32_t neg_zp2 = ((uint32_t)(-p->in_zp) & 0xFFFFu) * 0x10001u;
+  int32_t n, oy, ox;
+  window v;
+  if (!mote__conv_dsp_ok(p, chan, p->out.c) || p->out.c != p->in.c ||
+      (p->in_place && scratch == NULL)) {
+    return MOTE_ERR_PARAM;
+  }
+  v.row_step = (size_t)p->dil_h * p->in.w * p->in.c;
+  v.col_step = (size_t)p->dil_w * p->in.c;
+  for (n = 0; n < p->out.n; ++n) {
+    const int8_t *in_n = in + (size_t)n * p->in.h * p->in.w * p->in.c;
+    int32_t flushed = 0;
+    for (oy = 0; oy < p->out.h; ++oy) {
+      const int32_t iy0 = oy * p->stride_h - p->pad_top;
+      int32_t ky_lo, ky_hi;
+      mote__tap_range(iy0, p->dil_h, p->kh, p->in.h, &ky_lo, &ky_hi);
+      for (ox = 0; ox < p->out.w; ++ox) {
+        const int32_t ix0 = ox * p->stride_w - p->pad_left;
+        int8_t *o = mote__ring_pixel(p, 0, ring, out, n, oy * p->out.w + ox);
+        int32_t kx_lo, kx_hi;
+        mote__tap_range(ix0, p->dil_w, p->kw, p->in.w, &kx_lo, &kx_hi);
+        v.rows = ky_hi - ky_lo;
+        v.cols = kx_hi - kx_lo;
+        v.tap0 = ky_lo * p->kw + kx_lo;
+        /* the first tap inside, or the pixel itself when none is (nothing is read) */
+        v.x = v.rows > 0 && v.cols > 0
+                  ? in_n + ((size_t)(iy0 + ky_lo * p->dil_h) * p->in.w +
+                            (size_t)(ix0 + kx_lo * p->dil_w)) * p->in.c
+                  : in_n;
+        if (full) {
+          pixel(p, &v, w, chan, 1, neg_zp2, o);
+        } else {
+          pixel(p, &v, w, chan, 0, neg_zp2, o);
+        }
+      }
+      mote__ring_advance(p, 0, ring, out, n, &flushed, (oy + 1) * p->out.w);
+    }
+  }
+  return MOTE_OK;
+}

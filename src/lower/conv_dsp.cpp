@@ -1,0 +1,136 @@
+// Conv2D and depthwise Conv2D for the DSP kernels (runtime/src/kernels/conv/*_dsp.c): the
+// portable lowering's weights laid out for SXTB16 / SMLAD, and its requantization in the form
+// one SMMULR computes exactly, where it does.
+#include <cstdlib>
+#include <optional>
+
+#include "lower/families.h"
+
+namespace mote {
+
+namespace {
+
+// The node's portable lowering and, when the DSP requantization is exact for every output
+// channel, that channel's record {bias, multiplier, right shift e, 2^(e-1) + out_zp * 2^e}.
+struct DspConv {
+  KernelCall portable;
+  std::vector<int32_t> chan;
+};
+
+template <typename T>
+const T* table_data(const KernelCall& call, const char* role) {
+  const ConstTable* t = call.table(role);
+  return t ? reinterpret_cast<const T*>(t->bytes.data()) : nullptr;
+}
+
+std::optional<DspConv> dsp_conv(const LowerCtx& c) {
+  if (!c.int8()) return std::nullopt;
+  DspConv d;
+  build_conv(c, d.portable);
+  const mote_conv_s8_params& p = std::get<mote_conv_s8_params>(d.portable.params);
+  const Tensor& w = c.in(1);  // OHWI, for depthwise [out.c][kh][kw][1]
+  const int32_t* bias = table_data<int32_t>(d.portable, "bias");
+  const int32_t* mult = table_data<int32_t>(d.portable, "multiplier");
+  const int32_t* shift = table_data<int32_t>(d.portable, "shift");
+  const int64_t per_channel = w.numel() / p.out.c;
+  const int64_t max_dev = std::max(127 - p.in_zp, p.in_zp + 128);  // largest |in - in_zp|
+  for (int64_t o = 0; o < p.out.c; ++o) {
+    // |acc| <= |bias| + max_dev * sum |w|, and SMMULR needs 2 * acc in int32
+    int64_t bound = 0;
+    for (int64_t k = 0; k < per_channel; ++k) bound += std::abs(int64_t(w.as<int8_t>()[o * per_channel + k]));
+    bound = bound * max_dev + (bias ? std::abs(int64_t(bias[o])) : 0);
+    const int32_t e = -shift[o];
+    if (mult[o] == 0 || e < 1 || e > 31 || bound >= (int64_t(1) << 30)) return std::nullopt;
+    // the requantized value is at most bound + 1 in magnitude before the rounding term
+    const int64_t round = (int64_t(1) << (e - 1)) + int64_t(p.out_zp) * (int64_t(1) << e);
+    if (bound + 2 + std::abs(round) > INT32_MAX) return std::nullopt;
+    d.chan.insert(d.chan.end(), {bias ? bias[o] : 0, mult[o], e, int32_t(round)});
+  }
+  return d;
+}
+
+// The DSP call from the portable one: same geometry and activations; the channel records, as
+// many as `channels` (the padding ones give 0), take the bias's place.
+void make_dsp_call(const DspConv& d, KernelCall& call, ConstTable weights, int64_t channels) {
+  const mote_conv_s8_params& p = std::get<mote_conv_s8_params>(d.portable.params);
+  mote_conv_s8_dsp_params q{};
+  q.in = p.in, q.out = p.out;
+  q.kh = p.kh, q.kw = p.kw;
+  q.stride_h = p.stride_h, q.stride_w = p.stride_w;
+  q.dil_h = p.dil_h, q.dil_w = p.dil_w;
+  q.pad_top = p.pad_top, q.pad_left = p.pad_left;
+  q.in_zp = p.in_zp;
+  q.act_min = p.act_min, q.act_max = p.act_max;
+  q.in_place = p.in_place;
+  call.params = q;
+  call.inputs = d.portable.inputs;
+  call.tables.push_back(std::move(weights));
+  std::vector<int32_t> chan = d.chan;
+  while (int64_t(chan.size()) < 4 * channels) chan.insert(chan.end(), {0, 0, 1, 0});
+  call.tables.push_back(make_table("bias", DType::I32, chan));
+}
+
+DspConv checked(const LowerCtx& c) {
+  std::optional<DspConv> d = dsp_conv(c);
+  if (!d) c.error("the DSP requantization is not exact for this layer");
+  return std::move(*d);
+}
+
+}  // namespace
+
+bool is_conv_dsp(const LowerCtx& c) {
+  return is_conv(c) && c.n.attrs.i("group", 1) == 1 && dsp_conv(c).has_value();
+}
+
+bool is_depthwise_dsp(const LowerCtx& c) {
+  return is_depthwise(c) && c.out().shape.size() == 4 && c.out().shape[3] == c.in(0).shape[3] &&
+         dsp_conv(c).has_value();
+}
+
+// Weights: output channels in pairs, each pair as groups of 4 OHWI weights per channel packed
+// into a word from its lowest byte, the groups an even number, zeros past the end (kernels.h).
+void build_conv_dsp(const LowerCtx& c, KernelCall& call) {
+  const DspConv d = checked(c);
+  const mote_conv_s8_params& p = std::get<mote_conv_s8_params>(d.portable.params);
+  const int8_t* w = c.in(1).as<int8_t>();
+  const int64_t k_len = int64_t(p.kh) * p.kw * p.in.c, groups = (k_len + 7) / 8 * 2;
+  const int64_t pairs = (p.out.c + 1) / 2;
+  std::vector<uint32_t> r(size_t(pairs * groups * 2), 0);
+  for (int64_t o = 0; o < p.out.c; ++o)
+    for (int64_t k = 0; k < k_len; ++k)
+      r[size_t(((o / 2) * groups + k / 4) * 2 + o % 2)] |= uint32_t(uint8_t(w[o * k_len + k])) << (8 * (k % 4));
+  make_dsp_call(d, call, make_table("weights", DType::I32, r), 2 * pairs);
+}
+
+// Weights: channels in blocks of 4, each block as its kh * kw taps of two words of 16-bit
+// weights, channels (0, 2) and (1, 3), low half first.
+void build_depthwise_dsp(const LowerCtx& c, KernelCall& call) {
+  const DspConv d = checked(c);
+  const mote_conv_s8_params& p = std::get<mote_conv_s8_params>(d.portable.params);
+  const int8_t* w = c.in(1).as<int8_t>();
+  const int64_t taps = int64_t(p.kh) * p.kw, blocks = (p.out.c + 3) / 4;
+  std::vector<uint32_t> r(size_t(blocks * taps * 2), 0);
+  for (int64_t o = 0; o < p.out.c; ++o)
+    for (int64_t t = 0; t < taps; ++t)
+      r[size_t(((o / 4) * taps + t) * 2 + o % 2)] |= uint32_t(uint16_t(int16_t(w[o * taps + t]))) << (16 * (o % 4 / 2));
+  make_dsp_call(d, call, make_table("weights", DType::I32, r), p.out.c);
+}
+
+// Like conv_in_place: stride 1, the output's shape, rows held in scratch until their input rows
+// are read.
+bool depthwise_in_place(const Graph& g, const Node& n, int input) {
+  const Tensor& out = g.t(n.out());
+  return input == n.in(0) && elementwise_in_place(g, n, input) &&
+         n.attrs.ints("strides", {1, 1}) == std::vector<int64_t>{1, 1} &&
+         n.attrs.ints("pads", {0, 0, 0, 0})[0] < out.shape[1];
+}
+
+int64_t conv2d_s8_dsp_scratch(const KernelCall& call) {
+  return int64_t(mote_conv2d_s8_dsp_scratch_bytes(&std::get<mote_conv_s8_dsp_params>(call.params)));
+}
+
+int64_t depthwise_conv2d_s8_dsp_scratch(const KernelCall& call) {
+  return int64_t(mote_depthwise_conv2d_s8_dsp_scratch_bytes(&std::get<mote_conv_s8_dsp_params>(call.params)));
+}
+
+}  // namespace mote

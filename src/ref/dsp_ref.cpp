@@ -1,0 +1,84 @@
+// Oracles of the DSP kernels: their weight layouts and requantization records (kernels.h) read
+// back into the portable kernels' OHWI / HWO weights and multiplier / shift / zero point, then
+// the portable oracles. The DSP kernels must give the portable kernels' bytes.
+#include <vector>
+
+#include "ref/kernels_ref.h"
+
+namespace mote::ref {
+
+namespace {
+
+// The portable params and bias from the channel records; false if a record is not one the DSP
+// kernels accept.
+bool portable_params(const mote_conv_s8_dsp_params& d, const int32_t* chan, mote_conv_s8_params* p,
+                     std::vector<int32_t>* bias, std::vector<int32_t>* mult, std::vector<int32_t>* shift) {
+  if (chan == nullptr || d.out.c <= 0) return false;
+  *p = mote_conv_s8_params{};
+  p->in = d.in, p->out = d.out;
+  p->kh = d.kh, p->kw = d.kw;
+  p->stride_h = d.stride_h, p->stride_w = d.stride_w;
+  p->dil_h = d.dil_h, p->dil_w = d.dil_w;
+  p->pad_top = d.pad_top, p->pad_left = d.pad_left;
+  p->groups = 1;
+  p->in_zp = d.in_zp;
+  p->act_min = d.act_min, p->act_max = d.act_max;
+  bias->clear();
+  mult->clear();
+  shift->clear();
+  for (int32_t c = 0; c < d.out.c; ++c) {
+    const int32_t* r = chan + 4 * c;
+    const int32_t e = r[2];
+    if (e < 1 || e > 31) return false;
+    const int64_t zp_part = int64_t(r[3]) - (int64_t(1) << (e - 1));
+    if (zp_part % (int64_t(1) << e) != 0) return false;
+    const int64_t zp = zp_part / (int64_t(1) << e);
+    if (c > 0 && zp != p->out_zp) return false;
+    p->out_zp = int32_t(zp);
+    bias->push_back(r[0]);
+    mult->push_back(r[1]);
+    shift->push_back(-e);
+  }
+  p->multiplier = mult->data();
+  p->shift = shift->data();
+  return true;
+}
+
+}  // namespace
+
+mote_status conv2d_s8_dsp(const mote_conv_s8_dsp_params& d, const int8_t* in, const int32_t* w,
+                          const int32_t* chan, int8_t* out) {
+  mote_conv_s8_params p;
+  std::vector<int32_t> bias, mult, shift;
+  if (!portable_params(d, chan, &p, &bias, &mult, &shift) || d.in.c <= 0 || d.kh <= 0 || d.kw <= 0) return MOTE_ERR_PARAM;
+  // channel pair o / 2, group k / 4 of an even count, word o % 2, byte k % 4 from the lowest
+  const int64_t k_len = int64_t(d.kh) * d.kw * d.in.c, groups = (k_len + 7) / 8 * 2;
+  std::vector<int8_t> ohwi(size_t(d.out.c * k_len));
+  for (int64_t o = 0; o < d.out.c; ++o)
+    for (int64_t k = 0; k < k_len; ++k) {
+      const uint32_t word = uint32_t(w[((o / 2) * groups + k / 4) * 2 + o % 2]);
+      ohwi[size_t(o * k_len + k)] = int8_t(uint8_t(word >> (8 * (k % 4))));
+    }
+  return conv2d_s8(p, in, ohwi.data(), bias.data(), out);
+}
+
+mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& d, const int8_t* in,
+                                    const int32_t* w, const int32_t* chan, int8_t* out) {
+  mote_conv_s8_params p;
+  std::vector<int32_t> bias, mult, shift;
+  if (!portable_params(d, chan, &p, &bias, &mult, &shift) || d.in.c != d.out.c || d.kh <= 0 || d.kw <= 0) return MOTE_ERR_PARAM;
+  p.groups = d.in.c;
+  // block o / 4, tap t, word o % 2, half o % 4 / 2  ->  HWO [t][o]; the weights are int8
+  const int64_t taps = int64_t(d.kh) * d.kw, c = d.out.c;
+  std::vector<int8_t> hwo(size_t(taps * c));
+  for (int64_t o = 0; o < c; ++o)
+    for (int64_t t = 0; t < taps; ++t) {
+      const uint32_t word = uint32_t(w[((o / 4) * taps + t) * 2 + o % 2]);
+      const int16_t v = int16_t(uint16_t(word >> (16 * (o % 4 / 2))));
+      if (v < -128 || v > 127) return MOTE_ERR_PARAM;
+      hwo[size_t(t * c + o)] = int8_t(v);
+    }
+  return depthwise_conv2d_s8(p, in, hwo.data(), bias.data(), out);
+}
+
+}  // namespace mote::ref

@@ -1,0 +1,160 @@
+// The DSP conv kernels (conv2d_s8_dsp, depthwise_conv2d_s8_dsp) against the portable ones:
+// one Conv node lowered for cortex-m4 and for host, both C kernels run on the same input, bytes
+// equal. Sizes step by primes; channel counts that are not multiples of 4, strides, pads,
+// dilations, batches, every input zero point range, clamps, in place. On the host the DSP
+// instructions are mote/dsp.h's C emulation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "dsp_test_util.h"
+#include "mote/dsp.h"
+#include "mote/kernels.h"
+#include "ref/kernels_ref.h"
+
+namespace mote {
+namespace {
+
+using test::ConvCase;
+using test::Rng;
+using test::lowered;
+using test::random_case;
+
+template <typename T>
+const T* tab(const KernelCall& c, const char* role) {
+  const ConstTable* t = c.table(role);
+  return t ? reinterpret_cast<const T*>(t->bytes.data()) : nullptr;
+}
+
+bool operator==(const mote_dims& a, const mote_dims& b) {
+  return a.n == b.n && a.h == b.h && a.w == b.w && a.c == b.c;
+}
+
+// Runs the case's node on both targets, the DSP call also in place where it may be.
+void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
+  const Graph g = test::conv_graph(r, k);
+  const KernelCall port = lowered(g, "host"), dsp = lowered(g, "cortex-m4");
+  const std::string dsp_name = k.depthwise ? "mote_depthwise_conv2d_s8_dsp" : "mote_conv2d_s8_dsp";
+  ASSERT_EQ(dsp.kernel(), expect_dsp ? dsp_name : port.kernel()) << k.str();
+  if (!expect_dsp) return;
+  const auto& pp = std::get<mote_conv_s8_params>(port.params);
+  mote_conv_s8_dsp_params dp = std::get<mote_conv_s8_dsp_params>(dsp.params);
+  const std::vector<int8_t> in = r.s8(size_t(k.n) * k.h * k.w * k.cin);
+  const size_t out_n = test::numel(pp.out);
+  std::vector<int8_t> want(out_n), got(out_n, 0x55), oracle(out_n);
+  std::vector<int32_t> pscratch(mote_conv2d_s8_scratch_bytes(&pp) / 4 + 1);
+  if (k.depthwise) {
+    ASSERT_EQ(mote_depthwise_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"),
+                                       want.data()), MOTE_OK);
+  } else {
+    ASSERT_EQ(mote_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), want.data(),
+                             pscratch.data()), MOTE_OK);
+  }
+  auto run_dsp = [&](const mote_conv_s8_dsp_params& p, const int8_t* x, int8_t* y) {
+    const size_t bytes = k.depthwise ? mote_depthwise_conv2d_s8_dsp_scratch_bytes(&p) : mote_conv2d_s8_dsp_scratch_bytes(&p);
+    std::vector<int32_t> scratch(bytes / 4 + 1, 0x5A5A5A5A);  // 4-byte aligned, not zeroed
+    const int32_t* w = tab<int32_t>(dsp, "weights");
+    const int32_t* b = tab<int32_t>(dsp, "bias");
+    return k.depthwise ? mote_depthwise_conv2d_s8_dsp(&p, x, w, b, y, scratch.data())
+                       : mote_conv2d_s8_dsp(&p, x, w, b, y, scratch.data());
+  };
+  ASSERT_EQ(run_dsp(dp, in.data(), got.data()), MOTE_OK);
+  EXPECT_EQ(test::count_mismatches(got, want, k.str()), 0u);
+  const auto oracle_fn = k.depthwise ? ref::depthwise_conv2d_s8_dsp : ref::conv2d_s8_dsp;
+  ASSERT_EQ(oracle_fn(dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"), oracle.data()), MOTE_OK);
+  EXPECT_EQ(test::count_mismatches(oracle, want, "oracle " + k.str()), 0u);
+  // In place where the kernel allows it: the output written over a copy of the input.
+  if (pp.in == pp.out && k.sh == 1 && k.sw == 1 && k.pt < pp.out.h) {
+    dp.in_place = 1;
+    std::vector<int8_t> buf = in;
+    ASSERT_EQ(run_dsp(dp, buf.data(), buf.data()), MOTE_OK);
+    EXPECT_EQ(test::count_mismatches(buf, want, "in place " + k.str()), 0u);
+  }
+}
+
+TEST(ConvDsp, MatchesPortableOverShapes) {
+  Rng r(801);
+  for (int t = 0; t < 300; ++t) check_case(r, random_case(r, false));
+}
+
+TEST(DepthwiseDsp, MatchesPortableOverShapes) {
+  Rng r(802);
+  for (int t = 0; t < 300; ++t) check_case(r, random_case(r, true));
+}
+
+// The layers of the MLPerf Tiny models: DS-CNN's 10x4 stride-2 first conv and 64-channel
+// depthwise / pointwise pairs, ResNet-8's 3x3 convs and 1x1 stride-2 shortcuts.
+TEST(ConvDsp, MatchesPortableOnModelLayers) {
+  Rng r(803);
+  auto base = [&](int32_t h, int32_t w, int32_t cin, int32_t cout, int32_t k, int32_t s, int32_t pad) {
+    ConvCase c;
+    c.h = h, c.w = w, c.cin = cin, c.cout = cout, c.kh = c.kw = k, c.sh = c.sw = s;
+    c.pt = c.pl = c.pb = c.pr = pad;
+    c.in_zp = -128;
+    c.out_zp = -128;
+    c.act_min = 0.0f;  // ReLU
+    return c;
+  };
+  ConvCase first = base(49, 10, 1, 64, 1, 2, 0);
+  first.kh = 10, first.kw = 4, first.pt = 4, first.pl = 1, first.pb = 5, first.pr = 1;
+  first.in_zp = 83;
+  check_case(r, first);
+  check_case(r, base(25, 5, 64, 64, 1, 1, 0));
+  ConvCase dw = base(25, 5, 64, 64, 3, 1, 1);
+  dw.depthwise = true;
+  check_case(r, dw);
+  check_case(r, base(32, 32, 3, 16, 3, 1, 1));
+  check_case(r, base(32, 32, 16, 16, 3, 1, 1));
+  check_case(r, base(32, 32, 16, 32, 3, 2, 1));
+  check_case(r, base(32, 32, 16, 32, 1, 2, 0));
+  check_case(r, base(8, 8, 64, 64, 3, 1, 1));
+}
+
+// Where SMMULR's requantization would not be exact the registry keeps the portable kernel: a
+// multiplier of 1 or more (a left shift), an accumulator that may reach 2^30; so it does for a
+// depth multiplier other than 1.
+TEST(ConvDsp, FallsBackWhereNotExact) {
+  Rng r(804);
+  ConvCase k;
+  k.h = 4, k.w = 6, k.cin = 4, k.cout = 8, k.kh = k.kw = 3, k.depthwise = true;
+  check_case(r, k, false);
+  k = ConvCase{};
+  k.h = 5, k.w = 5, k.cin = 4, k.cout = 3, k.kh = k.kw = 3;
+  k.real_lo = 1.5, k.real_hi = 3.0;
+  check_case(r, k, false);
+  k.depthwise = true;
+  k.cout = 4;
+  check_case(r, k, false);
+  k = ConvCase{};
+  k.cin = 4, k.cout = 2;
+  k.in_zp = 127;  // |in - in_zp| up to 255
+  k.bias_fixed = true;
+  k.bias_abs = (1 << 30) - 1;
+  k.real_lo = 1e-9, k.real_hi = 2e-9;
+  check_case(r, k, false);
+  // ... and takes the DSP kernel right below the bound: |bias| + 255 * 127 * 4 < 2^30
+  k.bias_abs = (1 << 30) - 255 * 127 * 4 - 1;
+  check_case(r, k, true);
+}
+
+// The emulated instructions on hand-worked operands (the ARM build runs the instructions).
+TEST(DspIntrinsics, HandWorked) {
+  EXPECT_EQ(mote_sxtb16(0x80FF017Fu), 0xFFFF007Fu);                     // bytes 0, 2: 127, -1
+  EXPECT_EQ(mote_sxtb16_ror8(0x80FF017Fu), 0xFF800001u);                // bytes 1, 3: 1, -128
+  EXPECT_EQ(mote_sxtab16(0x00010002u, 0x00FF00FEu), 0x00000000u);       // (2 - 2, 1 - 1)
+  EXPECT_EQ(mote_smlad(0x0003FFFEu, 0x00050007u, 100), 100 - 14 + 15);  // (-2 * 7) + (3 * 5)
+  EXPECT_EQ(mote_smlabb(0x0000FFFFu, 0x00000003u, 1), -2);
+  EXPECT_EQ(mote_smlatt(0x80000000u, 0x80000000u, 0), 1 << 30);
+  EXPECT_EQ(mote_pkhbt(0x11112222u, 0x33334444u), 0x44442222u);
+  EXPECT_EQ(mote_pkhtb(0x11112222u, 0x33334444u), 0x11113333u);
+  EXPECT_EQ(mote_smmulr(1 << 30, 1 << 30), 1 << 28);
+  EXPECT_EQ(mote_smmulr(-3, 1 << 30), -1);  // (-3 * 2^30 + 2^31) / 2^32 = -0.25, floor -1
+  EXPECT_EQ(mote_ssat8(300), 127);
+  EXPECT_EQ(mote_ssat8(-129), -128);
+  EXPECT_EQ(mote_ld32("\x01\x02\x03\x04"), 0x04030201u);
+}
+
+}  // namespace
+}  // namespace mote

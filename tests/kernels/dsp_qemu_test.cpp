@@ -1,0 +1,190 @@
+// The DSP kernels as the cores run them: their assembly paths exist only on the Cortex-M, so
+// here random Conv, depthwise Conv and Add graphs are compiled to C for cortex-m4, m7 and m33,
+// cross-built into one firmware per core with arm-none-eabi-gcc and run on qemu-system-arm
+// (semihosting). Every output must equal the int8 reference executor's on the portable lowering.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "backend/c/codegen.h"
+#include "dsp_test_util.h"
+#include "e2e/e2e_util.h"
+#include "plan/planner.h"
+#include "ref/executor.h"
+#include "require.h"
+
+namespace mote {
+namespace {
+
+using test::ConvCase;
+using test::Rng;
+
+struct Core {
+  const char* target;   // lowering target and -mcpu
+  const char* fpu;      // float ABI flags
+  const char* machine;  // qemu-system-arm -machine
+  const char* code;     // the board's code and data memory
+  const char* ram;
+};
+
+// The MPS2 boards QEMU models for each core; AN505 (M33) boots from its secure aliases.
+const Core kCores[] = {
+    {"cortex-m4", "-mfloat-abi=hard -mfpu=fpv4-sp-d16", "mps2-an386", "0x00000000", "0x20000000"},
+    {"cortex-m7", "-mfloat-abi=hard -mfpu=fpv5-d16", "mps2-an500", "0x00000000", "0x20000000"},
+    {"cortex-m33", "-mfloat-abi=hard -mfpu=fpv5-sp-d16", "mps2-an505", "0x10000000", "0x38000000"},
+};
+
+// Vector table (stack top, reset) and a reset handler that enables the FPU and enters newlib.
+const char* const kStartup = R"(extern void _start(void);
+extern unsigned int __stack_top;
+void reset_entry(void);
+void reset_entry(void) {
+  *(volatile unsigned int *)0xE000ED88u |= 0xFu << 20;
+  __asm__ volatile("dsb\n isb");
+  _start();
+  for (;;) {
+  }
+}
+__attribute__((section(".vectors"), used)) const void *const vectors[2] = {&__stack_top, (const void *)reset_entry};
+)";
+
+std::string linker_script(const Core& c) {
+  return std::string("MEMORY { CODE (rx) : ORIGIN = ") + c.code + ", LENGTH = 4M\n RAM (rwx) : ORIGIN = " + c.ram +
+         ", LENGTH = 4M }\nENTRY(reset_entry)\nSECTIONS {\n"
+         "  .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) KEEP(*(.init)) KEEP(*(.fini)) . = ALIGN(4);\n"
+         "    __preinit_array_start = .; KEEP(*(.preinit_array)) __preinit_array_end = .;\n"
+         "    __init_array_start = .; KEEP(*(.init_array*)) __init_array_end = .;\n"
+         "    __fini_array_start = .; KEEP(*(.fini_array*)) __fini_array_end = .; } > CODE\n"
+         "  .ARM.exidx : { *(.ARM.exidx*) } > CODE\n"
+         "  .data : { *(.data*) . = ALIGN(4); } > RAM\n"
+         "  .bss : { __bss_start__ = .; *(.bss*) *(COMMON) . = ALIGN(8); __bss_end__ = .; } > RAM\n"
+         "  end = .; _end = .; __end__ = .;\n"
+         "  __stack_top = ORIGIN(RAM) + LENGTH(RAM);\n  __stack = __stack_top;\n}\n";
+}
+
+std::string c_bytes(const std::string& name, const uint8_t* p, size_t n) {
+  std::string s = "static const int8_t " + name + "[" + std::to_string(n) + "] = {";
+  for (size_t k = 0; k < n; ++k) s += (k ? "," : "") + std::to_string(int(int8_t(p[k])));
+  return s + "};\n";
+}
+
+// x (zero point k.in_zp) and a 1x1 conv of it (k) added or subtracted: one input, and the conv's
+// output dies at the Add, which may then write over it.
+Graph add_graph(Rng& r, const ConvCase& k, OpKind op) {
+  Graph g;
+  const int x = g.add_value("x", DType::I8, {1, k.h, k.w, k.cin}, Layout::NHWC);
+  g.t(x).quant = test::per_tensor(0.05, k.in_zp);
+  g.inputs = {x};
+  const int b = test::add_conv(g, r, k, x, 0.05f);
+  const int y = g.add_value("sum", DType::I8, {1}, Layout::NHWC);
+  g.t(y).quant = test::per_tensor(r.u(0.02, 0.4), r.i(-100, 100));
+  Node& n = g.add_node(op, "add", {x, b}, {y}, {});
+  g.t(y).shape = infer_shape(g, n);
+  g.outputs = {y};
+  return g;
+}
+
+// One graph of the sweep: its generated C in dir/NAME, the input, the portable reference output.
+struct Case {
+  std::string name;
+  Array input;
+  std::vector<uint8_t> want;
+};
+
+Case make_case(const Graph& g, Rng& r, const std::string& name, const char* target, const fs::path& dir) {
+  Case c;
+  c.name = name;
+  const Tensor& x = g.t(g.inputs.at(0));
+  c.input.dtype = DType::I8;
+  c.input.shape = x.shape;
+  for (int8_t v : r.s8(size_t(x.numel()))) c.input.bytes.push_back(uint8_t(v));
+  c.want = run_int8(g, lower(g, host_target()).calls, {c.input}).at(0).bytes;
+  const Lowered low = lower(g, target_named(target));
+  const MemoryPlan plan = plan_memory(g, low.scratch, low.in_place);
+  CodegenInput in;
+  in.graph = &g;
+  in.calls = &low.calls;
+  in.plan = &plan;
+  in.name = name;
+  emit_c(in, (dir / name).string());
+  return c;
+}
+
+TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
+  TempDir probe;
+  std::string log;
+  MOTE_REQUIRE(shell("(arm-none-eabi-gcc --version && qemu-system-arm --version)", probe.path / "probe.log", &log) == 0)
+      << "arm-none-eabi-gcc and qemu-system-arm are needed";
+  for (const Core& core : kCores) {
+    TempDir dir;
+    Rng r(821);
+    std::vector<Case> cases;
+    std::set<std::string> kernels;
+    for (int t = 0; t < 48; ++t) {  // every other one chained: the plan may then run it in place
+      ConvCase k = test::random_case(r, t % 2 == 1);
+      cases.push_back(make_case(test::conv_graph(r, k, t % 4 >= 2), r, "c" + std::to_string(t), core.target, dir.path));
+    }
+    // The MLPerf layer shapes: 3x3 depthwise over 64 channels (its unrolled windows), 3x3 and 1x1 convs.
+    for (int t = 0; t < 3; ++t) {
+      ConvCase k;
+      k.h = 25, k.w = 5, k.cin = k.cout = t == 2 ? 16 : 64, k.kh = k.kw = t == 1 ? 1 : 3;
+      k.pt = k.pl = k.pb = k.pr = t == 1 ? 0 : 1, k.in_zp = -128, k.out_zp = -128, k.act_min = 0.0f;
+      k.depthwise = t == 0;
+      cases.push_back(make_case(test::conv_graph(r, k, true), r, "m" + std::to_string(t), core.target, dir.path));
+    }
+    for (int t = 0; t < 6; ++t) {
+      ConvCase k;
+      k.h = r.i(1, 9), k.w = r.i(1, 9), k.cin = k.cout = r.i(1, 19), k.in_zp = r.i(-128, 127), k.out_zp = r.i(-100, 100);
+      cases.push_back(make_case(add_graph(r, k, t % 3 == 2 ? OpKind::Sub : OpKind::Add), r, "a" + std::to_string(t),
+                                core.target, dir.path));
+    }
+
+    // main.c: every case against its expected bytes; runtime sources once, from the first case
+    // that has each.
+    std::string main_c = "#include <stdio.h>\n#include <string.h>\n";
+    std::map<std::string, fs::path> runtime;
+    std::string sources, includes;
+    size_t max_out = 1;
+    for (const Case& c : cases) {
+      main_c += "#include \"" + c.name + ".h\"\n";
+      includes += " -I '" + (dir.path / c.name).string() + "'";
+      sources += " '" + (dir.path / c.name / (c.name + ".c")).string() + "'";
+      for (const auto& e : fs::directory_iterator(dir.path / c.name)) {
+        const std::string f = e.path().filename().string();
+        if (f.rfind("mote_", 0) == 0 && e.path().extension() == ".c") runtime.emplace(f, e.path());
+        if (f.find("_dsp.c") != std::string::npos) kernels.insert(f);
+      }
+      max_out = std::max(max_out, c.want.size());
+    }
+    for (const auto& [f, path] : runtime) sources += " '" + path.string() + "'";
+    for (const Case& c : cases) main_c += c_bytes(c.name + "_x", c.input.bytes.data(), c.input.bytes.size()) +
+                                          c_bytes(c.name + "_want", c.want.data(), c.want.size());
+    main_c += "static int8_t y[" + std::to_string(max_out) + "];\nint main(void) {\n  int bad = 0;\n";
+    for (const Case& c : cases)
+      main_c += "  if (" + c.name + "_invoke(" + c.name + "_x, y) != 0 || memcmp(y, " + c.name + "_want, sizeof " + c.name +
+                "_want) != 0) {\n    printf(\"case " + c.name + " differs\\n\");\n    ++bad;\n  }\n";
+    main_c += "  printf(\"dsp sweep: %d of " + std::to_string(cases.size()) + " differ\\n\", bad);\n  return 0;\n}\n";
+    spit(dir.path / "main.c", main_c);
+    spit(dir.path / "startup.c", kStartup);
+    spit(dir.path / "board.ld", linker_script(core));
+
+    const std::string flags = std::string("-mcpu=") + core.target + " -mthumb " + core.fpu + " -O2";
+    const std::string build = "(cd '" + dir.path.string() + "' && arm-none-eabi-gcc " + flags + " -c startup.c -o startup.o && " +
+                              "arm-none-eabi-gcc " + flags + kFlags + includes + sources + " main.c startup.o" +
+                              " --specs=rdimon.specs -T board.ld -o fw.elf)";
+    ASSERT_EQ(shell(build, dir.path / "build.log", &log), 0) << core.target << " build failed:\n" << log.substr(0, 4000);
+    const std::string run = "timeout 300 qemu-system-arm -machine " + std::string(core.machine) +
+                            " -semihosting -nographic -kernel '" + (dir.path / "fw.elf").string() + "'";
+    ASSERT_EQ(shell(run, dir.path / "run.log", &log), 0) << core.target << " run failed:\n" << log;
+    EXPECT_NE(log.find("dsp sweep: 0 of " + std::to_string(cases.size()) + " differ"), std::string::npos)
+        << core.target << ":\n" << log;
+    EXPECT_EQ(kernels, (std::set<std::string>{"mote_add_s8_dsp.c", "mote_conv2d_s8_dsp.c", "mote_depthwise_conv2d_s8_dsp.c"}))
+        << core.target;
+  }
+}
+
+}  // namespace
+}  // namespace mote
