@@ -47,7 +47,7 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   std::vector<int32_t> pscratch(mote_conv2d_s8_scratch_bytes(&pp) / 4 + 1);
   if (k.depthwise) {
     ASSERT_EQ(mote_depthwise_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"),
-                                       want.data()), MOTE_OK);
+                                       want.data(), nullptr), MOTE_OK);
   } else {
     ASSERT_EQ(mote_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), want.data(),
                              pscratch.data()), MOTE_OK);
