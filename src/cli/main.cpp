@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   mote::cli::add_compile(app);
   mote::cli::add_validate(app);
   mote::cli::add_convert(app);
+#ifdef MOTE_WITH_TRAINING
+  mote::cli::add_train(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,9 @@
 // Training on libtorch: float IR graphs trained, fine-tuned, distilled and pruned, the result
 // written back into the IR. Plain C++: libtorch stays inside src/train's .cpp files.
 #pragma once
+#include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "io/array.h"
@@ -8,9 +11,111 @@
 
 namespace mote::train {
 
+class Progress;
+
 // Runs a float graph in libtorch (inference mode) on a batch: one Array per graph input, each
 // [N] + the input's IR shape (or the IR shape itself for N = 1). Returns one float Array per
 // graph output, [N] + its IR shape.
 std::vector<Array> forward(const Graph& g, const std::vector<Array>& inputs);
+
+// ---- data ----------------------------------------------------------------------------------
+
+// Data and labels as read from their files (.npy, .npz member, IDX), before a model is known.
+struct RawData {
+  std::string data_path, labels_path;  // labels_path empty: no labels
+  Array x, y;
+};
+// Reads the files; `limit` > 0 keeps the first `limit` samples. Throws naming the file.
+RawData read_data(const std::string& data, const std::string& labels, int64_t limit,
+                  const std::string& data_key = "", const std::string& labels_key = "");
+
+// A data set in the model's own input layout, as float32: class labels (classification) or
+// target values (regression: an autoencoder's targets are its inputs).
+struct Samples {
+  Shape sample;                 // one sample: the model input's IR shape
+  int64_t count = 0;
+  std::vector<float> x;         // count * numel(sample)
+  std::vector<int64_t> labels;  // one class per sample; empty for regression
+  int64_t classes = 0;          // classification: numel of the model's output
+  std::vector<float> targets;   // regression: count * numel(model output)
+  bool classification() const { return !labels.empty(); }
+  Samples subset(const std::vector<int64_t>& rows) const;
+};
+
+// The data set `model` trains on, checked before any training: data that fits the model's
+// input and holds no NaN or Inf; labels one per sample, integral and inside the model's
+// classes; without labels, a model whose output has its input's size (the data is the target).
+// Errors name the file, the sample and the value.
+Samples make_samples(const Graph& model, const RawData& d);
+
+// ---- built-in architectures ----------------------------------------------------------------
+
+// A float graph (NCHW, batch 1) for an --arch spec: "mlp:H1,H2,...", "lenet5", "dscnn[:C]",
+// "resnet8", "autoencoder[:B]", for samples of shape `sample` (the data's, without N) and
+// `classes` outputs (the autoencoder's output is its input). Weights are initialized as
+// PyTorch initializes its layers, from `seed`. Integer (uint8) data gets a leading Mul by
+// 1/255, so the model takes the raw values and trains on [0, 1].
+Graph build_arch(const std::string& spec, const Shape& sample, int64_t classes, bool uint8_input, uint64_t seed);
+
+// ---- training ------------------------------------------------------------------------------
+
+enum class Optimizer { Sgd, Adam };
+enum class Schedule { Constant, Step, Cosine };
+
+// Gradual magnitude pruning (Zhu & Gupta 2017): the sparsity of the prunable weights (Conv,
+// FullyConnected, TransposeConv, recurrent matrices) rises from 0 at step t0 to `sparsity` at
+// step t1 as s_f (1 - (1 - (t - t0) / (t1 - t0))^3), updated every `every` steps; pruned weights
+// stay zero. t0, t1 are fractions of the run; t1 == t0 prunes at once (one-shot).
+struct PruneSchedule {
+  double sparsity = 0;                   // 0: no pruning
+  bool global = true;                    // one magnitude threshold over all layers, else per layer
+  std::map<std::string, double> layers;  // per-layer targets by node name (per-layer mode)
+  double start = 0.0, end = 0.7;
+  int64_t every = 0;                     // steps between mask updates; 0: 4 per epoch
+};
+
+struct FitOptions {
+  int64_t epochs = 10, batch = 64;
+  Optimizer optimizer = Optimizer::Adam;
+  double lr = 1e-3, momentum = 0.9, weight_decay = 0;
+  Schedule schedule = Schedule::Constant;
+  int64_t step_epochs = 10;  // Step: lr *= gamma every step_epochs epochs
+  double gamma = 0.1;
+  double val_split = 0.1;    // the last fraction of a seeded shuffle validates
+  int64_t patience = 0;      // early stop after this many epochs without a val loss 1e-4 (relative) lower
+  uint64_t seed = 0;
+  int threads = 0;           // libtorch intra-op threads; 0 = its default
+  std::string checkpoint_dir;  // a checkpoint after every epoch (and on Ctrl-C)
+  bool resume = false;         // continue from checkpoint_dir's checkpoint
+  // Knowledge distillation (Hinton et al. 2015) from `teacher` (nullptr: none): the loss is
+  // alpha T^2 KL(softmax(t/T) || softmax(s/T)) + (1 - alpha) CE(s, labels).
+  const Graph* teacher = nullptr;
+  double temperature = 4.0, alpha = 0.9;
+  PruneSchedule prune;
+};
+
+struct EpochStats {
+  int64_t epoch = 0;  // 1-based
+  double loss = 0, accuracy = 0, val_loss = 0, val_accuracy = 0, lr = 0, sparsity = 0, seconds = 0;
+  double samples_per_second = 0;  // training throughput of the epoch
+};
+
+struct FitResult {
+  Graph model;  // the weights of the best validation epoch (the last without validation)
+  std::vector<EpochStats> history;
+  int64_t best_epoch = 0;
+  bool stopped_early = false;
+  double samples_per_second = 0;  // training throughput (forward, backward, step)
+};
+
+// Trains `model` on `data`. Throws before training on options that cannot work (a teacher
+// whose outputs differ from the student's, a checkpoint that is truncated or of another run).
+// Ctrl-C stops after the current batch, writes a checkpoint (with checkpoint_dir) and throws.
+FitResult fit(const Graph& model, const Samples& data, const FitOptions& opt, Progress* progress);
+
+struct Metrics {
+  double loss = 0, accuracy = 0;  // accuracy: classification only
+};
+Metrics evaluate(const Graph& model, const Samples& data, int64_t batch = 256);
 
 }  // namespace mote::train
