@@ -437,6 +437,21 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   const int64_t batches = n_train / o.batch + (n_train % o.batch > 1 ? 1 : 0);
   const int64_t total_steps = batches * o.epochs;
 
+  // The teacher is fixed and in inference mode: its logits for every training sample, once.
+  Tensor teacher_logits;
+  if (teacher) {
+    at::NoGradGuard no_grad;
+    std::vector<Tensor> parts;
+    for (int64_t b = 0; b < n_train; b += 256) {
+      const Tensor x = tt.x.narrow(0, b, std::min<int64_t>(256, n_train - b));
+      std::vector<int64_t> shape = {x.size(0)};
+      shape.insert(shape.end(), teacher_in.begin(), teacher_in.end());
+      const Tensor t = teacher->run({x.reshape(shape)}, {teacher_tap})[0];
+      parts.push_back(t.reshape({t.size(0), -1}));
+    }
+    teacher_logits = at::cat(parts);
+  }
+
   std::unique_ptr<Pruner> pruner;
   if (o.prune.sparsity > 0 || !o.prune.layers.empty()) pruner = std::make_unique<Pruner>(m, o.prune, total_steps, batches);
   std::unique_ptr<torch::optim::Optimizer> opt = make_optimizer(m, o);
@@ -478,16 +493,8 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
       const Tensor out = m.run({x}, {tap})[0];
       BatchLoss l = hard_loss(out, tt, rows, train.classification());
       Tensor loss = l.loss;
-      if (teacher) {
-        Tensor t_out;
-        {
-          at::NoGradGuard no_grad;
-          std::vector<int64_t> shape = {n};
-          shape.insert(shape.end(), teacher_in.begin(), teacher_in.end());
-          t_out = teacher->run({x.reshape(shape)}, {teacher_tap})[0];
-        }
-        loss = soft_loss(out, t_out, o.temperature) * o.alpha + l.loss * (1.0 - o.alpha);
-      }
+      if (teacher_logits.defined())
+        loss = soft_loss(out, teacher_logits.index_select(0, rows), o.temperature) * o.alpha + l.loss * (1.0 - o.alpha);
       opt->zero_grad();
       loss.backward();
       opt->step();
