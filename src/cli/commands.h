@@ -12,6 +12,7 @@ void add_convert(CLI::App& app);
 // Training commands (src/cli/train_*.cpp), present when built with MOTE_WITH_TRAINING.
 void add_train(CLI::App& app);
 void add_distill(CLI::App& app);
+void add_prune(CLI::App& app);
 
 // Options shared by the commands that run the pipeline on calibration data.
 struct CalibOptions {

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
 #ifdef MOTE_WITH_TRAINING
   mote::cli::add_train(app);
   mote::cli::add_distill(app);
+  mote::cli::add_prune(app);
 #endif
   try {
     app.parse(argc, argv);

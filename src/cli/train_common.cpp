@@ -25,7 +25,7 @@ void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_fla
   cmd->add_option("--classes", a->classes, "classes of an --arch model (default: largest label + 1)");
   cmd->add_option("--test-data", a->test_data, "held-out samples: accuracy at the end");
   cmd->add_option("--test-labels", a->test_labels, "labels of --test-data");
-  cmd->add_option("-o,--output", a->out, "the trained model (.onnx)")->required();
+  cmd->add_option("-o,--output", a->out, "the trained model (.onnx)");
   cmd->add_option("--log", a->log, "write the history and final figures as JSON");
   train::FitOptions& f = a->fit;
   cmd->add_option("--epochs", f.epochs, "passes over the training data")->capture_default_str();
@@ -51,8 +51,11 @@ Prepared prepare(TrainArgs& a) {
   if (a.model.empty() == a.arch.empty()) fail("give either a model file or --arch SPEC (not {})", a.model.empty() ? "neither" : "both");
   a.fit.optimizer = a.optimizer == "sgd" ? train::Optimizer::Sgd : train::Optimizer::Adam;
   a.fit.schedule = a.schedule == "step" ? train::Schedule::Step : a.schedule == "cosine" ? train::Schedule::Cosine : train::Schedule::Constant;
-  const std::filesystem::path out_dir = std::filesystem::absolute(a.out).parent_path();
-  if (!std::filesystem::is_directory(out_dir)) fail("{}: directory {} does not exist", a.out, out_dir.string());
+  if (a.needs_output && a.out.empty()) fail("-o OUT.onnx is required");
+  if (!a.out.empty()) {
+    const std::filesystem::path out_dir = std::filesystem::absolute(a.out).parent_path();
+    if (!std::filesystem::is_directory(out_dir)) fail("{}: directory {} does not exist", a.out, out_dir.string());
+  }
   if (a.test_data.empty() != a.test_labels.empty()) fail("--test-data and --test-labels go together");
   Prepared p;
   const train::RawData raw = train::read_data(a.data, a.labels, a.limit, a.data_key, a.labels_key);

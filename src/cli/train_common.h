@@ -18,6 +18,7 @@ struct TrainArgs {
   std::string out, log;
   int64_t limit = 0, classes = 0;
   std::string optimizer = "adam", schedule = "constant";
+  bool needs_output = true;  // false: a report only (mote prune --scan)
   train::FitOptions fit;
 };
 

@@ -405,7 +405,60 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GraphModule& m, co
   return std::make_unique<torch::optim::Adam>(m.trainable(), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 }
 
+// The seeded split: the last val_split part of a shuffle validates.
+struct Split {
+  Samples train, val;
+};
+Split split(const Samples& data, const FitOptions& o) {
+  const std::vector<int64_t> order = permutation(data.count, o.seed, kSplitStream);
+  const int64_t n_val = int64_t(std::floor(o.val_split * double(data.count)));
+  return {data.subset({order.begin(), order.end() - n_val}), data.subset({order.end() - n_val, order.end()})};
+}
+
+// Magnitude pruning of one weight to `s` of zeros.
+void prune_magnitude(Tensor& value, double s) {
+  at::NoGradGuard no_grad;
+  const int64_t prune = int64_t(std::floor(s * double(value.numel())));
+  if (prune <= 0) return;
+  Tensor flat = value.view({-1});
+  flat.index_fill_(0, std::get<1>(at::topk(flat.abs(), prune, 0, false, false)), 0.0);
+}
+
 }  // namespace
+
+Sensitivity sensitivity_scan(const Graph& model, const Samples& data, const FitOptions& opt, const std::vector<double>& sparsities) {
+  check_options(opt);
+  if (opt.threads > 0) at::set_num_threads(opt.threads);
+  const Split sp = split(data, opt);
+  const Samples& on = sp.val.count > 0 ? sp.val : data;
+  const Tensors t = to_tensors(on);
+  GraphModule m(model);
+  const int tap = loss_tensor(model);
+  Sensitivity r;
+  r.sparsities = sparsities;
+  r.accuracy = on.classification();
+  auto metric = [&] {
+    const Metrics e = evaluate_module(m, tap, on, t, 256);
+    return r.accuracy ? e.accuracy : e.loss;
+  };
+  r.dense = metric();
+  const std::vector<std::string> names = param_names(m);
+  for (size_t k = 0; k < m.params().size(); ++k) {
+    auto& p = m.params()[k];
+    if (!p.prunable) continue;
+    SensitivityRow row{names[k], p.value.numel(), {}};
+    const Tensor dense = p.value.detach().clone();
+    for (double s : sparsities) {
+      if (!(s >= 0 && s < 1)) fail("--scan: sparsity {} is outside [0, 1)", s);
+      prune_magnitude(p.value, s);
+      row.metric.push_back(metric());
+      at::NoGradGuard no_grad;
+      p.value.copy_(dense);
+    }
+    r.layers.push_back(row);
+  }
+  return r;
+}
 
 Metrics evaluate(const Graph& model, const Samples& data, int64_t batch) {
   GraphModule m(model);
@@ -425,13 +478,10 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   const int tap = loss_tensor(model), teacher_tap = o.teacher ? loss_tensor(*o.teacher) : -1;
   const Shape teacher_in = o.teacher ? o.teacher->t(o.teacher->inputs[0]).shape : Shape{};
 
-  // The split: a seeded shuffle, its last val_split part validates.
-  const std::vector<int64_t> order = permutation(data.count, o.seed, kSplitStream);
-  const int64_t n_val = int64_t(std::floor(o.val_split * double(data.count)));
-  const int64_t n_train = data.count - n_val;
+  const Split sp = split(data, o);
+  const Samples &train = sp.train, &val = sp.val;
+  const int64_t n_train = train.count, n_val = val.count;
   if (n_train < 2) fail("train: {} training samples; at least 2 are needed", n_train);
-  const Samples train = data.subset({order.begin(), order.end() - n_val});
-  const Samples val = data.subset({order.end() - n_val, order.end()});
   const Tensors tt = to_tensors(train), vt = to_tensors(val);
   // A last batch of a single sample is dropped: BatchNorm cannot normalize one value.
   const int64_t batches = n_train / o.batch + (n_train % o.batch > 1 ? 1 : 0);
@@ -471,7 +521,7 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   }
 
   const bool validate = n_val > 0;
-  if (progress) progress->start(o.teacher ? "distill" : pruner ? "prune" : "train", o.epochs, batches, st.epoch);
+  if (progress) progress->start(pruner ? "prune" : o.teacher ? "distill" : "train", o.epochs, batches, st.epoch);
   InterruptScope interrupts;
   double cur_sparsity = pruner ? sparsity(m) : 0;
   double train_seconds = 0;

@@ -113,6 +113,45 @@ struct FitResult {
 // Ctrl-C stops after the current batch, writes a checkpoint (with checkpoint_dir) and throws.
 FitResult fit(const Graph& model, const Samples& data, const FitOptions& opt, Progress* progress);
 
+// Sensitivity of each prunable layer: pruned alone by magnitude to each sparsity, no
+// fine-tuning, measured on the validation part of `data` (the split `opt.seed` and
+// `opt.val_split` give; all of it without a split). `metric` is accuracy for classification,
+// the loss otherwise.
+struct SensitivityRow {
+  std::string layer;
+  int64_t weights = 0;
+  std::vector<double> metric;  // one per sparsity
+};
+struct Sensitivity {
+  std::vector<double> sparsities;
+  double dense = 0;
+  bool accuracy = true;
+  std::vector<SensitivityRow> layers;
+};
+Sensitivity sensitivity_scan(const Graph& model, const Samples& data, const FitOptions& opt, const std::vector<double>& sparsities);
+
+// ---- structured pruning -------------------------------------------------------------------
+
+// Channels that must be pruned together: the outputs of `sources` (filters of Conv layers, rows
+// of FullyConnected ones) tied by residual Adds and carried through BatchNorm, activations,
+// pooling and depthwise convolutions.
+struct ChannelGroup {
+  std::vector<std::string> sources;
+  int64_t channels = 0, kept = 0;
+};
+struct ChannelReport {
+  std::vector<ChannelGroup> groups;  // every group that could be pruned
+  int64_t macs_before = 0, macs_after = 0;
+};
+
+// Removes the `fraction` of each group's channels with the smallest filter L1 norms (relative to
+// their layer's mean, times the |gamma| / sigma of a BatchNorm that follows): the filters, the
+// depthwise filters and BatchNorm entries that carry them, and the matching inputs of the layers
+// that read them (Conv input channels, FullyConnected columns after a flatten). Channels that
+// reach a graph output or an op that mixes channels otherwise (grouped Conv, Concat, Softmax,
+// Transpose, reshapes other than flattening) are kept.
+Graph prune_channels(const Graph& g, double fraction, ChannelReport* report);
+
 struct Metrics {
   double loss = 0, accuracy = 0;  // accuracy: classification only
 };

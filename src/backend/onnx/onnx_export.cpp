@@ -59,11 +59,13 @@ class Writer {
     fail("export onnx: node '{}' ({}): {}", n.name, op_name(n.op), why);
   }
 
-  std::string fresh(const std::string& base) {
+  // A name not used yet in `used` (values and nodes have names of their own).
+  static std::string fresh_in(std::set<std::string>& used, const std::string& base) {
     std::string s = base;
-    for (int k = 1; !used_.insert(s).second; ++k) s = base + "_" + std::to_string(k);
+    for (int k = 1; !used.insert(s).second; ++k) s = base + "_" + std::to_string(k);
     return s;
   }
+  std::string fresh(const std::string& base) { return fresh_in(used_, base); }
 
   void value_info(onnx::ValueInfoProto* vi, int id) {
     const Tensor& t = g_.t(id);
@@ -105,7 +107,7 @@ class Writer {
   NodeProto* emit(const std::string& type, const std::string& name, std::vector<std::string> ins, const std::string& out) {
     NodeProto* p = gp_->add_node();
     p->set_op_type(type);
-    p->set_name(fresh(name));
+    p->set_name(fresh_in(node_names_, name));
     for (const auto& i : ins) p->add_input(i);
     p->add_output(out);
     return p;
@@ -481,7 +483,7 @@ class Writer {
   const Graph& g_;
   onnx::GraphProto* gp_ = nullptr;
   std::vector<std::string> names_;
-  std::set<std::string> used_;
+  std::set<std::string> used_, node_names_;
 };
 
 }  // namespace
