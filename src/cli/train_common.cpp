@@ -13,11 +13,10 @@
 
 namespace mote::cli {
 
-void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_flag, bool arch) {
-  if (model_flag == "model") cmd->add_option("model", a->model, "model to train (.onnx, or float .tflite)");
-  else cmd->add_option(model_flag, a->model, "model to train (.onnx, or float .tflite)");
+void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_flag, bool arch, const std::string& output_flag) {
+  if (!model_flag.empty()) cmd->add_option(model_flag, a->model, "model to train (.onnx, or float .tflite)");
   if (arch) cmd->add_option("--arch", a->arch, "built-in architecture: mlp:H1,H2,..., lenet5, dscnn[:C], resnet8, autoencoder[:B]");
-  cmd->add_option("--data", a->data, "training samples (.npy/.npz/IDX) in the model's input layout")->required();
+  cmd->add_option("--data", a->data, "training samples (.npy/.npz/IDX) in the model's input layout");
   cmd->add_option("--labels", a->labels, "class per sample (or targets per output); without: the data is the target");
   cmd->add_option("--data-key", a->data_key, "member of an .npz data file");
   cmd->add_option("--labels-key", a->labels_key, "member of an .npz labels file");
@@ -25,7 +24,7 @@ void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_fla
   cmd->add_option("--classes", a->classes, "classes of an --arch model (default: largest label + 1)");
   cmd->add_option("--test-data", a->test_data, "held-out samples: accuracy at the end");
   cmd->add_option("--test-labels", a->test_labels, "labels of --test-data");
-  cmd->add_option("-o,--output", a->out, "the trained model (.onnx)");
+  cmd->add_option(output_flag, a->out, "the trained model (.onnx)");
   cmd->add_option("--log", a->log, "write the history and final figures as JSON");
   train::FitOptions& f = a->fit;
   cmd->add_option("--epochs", f.epochs, "passes over the training data")->capture_default_str();
@@ -48,6 +47,7 @@ void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_fla
 }
 
 Prepared prepare(TrainArgs& a) {
+  if (a.data.empty()) fail("--data is required");
   if (a.model.empty() == a.arch.empty()) fail("give either a model file or --arch SPEC (not {})", a.model.empty() ? "neither" : "both");
   a.fit.optimizer = a.optimizer == "sgd" ? train::Optimizer::Sgd : train::Optimizer::Adam;
   a.fit.schedule = a.schedule == "step" ? train::Schedule::Step : a.schedule == "cosine" ? train::Schedule::Cosine : train::Schedule::Constant;

@@ -22,8 +22,10 @@ struct TrainArgs {
   train::FitOptions fit;
 };
 
-// Registers the options; `model_flag` names the model option ("model" positional, "--student").
-void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_flag, bool arch);
+// Registers the options; `model_flag` names the model option ("model" positional, "--student",
+// "" for none: the command has its own), `output_flag` the trained model's.
+void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_flag, bool arch,
+                       const std::string& output_flag = "-o,--output");
 
 // The model (imported, or built for the data by --arch) and its data set, checked before any
 // training; the output directory is checked too.

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -23,7 +24,10 @@
 
 #include <fmt/format.h>
 
+#include "io/layout.h"
 #include "ir/op_registry.h"
+#include "passes/passes.h"
+#include "quant/calibrate.h"
 #include "train/checkpoint.h"
 #include "train/graph_module.h"
 #include "train/progress.h"
@@ -243,7 +247,8 @@ std::vector<std::pair<std::string, std::string>> fingerprint(const GraphModule& 
       {"patience", std::to_string(o.patience)}, {"seed", std::to_string(o.seed)},
       {"teacher", o.teacher ? o.teacher->name : "none"}, {"temperature", fmt::format("{}", o.temperature)},
       {"alpha", fmt::format("{}", o.alpha)}, {"sparsity", fmt::format("{}", o.prune.sparsity)},
-      {"prune", fmt::format("{}/{}/{}/{}", o.prune.global, o.prune.start, o.prune.end, o.prune.every)}};
+      {"prune", fmt::format("{}/{}/{}/{}", o.prune.global, o.prune.start, o.prune.end, o.prune.every)},
+      {"qat", o.qat.on ? fmt::format("{} bits, {} calibration samples", o.qat.bits, o.qat.calib.shape.empty() ? 0 : o.qat.calib.shape[0]) : "off"}};
   std::string shapes;
   for (const auto& p : m.params()) shapes += shape_str(m.graph().t(p.tensor).shape);
   f.push_back({"parameters", shapes});
@@ -382,6 +387,8 @@ void check_options(const FitOptions& o) {
   if (!(o.prune.sparsity >= 0 && o.prune.sparsity < 1)) fail("--sparsity must be in [0, 1), got {}", o.prune.sparsity);
   for (const auto& [name, s] : o.prune.layers)
     if (!(s >= 0 && s < 1)) fail("sparsity of layer '{}' must be in [0, 1), got {}", name, s);
+  if (o.qat.on && (o.qat.bits < 2 || o.qat.bits > 8)) fail("--bits must be in [2, 8], got {}", o.qat.bits);
+  if (o.qat.on && o.qat.calib.numel() == 0) fail("QAT needs calibration data (--calib)");
   if (!(o.prune.start >= 0 && o.prune.start <= o.prune.end && o.prune.end <= 1))
     fail("the pruning window must satisfy 0 <= start <= end <= 1, got {} .. {}", o.prune.start, o.prune.end);
 }
@@ -405,6 +412,68 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GraphModule& m, co
   return std::make_unique<torch::optim::Adam>(m.trainable(), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
 }
 
+// QAT's view of the quantize pass: the module's current weights canonicalized and quantized on
+// the calibration data as `mote compile` would; each activation the int8 graph quantizes gets its
+// scale and zero point as a fake-quantization hook, weights and biases their per-channel codes.
+void apply_qat(GraphModule& m, const QatOptions& q) {
+  const Graph imported = m.export_graph();
+  Graph canonical = imported;
+  canonicalize(canonical);
+  const Graph int8 = quantize(canonical, to_graph_layout(imported, q.calib, q.calib_name), q.method);
+  std::map<std::string, QuantParams> act;
+  for (const mote::Tensor& t : int8.tensors)
+    if (!t.is_const() && t.dtype == DType::I8 && t.quant.scale.size() == 1) act[t.name] = t.quant;
+  const int64_t qmin = -(int64_t(1) << (q.bits - 1)), qmax = (int64_t(1) << (q.bits - 1)) - 1;
+  // The int8 parameters, or the same real range in fewer bits.
+  auto params = [&](const QuantParams& qp) {
+    std::pair<float, int32_t> r = {qp.scale[0], qp.zero_point[0]};
+    if (q.bits != 8)
+      range_to_quant({double(qp.scale[0]) * (-128 - qp.zero_point[0]), double(qp.scale[0]) * (127 - qp.zero_point[0])}, &r.first,
+                     &r.second, q.bits);
+    return r;
+  };
+  m.clear_hooks();
+  const Graph& g = m.graph();
+  for (size_t id = 0; id < g.tensors.size(); ++id) {
+    auto it = act.find(g.tensors[id].name);
+    if (g.tensors[id].is_const() || it == act.end()) continue;
+    const auto [s, zp] = params(it->second);
+    m.set_activation_hook(int(id), [s = s, zp = zp, qmin, qmax](const Tensor& x) { return fake_quant(x, s, zp, qmin, qmax); });
+  }
+  GraphModule::Qat cfg;
+  cfg.on = true;
+  cfg.bits = q.bits;
+  cfg.fold.assign(g.nodes.size(), -1);
+  cfg.in_scale.assign(g.nodes.size(), 0.0f);
+  std::map<int, TensorHook> const_hooks;
+  const int bits = q.bits;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    if (n.op == OpKind::BatchNorm)
+      if (const int t = batchnorm_fold_target(g, n); t >= 0) cfg.fold[size_t(t)] = int(k);
+    if (op_has(n.op, Weighted))
+      if (auto it = act.find(g.t(n.in(0)).name); it != act.end()) cfg.in_scale[k] = params(it->second).first;
+    if (op_has(n.op, Recurrent)) {
+      // One scale per gate block for the LSTM (TFLite's integer LSTM), per row for the GRU.
+      const int64_t rows = n.op == OpKind::Lstm ? n.attrs.i("hidden_size", 1) : 1;
+      for (size_t i : {size_t(1), size_t(2)})
+        const_hooks[n.in(i)] = [bits, rows](const Tensor& w) { return fake_quant_weight(w, bits, rows).first; };
+    }
+    if (op_has(n.op, ConstOperands))
+      for (int i : n.inputs)
+        if (i >= 0 && g.t(i).is_const())
+          const_hooks[i] = [bits, qmin, qmax](const Tensor& c) {
+            float s = 0;
+            int32_t zp = 0;
+            range_to_quant({std::min(0.0, c.min().item<double>()), std::max(0.0, c.max().item<double>())}, &s, &zp, bits);
+            return fake_quant(c, s, zp, qmin, qmax);
+          };
+  }
+  for (auto& p : m.params())
+    if (auto it = const_hooks.find(p.tensor); it != const_hooks.end()) p.hook = it->second;
+  m.set_qat(cfg);
+}
+
 // The seeded split: the last val_split part of a shuffle validates.
 struct Split {
   Samples train, val;
@@ -425,6 +494,42 @@ void prune_magnitude(Tensor& value, double s) {
 }
 
 }  // namespace
+
+std::vector<Array> forward(const Graph& g, const std::vector<Array>& inputs, const QatOptions* qat) {
+  GraphModule m(g);
+  if (qat && qat->on) apply_qat(m, *qat);
+  if (inputs.size() != g.inputs.size()) fail("train: graph '{}' has {} inputs, got {}", g.name, g.inputs.size(), inputs.size());
+  std::vector<Tensor> xs;
+  int64_t batch = 0;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const mote::Tensor& t = g.t(g.inputs[k]);
+    const Array& a = inputs[k];
+    const int64_t per = t.numel();
+    if (a.dtype != DType::F32 || per == 0 || a.numel() % per != 0)
+      fail("train: input '{}' of shape {} does not hold whole samples of {} (float32)", t.name, shape_str(a.shape), shape_str(t.shape));
+    const int64_t n = a.numel() / per;
+    if (k > 0 && n != batch) fail("train: input '{}' holds {} samples, input 0 {}", t.name, n, batch);
+    batch = n;
+    Shape s = {n};
+    s.insert(s.end(), t.shape.begin(), t.shape.end());
+    xs.push_back(from_floats(a.as<float>(), s));
+  }
+  at::NoGradGuard no_grad;
+  std::vector<Tensor> ys = m.run(xs, g.outputs);
+  std::vector<Array> out;
+  for (size_t k = 0; k < ys.size(); ++k) {
+    Tensor y = ys[k].to(at::kFloat).contiguous();
+    Array r;
+    r.shape = {batch};
+    const Shape& s = g.t(g.outputs[k]).shape;
+    r.shape.insert(r.shape.end(), s.begin(), s.end());
+    if (y.numel() != numel(r.shape)) fail("train: output '{}' has {} values for {}", g.t(g.outputs[k]).name, y.numel(), shape_str(r.shape));
+    r.bytes.resize(size_t(y.numel()) * sizeof(float));
+    std::memcpy(r.bytes.data(), y.data_ptr<float>(), r.bytes.size());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 Sensitivity sensitivity_scan(const Graph& model, const Samples& data, const FitOptions& opt, const std::vector<double>& sparsities) {
   check_options(opt);
@@ -460,8 +565,9 @@ Sensitivity sensitivity_scan(const Graph& model, const Samples& data, const FitO
   return r;
 }
 
-Metrics evaluate(const Graph& model, const Samples& data, int64_t batch) {
+Metrics evaluate(const Graph& model, const Samples& data, const QatOptions* qat, int64_t batch) {
   GraphModule m(model);
+  if (qat && qat->on) apply_qat(m, *qat);
   return evaluate_module(m, loss_tensor(model), data, to_tensors(data), std::max<int64_t>(1, batch));
 }
 
@@ -521,7 +627,7 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   }
 
   const bool validate = n_val > 0;
-  if (progress) progress->start(pruner ? "prune" : o.teacher ? "distill" : "train", o.epochs, batches, st.epoch);
+  if (progress) progress->start(o.qat.on ? "qat" : pruner ? "prune" : o.teacher ? "distill" : "train", o.epochs, batches, st.epoch);
   InterruptScope interrupts;
   double cur_sparsity = pruner ? sparsity(m) : 0;
   double train_seconds = 0;
@@ -529,6 +635,7 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   using Clock = std::chrono::steady_clock;
   m.set_training(true);
   while (st.epoch < o.epochs && !st.stopped) {
+    if (o.qat.on) apply_qat(m, o.qat);
     const std::vector<int64_t> perm = permutation(n_train, o.seed, uint64_t(st.epoch));
     const Tensor perm_t = at::tensor(at::ArrayRef<int64_t>(perm), at::TensorOptions().dtype(at::kLong));
     double lr = o.lr;
@@ -613,6 +720,10 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
     r.best_epoch = st.best_epoch;
   } else {
     r.best_epoch = st.epoch;
+  }
+  if (o.qat.on) {
+    apply_qat(m, o.qat);
+    r.qat_val = evaluate_module(m, tap, validate ? val : train, validate ? vt : tt, 256);
   }
   r.model = m.export_graph();
   r.history = st.history;

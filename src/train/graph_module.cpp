@@ -8,7 +8,6 @@
 #include "frontend/op_geometry.h"
 #include "ir/op_registry.h"
 #include "lower/params/resize.h"
-#include "train/train.h"
 
 namespace mote::train {
 namespace {
@@ -150,7 +149,31 @@ Tensor recurrent(const Node& n, const Tensor& x, const Tensor& w, const Tensor& 
   return at::stack(ys, 1);
 }
 
+// Half away from zero, as std::round.
+Tensor round_away(const Tensor& v) { return at::sign(v) * at::floor(at::abs(v) + 0.5); }
+
 }  // namespace
+
+Tensor fake_quant(const Tensor& x, double scale, int64_t zero_point, int64_t qmin, int64_t qmax) {
+  const double lo = scale * double(qmin - zero_point), hi = scale * double(qmax - zero_point);
+  const Tensor q = at::clamp(round_away(x.detach() / scale) + double(zero_point), double(qmin), double(qmax));
+  const Tensor inside = (x.detach() >= lo).logical_and(x.detach() <= hi).to(x.scalar_type());
+  return ((q - double(zero_point)) * scale) + (x - x.detach()) * inside;
+}
+
+std::pair<Tensor, Tensor> fake_quant_weight(const Tensor& w, int bits, int64_t rows) {
+  const double qmax = double((int64_t(1) << (bits - 1)) - 1);
+  const Tensor flat = w.detach().reshape({w.size(0) / rows, -1});
+  // weight_scale: absmax / qmax in float, 1 / qmax for an all-zero block.
+  const Tensor absmax = flat.abs().amax(1);
+  Tensor scale = at::where(absmax > 0, absmax / float(qmax), at::full_like(absmax, 1.0f / float(qmax)));
+  // The codes as the quantize pass computes them: round(double(w) / double(scale)).
+  const Tensor s64 = scale.to(at::kDouble).unsqueeze(1);
+  const Tensor q = at::clamp(round_away(flat.to(at::kDouble) / s64), -qmax, qmax);
+  const Tensor wq = (q * s64).to(w.scalar_type()).reshape(w.sizes());
+  scale = scale.repeat_interleave(rows);
+  return {wq + (w - w.detach()), scale};
+}
 
 Tensor from_floats(const float* data, const Shape& shape) {
   Tensor t = at::empty(IntList(shape.begin(), shape.end()), at::TensorOptions().dtype(at::kFloat));
@@ -184,6 +207,7 @@ GraphModule::GraphModule(const Graph& g) : g_(g) {
   }
   for (Param& p : params_)
     if (p.trainable) p.value.requires_grad_(true);
+  folded_away_.assign(g_.nodes.size(), false);
 }
 
 std::vector<Tensor> GraphModule::trainable() const {
@@ -200,6 +224,35 @@ std::vector<Tensor> GraphModule::state() const {
     if (p.mask.defined()) r.push_back(p.mask);
   }
   return r;
+}
+
+std::pair<Tensor, Tensor> GraphModule::effective_weights(size_t k, const std::vector<Tensor>& v) const {
+  const Node& n = g_.nodes[k];
+  Tensor w = v[size_t(n.in(1))], b = n.in(2) >= 0 ? v[size_t(n.in(2))] : Tensor();
+  if (!qat_.on) return {w, b};
+  if (const int f = qat_.fold[k]; f >= 0) {
+    const Node& bn = g_.nodes[size_t(f)];
+    const Tensor s = v[size_t(bn.in(1))] / at::sqrt(v[size_t(bn.in(4))] + double(bn.attrs.f("epsilon", 1e-5f)));
+    IntList shape(size_t(w.dim()), 1);
+    shape[0] = -1;
+    w = w * s.view(shape);
+    b = (b.defined() ? b - v[size_t(bn.in(3))] : -v[size_t(bn.in(3))]) * s + v[size_t(bn.in(2))];
+  }
+  auto [wq, scale] = fake_quant_weight(w, qat_.bits);
+  if (b.defined() && qat_.in_scale[k] > 0) {
+    // int32 codes at in_scale * w_scale: no clamp matters at 32 bits.
+    const Tensor bs = (scale * qat_.in_scale[k]).to(at::kDouble);
+    b = (round_away(b.detach().to(at::kDouble) / bs) * bs).to(b.scalar_type()) + (b - b.detach());
+  }
+  return {wq, b};
+}
+
+void GraphModule::set_qat(Qat q) {
+  qat_ = std::move(q);
+  folded_away_.assign(g_.nodes.size(), false);
+  if (qat_.on)
+    for (int f : qat_.fold)
+      if (f >= 0) folded_away_[size_t(f)] = true;
 }
 
 void GraphModule::clear_hooks() {
@@ -255,6 +308,10 @@ Tensor GraphModule::eval(const Node& n, const std::vector<Tensor>& v) const {
     return axes;
   };
   if (op_has(n.op, Activation)) return activation(n, x);
+  const size_t index = size_t(&n - g_.nodes.data());
+  if (folded_away_[index]) return x;
+  Tensor w, bias;
+  if (op_has(n.op, Weighted)) std::tie(w, bias) = effective_weights(index, v);
   switch (n.op) {
     case OpKind::Conv: {
       IntList pd = a.ints("pads", {0, 0, 0, 0});
@@ -264,23 +321,23 @@ Tensor GraphModule::eval(const Node& n, const std::vector<Tensor>& v) const {
         xi = pad_hw(xi, pd, 0.0);
         padding = {0, 0};
       }
-      Tensor y = at::conv2d(xi, in(1), in(2), a.ints("strides", {1, 1}), padding, a.ints("dilations", {1, 1}), a.i("group", 1));
+      Tensor y = at::conv2d(xi, w, bias, a.ints("strides", {1, 1}), padding, a.ints("dilations", {1, 1}), a.i("group", 1));
       return clamp_act(n, unmerge(y, batch));
     }
     case OpKind::TransposeConv: {
       // The full transposed convolution, then the window the IR's leading pads and out_hw pick.
       const IntList pd = a.ints("pads", {0, 0}), hw = a.ints("out_hw");
-      Tensor full = at::conv_transpose2d(merge(x), in(1).transpose(0, 1), Tensor(), a.ints("strides", {1, 1}), 0, 0, 1,
+      Tensor full = at::conv_transpose2d(merge(x), w.transpose(0, 1), Tensor(), a.ints("strides", {1, 1}), 0, 0, 1,
                                          a.ints("dilations", {1, 1}));
       const int64_t need_h = pd[0] + hw[0] - full.size(2), need_w = pd[1] + hw[1] - full.size(3);
       if (need_h > 0 || need_w > 0) full = at::constant_pad_nd(full, {0, std::max<int64_t>(need_w, 0), 0, std::max<int64_t>(need_h, 0)}, 0.0);
       Tensor y = full.narrow(2, pd[0], hw[0]).narrow(3, pd[1], hw[1]);
-      if (n.in(2) >= 0) y = y + in(2).view({1, -1, 1, 1});
+      if (bias.defined()) y = y + bias.view({1, -1, 1, 1});
       return clamp_act(n, unmerge(y, batch));
     }
     case OpKind::FullyConnected: {
       const int64_t k = ir_shape(1)[1];
-      return clamp_act(n, to_out(at::linear(x.reshape({-1, k}), in(1), in(2))));
+      return clamp_act(n, to_out(at::linear(x.reshape({-1, k}), w, bias)));
     }
     case OpKind::Add:
     case OpKind::Sub:
@@ -324,7 +381,8 @@ Tensor GraphModule::eval(const Node& n, const std::vector<Tensor>& v) const {
       return unmerge(sums / counts, batch);
     }
     case OpKind::BatchNorm: {
-      Tensor y = at::batch_norm(merge(x), in(1), in(2), in(3), in(4), training_, 0.1, a.f("epsilon", 1e-5f), false);
+      // QAT freezes the statistics: the quantize pass folds the running ones.
+      Tensor y = at::batch_norm(merge(x), in(1), in(2), in(3), in(4), training_ && !qat_.on, 0.1, a.f("epsilon", 1e-5f), false);
       return unmerge(y, batch);
     }
     case OpKind::Reshape:
@@ -417,41 +475,6 @@ Tensor GraphModule::eval(const Node& n, const std::vector<Tensor>& v) const {
     default:
       unsupported(n, "no libtorch form");
   }
-}
-
-std::vector<Array> forward(const Graph& g, const std::vector<Array>& inputs) {
-  GraphModule m(g);
-  if (inputs.size() != g.inputs.size()) fail("train: graph '{}' has {} inputs, got {}", g.name, g.inputs.size(), inputs.size());
-  std::vector<Tensor> xs;
-  int64_t batch = 0;
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    const mote::Tensor& t = g.t(g.inputs[k]);
-    const Array& a = inputs[k];
-    const int64_t per = t.numel();
-    if (a.dtype != DType::F32 || per == 0 || a.numel() % per != 0)
-      fail("train: input '{}' of shape {} does not hold whole samples of {} (float32)", t.name, shape_str(a.shape), shape_str(t.shape));
-    const int64_t n = a.numel() / per;
-    if (k > 0 && n != batch) fail("train: input '{}' holds {} samples, input 0 {}", t.name, n, batch);
-    batch = n;
-    Shape s = {n};
-    s.insert(s.end(), t.shape.begin(), t.shape.end());
-    xs.push_back(from_floats(a.as<float>(), s));
-  }
-  at::NoGradGuard no_grad;
-  std::vector<Tensor> ys = m.run(xs, g.outputs);
-  std::vector<Array> out;
-  for (size_t k = 0; k < ys.size(); ++k) {
-    Tensor y = ys[k].to(at::kFloat).contiguous();
-    Array r;
-    r.shape = {batch};
-    const Shape& s = g.t(g.outputs[k]).shape;
-    r.shape.insert(r.shape.end(), s.begin(), s.end());
-    if (y.numel() != numel(r.shape)) fail("train: output '{}' has {} values for {}", g.t(g.outputs[k]).name, y.numel(), shape_str(r.shape));
-    r.bytes.resize(size_t(y.numel()) * sizeof(float));
-    std::memcpy(r.bytes.data(), y.data_ptr<float>(), r.bytes.size());
-    out.push_back(std::move(r));
-  }
-  return out;
 }
 
 }  // namespace mote::train

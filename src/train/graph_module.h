@@ -56,6 +56,21 @@ class GraphModule {
   // The graph with the current values written back (masks applied, hooks not).
   Graph export_graph() const;
 
+  // Quantization-aware training: each Conv / FullyConnected / TransposeConv runs on its weights
+  // as the quantize pass will store them: a BatchNorm that only it feeds folded in (its running
+  // statistics, as passes/fold_batchnorm does), then fake-quantized per output channel
+  // (symmetric, `bits`), the bias rounded to its int32 codes at input scale times weight scale.
+  // Activation hooks quantize the activations. Gradients pass straight through the rounding.
+  struct Qat {
+    bool on = false;
+    int bits = 8;
+    std::vector<int> fold;         // per node: the BatchNorm node folded into it, -1 for none
+    std::vector<float> in_scale;   // per node: its input's quantization scale, 0 if unknown
+  };
+  void set_qat(Qat q);
+  // The weight and bias node `k` computes with: folded and fake-quantized under QAT.
+  std::pair<Tensor, Tensor> effective_weights(size_t k, const std::vector<Tensor>& v) const;
+
  private:
   Tensor eval(const Node& n, const std::vector<Tensor>& v) const;
 
@@ -64,7 +79,18 @@ class GraphModule {
   std::vector<Param> params_;
   std::vector<int> param_of_;       // tensor id -> index in params_, -1 for activations
   std::vector<TensorHook> act_hooks_;
+  Qat qat_;
+  std::vector<bool> folded_away_;  // BatchNorm nodes folded into their producer under QAT
 };
+
+// Fake quantization with a straight-through gradient: x rounded (half away from zero, as the
+// quantize pass rounds) to codes zero_point + round(x / scale) clamped to [qmin, qmax], back to
+// real values; the gradient passes where x is inside the range and is zero outside.
+Tensor fake_quant(const Tensor& x, double scale, int64_t zero_point, int64_t qmin, int64_t qmax);
+// Per-channel symmetric fake quantization of a weight (axis 0, blocks of `rows` channels
+// sharing one scale), the scales the quantize pass computes (quant/quantize.h weight_scale).
+// Returns the quantized weight and the scale of each channel.
+std::pair<Tensor, Tensor> fake_quant_weight(const Tensor& w, int bits, int64_t rows = 1);
 
 // A contiguous float tensor of `shape` holding a copy of `data`.
 Tensor from_floats(const float* data, const Shape& shape);

@@ -8,15 +8,19 @@
 
 #include "io/array.h"
 #include "ir/ir.h"
+#include "quant/quantize.h"
 
 namespace mote::train {
 
 class Progress;
 
+
+struct QatOptions;
+
 // Runs a float graph in libtorch (inference mode) on a batch: one Array per graph input, each
-// [N] + the input's IR shape (or the IR shape itself for N = 1). Returns one float Array per
-// graph output, [N] + its IR shape.
-std::vector<Array> forward(const Graph& g, const std::vector<Array>& inputs);
+// [N] + the input's IR shape (or the IR shape itself for N = 1); with `qat`, fake-quantized as
+// QAT trains it. Returns one float Array per graph output, [N] + its IR shape.
+std::vector<Array> forward(const Graph& g, const std::vector<Array>& inputs, const QatOptions* qat = nullptr);
 
 // ---- data ----------------------------------------------------------------------------------
 
@@ -74,6 +78,20 @@ struct PruneSchedule {
   int64_t every = 0;                     // steps between mask updates; 0: 4 per epoch
 };
 
+// Quantization-aware training: the forward pass computes with weights and activations as the
+// quantize pass will quantize the trained model: weights per output channel (BatchNorm folded
+// in first), biases as int32 codes, activations per tensor at the scale and zero point the
+// quantize pass calibrates on `calib` with `method` (recomputed from the current weights at the
+// start of every epoch and once more at the end). `bits` < 8 simulates narrower codes over the
+// same ranges.
+struct QatOptions {
+  bool on = false;
+  int bits = 8;
+  Array calib;               // calibration samples in the model's input layout
+  std::string calib_name;    // its file, for messages
+  CalibMethod method = CalibMethod::MinMax;
+};
+
 struct FitOptions {
   int64_t epochs = 10, batch = 64;
   Optimizer optimizer = Optimizer::Adam;
@@ -92,6 +110,7 @@ struct FitOptions {
   const Graph* teacher = nullptr;
   double temperature = 4.0, alpha = 0.9;
   PruneSchedule prune;
+  QatOptions qat;
 };
 
 struct EpochStats {
@@ -100,12 +119,17 @@ struct EpochStats {
   double samples_per_second = 0;  // training throughput of the epoch
 };
 
+struct Metrics {
+  double loss = 0, accuracy = 0;  // accuracy: classification only
+};
+
 struct FitResult {
   Graph model;  // the weights of the best validation epoch (the last without validation)
   std::vector<EpochStats> history;
   int64_t best_epoch = 0;
   bool stopped_early = false;
   double samples_per_second = 0;  // training throughput (forward, backward, step)
+  Metrics qat_val;                 // QAT: fake-quantized, calibrated on the final weights
 };
 
 // Trains `model` on `data`. Throws before training on options that cannot work (a teacher
@@ -152,9 +176,7 @@ struct ChannelReport {
 // Transpose, reshapes other than flattening) are kept.
 Graph prune_channels(const Graph& g, double fraction, ChannelReport* report);
 
-struct Metrics {
-  double loss = 0, accuracy = 0;  // accuracy: classification only
-};
-Metrics evaluate(const Graph& model, const Samples& data, int64_t batch = 256);
+// Loss and accuracy of `model` on `data`; with `qat`, fake-quantized as QAT computes.
+Metrics evaluate(const Graph& model, const Samples& data, const QatOptions* qat = nullptr, int64_t batch = 256);
 
 }  // namespace mote::train
