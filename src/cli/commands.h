@@ -13,6 +13,7 @@ void add_convert(CLI::App& app);
 void add_train(CLI::App& app);
 void add_distill(CLI::App& app);
 void add_prune(CLI::App& app);
+void add_run(CLI::App& app);
 
 // Options shared by the commands that run the pipeline on calibration data.
 struct CalibOptions {
