@@ -102,6 +102,29 @@ class Channels {
       pass(x, out);
       return;
     }
+    if (op_has(n.op, Binary)) {
+      const int y = n.in(1);
+      if (activation(x) && activation(y)) {
+        if (g_.t(x).shape != g_.t(y).shape || !has_space(x) || !has_space(y) || inner_[size_t(x)] != inner_[size_t(y)]) {
+          fix(x), fix(y);
+          return;
+        }
+        unite(space_[size_t(x)], space_[size_t(y)]);  // a residual Add ties the channels of both
+        pass(x, out);
+        return;
+      }
+      const int act = activation(x) ? x : y, k = activation(x) ? 1 : 0;
+      pass(act, out);
+      if (!has_space(act)) return;
+      // A constant with more than one value along the channel axis is sliced with it.
+      const Shape& cs = g_.t(n.in(size_t(k))).shape;
+      const int64_t axis = int64_t(cs.size()) - int64_t(g_.t(act).shape.size()) + 1;
+      if (axis >= 0 && cs[size_t(axis)] > 1) {
+        if (inner_[size_t(act)] != 1) fix(act);
+        else member(act, Role::ConstOperand, i, k);
+      }
+      return;
+    }
     switch (n.op) {
       case OpKind::Conv: {
         const int64_t group = n.attrs.i("group", 1), cin = g_.t(x).shape[1], cout = g_.t(n.in(1)).shape[0];
@@ -130,37 +153,6 @@ class Channels {
         const size_t r = g_.t(x).shape.size();
         if (r >= 2 && p[1] == 0 && p[1 + r] == 0 && p[0] == 0 && p[r] == 0) pass(x, out);
         else fix(x);
-        return;
-      }
-      case OpKind::Add:
-      case OpKind::Sub:
-      case OpKind::Mul:
-      case OpKind::Div:
-      case OpKind::Max:
-      case OpKind::Min:
-      case OpKind::Pow:
-      case OpKind::SquaredDifference:
-      case OpKind::PRelu: {
-        const int y = n.in(1);
-        if (activation(x) && activation(y)) {
-          if (g_.t(x).shape != g_.t(y).shape || !has_space(x) || !has_space(y) || inner_[size_t(x)] != inner_[size_t(y)]) {
-            fix(x), fix(y);
-            return;
-          }
-          unite(space_[size_t(x)], space_[size_t(y)]);  // a residual Add ties the channels of both
-          pass(x, out);
-          return;
-        }
-        const int act = activation(x) ? x : y, k = activation(x) ? 1 : 0;
-        pass(act, out);
-        if (!has_space(act)) return;
-        // A constant with more than one value along the channel axis is sliced with it.
-        const Shape& cs = g_.t(n.in(size_t(k))).shape;
-        const int64_t axis = int64_t(cs.size()) - int64_t(g_.t(act).shape.size()) + 1;
-        if (axis >= 0 && cs[size_t(axis)] > 1) {
-          if (inner_[size_t(act)] != 1) fix(act);
-          else member(act, Role::ConstOperand, i, k);
-        }
         return;
       }
       case OpKind::ReduceMean:

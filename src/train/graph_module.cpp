@@ -108,6 +108,22 @@ Tensor activation(const Node& n, const Tensor& x) {
   }
 }
 
+// The Binary ops of ops.def.
+Tensor binary(OpKind op, const Tensor& p, const Tensor& q) {
+  switch (op) {
+    case OpKind::Add: return p + q;
+    case OpKind::Sub: return p - q;
+    case OpKind::Mul: return p * q;
+    case OpKind::Div: return p / q;
+    case OpKind::Max: return at::maximum(p, q);
+    case OpKind::Min: return at::minimum(p, q);
+    case OpKind::Pow: return at::pow(p, q);
+    case OpKind::SquaredDifference: return at::square(p - q);
+    case OpKind::PRelu: return at::where(p >= 0, p, p * q);
+    default: fail("train: {} is no binary op", op_name(op));
+  }
+}
+
 // ONNX LSTM (gates i, o, f, c) and GRU (z, r, h) over X [B, T, I], zero initial state.
 Tensor recurrent(const Node& n, const Tensor& x, const Tensor& w, const Tensor& r, const Tensor& bias) {
   const bool lstm = n.op == OpKind::Lstm;
@@ -308,6 +324,10 @@ Tensor GraphModule::eval(const Node& n, const std::vector<Tensor>& v) const {
     return axes;
   };
   if (op_has(n.op, Activation)) return activation(n, x);
+  if (op_has(n.op, Binary)) {
+    const size_t r = out_shape.size();
+    return clamp_act(n, binary(n.op, lift(in(0), ir_shape(0).size(), r), lift(in(1), ir_shape(1).size(), r)));
+  }
   const size_t index = size_t(&n - g_.nodes.data());
   if (folded_away_[index]) return x;
   Tensor w, bias;
@@ -338,31 +358,6 @@ Tensor GraphModule::eval(const Node& n, const std::vector<Tensor>& v) const {
     case OpKind::FullyConnected: {
       const int64_t k = ir_shape(1)[1];
       return clamp_act(n, to_out(at::linear(x.reshape({-1, k}), w, bias)));
-    }
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Div:
-    case OpKind::Max:
-    case OpKind::Min:
-    case OpKind::Pow:
-    case OpKind::SquaredDifference:
-    case OpKind::PRelu: {
-      const size_t r = out_shape.size();
-      const Tensor p = lift(in(0), ir_shape(0).size(), r), q = lift(in(1), ir_shape(1).size(), r);
-      Tensor y;
-      switch (n.op) {
-        case OpKind::Add: y = p + q; break;
-        case OpKind::Sub: y = p - q; break;
-        case OpKind::Mul: y = p * q; break;
-        case OpKind::Div: y = p / q; break;
-        case OpKind::Max: y = at::maximum(p, q); break;
-        case OpKind::Min: y = at::minimum(p, q); break;
-        case OpKind::Pow: y = at::pow(p, q); break;
-        case OpKind::SquaredDifference: y = at::square(p - q); break;
-        default: y = at::where(p >= 0, p, p * q); break;
-      }
-      return clamp_act(n, y);
     }
     case OpKind::MaxPool:
     case OpKind::AvgPool: {

@@ -11,34 +11,13 @@
 #include "frontend/import.h"
 #include "frontend/onnx/onnx_import.h"
 #include "io/array.h"
+#include "shipped_models.h"
 #include "ref/executor.h"
 #include "require.h"
 
 namespace mote {
 namespace {
 
-struct Case {
-  const char* model;  // under tests/data
-  const char* input;
-};
-
-const Case kCases[] = {
-    {"models/mlp_opset13_folded.onnx", "models/mlp_input.npy"},
-    {"models/lenet5_opset11_folded.onnx", "models/lenet5_input.npy"},
-    {"models/dscnn_opset17_bn_kept.onnx", "models/dscnn_input.npy"},
-    {"models/resnet_relu6_opset13_bn_kept.onnx", "models/resnet_relu6_input.npy"},
-    {"models/autoencoder_opset11_bn_kept.onnx", "models/autoencoder_input.npy"},
-    {"onnx_ops/ops_opset13.onnx", "onnx_ops/ops_input.npy"},
-    {"onnx_ops/argmax_opset17.onnx", "onnx_ops/argmax_input.npy"},
-    {"resample/attention.onnx", "resample/attention_input.npy"},
-    {"resample/indexing.onnx", "resample/indexing_input.npy"},
-    {"resample/tconv1d.onnx", "resample/tconv1d_input.npy"},
-    {"resample/upsample_ae.onnx", "resample/upsample_ae_input.npy"},
-    {"rnn/bilstm_cls.onnx", "rnn/bilstm_cls_input.npy"},
-    {"rnn/gru_cls.onnx", "rnn/gru_cls_input.npy"},
-    {"conv1d/conv1d.onnx", "conv1d/test_x.npy"},
-    {"../../examples/fashion_mnist/fashion_cnn.onnx", "../../examples/fashion_mnist/calib.npy"},
-};
 
 // Sample s of a data file as one float input of `g`.
 Array sample(const Graph& g, const Array& data, int64_t s) {
@@ -50,7 +29,7 @@ Array sample(const Graph& g, const Array& data, int64_t s) {
   return one;
 }
 
-class OnnxExport : public ::testing::TestWithParam<Case> {};
+class OnnxExport : public ::testing::TestWithParam<test::ShippedModel> {};
 
 TEST_P(OnnxExport, RoundTripKeepsTheOutputs) {
   const std::string dir = std::string(MOTE_TEST_DATA) + "/";
@@ -93,13 +72,8 @@ TEST_P(OnnxExport, PassesTheOnnxChecker) {
   EXPECT_EQ(log, "17\n");
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, OnnxExport, ::testing::ValuesIn(kCases), [](const auto& info) {
-  std::string s = info.param.model;
-  s = s.substr(s.find_last_of('/') + 1);
-  s = s.substr(0, s.find('.'));
-  std::replace_if(s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-  return s;
-});
+INSTANTIATE_TEST_SUITE_P(Models, OnnxExport, ::testing::ValuesIn(test::kShippedModels),
+                         [](const auto& info) { return test::model_test_name(info.param.model); });
 
 TEST(OnnxExport, RefusesCanonicalGraphsNamingTheNode) {
   Graph g;

@@ -8,6 +8,7 @@
 
 #include "frontend/import.h"
 #include "io/array.h"
+#include "shipped_models.h"
 #include "ref/executor.h"
 #include "train/train.h"
 #include "train_test_util.h"
@@ -15,30 +16,8 @@
 namespace mote {
 namespace {
 
-struct Case {
-  const char* model;  // under tests/data, or examples/ with a leading "../../"
-  const char* input;
-};
 
-const Case kCases[] = {
-    {"models/mlp_opset13_folded.onnx", "models/mlp_input.npy"},
-    {"models/lenet5_opset11_folded.onnx", "models/lenet5_input.npy"},
-    {"models/dscnn_opset17_bn_kept.onnx", "models/dscnn_input.npy"},
-    {"models/resnet_relu6_opset13_bn_kept.onnx", "models/resnet_relu6_input.npy"},
-    {"models/autoencoder_opset13_bn_kept.onnx", "models/autoencoder_input.npy"},
-    {"onnx_ops/ops_opset17.onnx", "onnx_ops/ops_input.npy"},
-    {"onnx_ops/argmax_opset13.onnx", "onnx_ops/argmax_input.npy"},
-    {"resample/attention.onnx", "resample/attention_input.npy"},
-    {"resample/indexing.onnx", "resample/indexing_input.npy"},
-    {"resample/tconv1d.onnx", "resample/tconv1d_input.npy"},
-    {"resample/upsample_ae.onnx", "resample/upsample_ae_input.npy"},
-    {"rnn/bilstm_cls.onnx", "rnn/bilstm_cls_input.npy"},
-    {"rnn/gru_cls.onnx", "rnn/gru_cls_input.npy"},
-    {"conv1d/conv1d.onnx", "conv1d/test_x.npy"},
-    {"../../examples/fashion_mnist/fashion_cnn.onnx", "../../examples/fashion_mnist/calib.npy"},
-};
-
-class Forward : public ::testing::TestWithParam<Case> {};
+class Forward : public ::testing::TestWithParam<test::ShippedModel> {};
 
 TEST_P(Forward, MatchesTheFloatExecutor) {
   const std::string dir = std::string(MOTE_TEST_DATA) + "/";
@@ -68,13 +47,8 @@ TEST_P(Forward, MatchesTheFloatExecutor) {
   RecordProperty("max_diff", std::to_string(worst));
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, Forward, ::testing::ValuesIn(kCases), [](const auto& info) {
-  std::string s = info.param.model;
-  s = s.substr(s.find_last_of('/') + 1);
-  s = s.substr(0, s.find('.'));
-  std::replace_if(s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-  return s;
-});
+INSTANTIATE_TEST_SUITE_P(Models, Forward, ::testing::ValuesIn(test::kShippedModels),
+                         [](const auto& info) { return test::model_test_name(info.param.model); });
 
 TEST(Forward, UnsupportedOpNamesNodeAndOp) {
   // A BatchMatMul whose left operand is a 1-D activation.

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "e2e/e2e_util.h"
 #include "io/array.h"
 
 namespace mote::test {
@@ -31,26 +32,12 @@ inline Array first_samples(const Array& a, int64_t n) {
   return r;
 }
 
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::string t = (fs::temp_directory_path() / "mote-train-XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    path = t;
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+// A temporary directory; d / "name" is a path in it.
+struct Dir : TempDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
-inline std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using ::mote::slurp;
 
 struct CliRun {
   int code = 0;

@@ -170,6 +170,12 @@ class Writer {
     const Attrs& a = n.attrs;
     const std::string x = opt(n.in(0));
     if (op_has(n.op, Activation)) return activation(n, x, out);
+    // The Binary ops ONNX has under the names ops.def gives them (SquaredDifference it has not).
+    if (op_has(n.op, Binary) && n.op != OpKind::SquaredDifference) {
+      const std::string t = act_target(n);
+      emit(op_name(n.op), n.name, {x, name(n.in(1))}, t);
+      return act_finish(n, t);
+    }
     switch (n.op) {
       case OpKind::Conv: {
         const std::string t = act_target(n);
@@ -201,21 +207,6 @@ class Writer {
           emit("MatMul", n.name, {x, const_f(name(n.in(1)) + "/T", {k, m}, wt)}, prod);
           if (n.in(2) >= 0) emit("Add", n.name + "/bias", {prod, name(n.in(2))}, t);
         }
-        return act_finish(n, t);
-      }
-      case OpKind::Add:
-      case OpKind::Sub:
-      case OpKind::Mul:
-      case OpKind::Div:
-      case OpKind::Max:
-      case OpKind::Min:
-      case OpKind::Pow:
-      case OpKind::PRelu: {
-        static const std::map<OpKind, const char*> kType = {{OpKind::Add, "Add"}, {OpKind::Sub, "Sub"}, {OpKind::Mul, "Mul"},
-                                                            {OpKind::Div, "Div"}, {OpKind::Max, "Max"}, {OpKind::Min, "Min"},
-                                                            {OpKind::Pow, "Pow"}, {OpKind::PRelu, "PRelu"}};
-        const std::string t = act_target(n);
-        emit(kType.at(n.op), n.name, {x, name(n.in(1))}, t);
         return act_finish(n, t);
       }
       case OpKind::SquaredDifference: {
