@@ -8,6 +8,7 @@ PKGS=(
   libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev valgrind
+  libtorch-dev libyaml-cpp-dev
   python3 python3-numpy python3-torch python3-onnx
   dataset-fashion-mnist
   python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22

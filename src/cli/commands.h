@@ -9,8 +9,15 @@ void add_quantize(CLI::App& app);
 void add_compile(CLI::App& app);
 void add_validate(CLI::App& app);
 void add_convert(CLI::App& app);
+// mote run OUTDIR (a compiled model under QEMU) or mote run PIPELINE.yaml (stages, with training).
 void add_run(CLI::App& app);
 void add_bench(CLI::App& app);
+// Training commands (src/cli/train_*.cpp), present when built with MOTE_WITH_TRAINING.
+void add_train(CLI::App& app);
+void add_distill(CLI::App& app);
+void add_prune(CLI::App& app);
+// Runs the stages of a pipeline file and prints one table of the results.
+void run_pipeline_file(const std::string& file);
 
 // Options shared by the commands that run the pipeline on calibration data.
 struct CalibOptions {

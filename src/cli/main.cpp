@@ -26,6 +26,11 @@ int main(int argc, char** argv) {
   mote::cli::add_convert(app);
   mote::cli::add_run(app);
   mote::cli::add_bench(app);
+#ifdef MOTE_WITH_TRAINING
+  mote::cli::add_train(app);
+  mote::cli::add_distill(app);
+  mote::cli::add_prune(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#ifdef MOTE_WITH_TRAINING
+#include "cli/train_qat.h"
+#endif
 #include "driver/pipeline.h"
 #include "ir/op_registry.h"
 #include "ir/verify.h"
@@ -21,7 +24,14 @@ void add_quantize(CLI::App& app) {
   add_calib_options(cmd, &calib, true);
   cmd->add_option("-o,--output", out_json, "write the report as JSON");
   cmd->add_flag("--ir", ir, "print the quantized IR");
+#ifdef MOTE_WITH_TRAINING
+  static QatArgs qat;
+  add_qat_options(cmd, &qat);
+#endif
   cmd->callback([] {
+#ifdef MOTE_WITH_TRAINING
+    if (qat.on) model = run_qat(qat, model, calib.calib, calib.method, calib.limit);
+#endif
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
     Pipeline p = run_pipeline(opt);
     nlohmann::json layers = nlohmann::json::array();

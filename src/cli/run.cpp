@@ -1,8 +1,10 @@
 // mote run OUTDIR --target T and mote bench OUTDIR --target T: the compiled model on a Cortex-M
 // core under QEMU; outputs, instructions, sections, stack, and the cost per inference on each part.
+// mote run PIPELINE.yaml hands over to the pipeline runner (train_run.cpp).
 #include <fmt/format.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "target/energy.h"
@@ -21,7 +23,7 @@ struct RunCli {
 };
 
 void add_run_options(CLI::App* cmd, RunCli* o) {
-  cmd->add_option("outdir", o->outdir, "directory written by mote compile")->required();
+  cmd->add_option("outdir", o->outdir, "directory written by mote compile (mote run also takes a PIPELINE.yaml)")->required();
   cmd->add_option("--target", o->target, "Cortex-M core to run on (default: the one it was compiled for)");
   cmd->add_option("--input", o->input, "raw input bytes, NAME_INPUT_BYTES per inference (default: one pseudo-random input)");
   cmd->add_option("--rate", o->rate, "inferences per second, for the battery life (default 1)")->check(CLI::PositiveNumber);
@@ -122,11 +124,20 @@ void print_costs(const Ran& ran, double rate) {
 }  // namespace
 
 void add_run(CLI::App& app) {
-  auto* cmd = app.add_subcommand("run", "build the compiled model for a Cortex-M core and run it under QEMU");
+  auto* cmd = app.add_subcommand("run", "run a compiled model on a Cortex-M core under QEMU, or the stages of a PIPELINE.yaml");
   static RunCli o;
   add_run_options(cmd, &o);
   cmd->add_option("--output", o.output, "write the raw output bytes of every inference here");
   cmd->callback([] {
+    const std::string ext = std::filesystem::path(o.outdir).extension().string();
+    if (ext == ".yaml" || ext == ".yml") {
+#ifdef MOTE_WITH_TRAINING
+      run_pipeline_file(o.outdir);
+      return;
+#else
+      fail("mote run {}: pipelines need the training stages, and this mote was built with MOTE_WITH_TRAINING=OFF", o.outdir);
+#endif
+    }
     const Ran ran = run_and_record(o);
     const RunResult& r = ran.r;
     fmt::print("ran {} on {} ({}): {} inference{}\n", o.outdir, r.board, r.target, r.outputs.size(),

@@ -2,13 +2,9 @@
 
 namespace mote {
 
-Array to_graph_layout(const Graph& imported, const Array& data, const std::string& what) {
-  if (imported.inputs.size() != 1) fail("{}: the model has {} inputs; data files feed single-input models only", what, imported.inputs.size());
-  const Tensor& in = imported.t(imported.inputs[0]);
+int64_t check_samples(const Tensor& in, const Array& data, const std::string& what) {
   Shape sample(in.shape.begin() + 1, in.shape.end());
   int64_t per = numel(sample);
-  // Accept [N, ...sample] exactly, or any shape whose trailing dims hold whole samples once
-  // size-1 dims are ignored (e.g. IDX images [N,28,28] for a [1,1,28,28] input).
   auto squeeze = [](Shape s) {
     Shape r;
     for (int64_t d : s) if (d != 1) r.push_back(d);
@@ -22,7 +18,15 @@ Array to_graph_layout(const Graph& imported, const Array& data, const std::strin
   if (!ok) fail("{}: data shape {} does not fit model input '{}' {} (expected [N,{}])", what, shape_str(data.shape), in.name, shape_str(in.shape), shape_str(sample).substr(1, shape_str(sample).size() - 2));
   if (data.dtype != DType::F32 && data.dtype != DType::U8 && data.dtype != DType::I8)
     fail("{}: data dtype {} cannot feed float input '{}' (use float32, uint8 or int8)", what, dtype_name(data.dtype), in.name);
-  int64_t n = data.shape[0];
+  return data.shape[0];
+}
+
+Array to_graph_layout(const Graph& imported, const Array& data, const std::string& what) {
+  if (imported.inputs.size() != 1) fail("{}: the model has {} inputs; data files feed single-input models only", what, imported.inputs.size());
+  const Tensor& in = imported.t(imported.inputs[0]);
+  Shape sample(in.shape.begin() + 1, in.shape.end());
+  int64_t per = numel(sample);
+  int64_t n = check_samples(in, data, what);
   Array out;
   out.dtype = DType::F32;
   bool nchw = in.layout == Layout::NCHW && in.shape.size() == 4;

@@ -25,7 +25,14 @@ bool foldable(const Graph& g, const Node& bn, size_t axis, int p) {
   return prod.op == OpKind::Conv || axis + 1 == g.t(x).shape.size();
 }
 
+size_t channel_axis(const Tensor& x) { return x.layout == Layout::NHWC ? x.shape.size() - 1 : 1; }
+
 }  // namespace
+
+int batchnorm_fold_target(const Graph& g, const Node& bn) {
+  const int p = g.producer(bn.in(0));
+  return g.t(bn.in(0)).shape.size() >= 2 && foldable(g, bn, channel_axis(g.t(bn.in(0))), p) ? p : -1;
+}
 
 void fold_batchnorm(Graph& g) {
   std::vector<bool> dead(g.nodes.size(), false);
@@ -38,7 +45,7 @@ void fold_batchnorm(Graph& g) {
     if (!params_const) continue;
     const Tensor& x = g.t(bn.in(0));
     if (x.shape.size() < 2) fail("fold_batchnorm: node '{}' input '{}' has no channel axis", bn.name, x.name);
-    size_t axis = x.layout == Layout::NHWC ? x.shape.size() - 1 : 1;
+    size_t axis = channel_axis(x);
     int64_t c = x.shape[axis];
     std::vector<float> sc = g.t(bn.in(1)).values<float>(), bi = g.t(bn.in(2)).values<float>(),
                        mu = g.t(bn.in(3)).values<float>(), var = g.t(bn.in(4)).values<float>();

@@ -15,6 +15,11 @@ void fuse_activations(Graph& g);   // Relu/Clip after Conv/FC/Add/Sub/Mul into a
 void remove_noops(Graph& g);
 void fuse_silu_gelu(Graph& g);     // float x * Sigmoid(x) into Silu, PyTorch's erf GELU into Gelu       // Identity, Reshape to the same shape, Transpose by identity
 
+// The node whose weights BatchNorm `bn` folds into (fold_batchnorm's rule: a Conv or
+// FullyConnected it alone reads, with constant weights and no fused activation), or -1 when it
+// would become Mul + Add.
+int batchnorm_fold_target(const Graph& g, const Node& bn);
+
 // Runs one pass by name and the verifier after it.
 void run_pass(Graph& g, const std::string& name, void (*pass)(Graph&));
 // The canonical pipeline every frontend's output goes through before quantization.

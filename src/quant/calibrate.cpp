@@ -46,12 +46,13 @@ Range normalize_range(Range r) {
   return r;
 }
 
-void range_to_quant(Range r, float* scale, int32_t* zero_point) {
+void range_to_quant(Range r, float* scale, int32_t* zero_point, int bits) {
   r = normalize_range(r);
-  const float s = float((r.hi - r.lo) / 255.0);
-  const double zp = std::round(-128.0 - r.lo / double(s));
+  const double qmin = -std::ldexp(1.0, bits - 1), qmax = std::ldexp(1.0, bits - 1) - 1;
+  const float s = float((r.hi - r.lo) / (qmax - qmin));
+  const double zp = std::round(qmin - r.lo / double(s));
   *scale = s;
-  *zero_point = int32_t(std::clamp(zp, -128.0, 127.0));
+  *zero_point = int32_t(std::clamp(zp, qmin, qmax));
 }
 
 Range percentile_range(const Histogram& h, double p) {

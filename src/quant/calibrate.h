@@ -39,8 +39,10 @@ Range mse_range(const Histogram& h);
 // Widens a range to contain 0 and to have a positive width.
 Range normalize_range(Range r);
 
-// int8 asymmetric quantization of a range: scale = (hi-lo)/255, TFLite's nudged zero point.
-void range_to_quant(Range r, float* scale, int32_t* zero_point);
+// Asymmetric quantization of a range into `bits`-bit codes [-2^(bits-1), 2^(bits-1) - 1]:
+// scale = (hi-lo)/(2^bits - 1), TFLite's nudged zero point. int8 (255 steps) unless training
+// simulates fewer bits.
+void range_to_quant(Range r, float* scale, int32_t* zero_point, int bits = 8);
 
 // Running statistics of one tensor over the calibration set: min/max in a first pass, then
 // (for Percentile / Mse) a histogram over [min, max] in a second pass.

@@ -102,10 +102,9 @@ std::vector<float> quantize_block_weights(const Node& n, Tensor& w, size_t rows)
   const size_t oc = size_t(w.shape.at(0)), per = v.size() / oc;
   std::vector<float> scales(oc);
   for (size_t b = 0; b < oc; b += rows) {
-    // An all-zero block quantizes to zeros under any scale; 1/127 keeps the bias scale sane.
     float m = 0;
     for (size_t i = b * per; i < (b + rows) * per; ++i) m = std::max(m, std::fabs(v[i]));
-    std::fill_n(scales.begin() + long(b), rows, m > 0 ? m / 127.0f : 1.0f / 127.0f);
+    std::fill_n(scales.begin() + long(b), rows, weight_scale(m));
   }
   w.data.resize(v.size());
   for (size_t i = 0; i < v.size(); ++i)
@@ -273,6 +272,11 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
 }
 
 }  // namespace
+
+float weight_scale(float absmax, int bits) {
+  const float qmax = float((1 << (bits - 1)) - 1);
+  return absmax > 0 ? absmax / qmax : 1.0f / qmax;
+}
 
 Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report) {
   verify(g, "quantize (float input)");

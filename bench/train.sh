@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The training figures of docs/results.md, on the full Fashion-MNIST data set (60,000 training,
+# 10,000 test images): LeNet-300-100 pruned to 92/95/97 % (gradual schedule with distillation
+# from the dense model, against one-shot pruning and the schedule alone); distillation against
+# labels alone over three seeds; training throughput against PyTorch in Python (same model,
+# batch, threads); structured pruning of a DS-CNN and the instructions its generated C executes;
+# QAT against post-training quantization on the demo model.
+# Hours on two shared cores. Usage: bench/train.sh [BUILD]   (MOTE=path overrides BUILD/mote)
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MOTE=${MOTE:-$BUILD/mote}
+OUT=${OUT:-$BUILD/bench-train}
+D=/usr/share/datasets/fashion-mnist
+TRAIN="--data $D/train-images-idx3-ubyte.gz --labels $D/train-labels-idx1-ubyte.gz"
+TEST="--test-data $D/t10k-images-idx3-ubyte.gz --test-labels $D/t10k-labels-idx1-ubyte.gz"
+# One libtorch thread: on a loaded machine more threads spin against each other.
+THREADS=${THREADS:-1}
+mkdir -p "$OUT"
+run() {  # run NAME ARGS...: one mote command, its log in OUT/NAME.json, its stdout in OUT/NAME.txt
+  local name=$1
+  shift
+  if [ -f "$OUT/$name.json" ]; then return; fi  # a finished step is kept (the bench resumes)
+  echo "== $name"
+  "$MOTE" "$@" --threads "$THREADS" --log "$OUT/$name.json.tmp" > "$OUT/$name.txt"
+  mv "$OUT/$name.json.tmp" "$OUT/$name.json"
+}
+
+# 1. LeNet-300-100: the dense model, then pruned on the gradual schedule.
+run lenet300_dense train --arch mlp:300,100 $TRAIN $TEST --epochs 30 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/lenet300.onnx"
+for s in 92 95 97; do
+  run lenet300_prune${s}_kd prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.$s --epochs 20 --batch 128 --lr 5e-4 --schedule cosine \
+    --prune-end 0.6 --teacher "$OUT/lenet300.onnx" --temperature 4 --alpha 0.7 --seed 1 -o "$OUT/lenet300_${s}.onnx"
+done
+# What the schedule and the teacher each bring at 92 %: one-shot prune and retrain, the schedule alone.
+run lenet300_prune92_oneshot prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 20 --batch 128 --lr 5e-4 --schedule cosine \
+  --prune-start 0 --prune-end 0 --seed 1 -o "$OUT/lenet300_92_oneshot.onnx"
+run lenet300_prune92_gradual prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 20 --batch 128 --lr 5e-4 --schedule cosine \
+  --prune-end 0.6 --seed 1 -o "$OUT/lenet300_92_gradual.onnx"
+
+# 2. Distillation: a LeNet-5 teacher; an MLP student with 3 seeds, distilled and on labels alone.
+run teacher_lenet5 train --arch lenet5 $TRAIN $TEST --epochs 20 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/teacher.onnx"
+for seed in 1 2 3; do
+  run student_labels_$seed train --arch mlp:32 $TRAIN $TEST --epochs 15 --batch 128 --lr 2e-3 --schedule cosine --seed $seed -o "$OUT/student_labels_$seed.onnx"
+  run student_kd_$seed distill --teacher "$OUT/teacher.onnx" --arch mlp:32 $TRAIN $TEST --epochs 15 --batch 128 --lr 2e-3 --schedule cosine \
+    --temperature 4 --alpha 0.9 --seed $seed -o "$OUT/student_kd_$seed.onnx"
+done
+
+# 3. Throughput: mote and PyTorch alternate, three times each, one epoch, batch 64.
+for arch in mlp:300,100 lenet5; do
+  tag=${arch%%:*}
+  for threads in 1 2; do
+    for k in 1 2 3; do
+      f="$OUT/throughput_${tag}_t${threads}_$k"
+      [ -f "$f.mote.json" ] || "$MOTE" train --arch "$arch" $TRAIN --epochs 1 --batch 64 --threads $threads --seed $k \
+        -o "$OUT/throughput.onnx" --log "$f.mote.json" > /dev/null
+      [ -f "$f.torch.json" ] || /usr/bin/python3 "$ROOT/bench/train_throughput.py" "$arch" 64 $threads 1 > "$f.torch.json"
+    done
+  done
+done
+
+# 4. Structured pruning of a DS-CNN to under half its MACs; the int8 C of both, instructions
+# per inference under callgrind (x86-64, gcc -O2) and int8 accuracy on the test set.
+run dscnn_dense train --arch dscnn:32 $TRAIN $TEST --epochs 12 --batch 128 --lr 2e-3 --schedule cosine --seed 1 -o "$OUT/dscnn.onnx"
+run dscnn_structured prune "$OUT/dscnn.onnx" $TRAIN $TEST --structured --sparsity 0.3 --epochs 8 --batch 128 --lr 1e-3 --schedule cosine \
+  --teacher "$OUT/dscnn.onnx" --alpha 0.7 --seed 1 -o "$OUT/dscnn_pruned.onnx"
+for m in dscnn dscnn_pruned; do
+  if [ ! -f "$OUT/$m.instr" ]; then
+    "$MOTE" compile "$OUT/$m.onnx" --calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200 --name "$m" -o "$OUT/$m" > /dev/null
+    "$MOTE" validate "$OUT/$m" --data "$D/t10k-images-idx3-ubyte.gz" --labels "$D/t10k-labels-idx1-ubyte.gz" -o "$OUT/$m.validate.json" > /dev/null
+    cc -std=c99 -O2 -I "$OUT/$m" -DBENCH_HEADER="\"$m.h\"" -DBENCH_INPUT_BYTES=${m}_INPUT_BYTES -DBENCH_OUTPUT_BYTES=${m}_OUTPUT_BYTES \
+      -DBENCH_INVOKE=${m}_invoke "$OUT/$m"/*.c "$ROOT/bench/invoke_once.c" -o "$OUT/$m.once"
+    valgrind --tool=callgrind --toggle-collect=${m}_invoke --callgrind-out-file="$OUT/$m.callgrind" "$OUT/$m.once" 2> /dev/null
+    callgrind_annotate "$OUT/$m.callgrind" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}' > "$OUT/$m.instr"
+  fi
+done
+
+# 5. QAT against post-training quantization on the demo model (pixel/255 inputs): both
+# compiled with the demo's calibration images, int8 accuracy of the generated C on the test set.
+if [ ! -f "$OUT/train_y.npy" ]; then
+  /usr/bin/python3 - "$OUT" "$ROOT/examples/fashion_mnist" <<'PY'
+import sys
+import numpy as np
+sys.path.insert(0, sys.argv[2])
+from make_data import load_split
+for split, name in (("train", "train"), ("t10k", "test")):
+    x, y = load_split(split)
+    np.save(f"{sys.argv[1]}/{name}_x.npy", x)
+    np.save(f"{sys.argv[1]}/{name}_y.npy", y)
+PY
+fi
+DEMO="$ROOT/examples/fashion_mnist"
+NORM="--data $OUT/train_x.npy --labels $OUT/train_y.npy --test-data $OUT/test_x.npy --test-labels $OUT/test_y.npy"
+if [ ! -f "$OUT/qat.json" ]; then
+  "$MOTE" quantize "$DEMO/fashion_cnn.onnx" --calib "$DEMO/calib.npy" --qat $NORM --epochs 3 --batch 128 --lr 1e-4 --seed 1 \
+    --threads "$THREADS" --save "$OUT/fashion_qat.onnx" --log "$OUT/qat.json.tmp" > "$OUT/qat.txt"
+  mv "$OUT/qat.json.tmp" "$OUT/qat.json"
+fi
+for m in ptq qat; do
+  src="$DEMO/fashion_cnn.onnx"
+  [ $m = qat ] && src="$OUT/fashion_qat.onnx"
+  if [ ! -f "$OUT/fashion_$m.validate.json" ]; then
+    "$MOTE" compile "$src" --calib "$DEMO/calib.npy" --name fashion_$m -o "$OUT/fashion_$m" > /dev/null
+    "$MOTE" validate "$OUT/fashion_$m" --data "$OUT/test_x.npy" --labels "$OUT/test_y.npy" -o "$OUT/fashion_$m.validate.json" > /dev/null
+  fi
+done
+
+/usr/bin/python3 "$ROOT/bench/train_results.py" "$OUT" "$ROOT/docs/results.md"
+echo "wrote docs/results.md"

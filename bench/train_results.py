@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+"""Puts the figures of bench/train.sh (its --log JSON files, callgrind counts and validate
+reports) into the training sections of docs/results.md.
+Usage: train_results.py OUT_DIR docs/results.md"""
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import results_md  # noqa: E402
+
+
+def load(out, name):
+    path = os.path.join(out, name)
+    return json.load(open(path)) if os.path.exists(path) else None
+
+
+def pct(v):
+    return f"{100 * v:.2f} %"
+
+
+def pruning(out):
+    dense = load(out, "lenet300_dense.json")
+    if not dense:
+        return []
+    base = dense["test_accuracy"]
+    rows = [f"| dense | {dense['params']:,} | {dense['nonzero_params']:,} | {pct(base)} | |"]
+    for name, label in [("lenet300_prune92_oneshot", "92 %, one-shot prune and retrain"),
+                        ("lenet300_prune92_gradual", "92 %, gradual schedule"),
+                        ("lenet300_prune92_kd", "92 %, gradual + distilled from the dense model"),
+                        ("lenet300_prune95_kd", "95 %, gradual + distilled"),
+                        ("lenet300_prune97_kd", "97 %, gradual + distilled")]:
+        r = load(out, name + ".json")
+        if r:
+            loss = 100 * (base - r["test_accuracy"])
+            rows.append(f"| {label} | {r['params']:,} | {r['nonzero_params']:,} | {pct(r['test_accuracy'])} | {loss:+.2f} |")
+    return [
+        "",
+        "`mote train --arch mlp:300,100` (30 epochs, Adam, cosine schedule), then `mote prune` (20 epochs:",
+        "the sparsity rises until 60 % of the run, global magnitude threshold over the three layers)",
+        "on the 60,000 training images (10 % held out for validation); accuracy on the 10,000 test images.",
+        "Non-zeros count every parameter, biases included. bench/train.sh.",
+        "",
+        "| model | parameters | non-zero | test accuracy | points lost |",
+        "|---|---|---|---|---|",
+    ] + rows
+
+
+def distillation(out):
+    teacher = load(out, "teacher_lenet5.json")
+    kd = [load(out, f"student_kd_{s}.json") for s in (1, 2, 3)]
+    labels = [load(out, f"student_labels_{s}.json") for s in (1, 2, 3)]
+    if not teacher or None in kd or None in labels:
+        return []
+    a = [100 * r["test_accuracy"] for r in kd]
+    b = [100 * r["test_accuracy"] for r in labels]
+    ma, mb, sa, sb = statistics.mean(a), statistics.mean(b), statistics.stdev(a), statistics.stdev(b)
+    verdict = "more" if ma - mb > max(sa, sb) else "not more"
+    return [
+        "",
+        f"Teacher: `--arch lenet5`, {pct(teacher['test_accuracy'])} on the test set. Student: `--arch mlp:32`",
+        f"({kd[0]['params']:,} parameters), 15 epochs, seeds 1, 2, 3; distilled with T = 4, alpha = 0.9.",
+        "",
+        "| student | seed 1 | seed 2 | seed 3 | mean | std |",
+        "|---|---|---|---|---|---|",
+        f"| labels only | {b[0]:.2f} | {b[1]:.2f} | {b[2]:.2f} | {mb:.2f} | {sb:.2f} |",
+        f"| distilled | {a[0]:.2f} | {a[1]:.2f} | {a[2]:.2f} | {ma:.2f} | {sa:.2f} |",
+        "",
+        f"Distillation gains {ma - mb:+.2f} points on the mean, {verdict} than the larger standard deviation ({max(sa, sb):.2f}).",
+    ]
+
+
+def throughput(out):
+    rows = []
+    for arch, tag in [("mlp:300,100", "mlp"), ("lenet5", "lenet5")]:
+        for threads in (1, 2):
+            m, t = [], []
+            for k in (1, 2, 3):
+                f = os.path.join(out, f"throughput_{tag}_t{threads}_{k}")
+                if os.path.exists(f + ".mote.json") and os.path.exists(f + ".torch.json"):
+                    m.append(json.load(open(f + ".mote.json"))["samples_per_second"])
+                    t.append(json.load(open(f + ".torch.json"))["samples_per_second"])
+            if m:
+                mm, tm = statistics.median(m), statistics.median(t)
+                rows.append(f"| {arch} | {threads} | {mm:,.0f} | {tm:,.0f} | {tm / mm:.2f} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "Samples per second over the training steps of one epoch (batch gather, forward, loss, backward,",
+        "Adam step), batch 64, median of three runs alternating with PyTorch 1.13 in Python",
+        "(bench/train_throughput.py: the same layers, optimizer, data and threads). A shared machine:",
+        "absolute figures move with its load, the ratio much less.",
+        "",
+        "| model | threads | mote train | PyTorch | PyTorch / mote time |",
+        "|---|---|---|---|---|",
+    ] + rows
+
+
+def structured(out):
+    dense, pruned = load(out, "dscnn_dense.json"), load(out, "dscnn_structured.json")
+    if not dense or not pruned or not os.path.exists(os.path.join(out, "dscnn_pruned.instr")):
+        return []
+    instr = {m: int(open(os.path.join(out, f"{m}.instr")).read().split()[0]) for m in ("dscnn", "dscnn_pruned")}
+    val = {m: load(out, f"{m}.validate.json") for m in ("dscnn", "dscnn_pruned")}
+    rep = {m: load(out, f"{m}/report.json") for m in ("dscnn", "dscnn_pruned")}
+
+    def row(label, m, log):
+        v, r = val[m], rep[m]
+        return (f"| {label} | {r['macs']:,} | {r['weights_bytes']:,} | {r['arena_bytes']:,} | {pct(log['test_accuracy'])} | "
+                f"{pct(v['correct_c'] / v['samples'])} | {instr[m]:,} |")
+
+    return [
+        "",
+        "`--arch dscnn:32` (12 epochs), then `mote prune --structured --sparsity 0.3` (30 % of every channel",
+        "group removed, 8 epochs of fine-tuning distilled from the dense model), both compiled to int8 C",
+        "(minmax calibration on 200 training images); instructions of one inference under callgrind",
+        "(x86-64, gcc -O2), int8 accuracy of the generated C on the 10,000 test images.",
+        "",
+        "| model | MACs | weights (B) | arena (B) | float test accuracy | int8 C accuracy | instructions |",
+        "|---|---|---|---|---|---|---|",
+        row("DS-CNN", "dscnn", dense),
+        row("pruned", "dscnn_pruned", pruned),
+        "",
+        f"MACs {pruned['macs_after'] / pruned['macs_before']:.2f}x, instructions {instr['dscnn'] / instr['dscnn_pruned']:.2f}x fewer, "
+        f"{100 * (dense['test_accuracy'] - pruned['test_accuracy']):+.2f} points of float accuracy lost.",
+    ]
+
+
+def qat(out):
+    q = load(out, "qat.json")
+    ptq, qv = load(out, "fashion_ptq.validate.json"), load(out, "fashion_qat.validate.json")
+    if not q or not ptq or not qv:
+        return []
+    a_ptq, a_qat = ptq["correct_c"] / ptq["samples"], qv["correct_c"] / qv["samples"]
+    return [
+        "",
+        "The demo CNN (examples/fashion_mnist), int8 with minmax calibration on its 200 calibration images:",
+        "post-training quantization against `mote quantize --qat` (3 epochs of fine-tuning on the training set,",
+        "Adam 1e-4, weights per channel with folded BatchNorm, activations per tensor, as the quantize pass)",
+        "then `mote compile` of the result; accuracy of the generated C on the 10,000 test images.",
+        "",
+        "| | float accuracy | int8 C accuracy | bit-exact with the C++ reference |",
+        "|---|---|---|---|",
+        f"| PTQ | {pct(ptq['correct_float'] / ptq['samples'])} | {pct(a_ptq)} | {ptq['bitexact_samples']}/{ptq['samples']} |",
+        f"| QAT | {pct(qv['correct_float'] / qv['samples'])} | {pct(a_qat)} | {qv['bitexact_samples']}/{qv['samples']} |",
+        "",
+        f"QAT's fake-quantized test accuracy at the end of training: {pct(q['qat_test_accuracy'])}; the compiled int8 C:",
+        f"{pct(a_qat)} ({100 * (a_qat - q['qat_test_accuracy']):+.2f} points). QAT against PTQ: {100 * (a_qat - a_ptq):+.2f} points.",
+    ]
+
+
+def main(out, dest):
+    sections = {
+        "## Training: LeNet-300-100 on Fashion-MNIST, magnitude pruning": pruning(out),
+        "## Training: knowledge distillation, three seeds": distillation(out),
+        "## Training: throughput against PyTorch": throughput(out),
+        "## Training: structured pruning of a DS-CNN": structured(out),
+        "## Training: quantization-aware training against PTQ": qat(out),
+    }
+    results_md.update(dest, {k: v for k, v in sections.items() if v})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
