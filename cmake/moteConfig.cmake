@@ -16,6 +16,10 @@ if(NOT TARGET mote::runtime)
   add_library(mote_runtime STATIC ${_mote_runtime_sources})
   target_include_directories(mote_runtime PUBLIC "${MOTE_RUNTIME_DIR}/include")
   set_target_properties(mote_runtime PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  # The DSP kernels' inline assembly holds many operands in registers, which gcc allocates only
+  # when optimizing: keep them at -O2 in a Debug build too.
+  file(GLOB_RECURSE _mote_dsp_sources "${MOTE_RUNTIME_DIR}/src/*_dsp.c")
+  set_source_files_properties(${_mote_dsp_sources} PROPERTIES COMPILE_OPTIONS "-O2")
   add_library(mote::runtime ALIAS mote_runtime)
 endif()
 set(mote_FOUND TRUE)
