@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures what docs/results.md reports: demo accuracy (full test set), flash, RAM, MACs,
 # host instructions per inference (callgrind), the memory planner against greedy-by-size
-# on every test model, and ArmNN against the generated C on all 10,000 Fashion-MNIST test images. Figures come from report.json files and tools, never from timers.
+# on every test model, ArmNN against the generated C on all 10,000 Fashion-MNIST test images, and
+# instructions, flash and RAM on a Cortex-M4 under QEMU. Figures come from report.json files and
+# tools, never from timers.
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +51,28 @@ MOTE_ARMNN_IMAGES=10000 MOTE_ARMNN_JSON="$OUT/armnn_fashion.json" \
 "$BUILD/tests/test_e2e" --gtest_filter='Tflm/Conformance.*' --gtest_output="json:$OUT/conformance.json" \
   > "$OUT/conformance.log" || true
 /usr/bin/python3 "$ROOT/bench/conformance_results.py" "$OUT/conformance.json" "$ROOT/docs/results.md"
+
+# 7. Cortex-M4 under QEMU (mps2-an386): the MLPerf Tiny models and the demo, compiled with the
+# portable kernels (--target host, run on the M4) and for the M4 (its Armv7E-M kernels where the
+# registry has them); instructions, image sections, painted stack, cost per part.
+CM="$OUT/cortexm"
+cortex_m4() {  # name model [compile options...]: compiles both ways and runs both on the M4
+  local n=$1 m=$2; shift 2
+  local d="$CM/$n" input=()
+  mkdir -p "$d"
+  [ -f "$SHARED/golden/$n/in_00.bin" ] && input=(--input "$SHARED/golden/$n/in_00.bin")
+  "$MOTE" compile "$m" "$@" --name "$n" --target host -o "$d/portable" > /dev/null
+  "$MOTE" compile "$m" "$@" --name "$n" --target cortex-m4 -o "$d/m4" > /dev/null
+  "$MOTE" run "$d/portable" --target cortex-m4 "${input[@]}" --json "$d/portable.json" > /dev/null
+  "$MOTE" run "$d/m4" "${input[@]}" --json "$d/m4.json" > /dev/null
+  # The kernels the M4 build calls that the portable one does not: its Armv7E-M variants.
+  /usr/bin/python3 -c "import json,sys; k=lambda p: {l['kernel'] for l in json.load(open(p))['layers']}; \
+print(' '.join(sorted(k(sys.argv[2]) - k(sys.argv[1]))))" "$d/portable/report.json" "$d/m4/report.json" > "$d/dsp_kernels.txt"
+}
+for m in kws_ref_model pretrainedResnet_quant; do cortex_m4 "$m" "$SHARED/models/$m.tflite"; done
+cortex_m4 fashion_cnn "$ROOT/examples/fashion_mnist/fashion_cnn.onnx" --calib "$ROOT/examples/fashion_mnist/calib.npy"
+"$BUILD/tests/test_target" --gtest_filter='SysTick.CountsALoopOfKnownLengthOnEveryBoard' | grep '^\[systick\]' > "$OUT/systick.txt"
+/usr/bin/python3 "$ROOT/bench/cortex_m_results.py" "$OUT" "$ROOT/docs/results.md"
 
 /usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"

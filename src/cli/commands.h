@@ -9,6 +9,8 @@ void add_quantize(CLI::App& app);
 void add_compile(CLI::App& app);
 void add_validate(CLI::App& app);
 void add_convert(CLI::App& app);
+void add_run(CLI::App& app);
+void add_bench(CLI::App& app);
 
 // Options shared by the commands that run the pipeline on calibration data.
 struct CalibOptions {

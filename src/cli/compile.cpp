@@ -10,17 +10,18 @@ namespace mote::cli {
 
 void add_compile(CLI::App& app) {
   auto* cmd = app.add_subcommand("compile", "compile to C99: NAME.h, NAME.c, runtime sources and report.json");
-  static std::string model, name = "model", outdir, target = "host";
+  static std::string model, name = "model", outdir, target = "host", part;
   static CalibOptions calib;
   cmd->add_option("model", model, "model file (.onnx or .tflite)")->required();
   add_calib_options(cmd, &calib, false);
   cmd->add_option("--name", name, "C prefix of the generated API (NAME_invoke, NAME_ARENA_BYTES, ...)");
   cmd->add_option("--target", target, "what the code runs on: host (portable C99), cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55");
+  cmd->add_option("--part", part, "a part of the target's profile (e.g. STM32L4R5ZI): fail, writing nothing, if the build does not fit its flash or RAM");
   cmd->add_option("-o,--output", outdir, "output directory")->required();
   cmd->callback([] {
     if (!std::regex_match(name, std::regex("[A-Za-z_][A-Za-z0-9_]*")))
       fail("--name '{}' is not a C identifier", name);
-    PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit, target};
+    PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit, target, part};
     Pipeline p = run_pipeline(opt);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
     const nlohmann::json r = write_compiled(p, opt, name, outdir);
@@ -28,6 +29,14 @@ void add_compile(CLI::App& app) {
     fmt::print("params {}  MACs {}  flash (weights) {} B  RAM (arena) {} B  [greedy-by-size {} B]\n",
                r.value("params", 0), r.value("macs", 0), r.value("weights_bytes", 0),
                r.value("arena_bytes", 0), r.value("greedy_arena_bytes", 0));
+    const nlohmann::json pred = r.value(nlohmann::json::json_pointer("/target_build/predicted"), nlohmann::json());
+    if (pred.is_object())
+      fmt::print("{} build: flash {} B (code {} + weights and tables {} + data {})  RAM {} B (arena and data {} + stack {}){}\n",
+                 target, pred.value("flash", 0), pred.value("text", 0), pred.value("rodata", 0), pred.value("data", 0),
+                 pred.value("ram", 0), pred.value("data", 0) + pred.value("bss", 0), pred.value("stack", 0),
+                 part.empty() ? "" : fmt::format(", fits {}", part));
+    else if (r.contains("target_build"))
+      fmt::print(stderr, "note: {}\n", r["target_build"].value("note", ""));
   });
 }
 

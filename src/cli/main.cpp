@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   mote::cli::add_compile(app);
   mote::cli::add_validate(app);
   mote::cli::add_convert(app);
+  mote::cli::add_run(app);
+  mote::cli::add_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,8 @@
 #include "ir/verify.h"
 #include "passes/passes.h"
 #include "report/report.h"
+#include "target/footprint.h"
+#include "target/sizes.h"
 
 namespace mote {
 
@@ -58,7 +60,22 @@ nlohmann::json write_compiled(const Pipeline& p, const PipelineOptions& opt, con
   in.calls = &p.calls;
   in.plan = &p.plan;
   in.name = name;
-  emit_c(in, outdir, {{"report.json", r.dump(2) + "\n"}});
+  std::map<std::string, std::string> files = generate_c(in);
+  if (opt.target != host_target().name) {
+    const ModelSource m{files.at(name + ".c"), &p.graph, &p.calls, &p.plan};
+    try {
+      r["target_build"] = target_build_report(opt.target, opt.part, m, name);
+    } catch (const Error& e) {
+      // Without the runtime sizes (mote built without arm-none-eabi-gcc) the code still compiles;
+      // only a requested fit check needs them.
+      if (!opt.part.empty() || runtime_sizes_available(opt.target)) throw;
+      r["target_build"] = {{"target", opt.target}, {"predicted", nullptr}, {"note", e.what()}};
+    }
+  } else if (!opt.part.empty()) {
+    fail("--part {} needs a Cortex-M --target (a part belongs to a core's profile)", opt.part);
+  }
+  files["report.json"] = r.dump(2) + "\n";
+  write_output(outdir, files);
   return r;
 }
 
@@ -69,7 +86,7 @@ nlohmann::json compile_settings(const PipelineOptions& opt, const std::string& o
     return path.empty() ? std::string() : fs::absolute(path).lexically_normal().lexically_relative(base).string();
   };
   return {{"model", rel(opt.model)}, {"calib", rel(opt.calib)}, {"calib_key", opt.calib_key},
-          {"method", calib_method_name(opt.method)}, {"calib_limit", opt.calib_limit}, {"target", opt.target}};
+          {"method", calib_method_name(opt.method)}, {"calib_limit", opt.calib_limit}, {"target", opt.target}, {"part", opt.part}};
 }
 
 PipelineOptions options_from_settings(const nlohmann::json& settings, const std::string& outdir) {
@@ -87,6 +104,7 @@ PipelineOptions options_from_settings(const nlohmann::json& settings, const std:
   opt.method = calib_method_from_name(settings.value("method", "minmax"));
   opt.calib_limit = settings.value("calib_limit", int64_t(0));
   opt.target = settings.value("target", "host");
+  opt.part = settings.value("part", "");
   return opt;
 }
 

@@ -21,6 +21,7 @@ struct PipelineOptions {
   CalibMethod method = CalibMethod::MinMax;
   int64_t calib_limit = 0; // use at most this many samples (0 = all)
   std::string target = "host";  // lower/registry.h target_named
+  std::string part;             // a part of the target's profile the build must fit; empty: none
 };
 
 struct Pipeline {
@@ -38,7 +39,9 @@ struct Pipeline {
 Pipeline run_pipeline(const PipelineOptions& opt);
 
 // mote compile's output: the C of `p` (backend/c) and report.json (report/) with the quantization
-// SQNR and the settings that rebuild the pipeline. Returns the report.
+// SQNR, the settings that rebuild the pipeline and, for a Cortex-M target, the flash and RAM its
+// build takes (target/footprint.h). Throws before writing anything when the build does not fit
+// opt.part. Returns the report.
 nlohmann::json write_compiled(const Pipeline& p, const PipelineOptions& opt, const std::string& name,
                               const std::string& outdir);
 

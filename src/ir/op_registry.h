@@ -22,6 +22,7 @@ enum OpFlag : uint32_t {
   Activation = 1u << 9,     // a MOTE_ACT row: unary, elementwise, has a formula
   Recurrent = 1u << 10,     // Lstm / Gru: inputs 1, 2 weights (W, R), 3 bias
   SharedQuant = 1u << 11,   // int8 inputs and output share one quantization
+  FloatParams = 1u << 12,   // inputs after the first are float constants lowering folds (LayerNorm)
 };
 
 // How quantization chooses an op's int8 output scale and zero point.

@@ -26,6 +26,20 @@ bool conv_in_place(const Graph& g, const Node& n, int input) {
          n.attrs.ints("pads", {0, 0, 0, 0})[0] < out.shape[1];
 }
 
+// mote_depthwise_conv2d_s8 runs in place channel by channel when each output channel is its
+// input channel (depth multiplier 1) and the output is no larger than the input.
+bool depthwise_in_place(const Graph& g, const Node& n, int input) {
+  const Tensor& x = g.t(n.in(0));
+  const Tensor& out = g.t(n.out());
+  return input == n.in(0) && !x.is_const() && x.dtype == DType::I8 && out.dtype == DType::I8 &&
+         x.shape.size() == 4 && out.shape.size() == 4 && x.shape[3] == out.shape[3] &&
+         out.shape[1] * out.shape[2] <= x.shape[1] * x.shape[2];
+}
+
+int64_t depthwise_conv2d_s8_scratch(const KernelCall& call) {
+  return int64_t(mote_depthwise_conv2d_s8_scratch_bytes(&std::get<mote_conv_s8_params>(call.params)));
+}
+
 int64_t conv2d_s8_scratch(const KernelCall& call) {
   return int64_t(mote_conv2d_s8_scratch_bytes(&std::get<mote_conv_s8_params>(call.params)));
 }

@@ -16,6 +16,8 @@ bool is_conv(const LowerCtx& c);
 bool is_depthwise(const LowerCtx& c);
 void build_conv(const LowerCtx& c, KernelCall& call);
 bool conv_in_place(const Graph& g, const Node& n, int input);
+bool depthwise_in_place(const Graph& g, const Node& n, int input);
+int64_t depthwise_conv2d_s8_scratch(const KernelCall& call);
 int64_t conv2d_s8_scratch(const KernelCall& call);
 
 // lower/conv_dsp.cpp: the ArmDsp variants
@@ -63,6 +65,7 @@ void build_pool(const LowerCtx& c, KernelCall& call);
 // lower/reduce.cpp
 bool is_mean(const LowerCtx& c);
 bool is_softmax(const LowerCtx& c);
+bool is_softmax_or_log_softmax(const LowerCtx& c);
 void build_mean(const LowerCtx& c, KernelCall& call);
 void build_softmax(const LowerCtx& c, KernelCall& call);
 bool is_reduce_max(const LowerCtx& c);
@@ -71,7 +74,6 @@ bool is_arg_max_f32(const LowerCtx& c);
 bool is_log_softmax(const LowerCtx& c);
 void build_reduce_max(const LowerCtx& c, KernelCall& call);
 void build_arg_max(const LowerCtx& c, KernelCall& call);
-void build_log_softmax(const LowerCtx& c, KernelCall& call);
 
 // lower/movement.cpp
 bool is_concat(const LowerCtx& c);

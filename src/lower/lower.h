@@ -28,12 +28,12 @@ using KernelParams =
                  mote_softmax_f32_params, mote_concat_params, mote_pad_params, mote_transpose_params,
                  mote_rnn_f32_params, mote_lstm_s8_params, mote_gru_s8_params,
                  mote_div_s8_params, mote_minmax_s8_params, mote_prelu_s8_params, mote_reduce_params,
-                 mote_log_softmax_s8_params, mote_log_softmax_f32_params, mote_quant_params,
+                 mote_log_softmax_s8_params, mote_quant_params,
                  mote_transpose_conv_s8_params, mote_transpose_conv_f32_params,
                  mote_resize_nearest_params, mote_resize_bilinear_s8_params,
                  mote_resize_bilinear_f32_params, mote_slice_params, mote_gather_params,
                  mote_tile_params, mote_batch_matmul_s8_params, mote_batch_matmul_f32_params,
-                 mote_layer_norm_f32_params>;
+                 mote_layer_norm_f32_params, mote_layer_norm_s8_params>;
 
 // A constant array a kernel reads. `role` names what it is for the kernel: "weights", "bias",
 // "multiplier", "shift", "table" (mote_lut_s8), "lut<k>" (concat requantization of input k),

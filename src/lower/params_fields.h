@@ -210,13 +210,11 @@ template <typename S> void fields(S& s, mote_log_softmax_s8_params& p) {
   s.i32("reverse_shift", p.reverse_shift);
 }
 
-template <typename S, typename P>
-void rows_cols_fields(S& s, P& p) {
+template <typename S> void fields(S& s, mote_softmax_f32_params& p) {
   s.i32("rows", p.rows);
   s.i32("cols", p.cols);
+  s.i32("log", p.log);
 }
-template <typename S> void fields(S& s, mote_softmax_f32_params& p) { rows_cols_fields(s, p); }
-template <typename S> void fields(S& s, mote_log_softmax_f32_params& p) { rows_cols_fields(s, p); }
 
 template <typename S> void fields(S& s, mote_concat_params& p) {
   s.i32("outer", p.outer);
@@ -381,6 +379,16 @@ template <typename S> void fields(S& s, mote_layer_norm_f32_params& p) {
   s.i32("rows", p.rows);
   s.i32("inner", p.inner);
   s.f32("epsilon", p.epsilon);
+}
+
+template <typename S> void fields(S& s, mote_layer_norm_s8_params& p) {
+  s.i32("rows", p.rows);
+  s.i32("inner", p.inner);
+  s.i32("eps_term", p.eps_term);
+  s.i32("out_zp", p.out_zp);
+  s.table("multiplier", p.multiplier, "multiplier");
+  s.table("shift", p.shift, "shift");
+  s.table("bias", p.bias, "bias");
 }
 
 // Visits the fields of whatever params struct `params` holds.

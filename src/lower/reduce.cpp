@@ -12,6 +12,7 @@ bool is_arg_max_s8(const LowerCtx& c) { return c.n.op == OpKind::ArgMax && c.in(
 bool is_arg_max_f32(const LowerCtx& c) { return c.n.op == OpKind::ArgMax && c.in(0).dtype == DType::F32; }
 bool is_log_softmax(const LowerCtx& c) { return c.n.op == OpKind::LogSoftmax; }
 bool is_softmax(const LowerCtx& c) { return c.n.op == OpKind::Softmax; }
+bool is_softmax_or_log_softmax(const LowerCtx& c) { return is_softmax(c) || is_log_softmax(c); }
 
 void build_mean(const LowerCtx& c, KernelCall& call) {
   check_io(c);
@@ -50,9 +51,14 @@ void build_softmax(const LowerCtx& c, KernelCall& call) {
   check_io(c);
   call.inputs = {c.n.in(0)};
   const Shape& s = c.in(0).shape;
-  if (c.n.attrs.i("axis", int64_t(s.size()) - 1) != int64_t(s.size()) - 1) c.error("softmax axis must be the last");
+  if (c.n.attrs.i("axis", int64_t(s.size()) - 1) != int64_t(s.size()) - 1)
+    c.error(fmt::format("{} axis must be the last", op_name(c.n.op)));
   const int64_t cols = s.back();
   const int32_t rows = to_i32(c, c.in(0).numel() / cols, "rows");
+  if (c.int8() && c.n.op == OpKind::LogSoftmax) {
+    call.params = log_softmax_s8_params(rows, to_i32(c, cols, "cols"), tflite_quant(c, c.in(0)), tflite_quant(c, c.out()));
+    return;
+  }
   if (c.int8()) {
     const TQ qi = tensor_quant(c, c.in(0)), qo = tensor_quant(c, c.out());
     if (qo.zp != -128 || qo.scale != 1.0 / 256) c.error("int8 softmax output must have scale 1/256, zero point -128");
@@ -68,6 +74,7 @@ void build_softmax(const LowerCtx& c, KernelCall& call) {
   }
   mote_softmax_f32_params p{};
   p.rows = rows, p.cols = to_i32(c, cols, "cols");
+  p.log = c.n.op == OpKind::LogSoftmax;
   call.params = p;
 }
 
@@ -93,21 +100,6 @@ void build_arg_max(const LowerCtx& c, KernelCall& call) {
   if (c.out().dtype != DType::I32) c.error(fmt::format("output '{}' is {}, expected i32", c.out().name, dtype_name(c.out().dtype)));
   call.inputs = {c.n.in(0)};
   call.params = arg_max_params(c.in(0).shape, to_i32(c, c.n.attrs.i("axis", 0), "axis"));
-}
-
-void build_log_softmax(const LowerCtx& c, KernelCall& call) {
-  check_io(c);
-  call.inputs = {c.n.in(0)};
-  const Shape& s = c.in(0).shape;
-  if (c.n.attrs.i("axis", int64_t(s.size()) - 1) != int64_t(s.size()) - 1) c.error("log-softmax axis must be the last");
-  const int32_t cols = to_i32(c, s.back(), "cols"), rows = to_i32(c, c.in(0).numel() / s.back(), "rows");
-  if (c.int8()) {
-    call.params = log_softmax_s8_params(rows, cols, tflite_quant(c, c.in(0)), tflite_quant(c, c.out()));
-    return;
-  }
-  mote_log_softmax_f32_params p{};
-  p.rows = rows, p.cols = cols;
-  call.params = p;
 }
 
 }  // namespace mote

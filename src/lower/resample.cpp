@@ -4,6 +4,7 @@
 #include "lower/families.h"
 #include "lower/params/batch_matmul.h"
 #include "lower/params/indexing.h"
+#include "lower/params/layer_norm.h"
 #include "lower/params/resize.h"
 #include "lower/params/transpose_conv.h"
 
@@ -165,7 +166,8 @@ void build_batch_matmul(const LowerCtx& c, KernelCall& call) {
 
 bool is_layer_norm(const LowerCtx& c) { return c.n.op == OpKind::LayerNorm; }
 
-// Float only: quantization refuses LayerNorm before an int8 graph gets here.
+// int8: the float scale (gamma) and bias (beta) are folded into per-element multipliers and
+// 1/256-LSB biases (params/layer_norm.h).
 void build_layer_norm(const LowerCtx& c, KernelCall& call) {
   check_io(c);
   const Shape& s = c.out().shape;
@@ -175,6 +177,23 @@ void build_layer_norm(const LowerCtx& c, KernelCall& call) {
   const Tensor& scale = const_input(c, 1, "scale");
   if (scale.numel() != inner || scale.dtype != DType::F32) c.error(fmt::format("scale '{}' must be {} floats", scale.name, inner));
   call.inputs = {c.n.in(0)};
+  if (c.int8()) {
+    std::vector<float> beta;
+    if (c.n.in(2) >= 0) {
+      const Tensor& b = const_input(c, 2, "bias");
+      if (b.numel() != inner || b.dtype != DType::F32) c.error(fmt::format("bias '{}' must be {} floats", b.name, inner));
+      beta = b.values<float>();
+    }
+    LayerNormS8 r = named(c, [&] {
+      return layer_norm_s8_params(to_i32(c, c.out().numel() / inner, "rows"), to_i32(c, inner, "inner"), c.n.attrs.f("epsilon", 1e-5f),
+                                  tflite_quant(c, c.in(0)), tflite_quant(c, c.out()), scale.values<float>(), beta);
+    });
+    call.tables.push_back(make_table("multiplier", DType::I32, r.multiplier));
+    call.tables.push_back(make_table("shift", DType::I32, r.shift));
+    call.tables.push_back(make_table("bias", DType::I32, r.bias));
+    call.params = r.p;
+    return;
+  }
   call.tables.push_back(copy_table("weights", scale));
   add_bias(c, call, 2, inner);
   call.params = mote_layer_norm_f32_params{to_i32(c, c.out().numel() / inner, "rows"), to_i32(c, inner, "inner"), c.n.attrs.f("epsilon", 1e-5f)};

@@ -64,42 +64,35 @@ std::vector<int8_t> requant_table(double in_scale, int32_t in_zp, double out_sca
   return t;
 }
 
-std::vector<int8_t> tflm_logistic_table(float in_scale, int32_t in_zp) {
-  const Q4Input p = q4_input(in_scale, "Logistic");
+namespace {
+
+// TFLM's int8 LOGISTIC and TANH share one shape: codes within the input radius go through the
+// Q4 fixed-point function, the rest saturate; `finish` maps the fixed-point result to int8.
+template <typename Finish>
+std::vector<int8_t> q4_table(float in_scale, int32_t in_zp, const char* op, Finish finish) {
+  const Q4Input p = q4_input(in_scale, op);
   std::vector<int8_t> t(256);
   for (int q = -128; q <= 127; ++q) {
     const int32_t x = q - in_zp;
-    int8_t y;
-    if (x <= -p.radius) {
-      y = -128;
-    } else if (x >= p.radius) {
-      y = 127;
-    } else {
-      const int32_t in_q4 = multiply_by_quantized_multiplier(x, p.multiplier, p.shift);
-      y = sat_s8(rounding_divide_by_pot(fixed_logistic(in_q4, 4), 31 - 8) - 128);
-    }
-    t[size_t(q + 128)] = y;
+    if (x <= -p.radius) t[size_t(q + 128)] = -128;
+    else if (x >= p.radius) t[size_t(q + 128)] = 127;
+    else t[size_t(q + 128)] = finish(multiply_by_quantized_multiplier(x, p.multiplier, p.shift));
   }
   return t;
 }
 
+}  // namespace
+
+std::vector<int8_t> tflm_logistic_table(float in_scale, int32_t in_zp) {
+  return q4_table(in_scale, in_zp, "Logistic", [](int32_t in_q4) {
+    return sat_s8(rounding_divide_by_pot(fixed_logistic(in_q4, 4), 31 - 8) - 128);
+  });
+}
+
 std::vector<int8_t> tflm_tanh_table(float in_scale, int32_t in_zp) {
-  const Q4Input p = q4_input(in_scale, "Tanh");
-  std::vector<int8_t> t(256);
-  for (int q = -128; q <= 127; ++q) {
-    const int32_t x = q - in_zp;
-    int8_t y;
-    if (x <= -p.radius) {
-      y = -128;
-    } else if (x >= p.radius) {
-      y = 127;
-    } else {
-      const int32_t in_q4 = multiply_by_quantized_multiplier(x, p.multiplier, p.shift);
-      y = sat_s8(rounding_divide_by_pot(fixed_tanh(in_q4, 4), 31 - 7));
-    }
-    t[size_t(q + 128)] = y;
-  }
-  return t;
+  return q4_table(in_scale, in_zp, "Tanh", [](int32_t in_q4) {
+    return sat_s8(rounding_divide_by_pot(fixed_tanh(in_q4, 4), 31 - 7));
+  });
 }
 
 std::vector<int8_t> tflm_hard_swish_table(float in_scale, int32_t in_zp, float out_scale,

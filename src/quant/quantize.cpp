@@ -223,7 +223,6 @@ void check_float_graph(const Graph& g, const Array& calib) {
   if (g.inputs.size() != 1) fail("quantize: graph '{}' has {} inputs; calibration supports exactly one", g.name, g.inputs.size());
   for (const Node& n : g.nodes) {
     if (n.op == OpKind::BatchNorm) node_error(n, "BatchNorm must be folded before quantization");
-    if (n.op == OpKind::LayerNorm) node_error(n, "LayerNorm has no int8 kernel: compile this model as float (no --calib)");
     for (int i : n.inputs)
       if (i >= 0 && g.t(i).dtype != DType::F32) node_error(n, fmt::format("input '{}' is {}, expected f32", g.t(i).name, dtype_name(g.t(i).dtype)));
   }
@@ -306,7 +305,7 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
     };
     const OpDef& d = op_def(n.op);
     for (size_t s = 0; s < n.inputs.size(); ++s) {
-      const bool weight_slot = (d.has(Weighted) || d.has(Recurrent)) && s > 0;
+      const bool weight_slot = (d.has(Weighted) || d.has(Recurrent) || d.has(FloatParams)) && s > 0;
       if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const() && !weight_slot && !d.has(ConstOperands))
         node_error(n, fmt::format("constant input '{}' is not supported here (fold constants first)", q.t(n.inputs[s]).name));
     }

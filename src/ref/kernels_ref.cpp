@@ -52,6 +52,62 @@ void for_each_tap(const mote_dims& in, int32_t kh, int32_t kw, int32_t sh, int32
   }
 }
 
+// The loop nest all four convolutions share, output element by element: acc starts at the bias
+// and mac(acc, input index, weight index) adds each kernel tap inside the input; store(output
+// index, oc, acc) writes it. Each group of cout_g output channels reads cin_g input channels;
+// w_index(oc, ky, kx, ci) is the weight layout.
+template <typename Acc, typename P, typename B, typename WIndex, typename Mac, typename Store>
+void conv_nest(const P& p, const B* bias, int32_t cin_g, int32_t cout_g, WIndex w_index, Mac mac,
+               Store store) {
+  for (int32_t n = 0; n < p.out.n; ++n)
+    for (int32_t oy = 0; oy < p.out.h; ++oy)
+      for (int32_t ox = 0; ox < p.out.w; ++ox)
+        for (int32_t oc = 0; oc < p.out.c; ++oc) {
+          const int32_t first_ic = (oc / cout_g) * cin_g;
+          Acc acc = bias ? Acc(bias[oc]) : Acc(0);
+          for_each_tap(p.in, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.pad_top,
+                       p.pad_left, oy, ox, [&](int32_t ky, int32_t kx, int32_t iy, int32_t ix) {
+                         for (int32_t ci = 0; ci < cin_g; ++ci)
+                           mac(acc, nhwc(p.in, n, iy, ix, first_ic + ci), w_index(oc, ky, kx, ci));
+                       });
+          store(nhwc(p.out, n, oy, ox, oc), oc, acc);
+        }
+}
+
+// Convolution weights [oc][kh][kw][cin_g]; depthwise weights [kh][kw][oc].
+template <typename P>
+auto conv_weight_index(const P& p, int32_t cin_g) {
+  return [&p, cin_g](int32_t oc, int32_t ky, int32_t kx, int32_t ci) {
+    return ((static_cast<size_t>(oc) * p.kh + ky) * p.kw + kx) * cin_g + ci;
+  };
+}
+template <typename P>
+auto depthwise_weight_index(const P& p) {
+  return [&p](int32_t oc, int32_t ky, int32_t kx, int32_t) {
+    return (static_cast<size_t>(ky) * p.kw + kx) * p.out.c + oc;
+  };
+}
+
+auto mac_s8(const mote_conv_s8_params& p, const int8_t* in, const int8_t* w) {
+  return [&p, in, w](int64_t& acc, size_t i, size_t k) { acc += (int64_t{in[i]} - p.in_zp) * w[k]; };
+}
+auto mac_f32(const float* in, const float* w) {
+  return [in, w](double& acc, size_t i, size_t k) { acc += double{in[i]} * w[k]; };
+}
+
+// TFLM's requantization of an int32 accumulator to int8, per output channel.
+auto requant_store(const mote_conv_s8_params& p, int8_t* out) {
+  return [&p, out](size_t i, int32_t oc, int64_t acc) {
+    const int64_t r = int64_t{multiply_by_quantized_multiplier(static_cast<int32_t>(acc),
+                                                               p.multiplier[oc], p.shift[oc])} +
+                      p.out_zp;
+    out[i] = clamp_s8(r, p.act_min, p.act_max);
+  };
+}
+auto clamp_store(const mote_conv_f32_params& p, float* out) {
+  return [&p, out](size_t i, int32_t, double acc) { out[i] = clamp_f32(acc, p.act_min, p.act_max); };
+}
+
 bool bcast_ok(const mote_bcast& bc) {
   for (int i = 0; i < 4; ++i) {
     if (bc.dims[i] <= 0 || bc.a_stride[i] < 0 || bc.b_stride[i] < 0) return false;
@@ -117,27 +173,9 @@ mote_status conv2d_s8(const mote_conv_s8_params& p, const int8_t* in, const int8
       p.groups <= 0 || p.in.c % p.groups || p.out.c % p.groups || !p.multiplier || !p.shift ||
       p.in_zp < -128 || p.in_zp > 127 || !act_s8_ok(p.act_min, p.act_max))
     return MOTE_ERR_PARAM;
-  const int32_t cin_g = p.in.c / p.groups, cout_g = p.out.c / p.groups;
-  for (int32_t n = 0; n < p.out.n; ++n)
-    for (int32_t oy = 0; oy < p.out.h; ++oy)
-      for (int32_t ox = 0; ox < p.out.w; ++ox)
-        for (int32_t oc = 0; oc < p.out.c; ++oc) {
-          const int32_t first_ic = (oc / cout_g) * cin_g;
-          int64_t acc = bias ? bias[oc] : 0;
-          for_each_tap(p.in, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.pad_top,
-                       p.pad_left, oy, ox, [&](int32_t ky, int32_t kx, int32_t iy, int32_t ix) {
-                         for (int32_t ci = 0; ci < cin_g; ++ci) {
-                           const int64_t x = in[nhwc(p.in, n, iy, ix, first_ic + ci)];
-                           const int64_t wt =
-                               w[((static_cast<size_t>(oc) * p.kh + ky) * p.kw + kx) * cin_g + ci];
-                           acc += (x - p.in_zp) * wt;
-                         }
-                       });
-          const int64_t r = int64_t{multiply_by_quantized_multiplier(
-                                static_cast<int32_t>(acc), p.multiplier[oc], p.shift[oc])} +
-                            p.out_zp;
-          out[nhwc(p.out, n, oy, ox, oc)] = clamp_s8(r, p.act_min, p.act_max);
-        }
+  const int32_t cin_g = p.in.c / p.groups;
+  conv_nest<int64_t>(p, bias, cin_g, p.out.c / p.groups, conv_weight_index(p, cin_g),
+                     mac_s8(p, in, w), requant_store(p, out));
   return MOTE_OK;
 }
 
@@ -146,23 +184,8 @@ mote_status depthwise_conv2d_s8(const mote_conv_s8_params& p, const int8_t* in, 
   if (!geometry_ok(p.in, p.out, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w) ||
       p.out.c % p.in.c || !p.multiplier || !p.shift || !act_s8_ok(p.act_min, p.act_max))
     return MOTE_ERR_PARAM;
-  const int32_t dm = p.out.c / p.in.c;
-  for (int32_t n = 0; n < p.out.n; ++n)
-    for (int32_t oy = 0; oy < p.out.h; ++oy)
-      for (int32_t ox = 0; ox < p.out.w; ++ox)
-        for (int32_t oc = 0; oc < p.out.c; ++oc) {
-          int64_t acc = bias ? bias[oc] : 0;
-          for_each_tap(p.in, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.pad_top,
-                       p.pad_left, oy, ox, [&](int32_t ky, int32_t kx, int32_t iy, int32_t ix) {
-                         const int64_t x = in[nhwc(p.in, n, iy, ix, oc / dm)];
-                         const int64_t wt = w[(static_cast<size_t>(ky) * p.kw + kx) * p.out.c + oc];
-                         acc += (x - p.in_zp) * wt;
-                       });
-          const int64_t r = int64_t{multiply_by_quantized_multiplier(
-                                static_cast<int32_t>(acc), p.multiplier[oc], p.shift[oc])} +
-                            p.out_zp;
-          out[nhwc(p.out, n, oy, ox, oc)] = clamp_s8(r, p.act_min, p.act_max);
-        }
+  conv_nest<int64_t>(p, bias, 1, p.out.c / p.in.c, depthwise_weight_index(p), mac_s8(p, in, w),
+                     requant_store(p, out));
   return MOTE_OK;
 }
 
@@ -171,23 +194,9 @@ mote_status conv2d_f32(const mote_conv_f32_params& p, const float* in, const flo
   if (!geometry_ok(p.in, p.out, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w) ||
       p.groups <= 0 || p.in.c % p.groups || p.out.c % p.groups)
     return MOTE_ERR_PARAM;
-  const int32_t cin_g = p.in.c / p.groups, cout_g = p.out.c / p.groups;
-  for (int32_t n = 0; n < p.out.n; ++n)
-    for (int32_t oy = 0; oy < p.out.h; ++oy)
-      for (int32_t ox = 0; ox < p.out.w; ++ox)
-        for (int32_t oc = 0; oc < p.out.c; ++oc) {
-          const int32_t first_ic = (oc / cout_g) * cin_g;
-          double acc = bias ? bias[oc] : 0.0;
-          for_each_tap(p.in, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.pad_top,
-                       p.pad_left, oy, ox, [&](int32_t ky, int32_t kx, int32_t iy, int32_t ix) {
-                         for (int32_t ci = 0; ci < cin_g; ++ci) {
-                           acc +=
-                               double{in[nhwc(p.in, n, iy, ix, first_ic + ci)]} *
-                               w[((static_cast<size_t>(oc) * p.kh + ky) * p.kw + kx) * cin_g + ci];
-                         }
-                       });
-          out[nhwc(p.out, n, oy, ox, oc)] = clamp_f32(acc, p.act_min, p.act_max);
-        }
+  const int32_t cin_g = p.in.c / p.groups;
+  conv_nest<double>(p, bias, cin_g, p.out.c / p.groups, conv_weight_index(p, cin_g),
+                    mac_f32(in, w), clamp_store(p, out));
   return MOTE_OK;
 }
 
@@ -196,19 +205,8 @@ mote_status depthwise_conv2d_f32(const mote_conv_f32_params& p, const float* in,
   if (!geometry_ok(p.in, p.out, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w) ||
       p.out.c % p.in.c)
     return MOTE_ERR_PARAM;
-  const int32_t dm = p.out.c / p.in.c;
-  for (int32_t n = 0; n < p.out.n; ++n)
-    for (int32_t oy = 0; oy < p.out.h; ++oy)
-      for (int32_t ox = 0; ox < p.out.w; ++ox)
-        for (int32_t oc = 0; oc < p.out.c; ++oc) {
-          double acc = bias ? bias[oc] : 0.0;
-          for_each_tap(p.in, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.pad_top,
-                       p.pad_left, oy, ox, [&](int32_t ky, int32_t kx, int32_t iy, int32_t ix) {
-                         acc += double{in[nhwc(p.in, n, iy, ix, oc / dm)]} *
-                                w[(static_cast<size_t>(ky) * p.kw + kx) * p.out.c + oc];
-                       });
-          out[nhwc(p.out, n, oy, ox, oc)] = clamp_f32(acc, p.act_min, p.act_max);
-        }
+  conv_nest<double>(p, bias, 1, p.out.c / p.in.c, depthwise_weight_index(p), mac_f32(in, w),
+                    clamp_store(p, out));
   return MOTE_OK;
 }
 
@@ -424,7 +422,8 @@ mote_status softmax_f32(const mote_softmax_f32_params& p, const float* in, float
     double sum = 0.0;
     for (int32_t c = 0; c < p.cols; ++c) sum += std::exp(x[c] - mx);
     for (int32_t c = 0; c < p.cols; ++c)
-      out[static_cast<size_t>(r) * p.cols + c] = static_cast<float>(std::exp(x[c] - mx) / sum);
+      out[static_cast<size_t>(r) * p.cols + c] = static_cast<float>(
+          p.log ? x[c] - mx - std::log(sum) : std::exp(x[c] - mx) / sum);
   }
   return MOTE_OK;
 }

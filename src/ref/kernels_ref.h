@@ -76,7 +76,6 @@ mote_status gru_s8(const mote_gru_s8_params& p, const int8_t* x, const int8_t* w
                    int16_t* h_final);
 // softmax_ref.cpp
 mote_status log_softmax_s8(const mote_log_softmax_s8_params& p, const int8_t* in, int8_t* out);
-mote_status log_softmax_f32(const mote_log_softmax_f32_params& p, const float* in, float* out);
 
 // quantize_ref.cpp
 mote_status dequantize_s8(const mote_quant_params& p, int32_t n, const int8_t* in, float* out);
@@ -150,5 +149,7 @@ mote_status batch_matmul_f32(const mote_batch_matmul_f32_params& p, const float*
 // Layer normalization in double (ref/layer_norm_ref.cpp).
 mote_status layer_norm_f32(const mote_layer_norm_f32_params& p, const float* in, const float* scale,
                            const float* bias, float* out);
+// mote's integer LayerNorm (kernels.h), from its description, not the C kernel's code.
+mote_status layer_norm_s8(const mote_layer_norm_s8_params& p, const int8_t* in, int8_t* out);
 
 }  // namespace mote::ref

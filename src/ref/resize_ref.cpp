@@ -151,6 +151,26 @@ bool bilinear_ok(const P& p) {
          p.y_frac != nullptr && p.x_frac != nullptr;
 }
 
+// Writes every bilinear output: its four neighbours weighed by (one - f) and f on each axis
+// (f the axis's fraction table, in units where `one` is the whole step), then finish(sum).
+template <typename Acc, typename P, typename T, typename Out, typename Finish>
+void for_each_bilinear(const P& p, const T* in, Out* out, Acc one, Finish finish) {
+  size_t o = 0;
+  for (int32_t n = 0; n < p.out.n; ++n)
+    for (int32_t y = 0; y < p.out.h; ++y)
+      for (int32_t x = 0; x < p.out.w; ++x)
+        for (int32_t c = 0; c < p.in.c; ++c) {
+          const auto at = [&](int32_t yy, int32_t xx) -> Acc {
+            return in[((static_cast<size_t>(n) * p.in.h + yy) * p.in.w + xx) * p.in.c + c];
+          };
+          const Acc fy = p.y_frac[y], fx = p.x_frac[x];
+          out[o++] = finish(at(p.y_lo[y], p.x_lo[x]) * (one - fy) * (one - fx) +
+                            at(p.y_hi[y], p.x_lo[x]) * fy * (one - fx) +
+                            at(p.y_lo[y], p.x_hi[x]) * (one - fy) * fx +
+                            at(p.y_hi[y], p.x_hi[x]) * fy * fx);
+        }
+}
+
 }  // namespace
 
 mote_status resize_nearest(const mote_resize_nearest_params& p, const void* in, void* out) {
@@ -176,41 +196,17 @@ mote_status resize_bilinear_s8(const mote_resize_bilinear_s8_params& p, const in
     if (p.y_frac[y] < -512 || p.y_frac[y] > 1536) return MOTE_ERR_PARAM;
   for (int32_t x = 0; x < p.out.w; ++x)
     if (p.x_frac[x] < -512 || p.x_frac[x] > 1536) return MOTE_ERR_PARAM;
-  const auto at = [&](int32_t n, int32_t y, int32_t x, int32_t c) -> int64_t {
-    return in[((static_cast<size_t>(n) * p.in.h + y) * p.in.w + x) * p.in.c + c];
-  };
-  size_t o = 0;
-  for (int32_t n = 0; n < p.out.n; ++n)
-    for (int32_t y = 0; y < p.out.h; ++y)
-      for (int32_t x = 0; x < p.out.w; ++x)
-        for (int32_t c = 0; c < p.in.c; ++c) {
-          const int64_t fy = p.y_frac[y], fx = p.x_frac[x];
-          const int64_t sum = at(n, p.y_lo[y], p.x_lo[x], c) * (1024 - fy) * (1024 - fx) +
-                              at(n, p.y_hi[y], p.x_lo[x], c) * fy * (1024 - fx) +
-                              at(n, p.y_lo[y], p.x_hi[x], c) * (1024 - fy) * fx +
-                              at(n, p.y_hi[y], p.x_hi[x], c) * fy * fx;
-          out[o++] = static_cast<int8_t>((sum + (sum > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20));
-        }
+  // Fractions in 1/1024, the weighted sum rounded half away from zero by 2^20.
+  for_each_bilinear<int64_t>(p, in, out, 1024, [](int64_t sum) {
+    return static_cast<int8_t>((sum + (sum > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20));
+  });
   return MOTE_OK;
 }
 
 mote_status resize_bilinear_f32(const mote_resize_bilinear_f32_params& p, const float* in,
                                 float* out) {
   if (!bilinear_ok(p)) return MOTE_ERR_PARAM;
-  const auto at = [&](int32_t n, int32_t y, int32_t x, int32_t c) -> double {
-    return in[((static_cast<size_t>(n) * p.in.h + y) * p.in.w + x) * p.in.c + c];
-  };
-  size_t o = 0;
-  for (int32_t n = 0; n < p.out.n; ++n)
-    for (int32_t y = 0; y < p.out.h; ++y)
-      for (int32_t x = 0; x < p.out.w; ++x)
-        for (int32_t c = 0; c < p.in.c; ++c) {
-          const double dy = p.y_frac[y], dx = p.x_frac[x];
-          out[o++] = static_cast<float>(at(n, p.y_lo[y], p.x_lo[x], c) * (1 - dy) * (1 - dx) +
-                                        at(n, p.y_hi[y], p.x_lo[x], c) * dy * (1 - dx) +
-                                        at(n, p.y_lo[y], p.x_hi[x], c) * (1 - dy) * dx +
-                                        at(n, p.y_hi[y], p.x_hi[x], c) * dy * dx);
-        }
+  for_each_bilinear<double>(p, in, out, 1.0, [](double v) { return static_cast<float>(v); });
   return MOTE_OK;
 }
 

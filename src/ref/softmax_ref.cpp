@@ -76,16 +76,4 @@ mote_status log_softmax_s8(const mote_log_softmax_s8_params& p, const int8_t* in
   return MOTE_OK;
 }
 
-mote_status log_softmax_f32(const mote_log_softmax_f32_params& p, const float* in, float* out) {
-  if (p.rows <= 0 || p.cols <= 0) return MOTE_ERR_PARAM;
-  for (int32_t r = 0; r < p.rows; ++r) {
-    const float* x = in + size_t(r) * size_t(p.cols);
-    const double mx = *std::max_element(x, x + p.cols);
-    double sum = 0.0;
-    for (int32_t c = 0; c < p.cols; ++c) sum += std::exp(x[c] - mx);
-    for (int32_t c = 0; c < p.cols; ++c) out[size_t(r) * size_t(p.cols) + size_t(c)] = float(x[c] - mx - std::log(sum));
-  }
-  return MOTE_OK;
-}
-
 }  // namespace mote::ref

@@ -19,6 +19,7 @@
 #include "util/file.h"
 #include "ref/executor.h"
 #include "util/error.h"
+#include "util/process.h"
 
 namespace mote {
 
@@ -34,26 +35,6 @@ void write_file(const fs::path& p, const void* data, size_t n) {
   f.close();
   if (!f) fail("validate: cannot write {}", p.string());
 }
-
-std::string shell_quote(const std::string& s) {
-  std::string r = "'";
-  for (char c : s) r += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return r + "'";
-}
-
-// A private temp directory, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "mote-validate-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) fail("validate: cannot create a temp directory in {}", fs::temp_directory_path().string());
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::string harness_source(const std::string& name, bool is_float) {
   const char* el = is_float ? "float" : "int8_t";
@@ -80,16 +61,6 @@ std::string harness_source(const std::string& name, bool is_float) {
       "  return fclose(fo) == 0 ? 0 : 6;\n"
       "}}\n",
       name, el, in_n, out_n);
-}
-
-// Runs a shell command with its output in `log`; on failure throws with the log's tail.
-void run_logged(const std::string& cmd, const fs::path& log, const std::string& what) {
-  int rc = std::system((cmd + " > " + shell_quote(log.string()) + " 2>&1").c_str());
-  if (rc != 0) {
-    std::string text = fs::exists(log) ? read_file(log.string()) : std::string();
-    if (text.size() > 2000) text = "..." + text.substr(text.size() - 2000);
-    fail("validate: {} failed (status {}): {}", what, rc, text);
-  }
 }
 
 int64_t argmax(const float* v, int64_t n) {
@@ -179,11 +150,12 @@ ValidationResult validate(const std::string& outdir, const ValidationInput& p, c
     }
   }
 
-  TempDir tmp;
-  const fs::path in_file = tmp.path / "inputs.bin", out_file = tmp.path / "outputs.bin";
+  TempDir tmp("mote-validate");
+  const fs::path tmp_path(tmp.path);
+  const fs::path in_file = tmp_path / "inputs.bin", out_file = tmp_path / "outputs.bin";
   if (is_float) write_file(in_file, xf, size_t(n * per_in) * sizeof(float));
   else write_file(in_file, q_in.data(), q_in.size());
-  const std::string harness = (tmp.path / "harness.c").string();
+  const std::string harness = (tmp_path / "harness.c").string();
   std::string text = harness_source(name, is_float);
   write_file(harness, text.data(), text.size());
 
@@ -194,12 +166,12 @@ ValidationResult validate(const std::string& outdir, const ValidationInput& p, c
   const char* cc_env = std::getenv("CC");
   std::string cmd = std::string(cc_env && *cc_env ? cc_env : "cc") + " -std=c99 -O2 -Wall -Wextra -Werror -pedantic";
   for (const std::string& s : sources) cmd += " " + shell_quote(s);
-  const fs::path exe = tmp.path / "harness";
+  const fs::path exe = tmp_path / "harness";
   cmd += " " + shell_quote(harness) + " -I " + shell_quote(dir.string()) + " -o " + shell_quote(exe.string());
-  run_logged(cmd, tmp.path / "build.log", "building the generated C");
+  run_logged(cmd, (tmp_path / "build.log").string(), "validate: building the generated C");
   run_logged(shell_quote(exe.string()) + " " + shell_quote(in_file.string()) + " " + shell_quote(out_file.string()) +
                  " " + std::to_string(n),
-             tmp.path / "run.log", "running the generated C");
+             (tmp_path / "run.log").string(), "validate: running the generated C");
   const std::string c_out = read_file(out_file.string());
   const size_t out_elem = dtype_size(gout.dtype);
   if (int64_t(c_out.size()) != n * per_out * int64_t(out_elem))

@@ -169,15 +169,22 @@ TEST(ArmnnCheck, QuantizedFloatResnetRuns) {
   EXPECT_GE(a.top1, 0.9);
 }
 
+// The test models, and the later ops' models whose ops ArmNN 20.08's TfLite parser has
+// (grouped CONV_2D and HardSigmoid's MUL + ADD in dscnn, the Conv1d network; it has no GATHER,
+// no UNIDIRECTIONAL_SEQUENCE_LSTM and no TRANSPOSE_CONV with a bias operand, which indexing,
+// bilstm_cls and the transposed-conv models need).
 TEST(ArmnnCheck, TestModelsAgreeWithGeneratedC) {
   MOTE_REQUIRE(have_pyarmnn()) << kPython << " cannot import pyarmnn";
-  const std::vector<ExportModel> models = export_models();
-  for (size_t k = 1; k < models.size(); ++k) {
-    const ExportModel& m = models[k];
-    // Open: ArmNN 20.08 differs from mote by ~7 LSB (max 14) on resnet_relu6, the only model
-    // exported with an explicit PAD before a strided conv and a MaxPool; mote's own round trip
-    // of the file is byte-exact. Measured and printed, not yet asserted, until it is explained.
-    const bool open_question = m.name == "resnet_relu6";
+  std::vector<ExportModel> models = export_models();
+  models.erase(models.begin());  // the demo: ArmnnFashion
+  for (const ExportModel& m : op_export_models())
+    if (m.name.rfind("dscnn", 0) == 0 || m.name == "conv1d") models.push_back(m);
+  for (const ExportModel& m : models) {
+    // Open: ArmNN 20.08 differs from mote by ~7 LSB (max 14) on resnet_relu6 and ~3.9 LSB (max
+    // 16) on dscnn at every opset (with HardSigmoid's MUL + ADD or HardSwish), the models
+    // exported with an explicit PAD before a strided conv; mote's own round trip of the files
+    // is byte-exact. Measured and printed, not yet asserted, until it is explained.
+    const bool open_question = m.name == "resnet_relu6" || m.name.rfind("dscnn", 0) == 0;
     SCOPED_TRACE(m.name);
     const Pipeline p = run_pipeline({m.onnx, m.calib});
     int64_t n = 0;
@@ -185,9 +192,41 @@ TEST(ArmnnCheck, TestModelsAgreeWithGeneratedC) {
     const Agreement a = run_both(p, m.name, in, n);
     std::printf("[ armnn ] %s: %lld inputs, top-1 agreement %.2f %%, mean |diff| %.4f LSB, max %d\n", m.name.c_str(),
                 static_cast<long long>(n), 100.0 * a.top1, a.mean_abs, a.max_abs);
-    if (open_question) continue;
-    EXPECT_GE(a.top1, 0.95);
-    EXPECT_LE(a.mean_abs, 1.0);
+    EXPECT_GE(a.top1, open_question ? 0.9 : 0.95);
+    if (!open_question) EXPECT_LE(a.mean_abs, 1.0);
+  }
+}
+
+// Resize and slicing conformance cases imported and exported by mote: ArmNN gives the same bytes
+// on mote's file as on the original. (ArmNN 20.08 ignores half_pixel_centers and rounds
+// align_corners nearest-neighbour coordinates its own way, so its distance to TFLM's bytes is
+// printed, not asserted.)
+TEST(ArmnnCheck, ExportedResizeAndSliceCasesRun) {
+  MOTE_REQUIRE(have_pyarmnn()) << kPython << " cannot import pyarmnn";
+  const fs::path dir = fs::path(MOTE_SHARED_DIR) / "conformance";
+  MOTE_REQUIRE(fs::exists(dir)) << dir << " is absent";
+  for (const char* c : {"resize_nearest_default", "resize_nearest_half_pixel", "resize_nearest_align_corners",
+                        "resize_bilinear_default", "resize_bilinear_half_pixel", "resize_bilinear_align_corners",
+                        "strided_slice_s2", "strided_slice_masks_neg", "slice_4d"}) {
+    SCOPED_TRACE(c);
+    TempDir tmp;
+    const Pipeline p = run_pipeline({(dir / c / "model.tflite").string(), ""});
+    const fs::path mine = tmp.path / "mote.tflite";
+    export_tflite(p.graph, mine.string());
+    std::string inputs, golden;
+    for (int k = 0; k < 4; ++k) {
+      inputs += slurp(dir / c / fmt::format("in_{:02d}.bin", k));
+      golden += slurp(dir / c / fmt::format("out_{:02d}.bin", k));
+    }
+    const std::vector<uint8_t> out = armnn(mine, inputs, 4, tmp.path);
+    ASSERT_EQ(out.size(), golden.size());
+    const Agreement a = compare(out, std::vector<uint8_t>(golden.begin(), golden.end()), 4);
+    // ArmNN 20.08 cannot load the original slice_4d (SLICE with size -1); mote writes it as
+    // STRIDED_SLICE, which ArmNN runs, giving TFLM's bytes.
+    if (std::string(c) == "slice_4d") EXPECT_EQ(a.max_abs, 0);
+    else EXPECT_EQ(out, armnn(dir / c / "model.tflite", inputs, 4, tmp.path));
+    std::printf("[ armnn ] %s exported by mote: ArmNN as on the original file; vs TFLM max |diff| %d LSB, mean %.4f\n", c,
+                a.max_abs, a.mean_abs);
   }
 }
 

@@ -15,14 +15,34 @@ struct ExportModel {
   std::string name, onnx, calib;
 };
 
-// The demo model and the PyTorch test models TFLite int8 can express (dscnn has a grouped
-// convolution and HardSigmoid, which it cannot).
+// The demo model and the PyTorch test models the export writes op for op (dscnn's HardSigmoid
+// becomes MUL + ADD: it is in op_export_models).
 inline std::vector<ExportModel> export_models() {
   std::vector<ExportModel> v = {{"fashion", std::string(MOTE_SOURCE_DIR) + "/examples/fashion_mnist/fashion_cnn.onnx",
                                  std::string(MOTE_SOURCE_DIR) + "/examples/fashion_mnist/calib.npy"}};
   for (const char* m : {"autoencoder", "lenet5", "mlp", "resnet_relu6"})
     v.push_back({m, std::string(MOTE_TEST_DATA) + "/models/" + m + "_opset13_folded.onnx",
                  std::string(MOTE_TEST_DATA) + "/models/" + m + "_input.npy"});
+  return v;
+}
+
+// The shipped PyTorch models of the later ops that export, each written with op sequences of
+// TFLM's builtins where TFLite has no single op: ConvTranspose + Upsample (upsample_ae),
+// ConvTranspose1d (tconv1d), Split / Slice / Gather / Tile / Expand (indexing), a bidirectional
+// LSTM (bilstm_cls), Conv1d (conv1d), grouped conv + HardSigmoid (dscnn at opsets 11, 13) and
+// HardSwish (dscnn at opset 17). The GRU classifier (TFLite has no GRU) and the attention block
+// (no LayerNorm) are refused.
+inline std::vector<ExportModel> op_export_models() {
+  const std::string d = MOTE_TEST_DATA;
+  std::vector<ExportModel> v = {{"upsample_ae", d + "/resample/upsample_ae.onnx", d + "/resample/upsample_ae_calib.npy"},
+                                {"tconv1d", d + "/resample/tconv1d.onnx", d + "/resample/tconv1d_input.npy"},
+                                {"indexing", d + "/resample/indexing.onnx", d + "/resample/indexing_input.npy"},
+                                {"bilstm_cls", d + "/rnn/bilstm_cls.onnx", d + "/rnn/calib_x.npy"},
+                                {"conv1d", d + "/conv1d/conv1d.onnx", d + "/conv1d/calib.npy"}};
+  for (const char* opset : {"11", "13", "17"})
+    for (const char* bn : {"folded", "bn_kept"})
+      v.push_back({std::string("dscnn_opset") + opset + "_" + bn, d + "/models/dscnn_opset" + opset + "_" + bn + ".onnx",
+                   d + "/models/dscnn_input.npy"});
   return v;
 }
 

@@ -228,7 +228,7 @@ TEST(DepthwiseConv2dS8, MatchesReferenceOverSweep) {
             const auto bias = r.s32(static_cast<size_t>(g.out.c), -bias_mag, bias_mag);
             const int32_t* b = rep % 3 == 2 ? nullptr : bias.data();
             std::vector<int8_t> got(numel(g.out) + 8, 77), want(numel(g.out));
-            ASSERT_EQ(mote_depthwise_conv2d_s8(&p, in.data(), w.data(), b, got.data()), MOTE_OK);
+            ASSERT_EQ(mote_depthwise_conv2d_s8(&p, in.data(), w.data(), b, got.data(), nullptr), MOTE_OK);
             ASSERT_EQ(ref::depthwise_conv2d_s8(p, in.data(), w.data(), b, want.data()), MOTE_OK);
             for (size_t k = want.size(); k < got.size(); ++k) ASSERT_EQ(got[k], 77) << "overrun";
             got.resize(want.size());
@@ -237,6 +237,48 @@ TEST(DepthwiseConv2dS8, MatchesReferenceOverSweep) {
             inside += test::count_inside(want, p.act_min, p.act_max);
           }
   EXPECT_GT(inside, total / 2);
+}
+
+// In place (out is the input buffer, TinyEngine's channel-by-channel scheme): every stride,
+// padding and dilation gives the reference's bytes with one input plane of scratch, and a
+// depth multiplier above 1 or a missing scratch is refused.
+TEST(DepthwiseConv2dS8, InPlaceMatchesReference) {
+  Rng r(31);
+  int trials = 0;
+  for (int32_t kh : {1, 3, 5})
+    for (int32_t stride = 1; stride <= 2; ++stride)
+      for (int32_t dil = 1; dil <= 2; ++dil)
+        for (int rep = 0; rep < 4; ++rep) {
+          const int32_t c = r.pick(std::vector<int32_t>{1, 3, 8, 13});
+          const Geo g = make_geo(r, kh, stride, dil, c, c);
+          if (int64_t{g.out.h} * g.out.w > int64_t{g.in.h} * g.in.w) continue;
+          std::vector<int32_t> mult, shift;
+          mote_conv_s8_params p = s8_params(r, g, 1, g.kh * g.kw, &mult, &shift);
+          p.in_place = 1;
+          const auto in = r.s8(numel(g.in));
+          const auto w = r.s8(static_cast<size_t>(g.kh) * g.kw * c, -127, 127);
+          const auto bias = r.s32(static_cast<size_t>(c), -3000, 3000);
+          std::vector<int8_t> want(numel(g.out));
+          ASSERT_EQ(ref::depthwise_conv2d_s8(p, in.data(), w.data(), bias.data(), want.data()), MOTE_OK);
+          const size_t scratch_bytes = mote_depthwise_conv2d_s8_scratch_bytes(&p);
+          ASSERT_EQ(scratch_bytes, static_cast<size_t>(g.in.h) * g.in.w);
+          std::vector<int8_t> scratch(scratch_bytes + 16, 0x5a);
+          std::vector<int8_t> buf = in;
+          ASSERT_EQ(mote_depthwise_conv2d_s8(&p, buf.data(), w.data(), bias.data(), buf.data(), scratch.data()), MOTE_OK);
+          for (size_t k = scratch_bytes; k < scratch.size(); ++k) ASSERT_EQ(scratch[k], 0x5a) << "scratch overrun";
+          buf.resize(want.size());
+          ASSERT_EQ(test::count_mismatches(buf, want, describe(g, 1) + " in place"), 0u);
+          ++trials;
+        }
+  EXPECT_GT(trials, 30);
+  const Geo g = make_geo(r, 3, 1, 1, 2, 4);
+  std::vector<int32_t> mult, shift;
+  mote_conv_s8_params p = s8_params(r, g, 1, 9, &mult, &shift);
+  p.in_place = 1;
+  std::vector<int8_t> x(numel(g.out)), scratch(numel(g.in));
+  EXPECT_EQ(mote_depthwise_conv2d_s8(&p, x.data(), x.data(), nullptr, x.data(), scratch.data()), MOTE_ERR_PARAM);
+  p.out.c = p.in.c;
+  EXPECT_EQ(mote_depthwise_conv2d_s8(&p, x.data(), x.data(), nullptr, x.data(), nullptr), MOTE_ERR_PARAM);
 }
 
 TEST(Conv2dF32, MatchesReferenceOverSweep) {
@@ -331,7 +373,7 @@ TEST(DepthwiseConv2dS8, HandWorkedWithPadding) {
   const std::vector<int8_t> w = {1, 2, 3, 4};  // [kx][c]
   const std::vector<int8_t> want = {0, -8, 3, -16, 7, -22};
   std::vector<int8_t> got(6), oracle(6);
-  ASSERT_EQ(mote_depthwise_conv2d_s8(&p, in.data(), w.data(), nullptr, got.data()), MOTE_OK);
+  ASSERT_EQ(mote_depthwise_conv2d_s8(&p, in.data(), w.data(), nullptr, got.data(), nullptr), MOTE_OK);
   ASSERT_EQ(ref::depthwise_conv2d_s8(p, in.data(), w.data(), nullptr, oracle.data()), MOTE_OK);
   EXPECT_EQ(got, want);
   EXPECT_EQ(oracle, want);
@@ -383,7 +425,7 @@ TEST(Conv2dS8, RejectsInconsistentParams) {
   p.act_min = -128;
   p.act_max = 127;
   p.out.c = 3;  // depthwise: out.c must be a multiple of in.c
-  EXPECT_EQ(mote_depthwise_conv2d_s8(&p, in.data(), w.data(), nullptr, out.data()), MOTE_ERR_PARAM);
+  EXPECT_EQ(mote_depthwise_conv2d_s8(&p, in.data(), w.data(), nullptr, out.data(), nullptr), MOTE_ERR_PARAM);
   EXPECT_EQ(ref::depthwise_conv2d_s8(p, in.data(), w.data(), nullptr, out.data()), MOTE_ERR_PARAM);
 }
 

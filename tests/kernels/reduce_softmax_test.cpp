@@ -194,7 +194,7 @@ TEST(SoftmaxS8, HandWorked) {
 TEST(SoftmaxF32, MatchesReference) {
   Rng r(54);
   for (int32_t cols : {1, 2, 3, 5, 10, 13, 100, 1001}) {
-    const mote_softmax_f32_params p{r.i(1, 5), cols};
+    const mote_softmax_f32_params p{r.i(1, 5), cols, 0};
     const auto in = r.f32(static_cast<size_t>(p.rows) * cols, -20.0, 20.0);
     std::vector<float> got(in.size()), want(in.size());
     ASSERT_EQ(mote_softmax_f32(&p, in.data(), got.data()), MOTE_OK);

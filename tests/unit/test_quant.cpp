@@ -440,8 +440,8 @@ mote_status run_runtime(const KernelCall& c, const std::vector<const int8_t*>& i
   const int8_t* w = static_cast<const int8_t*>(tab("weights"));
   const int32_t* bias = static_cast<const int32_t*>(tab("bias"));
   if (auto* p = std::get_if<mote_conv_s8_params>(&c.params)) {
-    if (c.kernel() == "mote_depthwise_conv2d_s8") return mote_depthwise_conv2d_s8(p, in[0], w, bias, out);
     std::vector<uint8_t> scratch(size_t(c.scratch_bytes));
+    if (c.kernel() == "mote_depthwise_conv2d_s8") return mote_depthwise_conv2d_s8(p, in[0], w, bias, out, scratch.data());
     return mote_conv2d_s8(p, in[0], w, bias, out, scratch.data());
   }
   if (auto* p = std::get_if<mote_fc_s8_params>(&c.params)) return mote_fully_connected_s8(p, in[0], w, bias, out);

@@ -55,10 +55,11 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t *multiplier; /* [out.c] */
   const int32_t *shift;      /* [out.c] */
-  /* mote_conv2d_s8 only: 1 when out may be the same buffer as in (the compiler sets it for
-   * stride-1 convs whose output has the input's dims and whose input dies there). Output rows
-   * then wait in pad_top + 1 ring rows of scratch until no later row reads the input row they
-   * overwrite. */
+  /* 1 when out is the same buffer as in (the compiler sets it when the input dies there).
+   * mote_conv2d_s8 (stride 1, output dims = input dims): output rows wait in pad_top + 1 ring
+   * rows of scratch until no later row reads the input row they overwrite.
+   * mote_depthwise_conv2d_s8 (depth multiplier 1, any stride): one input channel plane
+   * (in.h * in.w bytes) of scratch. */
   int32_t in_place;
 } mote_conv_s8_params;
 
@@ -70,7 +71,9 @@ size_t mote_conv2d_s8_scratch_bytes(const mote_conv_s8_params *p);
 /* depth multiplier = out.c / in.c; weights HWO [kh][kw][out.c] (TFLite layout);
  * groups is ignored */
 mote_status mote_depthwise_conv2d_s8(const mote_conv_s8_params *p, const int8_t *in,
-                                     const int8_t *w, const int32_t *bias, int8_t *out);
+                                     const int8_t *w, const int32_t *bias, int8_t *out,
+                                     void *scratch);
+size_t mote_depthwise_conv2d_s8_scratch_bytes(const mote_conv_s8_params *p);
 
 typedef struct {
   mote_dims in, out;
@@ -339,8 +342,10 @@ typedef struct {
 
 mote_status mote_softmax_s8(const mote_softmax_s8_params *p, const int8_t *in, int8_t *out);
 
+/* float: softmax, or log-softmax (x - max - ln(sum exp(x - max))) when `log` is set, per row. */
 typedef struct {
   int32_t rows, cols;
+  int32_t log;
 } mote_softmax_f32_params;
 
 mote_status mote_softmax_f32(const mote_softmax_f32_params *p, const float *in, float *out);
@@ -474,14 +479,6 @@ typedef struct {
 
 mote_status mote_log_softmax_s8(const mote_log_softmax_s8_params *p, const int8_t *in,
                                 int8_t *out);
-
-/* float: x - max - ln(sum exp(x - max)) per row, with mote_expf / mote_logf. */
-typedef struct {
-  int32_t rows, cols;
-} mote_log_softmax_f32_params;
-
-mote_status mote_log_softmax_f32(const mote_log_softmax_f32_params *p, const float *in,
-                                 float *out);
 
 /* ---- DEQUANTIZE int8 -> float32 and QUANTIZE float32 -> int8 (TFLM reference) ------------ */
 
@@ -696,6 +693,24 @@ typedef struct {
 
 mote_status mote_layer_norm_f32(const mote_layer_norm_f32_params *p, const float *in,
                                 const float *scale, const float *bias, float *out);
+
+/* int8 (mote's integer kernel; TFLM has no LayerNorm). Per row of `inner` codes x:
+ *   D[k] = inner * x[k] - sum(x)                      (= inner (x[k] - mean), zero point free)
+ *   W    = inner * sum(x^2) - sum(x)^2 + eps_term     (= inner^2 (var + epsilon / in_scale^2))
+ *   n[k] = D[k] / sqrt(W) in Q22, 1 / sqrt(W) by fixed-point Newton steps (no float)
+ *   y[k] = out_zp + round((n[k] * multiplier[k] * 2^shift[k] / 2^31 + bias[k] / 2^8)), clamped
+ * where multiplier/shift encode gamma[k] / out_scale and bias[k] = beta[k] / out_scale * 2^8,
+ * folded by the compiler. Rounding halves away from zero. inner <= 65536. */
+typedef struct {
+  int32_t rows, inner;
+  int32_t eps_term; /* round(inner^2 * epsilon / in_scale^2) */
+  int32_t out_zp;
+  const int32_t *multiplier; /* [inner] */
+  const int32_t *shift;      /* [inner] */
+  const int32_t *bias;       /* [inner] */
+} mote_layer_norm_s8_params;
+
+mote_status mote_layer_norm_s8(const mote_layer_norm_s8_params *p, const int8_t *in, int8_t *out);
 
 /* ---- Armv7E-M DSP variants (Cortex-M4, M7, M33, M55): the same results as the portable
  * kernels above, bit for bit, from tables the compiler lays out for dual 16-bit MACs. They build

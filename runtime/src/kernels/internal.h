@@ -143,9 +143,13 @@ static inline void mote__bcast_row(const mote_bcast *bc, int32_t r, size_t *ia, 
   *ib = (size_t)i0 * bc->b_stride[0] + (size_t)i1 * bc->b_stride[1] + (size_t)i2 * bc->b_stride[2];
 }
 
-static inline int32_t mote__bcast_rows(const mote_bcast *bc) {
-  return bc->dims[0] * bc->dims[1] * bc->dims[2];
-}
+/* The loop every broadcasting binary kernel runs: the body sees each output element in order,
+ * with ia and ib (size_t) the offsets of its operands in a and b; r and k are int32_t counters.
+ * Row offsets are computed once per row, the last dim steps by its strides. */
+#define MOTE__BCAST_FOR(bc, r, k, ia, ib)                                                   \
+  for ((r) = 0; (r) < (bc)->dims[0] * (bc)->dims[1] * (bc)->dims[2]; ++(r))                 \
+    for (mote__bcast_row((bc), (r), &(ia), &(ib)), (k) = 0; (k) < (bc)->dims[3];             \
+         ++(k), (ia) += (size_t)(bc)->a_stride[3], (ib) += (size_t)(bc)->b_stride[3])
 
 /* ---- gemmlowp fixed point shared by the softmax, log-softmax and DIV kernels ---- */
 

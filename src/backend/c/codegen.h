@@ -18,6 +18,13 @@ struct CodegenInput {
   std::string name = "model";                   // C identifier prefix
 };
 
+// The files of the output directory, by output-relative path: NAME.h, NAME.c, the runtime
+// sources its kernels need and a CMakeLists.txt that builds them as the static library NAME.
+std::map<std::string, std::string> generate_c(const CodegenInput& in);
+
+// Writes `files` into `outdir` (created if missing) through temp files renamed in one go.
+void write_output(const std::string& outdir, const std::map<std::string, std::string>& files);
+
 // Writes the C sources and `files` (output-relative path -> contents, e.g. the report) into
 // `outdir` (created if missing). Every file is written to a temp name and renamed, so a failure
 // leaves no half-written file. Deterministic: same input, same bytes.

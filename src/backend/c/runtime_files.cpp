@@ -9,6 +9,7 @@
 #include "lower/registry.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/resources.h"
 
 namespace mote {
 
@@ -23,7 +24,7 @@ namespace {
 class RuntimeCopier {
  public:
   explicit RuntimeCopier(std::map<std::string, std::string>& files)
-      : files_(files), root_(MOTE_RUNTIME_DIR), src_(root_ / "src"), inc_(root_ / "include") {}
+      : files_(files), root_(data_path("runtime")), src_(root_ / "src"), inc_(root_ / "include") {}
 
   void add_src(const fs::path& rel) {
     const fs::path abs = (src_ / rel).lexically_normal();

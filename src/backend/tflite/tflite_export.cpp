@@ -6,8 +6,12 @@
 #include <map>
 #include <optional>
 
-#include "ir/op_registry.h"
 #include "formats/tflite/schema_generated.h"
+#include "frontend/op_geometry.h"
+#include "ir/op_registry.h"
+#include "lower/params/indexing.h"
+#include "lower/registry.h"
+#include "ref/executor.h"
 #include "util/file.h"
 
 namespace mote {
@@ -25,6 +29,72 @@ std::pair<int32_t, int32_t> int8_clamp(float lo, float hi, float scale, int32_t 
   if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(zp + std::round(hi / scale), -128, 127));
   return {qlo, qhi};
 }
+
+QuantParams per_tensor(float scale, int32_t zp) {
+  QuantParams q;
+  q.scale = {scale};
+  q.zero_point = {zp};
+  return q;
+}
+
+// TFLite's fused activations and the real range each clamps to.
+struct Act {
+  tfl::ActivationFunctionType type;
+  float lo, hi;
+};
+constexpr Act kActs[] = {{tfl::ActivationFunctionType::NONE, kNoMin, kNoMax},
+                         {tfl::ActivationFunctionType::RELU, 0.0f, kNoMax},
+                         {tfl::ActivationFunctionType::RELU6, 0.0f, 6.0f},
+                         {tfl::ActivationFunctionType::RELU_N1_TO_1, -1.0f, 1.0f}};
+
+// A small int8 graph over the 256 codes of one input [256]: what mote's oracle kernels (TFLM's
+// arithmetic) compute for an op sequence, code by code.
+struct Probe {
+  Graph g;
+  int x = -1;
+  explicit Probe(const QuantParams& xq) {
+    g.name = "probe";
+    x = g.add_value("x", DType::I8, {256});
+    g.t(x).quant = xq;
+    g.inputs = {x};
+  }
+  int constant(int8_t v, const QuantParams& q) {
+    const int t = g.add_const(g.unique_name("c"), DType::I8, {1}, &v);
+    g.t(t).quant = q;
+    return t;
+  }
+  int node(OpKind op, std::vector<int> ins, const QuantParams& q, const Attrs& a) {
+    const int y = g.add_value(g.unique_name("y"), DType::I8, {256});
+    g.t(y).quant = q;
+    g.add_node(op, g.unique_name("n"), std::move(ins), {y}, a);
+    return y;
+  }
+  std::vector<int8_t> run() {
+    g.outputs = {g.nodes.back().out()};
+    Array a;
+    a.dtype = DType::I8;
+    a.shape = {256};
+    for (int q = -128; q <= 127; ++q) a.bytes.push_back(uint8_t(int8_t(q)));
+    const Array y = run_int8(g, lower(g, host_target()).calls, {a}).at(0);
+    return std::vector<int8_t>(y.as<int8_t>(), y.as<int8_t>() + 256);
+  }
+};
+
+// HardSigmoid as MUL(x, alpha) [then ADD(., beta)]: the quantization of each operand. alpha is
+// +-1 at scale |alpha|; the MUL's output at scale |alpha| sx holds x's codes (negated and
+// shifted when alpha < 0); beta is `code` at scale |beta| / |code| (code 0: beta is 0, no ADD).
+struct HardSigmoidForm {
+  int8_t sign = 1, beta_code = 0;
+  QuantParams alpha_q, scaled_q, beta_q;
+  HardSigmoidForm(const QuantParams& xq, float alpha, float beta, int32_t code) {
+    sign = alpha > 0 ? 1 : -1;
+    alpha_q = per_tensor(std::fabs(alpha), 0);
+    scaled_q = per_tensor(std::fabs(alpha) * xq.scale.at(0), sign > 0 ? xq.zero_point.at(0) : -xq.zero_point.at(0) - 1);
+    if (code == 0) return;
+    beta_code = int8_t(beta > 0 ? code : -code);
+    beta_q = per_tensor(std::fabs(beta) / float(code), 0);
+  }
+};
 
 class Exporter {
  public:
@@ -153,27 +223,33 @@ class Exporter {
     ops_.push_back(tfl::CreateOperator(fb_, it->second, in_v, out_v, type, options));
   }
 
-  // The fused activation whose int8 clamp equals the node's act_min/act_max clamp: the one
-  // with the same real range if any, else any with the same int8 range.
+  // The fused activation whose int8 clamp equals the node's act_min/act_max clamp.
   tfl::ActivationFunctionType fused(const Node& n) {
-    const float lo = n.attrs.f("act_min", kNoMin), hi = n.attrs.f("act_max", kNoMax);
-    const Tensor& out = g_.t(n.out());
-    const float s = out.quant.scale.at(0);
-    const int32_t zp = out.quant.zero_point.at(0);
-    struct Cand {
-      tfl::ActivationFunctionType type;
-      float lo, hi;
-    };
-    const Cand cands[] = {{tfl::ActivationFunctionType::NONE, kNoMin, kNoMax},
-                          {tfl::ActivationFunctionType::RELU, 0.0f, kNoMax},
-                          {tfl::ActivationFunctionType::RELU6, 0.0f, 6.0f},
-                          {tfl::ActivationFunctionType::RELU_N1_TO_1, -1.0f, 1.0f}};
-    for (const Cand& c : cands)
-      if (c.lo == lo && c.hi == hi) return c.type;
+    return activation(n, n.attrs.f("act_min", kNoMin), n.attrs.f("act_max", kNoMax), g_.t(n.out()).quant).type;
+  }
+
+  // The TFLite activation that clamps like the real range [lo, hi] on an output quantized `q`:
+  // the one with the same real range if any, else any with the same int8 range.
+  const Act& activation(const Node& n, float lo, float hi, const QuantParams& q) {
+    const float s = q.scale.at(0);
+    const int32_t zp = q.zero_point.at(0);
+    for (const Act& c : kActs)
+      if (c.lo == lo && c.hi == hi) return c;
     const auto want = int8_clamp(lo, hi, s, zp);
-    for (const Cand& c : cands)
-      if (int8_clamp(c.lo, c.hi, s, zp) == want) return c.type;
-    node_error(n, fmt::format("fused clamp [{}, {}] (int8 [{}, {}]) is not a TFLite activation", lo, hi, want.first, want.second));
+    for (const Act& c : kActs)
+      if (int8_clamp(c.lo, c.hi, s, zp) == want) return c;
+    node_error(n, fmt::format("clamp [{}, {}] (int8 [{}, {}]) is not a TFLite activation", lo, hi, want.first, want.second));
+  }
+
+  // The activation as an op of its own from src into out (both quantized alike, so the int8 op
+  // only clamps).
+  void activation_op(tfl::ActivationFunctionType act, int32_t src, int32_t out) {
+    switch (act) {
+      case tfl::ActivationFunctionType::RELU: return op(tfl::BuiltinOperator::RELU, 2, {src}, out);
+      case tfl::ActivationFunctionType::RELU6: return op(tfl::BuiltinOperator::RELU6, 2, {src}, out);
+      case tfl::ActivationFunctionType::RELU_N1_TO_1: return op(tfl::BuiltinOperator::RELU_N1_TO_1, 1, {src}, out);
+      default: fail("export tflite: activation {} has no op of its own", tfl::EnumNameActivationFunctionType(act));
+    }
   }
 
   const Tensor& in(const Node& n, size_t k) {
@@ -264,8 +340,10 @@ class Exporter {
       node_error(n, "needs a 4-D NHWC input and constant int8 OHWI weights");
     const int64_t group = n.attrs.i("group", 1), in_c = x.shape[3], out_c = y.shape[3];
     const bool depthwise = group > 1 && group == in_c && w.shape[3] == 1;
-    if (group != 1 && !depthwise)
-      node_error(n, fmt::format("grouped convolution (group {} of {} channels) has no TFLite int8 op", group, in_c));
+    // Other groups are a CONV_2D whose filter holds in_c / group input channels: TFLite and
+    // TFLM's reference kernel take groups = input channels / filter channels.
+    if (group < 1 || w.shape[3] * group != in_c)
+      node_error(n, fmt::format("filter {} does not fit {} input channels in {} groups", shape_str(w.shape), in_c, group));
     const auto st = n.attrs.ints("strides", {1, 1}), dl = n.attrs.ints("dilations", {1, 1});
     const auto pads = n.attrs.ints("pads", {0, 0, 0, 0});
     const int64_t kh = w.shape[1], kw = w.shape[2];
@@ -299,6 +377,44 @@ class Exporter {
       auto o = tfl::CreateConv2DOptions(fb_, *pad, int32_t(st[1]), int32_t(st[0]), act, int32_t(dl[1]), int32_t(dl[0]));
       op(tfl::BuiltinOperator::CONV_2D, 3, {xin, wt, bt}, out, tfl::BuiltinOptions::Conv2DOptions, o.Union());
     }
+  }
+
+  // TRANSPOSE_CONV with TFLM's operands: output_shape, OHWI filter (O = output channels,
+  // quantized per channel along 0), input, int32 bias at in_scale * w_scale[c]. Its padding is
+  // SAME where that gives the node's pads, else VALID on an output grown by the pads and a
+  // STRIDED_SLICE cropping them (each output pixel is its own sum: cropping is padding). TFLM's
+  // int8 kernel ignores the fused activation, so a clamp it would need is an op of its own.
+  void transpose_conv(const Node& n) {
+    const Tensor& x = in(n, 0);
+    const Tensor& w = in(n, 1);
+    const Tensor& y = g_.t(n.out());
+    if (x.shape.size() != 4 || w.shape.size() != 4 || !w.is_const() || w.dtype != DType::I8)
+      node_error(n, "needs a 4-D NHWC input and constant int8 OHWI weights");
+    if (n.attrs.ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1}) node_error(n, "TFLite TRANSPOSE_CONV has no dilation");
+    const auto st = n.attrs.ints("strides", {1, 1}), pads = n.attrs.ints("pads", {0, 0}), ohw = n.attrs.ints("out_hw");
+    const int64_t k[2] = {w.shape[1], w.shape[2]};
+    bool same = true;
+    for (size_t a = 0; a < 2; ++a)
+      same = same && tflite_transpose_conv_axis(true, int32_t(ohw[a]), int32_t(k[a]), int32_t(st[a])).pad_begin == pads[a];
+    const bool crop = !same && (pads[0] != 0 || pads[1] != 0);
+    const Shape full = {y.shape[0], ohw[0] + (crop ? pads[0] : 0), ohw[1] + (crop ? pads[1] : 0), y.shape[3]};
+    const auto act = fused(n);
+    const bool clamp = act != tfl::ActivationFunctionType::NONE;
+
+    const std::vector<int32_t> dims(full.begin(), full.end());
+    const int32_t shape = const_i32(g_.unique_name(n.name + "_output_shape"), dims, {4});
+    const int32_t wt = add(w.name, DType::I8, w.shape, w.quant, 0, w.data, -1);
+    const int32_t xin = tensor(n.in(0));
+    const int32_t bt = bias(n, 2, x, w, y.shape[3]);
+    int32_t t = crop || clamp ? add(g_.unique_name(n.name + "_full"), DType::I8, full, y.quant, 0, {}, -1) : tensor(n.out());
+    auto o = tfl::CreateTransposeConvOptions(fb_, same ? tfl::Padding::SAME : tfl::Padding::VALID, int32_t(st[1]), int32_t(st[0]));
+    op(tfl::BuiltinOperator::TRANSPOSE_CONV, 3, {shape, wt, xin, bt}, t, tfl::BuiltinOptions::TransposeConvOptions, o.Union());
+    if (crop) {
+      const int32_t c = clamp ? add(g_.unique_name(n.name + "_cropped"), DType::I8, y.shape, y.quant, 0, {}, -1) : tensor(n.out());
+      strided_slice(n, t, {0, pads[0], pads[1], 0}, {1, 1, 1, 1}, y.shape, c);
+      t = c;
+    }
+    if (clamp) activation_op(act, t, tensor(n.out()));
   }
 
   void fully_connected(const Node& n) {
@@ -373,11 +489,13 @@ class Exporter {
   void clip(const Node& n) {
     const float lo = n.op == OpKind::Relu ? 0.0f : n.attrs.f("min", kNoMin);
     const float hi = n.op == OpKind::Relu ? kNoMax : n.attrs.f("max", kNoMax);
-    const std::vector<int32_t> ins = {tensor(n.in(0))};
-    if (lo == 0.0f && hi == kNoMax) op(tfl::BuiltinOperator::RELU, 2, ins, tensor(n.out()));
-    else if (lo == 0.0f && hi == 6.0f) op(tfl::BuiltinOperator::RELU6, 2, ins, tensor(n.out()));
-    else if (lo == -1.0f && hi == 1.0f) op(tfl::BuiltinOperator::RELU_N1_TO_1, 1, ins, tensor(n.out()));
+    tfl::ActivationFunctionType act = tfl::ActivationFunctionType::NONE;
+    if (lo == 0.0f && hi == kNoMax) act = tfl::ActivationFunctionType::RELU;
+    else if (lo == 0.0f && hi == 6.0f) act = tfl::ActivationFunctionType::RELU6;
+    else if (lo == -1.0f && hi == 1.0f) act = tfl::ActivationFunctionType::RELU_N1_TO_1;
     else node_error(n, fmt::format("clip to [{}, {}] is none of RELU, RELU6, RELU_N1_TO_1", lo, hi));
+    const int32_t x = tensor(n.in(0));
+    activation_op(act, x, tensor(n.out()));
   }
 
   void pool(const Node& n) {
@@ -549,8 +667,11 @@ class Exporter {
 
   // Lstm as UNIDIRECTIONAL_SEQUENCE_LSTM on [1, T, I]: the IR's gate rows (ONNX order i, o, f,
   // c) split into TFLite's per-gate tensors, the folded bias per gate, zeroed state tensors.
+  // A reverse LSTM (the backward half of a bidirectional one; TFLM has no
+  // BIDIRECTIONAL_SEQUENCE_LSTM) runs forward over the time-reversed sequence and reverses its
+  // output back: STRIDED_SLICEs with stride -1 on the time axis, which move bytes only.
   void lstm(const Node& n) {
-    if (n.attrs.i("reverse", 0) != 0) node_error(n, "a reverse LSTM has no UNIDIRECTIONAL_SEQUENCE_LSTM form");
+    const bool reverse = n.attrs.i("reverse", 0) != 0;
     const Tensor &x = in(n, 0), &w = in(n, 1), &r = in(n, 2);
     const Tensor& y = g_.t(n.out());
     const int64_t steps = x.shape.at(0), feat = x.shape.at(1), h = n.attrs.i("hidden_size", 0);
@@ -570,6 +691,7 @@ class Exporter {
     };
     std::vector<int32_t> ins(24, -1);
     ins[0] = reshape_to(n, tensor(n.in(0)), x, {1, steps, feat}, "seq");
+    if (reverse) ins[0] = reversed(n, ins[0], {1, steps, feat}, x.quant, 1, "seq_reversed");
     std::vector<int32_t> bias(size_t(4 * h), 0);
     if (n.in(3) >= 0) {
       const Tensor& b = in(n, 3);
@@ -595,7 +717,7 @@ class Exporter {
     const int32_t y3 = add(g_.unique_name(n.name + "_out"), DType::I8, {1, steps, h}, y.quant, 0, {}, -1);
     auto o = tfl::CreateUnidirectionalSequenceLSTMOptions(fb_, tfl::ActivationFunctionType::TANH, n.attrs.f("cell_clip", 0.0f), 0.0f, false);
     op(tfl::BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM, 1, ins, y3, tfl::BuiltinOptions::UnidirectionalSequenceLSTMOptions, o.Union());
-    reshape_into_output(n, y3);
+    reshape_into_output(n, reverse ? reversed(n, y3, {1, steps, h}, y.quant, 1, "out_reversed") : y3);
   }
 
   // ---- resize, slicing / gather / tile, batch matmul (TFLM's builtins) ----
@@ -616,10 +738,16 @@ class Exporter {
     op(tfl::BuiltinOperator::RESIZE_NEAREST_NEIGHBOR, 3, {x, st}, tensor(n.out()), tfl::BuiltinOptions::ResizeNearestNeighborOptions, o.Union());
   }
 
-  // STRIDED_SLICE with explicit begin / end / strides (end = begin + size * stride; a negative
-  // stride that runs to the start of the axis ends at -1, which needs the end mask bit).
   void slice(const Node& n) {
-    const auto b = n.attrs.ints("begins"), st = n.attrs.ints("strides"), sz = n.attrs.ints("sizes");
+    const int32_t x = tensor(n.in(0));
+    strided_slice(n, x, n.attrs.ints("begins"), n.attrs.ints("strides"), n.attrs.ints("sizes"), tensor(n.out()));
+  }
+
+  // STRIDED_SLICE of src into out with explicit begin / end / strides (end = begin + size *
+  // stride; a negative stride that runs to the start of the axis ends at -1, which needs the
+  // end mask bit).
+  void strided_slice(const Node& n, int32_t src, const std::vector<int64_t>& b, const std::vector<int64_t>& st,
+                     const std::vector<int64_t>& sz, int32_t out) {
     std::vector<int32_t> bv, ev, sv;
     int32_t end_mask = 0;
     for (size_t i = 0; i < b.size(); ++i) {
@@ -630,11 +758,20 @@ class Exporter {
       sv.push_back(int32_t(st[i]));
     }
     const Shape r = {int64_t(b.size())};
-    const int32_t x = tensor(n.in(0));
     const int32_t bt = const_i32(g_.unique_name(n.name + "_begin"), bv, r), et = const_i32(g_.unique_name(n.name + "_end"), ev, r),
                   stt = const_i32(g_.unique_name(n.name + "_strides"), sv, r);
     auto o = tfl::CreateStridedSliceOptions(fb_, 0, end_mask, 0, 0, 0, false);
-    op(tfl::BuiltinOperator::STRIDED_SLICE, 4, {x, bt, et, stt}, tensor(n.out()), tfl::BuiltinOptions::StridedSliceOptions, o.Union());
+    op(tfl::BuiltinOperator::STRIDED_SLICE, 4, {src, bt, et, stt}, out, tfl::BuiltinOptions::StridedSliceOptions, o.Union());
+  }
+
+  // A new int8 tensor of `shape` holding src reversed along `axis` (STRIDED_SLICE, stride -1).
+  int32_t reversed(const Node& n, int32_t src, const Shape& shape, const QuantParams& q, size_t axis, const std::string& what) {
+    std::vector<int64_t> b(shape.size(), 0), st(shape.size(), 1);
+    b[axis] = shape[axis] - 1;
+    st[axis] = -1;
+    const int32_t out = add(g_.unique_name(n.name + "_" + what), DType::I8, shape, q, 0, {}, -1);
+    strided_slice(n, src, b, st, shape, out);
+    return out;
   }
 
   void gather(const Node& n) {
@@ -645,12 +782,99 @@ class Exporter {
     op(tfl::BuiltinOperator::GATHER, 2, {x, it}, tensor(n.out()), tfl::BuiltinOptions::GatherOptions, o.Union());
   }
 
-  void broadcast_to(const Node& n) {
-    const Shape s = g_.t(n.out()).shape;
-    const int32_t x = tensor(n.in(0));
-    const int32_t st = const_i32(g_.unique_name(n.name + "_shape"), std::vector<int32_t>(s.begin(), s.end()), {int64_t(s.size())});
-    op(tfl::BuiltinOperator::BROADCAST_TO, 2, {x, st}, tensor(n.out()), tfl::BuiltinOptions::BroadcastToOptions,
+  // Tile / broadcast. TFLM has no TILE kernel: a tiled axis (input dim d > 1 repeated m times)
+  // is split into a broadcast axis m over a copied axis d, so the whole op is one BROADCAST_TO
+  // between RESHAPEs (all three move bytes only). A plain broadcast of at most 5 axes (TFLM's
+  // BROADCAST_TO limit) is written as it is.
+  void tile(const Node& n) {
+    const Tensor& x = in(n, 0);
+    const Tensor& y = g_.t(n.out());
+    const size_t lead = y.shape.size() - x.shape.size();
+    bool plain = y.shape.size() <= 5;
+    for (size_t i = 0; i < x.shape.size(); ++i) plain = plain && (x.shape[i] == 1 || x.shape[i] == y.shape[lead + i]);
+    Shape from = x.shape, to = y.shape;
+    if (!plain) {
+      std::vector<TileAxis> axes;
+      try {
+        axes = tile_axes(std::vector<int32_t>(x.shape.begin(), x.shape.end()), std::vector<int32_t>(y.shape.begin(), y.shape.end()), true);
+      } catch (const Error& e) {
+        node_error(n, e.what());
+      }
+      if (axes.size() > 5)
+        node_error(n, fmt::format("{} to {} needs a {}-D BROADCAST_TO; TFLM's has at most 5 axes", shape_str(x.shape), shape_str(y.shape), axes.size()));
+      from.clear(), to.clear();
+      for (const TileAxis& a : axes) from.push_back(a.in), to.push_back(a.out);
+      if (axes.empty()) from = to = {1};
+    }
+    int32_t src = tensor(n.in(0));
+    if (from != x.shape) src = reshape_to(n, src, x, from, "tile_in");
+    const int32_t st = const_i32(g_.unique_name(n.name + "_shape"), std::vector<int32_t>(to.begin(), to.end()), {int64_t(to.size())});
+    const int32_t out = to == y.shape ? tensor(n.out()) : add(g_.unique_name(n.name + "_broadcast"), DType::I8, to, y.quant, 0, {}, -1);
+    op(tfl::BuiltinOperator::BROADCAST_TO, 2, {src, st}, out, tfl::BuiltinOptions::BroadcastToOptions,
        tfl::CreateBroadcastToOptions(fb_).Union());
+    if (out != tensor(n.out())) reshape_into_output(n, out);
+  }
+
+  // TFLite has no HARD_SIGMOID. clamp(alpha x + beta, 0, 1) is MUL(x, alpha) into a tensor
+  // whose quantization makes it x's codes relabeled, then ADD(., beta) with the output's
+  // quantization and the fused activation whose int8 clamp is [q(0), q(1)]. Written only when
+  // that gives mote's int8 table for each of the 256 input codes, as mote's oracle kernels
+  // compute it; ADD's fixed point may round a code within about 2^-20 of a half the other way.
+  void hard_sigmoid(const Node& n) {
+    const float alpha = n.attrs.f("alpha", 0.2f), beta = n.attrs.f("beta", 0.5f);
+    if (alpha == 0.0f) node_error(n, "alpha 0 is a constant; TFLite has no HARD_SIGMOID");
+    const QuantParams& xq = in(n, 0).quant;
+    const QuantParams& yq = g_.t(n.out()).quant;
+    const Act& act = activation(n, 0.0f, 1.0f, yq);
+    Attrs clamp;
+    clamp.set("act_min", act.lo);
+    clamp.set("act_max", act.hi);
+    Probe table(xq);
+    table.node(OpKind::HardSigmoid, {table.x}, yq, n.attrs);
+    const std::vector<int8_t> want = table.run();
+    // beta's code: the one giving it about the scale of the MUL's output (ADD is finest for
+    // inputs of like scales), else 1.
+    std::vector<int32_t> codes = {0};
+    if (beta != 0.0f) {
+      const int32_t near = int32_t(std::clamp<double>(std::round(std::fabs(beta) / (std::fabs(alpha) * xq.scale.at(0))), 1, 127));
+      codes = {near};
+      if (near != 1) codes.push_back(1);
+    }
+    int mismatch = 0;
+    for (int32_t code : codes) {
+      const HardSigmoidForm f(xq, alpha, beta, code);
+      Probe p(xq);
+      const int alpha_c = p.constant(f.sign, f.alpha_q);
+      if (code == 0) {
+        p.node(OpKind::Mul, {p.x, alpha_c}, yq, clamp);
+      } else {
+        const int m = p.node(OpKind::Mul, {p.x, alpha_c}, f.scaled_q, {});
+        p.node(OpKind::Add, {m, p.constant(f.beta_code, f.beta_q)}, yq, clamp);
+      }
+      const std::vector<int8_t> got = p.run();
+      if (got == want) return hard_sigmoid_ops(n, f, code != 0, act.type);
+      mismatch = int(std::mismatch(got.begin(), got.end(), want.begin()).first - got.begin()) - 128;
+    }
+    node_error(n, fmt::format("TFLite has no HARD_SIGMOID, and its MUL + ADD form differs from mote's int8 table at input code {}", mismatch));
+  }
+
+  void hard_sigmoid_ops(const Node& n, const HardSigmoidForm& f, bool with_add, tfl::ActivationFunctionType act) {
+    const Tensor& x = in(n, 0);
+    const int32_t xin = tensor(n.in(0));
+    const int32_t at = add(g_.unique_name(n.name + "_alpha"), DType::I8, {1}, f.alpha_q, 0, {uint8_t(f.sign)}, -1);
+    const QuantParams& mq = with_add ? f.scaled_q : g_.t(n.out()).quant;
+    const double rescale = double(x.quant.scale[0]) * f.alpha_q.scale[0] / mq.scale[0];
+    const int version = rescale >= 1.0 ? 3 : 2;  // as binary()'s MUL
+    if (!with_add) {
+      const int32_t out = tensor(n.out());
+      op(tfl::BuiltinOperator::MUL, version, {xin, at}, out, tfl::BuiltinOptions::MulOptions, tfl::CreateMulOptions(fb_, act).Union());
+      return;
+    }
+    const int32_t mt = add(g_.unique_name(n.name + "_scaled"), DType::I8, x.shape, mq, 0, {}, -1);
+    op(tfl::BuiltinOperator::MUL, version, {xin, at}, mt, tfl::BuiltinOptions::MulOptions, tfl::CreateMulOptions(fb_).Union());
+    const int32_t bt = add(g_.unique_name(n.name + "_beta"), DType::I8, {1}, f.beta_q, 0, {uint8_t(f.beta_code)}, -1);
+    const int32_t out = tensor(n.out());
+    op(tfl::BuiltinOperator::ADD, 2, {mt, bt}, out, tfl::BuiltinOptions::AddOptions, tfl::CreateAddOptions(fb_, act).Union());
   }
 
   void batch_matmul(const Node& n) {
@@ -715,15 +939,11 @@ class Exporter {
       case OpKind::Slice: return slice(n);
       case OpKind::Gather: return gather(n);
       case OpKind::BatchMatMul: return batch_matmul(n);
-      case OpKind::Tile:
-        // BROADCAST_TO only: a real tile (an input dim > 1 repeated) has no TFLM int8 kernel here.
-        for (size_t i = 0; i < in(n, 0).shape.size(); ++i) {
-          const Shape& o = g_.t(n.out()).shape;
-          const int64_t id = in(n, 0).shape[i], od = o[o.size() - in(n, 0).shape.size() + i];
-          if (id != 1 && id != od) node_error(n, "TILE of a non-broadcast axis has no TFLite int8 export");
-        }
-        return broadcast_to(n);
-      default: break;  // ops TFLite has no int8 builtin for or mote does not export yet (Gru, HardSigmoid, Selu, TransposeConv, LayerNorm, ...)
+      case OpKind::Tile: return tile(n);
+      case OpKind::TransposeConv: return transpose_conv(n);
+      case OpKind::HardSigmoid: return hard_sigmoid(n);
+      case OpKind::Gru: node_error(n, "TFLite has no GRU operator (nor has TFLM); `mote compile` runs it");
+      default: break;  // ops TFLite has no int8 builtin for (Selu, LayerNorm, ...)
     }
     node_error(n, "has no TFLite int8 equivalent");
   }

@@ -87,40 +87,51 @@ GatherParams gather_params(const std::vector<int32_t>& in_shape, int32_t axis,
   return r;
 }
 
-mote_tile_params tile_params(const std::vector<int32_t>& in_shape,
-                             const std::vector<int32_t>& out_shape, int32_t elem_size) {
-  check_elem(elem_size, "TILE/BROADCAST_TO");
+std::vector<TileAxis> tile_axes(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& out_shape,
+                                bool split) {
   if (in_shape.size() > out_shape.size())
     fail("BROADCAST_TO: input {} has more axes than output {}", dims_str(in_shape),
          dims_str(out_shape));
-  struct Ax {
-    int64_t in, out;
-  };
-  std::vector<Ax> v;
-  const size_t lead = out_shape.size() - in_shape.size();
-  for (size_t i = 0; i < out_shape.size(); ++i) {
-    const Ax x{i < lead ? 1 : in_shape[i - lead], out_shape[i]};
-    if (x.in <= 0 || x.out <= 0 || x.out % x.in != 0)
-      fail("TILE/BROADCAST_TO: input {} does not tile to {}", dims_str(in_shape),
-           dims_str(out_shape));
-    if (x.out == 1) continue;
+  std::vector<TileAxis> v;
+  auto push = [&v](TileAxis x) {
+    if (x.out == 1) return;
     if (!v.empty()) {
-      Ax& o = v.back();
+      TileAxis& o = v.back();
       // two copied axes, or two broadcast axes, are one axis
       if ((o.in == o.out && x.in == x.out) || (o.in == 1 && x.in == 1)) {
         o = {o.in * x.in, o.out * x.out};
-        continue;
+        return;
       }
     }
     v.push_back(x);
+  };
+  const size_t lead = out_shape.size() - in_shape.size();
+  for (size_t i = 0; i < out_shape.size(); ++i) {
+    const TileAxis x{i < lead ? 1 : in_shape[i - lead], out_shape[i]};
+    if (x.in <= 0 || x.out <= 0 || x.out % x.in != 0)
+      fail("TILE/BROADCAST_TO: input {} does not tile to {}", dims_str(in_shape),
+           dims_str(out_shape));
+    if (split && x.in > 1 && x.in < x.out) {
+      push({1, x.out / x.in});
+      push({x.in, x.in});
+    } else {
+      push(x);
+    }
   }
+  return v;
+}
+
+mote_tile_params tile_params(const std::vector<int32_t>& in_shape,
+                             const std::vector<int32_t>& out_shape, int32_t elem_size) {
+  check_elem(elem_size, "TILE/BROADCAST_TO");
+  const std::vector<TileAxis> v = tile_axes(in_shape, out_shape, false);
   if (v.size() > MOTE_SLICE_DIMS)
     fail("TILE/BROADCAST_TO: {} to {} needs {} axes, the kernel has {}", dims_str(in_shape),
          dims_str(out_shape), v.size(), MOTE_SLICE_DIMS);
   mote_tile_params p{};
   const size_t pad = MOTE_SLICE_DIMS - v.size();
   for (size_t i = 0; i < MOTE_SLICE_DIMS; ++i) {
-    const Ax x = i < pad ? Ax{1, 1} : v[i - pad];
+    const TileAxis x = i < pad ? TileAxis{1, 1} : v[i - pad];
     if (x.out > INT32_MAX) fail("TILE/BROADCAST_TO: output {} too large", dims_str(out_shape));
     p.in_dims[i] = static_cast<int32_t>(x.in);
     p.out_dims[i] = static_cast<int32_t>(x.out);

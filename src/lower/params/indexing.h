@@ -33,6 +33,16 @@ GatherParams gather_params(const std::vector<int32_t>& in_shape, int32_t axis,
                            const std::vector<int64_t>& indices, bool allow_negative,
                            int32_t elem_size);
 
+// The axes of a tile / broadcast of in_shape to out_shape (out_shape[i] a multiple of the
+// right-aligned in_shape[i]), fewest: size-1 output axes dropped, adjacent copied (in == out) or
+// broadcast (in == 1) axes merged. `split`: a tiled axis (1 < in < out) first becomes a broadcast
+// axis (1, out / in) then a copied one (in, in), the form BROADCAST_TO expresses.
+struct TileAxis {
+  int64_t in, out;
+};
+std::vector<TileAxis> tile_axes(const std::vector<int32_t>& in_shape, const std::vector<int32_t>& out_shape,
+                                bool split);
+
 // The kernel's 6-D form of out = tile / broadcast of in: out_shape[i] a multiple of the
 // (right-aligned, 1-padded) input dim. Axes that are copied as they are merge with their
 // neighbours, pure-broadcast neighbours merge too. Throws when out_shape is not reachable.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "util/error.h"
 
@@ -20,6 +21,19 @@ void check_dims(const char* what, const mote_dims& in, int32_t out_h, int32_t ou
   if (in.n <= 0 || in.c <= 0) fail("{}: bad input dims (n {}, c {})", what, in.n, in.c);
   resize_check_sizes(what, in.h, out_h);
   resize_check_sizes(what, in.w, out_w);
+}
+
+// One axis's tables: src(o) gives output o's two source samples and the fraction between them.
+template <typename Axis, typename Src>
+Axis bilinear_axis(int32_t out, Src src) {
+  Axis a;
+  for (int32_t o = 0; o < out; ++o) {
+    const auto [lo, hi, frac] = src(o);
+    a.lo.push_back(lo);
+    a.hi.push_back(hi);
+    a.frac.push_back(frac);
+  }
+  return a;
 }
 
 }  // namespace
@@ -42,36 +56,28 @@ BilinearAxisS8 tflm_bilinear_axis_s8(int32_t in, int32_t out, bool align_corners
                                      bool half_pixel_centers) {
   resize_check_sizes("RESIZE_BILINEAR", in, out);
   const int32_t s = tflm_scale_10(in, out, align_corners);
-  BilinearAxisS8 a;
-  for (int32_t o = 0; o < out; ++o) {
+  return bilinear_axis<BilinearAxisS8>(out, [&](int32_t o) {
     const int32_t v = half_pixel_centers ? o * s + s / 2 - (1 << 9) : o * s;
     const int32_t lo = std::max(v / (1 << 10), 0);  // C++ division truncates, as in TFLM
-    const int32_t hi = std::min((v + (1 << 10) - 1) / (1 << 10), in - 1);
     // TFLM leaves lo unclamped above; past the input it would read out of bounds
     if (lo > in - 1)
       fail("RESIZE_BILINEAR int8: output {} of {} samples past input size {}", o, out, in);
-    a.lo.push_back(lo);
-    a.hi.push_back(hi);
-    a.frac.push_back(v - (1 << 10) * lo);
-  }
-  return a;
+    return std::make_tuple(lo, std::min((v + (1 << 10) - 1) / (1 << 10), in - 1), v - (1 << 10) * lo);
+  });
 }
 
 BilinearAxisF32 tflite_bilinear_axis_f32(int32_t in, int32_t out, bool align_corners,
                                          bool half_pixel_centers) {
   resize_check_sizes("RESIZE_BILINEAR", in, out);
   const float scale = tflite_resize_scale(in, out, align_corners);
-  BilinearAxisF32 a;
-  for (int32_t o = 0; o < out; ++o) {
+  return bilinear_axis<BilinearAxisF32>(out, [&](int32_t o) {
     const float v = half_pixel_centers ? (static_cast<float>(o) + 0.5f) * scale - 0.5f
                                        : static_cast<float>(o) * scale;
     const int32_t lo = std::max(static_cast<int32_t>(std::floor(v)), 0);
-    const int32_t hi = std::min(static_cast<int32_t>(std::ceil(v)), in - 1);
-    a.lo.push_back(std::min(lo, in - 1));  // float rounding must not step past the input
-    a.hi.push_back(hi);
-    a.frac.push_back(v - static_cast<float>(lo));
-  }
-  return a;
+    // float rounding must not step lo past the input
+    return std::make_tuple(std::min(lo, in - 1), std::min(static_cast<int32_t>(std::ceil(v)), in - 1),
+                           v - static_cast<float>(lo));
+  });
 }
 
 namespace {

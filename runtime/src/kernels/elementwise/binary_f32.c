@@ -28,17 +28,12 @@ mote_status mote_binary_f32(const mote_binary_f32_params *p, const float *a, con
                             float *out) {
   const mote_bcast *bc = &p->bc;
   int32_t r, i3;
+  size_t ia, ib;
   if (!mote__bcast_ok(bc) || p->op < MOTE_BIN_ADD || p->op > MOTE_BIN_PRELU) {
     return MOTE_ERR_PARAM;
   }
-  for (r = 0; r < mote__bcast_rows(bc); ++r) {
-    size_t ia, ib;
-    mote__bcast_row(bc, r, &ia, &ib);
-    for (i3 = 0; i3 < bc->dims[3]; ++i3) {
-      *out++ = mote__clamp_f32(apply(p->op, a[ia], b[ib]), p->act_min, p->act_max);
-      ia += (size_t)bc->a_stride[3];
-      ib += (size_t)bc->b_stride[3];
-    }
+  MOTE__BCAST_FOR(bc, r, i3, ia, ib) {
+    *out++ = mote__clamp_f32(apply(p->op, a[ia], b[ib]), p->act_min, p->act_max);
   }
   return MOTE_OK;
 }

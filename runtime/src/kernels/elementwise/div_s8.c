@@ -38,19 +38,14 @@ mote_status mote_div_s8(const mote_div_s8_params *p, const int8_t *a, const int8
                         int8_t *out) {
   const mote_bcast *bc = &p->bc;
   int32_t r, i3;
+  size_t ia, ib;
   if (!mote__bcast_ok(bc) || !mote__act_s8_ok(p->act_min, p->act_max) ||
       p->out_multiplier < 0 || p->out_shift < -25 || p->out_shift > 23) {
     return MOTE_ERR_PARAM;
   }
-  for (r = 0; r < mote__bcast_rows(bc); ++r) {
-    size_t ia, ib;
-    mote__bcast_row(bc, r, &ia, &ib);
-    for (i3 = 0; i3 < bc->dims[3]; ++i3) {
-      const int32_t q = quotient(p, a[ia] - p->a_zp, b[ib] - p->b_zp);
-      *out++ = (int8_t)mote__clamp_i32(q, p->act_min, p->act_max);
-      ia += (size_t)bc->a_stride[3];
-      ib += (size_t)bc->b_stride[3];
-    }
+  MOTE__BCAST_FOR(bc, r, i3, ia, ib) {
+    const int32_t q = quotient(p, a[ia] - p->a_zp, b[ib] - p->b_zp);
+    *out++ = (int8_t)mote__clamp_i32(q, p->act_min, p->act_max);
   }
   return MOTE_OK;
 }

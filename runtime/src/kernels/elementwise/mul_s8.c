@@ -4,26 +4,15 @@
 mote_status mote_mul_s8(const mote_mul_s8_params *p, const int8_t *a, const int8_t *b,
                         int8_t *out) {
   const mote_bcast *bc = &p->bc;
-  int32_t i0, i1, i2, i3;
+  int32_t r, i3;
+  size_t ia, ib;
   if (!mote__bcast_ok(bc) || !mote__act_s8_ok(p->act_min, p->act_max)) {
     return MOTE_ERR_PARAM;
   }
-  for (i0 = 0; i0 < bc->dims[0]; ++i0) {
-    for (i1 = 0; i1 < bc->dims[1]; ++i1) {
-      for (i2 = 0; i2 < bc->dims[2]; ++i2) {
-        const int8_t *pa = a + (size_t)i0 * bc->a_stride[0] + (size_t)i1 * bc->a_stride[1] +
-                           (size_t)i2 * bc->a_stride[2];
-        const int8_t *pb = b + (size_t)i0 * bc->b_stride[0] + (size_t)i1 * bc->b_stride[1] +
-                           (size_t)i2 * bc->b_stride[2];
-        for (i3 = 0; i3 < bc->dims[3]; ++i3) {
-          const int32_t prod = (*pa - p->a_zp) * (*pb - p->b_zp);
-          const int32_t r = mote__mbqm(prod, p->out_multiplier, p->out_shift) + p->out_zp;
-          *out++ = (int8_t)mote__clamp_i32(r, p->act_min, p->act_max);
-          pa += bc->a_stride[3];
-          pb += bc->b_stride[3];
-        }
-      }
-    }
+  MOTE__BCAST_FOR(bc, r, i3, ia, ib) {
+    const int32_t prod = (a[ia] - p->a_zp) * (b[ib] - p->b_zp);
+    const int32_t v = mote__mbqm(prod, p->out_multiplier, p->out_shift) + p->out_zp;
+    *out++ = (int8_t)mote__clamp_i32(v, p->act_min, p->act_max);
   }
   return MOTE_OK;
 }

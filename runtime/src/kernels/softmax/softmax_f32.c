@@ -1,4 +1,4 @@
-/* float softmax over the last axis; needs mote_expf (math/expf.c). */
+/* float softmax or log-softmax over the last axis; needs mote_expf and mote_logf (math/). */
 #include "../internal.h"
 
 mote_status mote_softmax_f32(const mote_softmax_f32_params *p, const float *in, float *out) {
@@ -11,14 +11,20 @@ mote_status mote_softmax_f32(const mote_softmax_f32_params *p, const float *in, 
     float *y = out + (size_t)r * p->cols;
     const float mx = mote__max_f32(x, p->cols);
     float sum = 0.0f;
-    float inv;
     for (c = 0; c < p->cols; ++c) {
       y[c] = mote_expf(x[c] - mx);
       sum += y[c];
     }
-    inv = 1.0f / sum;
-    for (c = 0; c < p->cols; ++c) {
-      y[c] *= inv;
+    if (p->log) {
+      const float log_sum = mote_logf(sum);
+      for (c = 0; c < p->cols; ++c) {
+        y[c] = x[c] - mx - log_sum;
+      }
+    } else {
+      const float inv = 1.0f / sum;
+      for (c = 0; c < p->cols; ++c) {
+        y[c] *= inv;
+      }
     }
   }
   return MOTE_OK;

@@ -1,0 +1,54 @@
+// Running a compiled model on a Cortex-M core under QEMU: cross-build a firmware image of an
+// output folder (target/firmware: startup, vector table, linker script per board, a harness that
+// reads the inputs and writes the outputs by semihosting), run it with -icount shift=0 and read
+// the outputs, the instructions per inference (SysTick on the core clock, one tick per
+// 1e9/systick_hz instructions, wraps counted), the painted stack's high-water mark and the
+// sections of the image.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mote {
+
+struct RunOptions {
+  std::string outdir;          // written by mote compile
+  std::string target;          // a Cortex-M target; empty: the one the folder was compiled for
+  std::string inputs;          // raw input bytes, NAME_INPUT_BYTES per inference
+  double timeout_s = 300;      // wall clock for QEMU
+  // The firmware stops an inference after this many instructions and names the layer it was in;
+  // 0: as many as QEMU runs in a third of timeout_s at a conservative 50 million a second.
+  int64_t max_instructions = 0;
+  std::string build_dir;       // where the image is built; empty: a temp folder, removed after
+};
+
+// The model's share of the image (the firmware's own sections are .fw_*).
+struct ImageSections {
+  int64_t text = 0, rodata = 0, data = 0, bss = 0;  // rodata includes .ARM.exidx
+  int64_t flash() const { return text + rodata + data; }
+};
+
+struct RunResult {
+  std::string target, board;
+  int64_t input_bytes = 0, output_bytes = 0, arena_bytes = 0;
+  std::vector<std::string> outputs;      // per inference, raw bytes
+  std::vector<int64_t> instructions;     // per inference
+  std::vector<int64_t> stack;            // bytes of stack per inference (painted high-water mark)
+  ImageSections sections;
+  double systick_hz = 0;
+  int64_t max_stack() const;
+  int64_t ram() const { return sections.data + sections.bss + max_stack(); }
+  nlohmann::json to_json() const;        // everything but the outputs
+};
+
+// Builds and runs; throws mote::Error when the build fails, the folder's code cannot run on the
+// target, or the run faults or times out (naming the layer it was in).
+RunResult run_on_qemu(const RunOptions& opt);
+
+// The files of an output folder's firmware build for `target`'s board, e.g. for a user's own
+// project: the board's linker script path and the firmware sources.
+std::string firmware_dir();
+
+}  // namespace mote
