@@ -59,6 +59,7 @@ void build_dequantize(const LowerCtx& c, KernelCall& call);
 // lower/pool.cpp
 bool is_maxpool(const LowerCtx& c);
 bool is_avgpool(const LowerCtx& c);
+bool is_avgpool_s8_dsp(const LowerCtx& c);
 void build_pool(const LowerCtx& c, KernelCall& call);
 
 // lower/reduce.cpp

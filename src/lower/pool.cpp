@@ -5,6 +5,11 @@ namespace mote {
 
 bool is_maxpool(const LowerCtx& c) { return c.n.op == OpKind::MaxPool; }
 bool is_avgpool(const LowerCtx& c) { return c.n.op == OpKind::AvgPool; }
+// mote_avgpool_s8_dsp sums in 16 bits: windows of at most 256 cells.
+bool is_avgpool_s8_dsp(const LowerCtx& c) {
+  const auto k = c.n.attrs.ints("kernel");
+  return is_avgpool(c) && c.int8() && k.size() == 2 && k[0] * k[1] <= 256;
+}
 
 void build_pool(const LowerCtx& c, KernelCall& call) {
   check_io(c);

@@ -283,8 +283,9 @@ TEST(CodegenE2E, HandBuiltCnnInt8BitExactWithGccAndClang) {
   expect_int8_bitexact(c.graph, out.path, "cnn", random_batch({1, 8, 8, 3}, 20, 12, -1.5f, 1.5f));
 }
 
-// A residual block for the DSP kernels of cortex-m4: conv, depthwise conv written over its input,
-// a same-shape add, a 1x1 conv; the generated C built on the host, the DSP instructions emulated.
+// A residual block for the DSP kernels of cortex-m4: conv, depthwise conv, a same-shape add, a
+// 1x1 conv, a global average pool; the generated C built on the host, the DSP instructions
+// emulated.
 Compiled residual_int8_m4() {
   Builder b;
   b.g.name = "residual";
@@ -295,7 +296,11 @@ Compiled residual_int8_m4() {
   none.set("act_min", kNoMin);
   none.set("act_max", kNoMax);
   const int s = b.node(OpKind::Add, "sum", {a, d}, none);
-  b.g.outputs.push_back(b.conv("proj", s, 4, 1, 1, 0, 1));
+  Attrs pool;
+  pool.set("kernel", std::vector<int64_t>{8, 8});
+  pool.set("strides", std::vector<int64_t>{8, 8});
+  pool.set("pads", std::vector<int64_t>{0, 0, 0, 0});
+  b.g.outputs.push_back(b.node(OpKind::AvgPool, "gap", {b.conv("proj", s, 5, 1, 1, 0, 1)}, pool));
   verify(b.g, "residual");
   return compile(quantize(b.g, random_batch({1, 8, 8, 4}, 32, 13), CalibMethod::MinMax), target_named("cortex-m4"));
 }
@@ -304,7 +309,8 @@ TEST(CodegenE2E, ResidualInt8ForCortexM4BitExactWithGccAndClang) {
   Compiled c = residual_int8_m4();
   std::set<std::string> kernels;
   for (const KernelCall& k : c.calls) kernels.insert(k.kernel());
-  EXPECT_EQ(kernels, (std::set<std::string>{"mote_conv2d_s8_dsp", "mote_depthwise_conv2d_s8_dsp", "mote_add_s8_dsp"}));
+  EXPECT_EQ(kernels, (std::set<std::string>{"mote_conv2d_s8_dsp", "mote_depthwise_conv2d_s8_dsp", "mote_add_s8_dsp",
+                                            "mote_avgpool_s8_dsp"}));
   TempDir out;
   emit_c(c.input("res"), out.path.string());
   expect_int8_bitexact(c.graph, out.path, "res", random_batch({1, 8, 8, 4}, 12, 14, -1.5f, 1.5f));

@@ -1,5 +1,5 @@
 // The DSP kernels as the cores run them: their assembly paths exist only on the Cortex-M, so
-// here random Conv, depthwise Conv and Add graphs are compiled to C for cortex-m4, m7 and m33,
+// here random Conv, depthwise Conv, Add and AvgPool graphs are compiled to C for cortex-m4, m7 and m33,
 // cross-built into one firmware per core with arm-none-eabi-gcc and run on qemu-system-arm
 // (semihosting). Every output must equal the int8 reference executor's on the portable lowering.
 #include <gtest/gtest.h>
@@ -87,6 +87,24 @@ Graph add_graph(Rng& r, const ConvCase& k, OpKind op) {
   return g;
 }
 
+// x -> AvgPool (kernel k x k2, stride s, no padding).
+Graph pool_graph(const Shape& in, int64_t k, int64_t k2, int64_t s) {
+  Graph g;
+  const int x = g.add_value("x", DType::I8, in, Layout::NHWC);
+  g.t(x).quant = test::per_tensor(0.05, 3);
+  g.inputs = {x};
+  const int y = g.add_value("pool", DType::I8, {1}, Layout::NHWC);
+  g.t(y).quant = g.t(x).quant;
+  Attrs a;
+  a.set("kernel", std::vector<int64_t>{k, k2});
+  a.set("strides", std::vector<int64_t>{s, s});
+  a.set("pads", std::vector<int64_t>{0, 0, 0, 0});
+  Node& n = g.add_node(OpKind::AvgPool, "avg", {x}, {y}, a);
+  g.t(y).shape = infer_shape(g, n);
+  g.outputs = {y};
+  return g;
+}
+
 // One graph of the sweep: its generated C in dir/NAME, the input, the portable reference output.
 struct Case {
   std::string name;
@@ -141,6 +159,9 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
       cases.push_back(make_case(add_graph(r, k, t % 3 == 2 ? OpKind::Sub : OpKind::Add), r, "a" + std::to_string(t),
                                 core.target, dir.path));
     }
+    cases.push_back(make_case(pool_graph({1, 25, 5, 64}, 25, 5, 1), r, "p0", core.target, dir.path));
+    cases.push_back(make_case(pool_graph({1, 16, 16, 7}, 16, 16, 1), r, "p1", core.target, dir.path));
+    cases.push_back(make_case(pool_graph({2, 7, 9, 13}, 3, 2, 2), r, "p2", core.target, dir.path));
 
     // main.c: every case against its expected bytes; runtime sources once, from the first case
     // that has each.
@@ -181,7 +202,8 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
     ASSERT_EQ(shell(run, dir.path / "run.log", &log), 0) << core.target << " run failed:\n" << log;
     EXPECT_NE(log.find("dsp sweep: 0 of " + std::to_string(cases.size()) + " differ"), std::string::npos)
         << core.target << ":\n" << log;
-    EXPECT_EQ(kernels, (std::set<std::string>{"mote_add_s8_dsp.c", "mote_conv2d_s8_dsp.c", "mote_depthwise_conv2d_s8_dsp.c"}))
+    EXPECT_EQ(kernels, (std::set<std::string>{"mote_add_s8_dsp.c", "mote_avgpool_s8_dsp.c", "mote_conv2d_s8_dsp.c",
+                                              "mote_depthwise_conv2d_s8_dsp.c"}))
         << core.target;
   }
 }

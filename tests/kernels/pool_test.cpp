@@ -1,6 +1,7 @@
 // Max and average pooling, int8 and float: C runtime vs C++ reference, plus hand-worked cases.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <limits>
 #include <string>
 #include <vector>
@@ -83,7 +84,36 @@ TEST(PoolS8, MatchesReferenceOverSweep) {
         ASSERT_EQ(mote_avgpool_s8(&p, in.data(), got.data()), MOTE_OK);
         ASSERT_EQ(ref::avgpool_s8(p, in.data(), want.data()), MOTE_OK);
         ASSERT_EQ(test::count_mismatches(got, want, "avg " + describe(g)), 0u);
+        ASSERT_EQ(mote_avgpool_s8_dsp(&p, in.data(), got.data()), MOTE_OK);
+        ASSERT_EQ(test::count_mismatches(got, want, "avg dsp " + describe(g)), 0u);
       }
+}
+
+// The DSP average pool's 16-bit sums at their limit (256 cells of -128 or 127), global pools
+// over many channels, and a larger window refused (the compiler keeps those portable).
+TEST(AvgPoolS8Dsp, MatchesPortableAtTheSumLimits) {
+  Rng r(43);
+  for (int32_t c : {4, 7, 13, 64})
+    for (const auto& [h, w, k] : std::vector<std::array<int32_t, 3>>{{25, 5, 25}, {16, 16, 16}, {17, 16, 16}, {9, 6, 4}}) {
+      mote_pool_s8_params p{};
+      p.in = {1, h, w, c};
+      p.kh = k, p.kw = k == 25 ? 5 : k, p.stride_h = k, p.stride_w = p.kw;
+      p.out = {1, (h - p.kh) / p.stride_h + 1, (w - p.kw) / p.stride_w + 1, c};
+      p.act_min = -128, p.act_max = 127;
+      for (int fillv : {-128, 127, 0}) {
+        const auto in = fillv == 0 ? r.s8(numel(p.in)) : std::vector<int8_t>(numel(p.in), int8_t(fillv));
+        std::vector<int8_t> got(numel(p.out)), want(numel(p.out));
+        ASSERT_EQ(mote_avgpool_s8(&p, in.data(), want.data()), MOTE_OK);
+        ASSERT_EQ(mote_avgpool_s8_dsp(&p, in.data(), got.data()), MOTE_OK);
+        EXPECT_EQ(got, want) << h << "x" << w << "x" << c << " k" << k << " fill " << fillv;
+      }
+    }
+  mote_pool_s8_params p{};
+  p.in = p.out = {1, 17, 17, 4};
+  p.kh = p.kw = 17, p.stride_h = p.stride_w = 1, p.pad_top = p.pad_left = 8;
+  p.act_min = -128, p.act_max = 127;
+  std::vector<int8_t> x(numel(p.in)), y(numel(p.out));
+  EXPECT_EQ(mote_avgpool_s8_dsp(&p, x.data(), y.data()), MOTE_ERR_PARAM);  // 289 cells
 }
 
 TEST(PoolF32, MatchesReferenceOverSweep) {

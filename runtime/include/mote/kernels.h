@@ -755,6 +755,10 @@ mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const
                                          void *scratch);
 size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
 
+/* mote_avgpool_s8 (same params, same results) for windows of at most 256 cells, whose sums the
+ * kernel keeps in 16-bit halves. */
+mote_status mote_avgpool_s8_dsp(const mote_pool_s8_params *p, const int8_t *in, int8_t *out);
+
 /* mote_add_s8 (same params, same results) for operands of the output's shape, with TFLite's
  * left_shift of 20, input shifts <= 0, an output shift <= -1 and |2^(e-1) + out_zp * 2^e| <=
  * 2^30 for e = -out_shift: each rescale is then one exact SMMULR. The broadcast strides are

@@ -44,7 +44,7 @@ static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int3
 
 /* All three rows of a 3x3 kernel's window for 4 channels, n (2 or 3) taps of each: input words
  * at x + k step in a row, the rows rstep apart, the weight pairs at *w (advanced past the window;
- * the weights of the 3 - n taps outside the input are skipped). */
+ * the weights of the 3 - n taps outside the input are skipped). row: one row of it. */
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
 /* The instructions of the C version, in an order that keeps the accumulators in registers (GCC
  * hoists all the loads and spills them). LDRD needs the 4-byte aligned weights. */
@@ -63,6 +63,23 @@ static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int3
             [a3] "+r"(a[3]), [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo) \
           : [step] "r"(step), [rstep] "r"(rstep), [nz] "r"(neg_zp2)                         \
           : "memory")
+#define MOTE_ROW(taps)                                                                      \
+  __asm__(taps                                                                              \
+          : [w] "+r"(*w), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]), [a3] "+r"(a[3]), \
+            [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo)                  \
+          : [x] "r"(x), [step] "r"(step), [nz] "r"(neg_zp2)                                 \
+          : "memory")
+static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t neg_zp2,
+                       int32_t *a, int32_t n) {
+  uint32_t xv, xe, we, wo;
+  if (n == 3) {
+    MOTE_ROW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]"));
+  } else {
+    MOTE_ROW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") "add %[w], %[w], #8");
+  }
+}
+#undef MOTE_ROW
+
 static inline void window3(const int8_t *x, size_t step, size_t rstep, const int32_t **w,
                            uint32_t neg_zp2, int32_t *a, int32_t n) {
   uint32_t xv, xe, we, wo;
@@ -77,15 +94,21 @@ static inline void window3(const int8_t *x, size_t step, size_t rstep, const int
 #undef MOTE_WINDOW
 #undef MOTE_TAP
 #else
+static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t neg_zp2,
+                       int32_t *a, int32_t n) {
+  int32_t k;
+  for (k = 0; k < n; ++k) {
+    tap(x + k * step, *w, neg_zp2, 4, a);
+    *w += 2;
+  }
+  *w += 2 * (3 - n);
+}
+
 static inline void window3(const int8_t *x, size_t step, size_t rstep, const int32_t **w,
                            uint32_t neg_zp2, int32_t *a, int32_t n) {
-  int32_t r, k;
+  int32_t r;
   for (r = 0; r < 3; ++r) {
-    for (k = 0; k < n; ++k) {
-      tap(x + r * rstep + k * step, *w, neg_zp2, 4, a);
-      *w += 2;
-    }
-    *w += 2 * (3 - n);
+    row(x + r * rstep, step, w, neg_zp2, a, n);
   }
 }
 #endif
@@ -113,12 +136,16 @@ MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v,
     ky = 0;
   }
   for (; ky < v->rows; ++ky) {
-    for (kx = 0; kx < cols; ++kx) {
-      tap(x + kx * v->col_step, w, neg_zp2, nch, a);
-      w += 2;
+    if ((cols == 2 || cols == 3) && nch == 4 && p->kw == 3) {
+      row(x, v->col_step, &w, neg_zp2, a, cols);
+    } else {
+      for (kx = 0; kx < cols; ++kx) {
+        tap(x + kx * v->col_step, w, neg_zp2, nch, a);
+        w += 2;
+      }
+      w += w_skip;
     }
     x += v->row_step;
-    w += w_skip;
   }
   /* all values before the first int8 store, which may alias the records */
   out[0] = mote__dsp_clamp(mote__dsp_requant(a[0], r), full, p->act_min, p->act_max);
