@@ -9,6 +9,7 @@ void add_quantize(CLI::App& app);
 void add_compile(CLI::App& app);
 void add_validate(CLI::App& app);
 void add_convert(CLI::App& app);
+void add_infer(CLI::App& app);
 // Training commands (src/cli/train_*.cpp), present when built with MOTE_WITH_TRAINING.
 void add_train(CLI::App& app);
 void add_distill(CLI::App& app);
