@@ -105,5 +105,21 @@ for m in ptq qat; do
   fi
 done
 
+# 6. The ONNX files the stages wrote, run in onnxruntime against mote's float executor (mote
+# infer) on 200 test images. onnxruntime-node is no dependency of mote: this step runs when
+# ORT_NODE_MODULES names a node_modules with it (npm install onnxruntime-node).
+if [ -n "${ORT_NODE_MODULES:-}" ]; then
+  /usr/bin/python3 -c "import numpy as np, sys; x = np.load(sys.argv[1])[:200]; np.save(sys.argv[2], x); np.save(sys.argv[3], x * 255)" \
+    "$OUT/test_x.npy" "$OUT/ort_norm.npy" "$OUT/ort_raw.npy"
+  args=()
+  for m in lenet300 lenet300_92 lenet300_95 lenet300_97 teacher student_kd_1 dscnn dscnn_pruned fashion_qat; do
+    x="$OUT/ort_raw.npy"
+    [ $m = fashion_qat ] && x="$OUT/ort_norm.npy"
+    "$MOTE" infer "$OUT/$m.onnx" --data "$x" -o "$OUT/ort_$m.npy" > /dev/null
+    args+=("$OUT/$m.onnx" "$x" "$OUT/ort_$m.npy")
+  done
+  NODE_PATH="$ORT_NODE_MODULES" node "$ROOT/bench/onnxruntime_check.js" "${args[@]}" > "$OUT/onnxruntime.jsonl"
+fi
+
 /usr/bin/python3 "$ROOT/bench/train_results.py" "$OUT" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"

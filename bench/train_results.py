@@ -151,6 +151,22 @@ def qat(out):
     ]
 
 
+def onnxruntime(out):
+    path = os.path.join(out, "onnxruntime.jsonl")
+    if not os.path.exists(path):
+        return []
+    rows = [json.loads(line) for line in open(path) if line.strip()]
+    return [
+        "",
+        "Every ONNX file the stages above wrote, run in onnxruntime 1.17 (npm onnxruntime-node) on 200",
+        "test images, against mote's float executor (`mote infer`); the files also pass",
+        "`onnx.checker.check_model(full_check=True)` (tests/e2e/test_onnx_export.cpp checks the writer).",
+        "",
+        "| model | samples | largest difference | relative (beyond magnitude 1) |",
+        "|---|---|---|---|",
+    ] + [f"| {os.path.basename(r['model'])} | {r['samples']} | {r['max_abs_diff']:.2e} | {r['max_rel_diff']:.2e} |" for r in rows]
+
+
 def main(out, dest):
     sections = {
         "## Training: LeNet-300-100 on Fashion-MNIST, magnitude pruning": pruning(out),
@@ -158,6 +174,7 @@ def main(out, dest):
         "## Training: throughput against PyTorch": throughput(out),
         "## Training: structured pruning of a DS-CNN": structured(out),
         "## Training: quantization-aware training against PTQ": qat(out),
+        "## Training: mote's ONNX files in onnxruntime": onnxruntime(out),
     }
     results_md.update(dest, {k: v for k, v in sections.items() if v})
 

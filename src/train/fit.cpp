@@ -271,6 +271,91 @@ std::string tensor_bytes(const Tensor& t) {
   return std::string(reinterpret_cast<const char*>(c.data_ptr<uint8_t>()), size_t(c.numel()));
 }
 
+// QAT's view of the quantize pass: the module's current weights canonicalized and quantized on
+// the calibration data as `mote compile` would. Each activation the int8 graph quantizes gets its
+// scale and zero point; each weighted node the scale of its input (for its bias codes).
+struct QatState {
+  std::vector<int64_t> tensors;  // activation tensor ids of the module's graph
+  std::vector<float> scales;
+  std::vector<int64_t> zero_points;
+  std::vector<float> in_scale;   // per node, 0 if unknown
+};
+
+QatState qat_state(const GraphModule& m, const QatOptions& q) {
+  const Graph imported = m.export_graph();
+  Graph canonical = imported;
+  canonicalize(canonical);
+  const Graph int8 = quantize(canonical, to_graph_layout(imported, q.calib, q.calib_name), q.method);
+  std::map<std::string, std::pair<float, int32_t>> act;
+  for (const mote::Tensor& t : int8.tensors) {
+    if (t.is_const() || t.dtype != DType::I8 || t.quant.scale.size() != 1) continue;
+    std::pair<float, int32_t> r = {t.quant.scale[0], t.quant.zero_point[0]};
+    // The same real range in fewer bits.
+    if (q.bits != 8)
+      range_to_quant({double(r.first) * (-128 - r.second), double(r.first) * (127 - r.second)}, &r.first, &r.second, q.bits);
+    act[t.name] = r;
+  }
+  const Graph& g = m.graph();
+  QatState st;
+  for (size_t id = 0; id < g.tensors.size(); ++id) {
+    auto it = act.find(g.tensors[id].name);
+    if (g.tensors[id].is_const() || it == act.end()) continue;
+    st.tensors.push_back(int64_t(id));
+    st.scales.push_back(it->second.first);
+    st.zero_points.push_back(it->second.second);
+  }
+  st.in_scale.assign(g.nodes.size(), 0.0f);
+  for (size_t k = 0; k < g.nodes.size(); ++k)
+    if (op_has(g.nodes[k].op, Weighted))
+      if (auto it = act.find(g.t(g.nodes[k].in(0)).name); it != act.end()) st.in_scale[k] = it->second.first;
+  return st;
+}
+
+// The fake quantization of a QatState, weights and constants included, on the module.
+void install_qat(GraphModule& m, const QatState& st, const QatOptions& q) {
+  const int64_t qmin = -(int64_t(1) << (q.bits - 1)), qmax = (int64_t(1) << (q.bits - 1)) - 1;
+  m.clear_hooks();
+  for (size_t k = 0; k < st.tensors.size(); ++k) {
+    const double s = st.scales[k];
+    const int64_t zp = st.zero_points[k];
+    m.set_activation_hook(int(st.tensors[k]), [s, zp, qmin, qmax](const Tensor& x) { return fake_quant(x, s, zp, qmin, qmax); });
+  }
+  const Graph& g = m.graph();
+  GraphModule::Qat cfg;
+  cfg.on = true;
+  cfg.bits = q.bits;
+  cfg.fold.assign(g.nodes.size(), -1);
+  cfg.in_scale = st.in_scale;
+  std::map<int, TensorHook> const_hooks;
+  const int bits = q.bits;
+  for (size_t k = 0; k < g.nodes.size(); ++k) {
+    const Node& n = g.nodes[k];
+    if (n.op == OpKind::BatchNorm)
+      if (const int t = batchnorm_fold_target(g, n); t >= 0) cfg.fold[size_t(t)] = int(k);
+    if (op_has(n.op, Recurrent)) {
+      // One scale per gate block for the LSTM (TFLite's integer LSTM), per row for the GRU.
+      const int64_t rows = n.op == OpKind::Lstm ? n.attrs.i("hidden_size", 1) : 1;
+      for (size_t i : {size_t(1), size_t(2)})
+        const_hooks[n.in(i)] = [bits, rows](const Tensor& w) { return fake_quant_weight(w, bits, rows).first; };
+    }
+    // Constant operands: per tensor over their own range.
+    if (op_has(n.op, ConstOperands))
+      for (int i : n.inputs)
+        if (i >= 0 && g.t(i).is_const())
+          const_hooks[i] = [bits, qmin, qmax](const Tensor& c) {
+            float s = 0;
+            int32_t zp = 0;
+            range_to_quant({std::min(0.0, c.min().item<double>()), std::max(0.0, c.max().item<double>())}, &s, &zp, bits);
+            return fake_quant(c, s, zp, qmin, qmax);
+          };
+  }
+  for (auto& p : m.params())
+    if (auto it = const_hooks.find(p.tensor); it != const_hooks.end()) p.hook = it->second;
+  m.set_qat(cfg);
+}
+
+void apply_qat(GraphModule& m, const QatOptions& q) { install_qat(m, qat_state(m, q), q); }
+
 // Where a run is: what a checkpoint stores besides the weights and the optimizer.
 struct RunState {
   int64_t epoch = 0, batch = 0, step = 0;  // next epoch (0-based), next batch in it, global step
@@ -282,6 +367,7 @@ struct RunState {
   bool stopped = false;
   std::vector<EpochStats> history;
   std::vector<Tensor> best;                // the best epoch's parameter values (empty: none yet)
+  QatState qat;                            // QAT: the calibration of the epoch in progress
 };
 
 constexpr int kStatFields = 10;
@@ -304,6 +390,10 @@ void save(const std::string& path, const std::string& print, const RunState& st,
     if (ps[k].mask.defined()) a.write("mask/" + std::to_string(k), ps[k].mask, true);
     if (!st.best.empty()) a.write("best/" + std::to_string(k), st.best[k], true);
   }
+  a.write("qat/tensors", at::tensor(st.qat.tensors));
+  a.write("qat/scales", at::tensor(st.qat.scales));
+  a.write("qat/zero_points", at::tensor(st.qat.zero_points));
+  a.write("qat/in_scale", at::tensor(st.qat.in_scale));
   torch::serialize::OutputArchive o;
   opt.save(o);
   a.write("optimizer", o);
@@ -354,6 +444,17 @@ void load(const std::string& path, const std::vector<std::pair<std::string, std:
       Tensor best;
       if (a.try_read("best/" + std::to_string(k), best, true)) st.best.push_back(best.clone());
     }
+    Tensor qt, qs, qz, qi;
+    a.read("qat/tensors", qt);
+    a.read("qat/scales", qs);
+    a.read("qat/zero_points", qz);
+    a.read("qat/in_scale", qi);
+    auto vec = [](const Tensor& t, auto zero) {
+      const Tensor c = t.contiguous();
+      using T = decltype(zero);
+      return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
+    };
+    st.qat = {vec(qt, int64_t(0)), vec(qs, 0.0f), vec(qz, int64_t(0)), vec(qi, 0.0f)};
     torch::serialize::InputArchive o;
     a.read("optimizer", o);
     opt.load(o);
@@ -410,68 +511,6 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const GraphModule& m, co
   if (o.optimizer == Optimizer::Sgd)
     return std::make_unique<torch::optim::SGD>(m.trainable(), torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
   return std::make_unique<torch::optim::Adam>(m.trainable(), torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
-}
-
-// QAT's view of the quantize pass: the module's current weights canonicalized and quantized on
-// the calibration data as `mote compile` would; each activation the int8 graph quantizes gets its
-// scale and zero point as a fake-quantization hook, weights and biases their per-channel codes.
-void apply_qat(GraphModule& m, const QatOptions& q) {
-  const Graph imported = m.export_graph();
-  Graph canonical = imported;
-  canonicalize(canonical);
-  const Graph int8 = quantize(canonical, to_graph_layout(imported, q.calib, q.calib_name), q.method);
-  std::map<std::string, QuantParams> act;
-  for (const mote::Tensor& t : int8.tensors)
-    if (!t.is_const() && t.dtype == DType::I8 && t.quant.scale.size() == 1) act[t.name] = t.quant;
-  const int64_t qmin = -(int64_t(1) << (q.bits - 1)), qmax = (int64_t(1) << (q.bits - 1)) - 1;
-  // The int8 parameters, or the same real range in fewer bits.
-  auto params = [&](const QuantParams& qp) {
-    std::pair<float, int32_t> r = {qp.scale[0], qp.zero_point[0]};
-    if (q.bits != 8)
-      range_to_quant({double(qp.scale[0]) * (-128 - qp.zero_point[0]), double(qp.scale[0]) * (127 - qp.zero_point[0])}, &r.first,
-                     &r.second, q.bits);
-    return r;
-  };
-  m.clear_hooks();
-  const Graph& g = m.graph();
-  for (size_t id = 0; id < g.tensors.size(); ++id) {
-    auto it = act.find(g.tensors[id].name);
-    if (g.tensors[id].is_const() || it == act.end()) continue;
-    const auto [s, zp] = params(it->second);
-    m.set_activation_hook(int(id), [s = s, zp = zp, qmin, qmax](const Tensor& x) { return fake_quant(x, s, zp, qmin, qmax); });
-  }
-  GraphModule::Qat cfg;
-  cfg.on = true;
-  cfg.bits = q.bits;
-  cfg.fold.assign(g.nodes.size(), -1);
-  cfg.in_scale.assign(g.nodes.size(), 0.0f);
-  std::map<int, TensorHook> const_hooks;
-  const int bits = q.bits;
-  for (size_t k = 0; k < g.nodes.size(); ++k) {
-    const Node& n = g.nodes[k];
-    if (n.op == OpKind::BatchNorm)
-      if (const int t = batchnorm_fold_target(g, n); t >= 0) cfg.fold[size_t(t)] = int(k);
-    if (op_has(n.op, Weighted))
-      if (auto it = act.find(g.t(n.in(0)).name); it != act.end()) cfg.in_scale[k] = params(it->second).first;
-    if (op_has(n.op, Recurrent)) {
-      // One scale per gate block for the LSTM (TFLite's integer LSTM), per row for the GRU.
-      const int64_t rows = n.op == OpKind::Lstm ? n.attrs.i("hidden_size", 1) : 1;
-      for (size_t i : {size_t(1), size_t(2)})
-        const_hooks[n.in(i)] = [bits, rows](const Tensor& w) { return fake_quant_weight(w, bits, rows).first; };
-    }
-    if (op_has(n.op, ConstOperands))
-      for (int i : n.inputs)
-        if (i >= 0 && g.t(i).is_const())
-          const_hooks[i] = [bits, qmin, qmax](const Tensor& c) {
-            float s = 0;
-            int32_t zp = 0;
-            range_to_quant({std::min(0.0, c.min().item<double>()), std::max(0.0, c.max().item<double>())}, &s, &zp, bits);
-            return fake_quant(c, s, zp, qmin, qmax);
-          };
-  }
-  for (auto& p : m.params())
-    if (auto it = const_hooks.find(p.tensor); it != const_hooks.end()) p.hook = it->second;
-  m.set_qat(cfg);
 }
 
 // The seeded split: the last val_split part of a shuffle validates.
@@ -635,7 +674,11 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   using Clock = std::chrono::steady_clock;
   m.set_training(true);
   while (st.epoch < o.epochs && !st.stopped) {
-    if (o.qat.on) apply_qat(m, o.qat);
+    // QAT calibrates at the start of each epoch; a run resumed inside one keeps its calibration.
+    if (o.qat.on) {
+      if (st.batch == 0) st.qat = qat_state(m, o.qat);
+      install_qat(m, st.qat, o.qat);
+    }
     const std::vector<int64_t> perm = permutation(n_train, o.seed, uint64_t(st.epoch));
     const Tensor perm_t = at::tensor(at::ArrayRef<int64_t>(perm), at::TensorOptions().dtype(at::kLong));
     double lr = o.lr;

@@ -142,6 +142,23 @@ TEST(TrainCli, InterruptedRunResumesToTheSameWeights) {
   EXPECT_EQ(test::slurp(resumed), test::slurp(whole));
 }
 
+TEST(TrainCli, InterruptedQatRunResumesToTheSameWeights) {
+  Blobs b(1024);
+  const std::string dense = b.dir / "dense.onnx";
+  ASSERT_EQ(mote_cli("train --arch mlp:64,32 --epochs 1 --threads 1 " + b.args() + " -o " + dense).code, 0);
+  const std::string common = "quantize " + dense + " --calib " + b.x + " --calib-limit 64 --qat --epochs 30 --batch 16 --lr 1e-4 --threads 1 " +
+                             b.args();
+  const std::string whole = b.dir / "whole.onnx", resumed = b.dir / "resumed.onnx", dir = b.dir / "ckpt";
+  ASSERT_EQ(mote_cli(common + " --save " + whole).code, 0);
+  const CliRun first = interrupted(common + " --checkpoint " + dir + " --save " + resumed, dir + "/checkpoint.mote", b.dir);
+  ASSERT_EQ(first.code, 1) << first.err;
+  EXPECT_NE(first.err.find("interrupted at epoch"), std::string::npos) << first.err;
+  const CliRun second = mote_cli(common + " --checkpoint " + dir + " --resume --save " + resumed);
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_EQ(second.out.find("qat epoch 1/30:"), std::string::npos) << second.out;
+  EXPECT_EQ(test::slurp(resumed), test::slurp(whole));
+}
+
 TEST(TrainCli, BadInputFailsBeforeTraining) {
   Blobs b(100);
   const std::string out = b.dir / "out.onnx";
