@@ -25,7 +25,7 @@ bool is_conv_dsp(const LowerCtx& c);
 bool is_depthwise_dsp(const LowerCtx& c);
 void build_conv_dsp(const LowerCtx& c, KernelCall& call);
 void build_depthwise_dsp(const LowerCtx& c, KernelCall& call);
-bool depthwise_in_place(const Graph& g, const Node& n, int input);
+bool depthwise_dsp_in_place(const Graph& g, const Node& n, int input);
 int64_t conv2d_s8_dsp_scratch(const KernelCall& call);
 int64_t depthwise_conv2d_s8_dsp_scratch(const KernelCall& call);
 
