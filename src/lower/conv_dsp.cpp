@@ -116,8 +116,8 @@ void build_depthwise_dsp(const LowerCtx& c, KernelCall& call) {
   make_dsp_call(d, call, make_table("weights", DType::I32, r), p.out.c);
 }
 
-// The DSP depthwise kernel runs in place like conv_in_place: stride 1, the output's shape, rows held in scratch until their input rows
-// are read.
+// mote_depthwise_conv2d_s8_dsp in place is like conv_in_place: stride 1, the output's shape, rows
+// held in scratch until their input rows are read.
 bool depthwise_dsp_in_place(const Graph& g, const Node& n, int input) {
   const Tensor& out = g.t(n.out());
   return input == n.in(0) && elementwise_in_place(g, n, input) &&

@@ -44,10 +44,11 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   const std::vector<int8_t> in = r.s8(size_t(k.n) * k.h * k.w * k.cin);
   const size_t out_n = test::numel(pp.out);
   std::vector<int8_t> want(out_n), got(out_n, 0x55), oracle(out_n);
-  std::vector<int32_t> pscratch(mote_conv2d_s8_scratch_bytes(&pp) / 4 + 1);
+  std::vector<int32_t> pscratch(
+      (k.depthwise ? mote_depthwise_conv2d_s8_scratch_bytes(&pp) : mote_conv2d_s8_scratch_bytes(&pp)) / 4 + 1);
   if (k.depthwise) {
     ASSERT_EQ(mote_depthwise_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"),
-                                       want.data(), nullptr), MOTE_OK);
+                                       want.data(), pscratch.data()), MOTE_OK);
   } else {
     ASSERT_EQ(mote_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), want.data(),
                              pscratch.data()), MOTE_OK);

@@ -1,6 +1,7 @@
 // The DSP kernels as the cores run them: their assembly paths exist only on the Cortex-M, so
-// here random Conv, depthwise Conv, Add and AvgPool graphs are compiled to C for cortex-m4, m7 and m33,
-// cross-built into one firmware per core with arm-none-eabi-gcc and run on qemu-system-arm
+// here random Conv, depthwise Conv, Add and AvgPool graphs are compiled to C for cortex-m4, m7
+// and m33, cross-built into one firmware per core with arm-none-eabi-gcc (for the M4 also at -O0
+// and -Os, where the kernels run the C versions of their asm) and run on qemu-system-arm
 // (semihosting). Every output must equal the int8 reference executor's on the portable lowering.
 #include <gtest/gtest.h>
 
@@ -25,6 +26,7 @@ using test::Rng;
 struct Core {
   const char* target;   // lowering target and -mcpu
   const char* fpu;      // float ABI flags
+  const char* opt;      // -O level: -O0 and -Os build the kernels' C versions of their asm
   const char* machine;  // qemu-system-arm -machine
   const char* code;     // the board's code and data memory
   const char* ram;
@@ -32,9 +34,11 @@ struct Core {
 
 // The MPS2 boards QEMU models for each core; AN505 (M33) boots from its secure aliases.
 const Core kCores[] = {
-    {"cortex-m4", "-mfloat-abi=hard -mfpu=fpv4-sp-d16", "mps2-an386", "0x00000000", "0x20000000"},
-    {"cortex-m7", "-mfloat-abi=hard -mfpu=fpv5-d16", "mps2-an500", "0x00000000", "0x20000000"},
-    {"cortex-m33", "-mfloat-abi=hard -mfpu=fpv5-sp-d16", "mps2-an505", "0x10000000", "0x38000000"},
+    {"cortex-m4", "-mfloat-abi=hard -mfpu=fpv4-sp-d16", "-O2", "mps2-an386", "0x00000000", "0x20000000"},
+    {"cortex-m4", "-mfloat-abi=hard -mfpu=fpv4-sp-d16", "-O0", "mps2-an386", "0x00000000", "0x20000000"},
+    {"cortex-m4", "-mfloat-abi=hard -mfpu=fpv4-sp-d16", "-Os", "mps2-an386", "0x00000000", "0x20000000"},
+    {"cortex-m7", "-mfloat-abi=hard -mfpu=fpv5-d16", "-O2", "mps2-an500", "0x00000000", "0x20000000"},
+    {"cortex-m33", "-mfloat-abi=hard -mfpu=fpv5-sp-d16", "-O2", "mps2-an505", "0x10000000", "0x38000000"},
 };
 
 // Vector table (stack top, reset) and a reset handler that enables the FPU and enters newlib.
@@ -192,16 +196,16 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
     spit(dir.path / "startup.c", kStartup);
     spit(dir.path / "board.ld", linker_script(core));
 
-    const std::string flags = std::string("-mcpu=") + core.target + " -mthumb " + core.fpu + " -O2";
+    const std::string flags = std::string("-mcpu=") + core.target + " -mthumb " + core.fpu + " " + core.opt;
     const std::string build = "(cd '" + dir.path.string() + "' && arm-none-eabi-gcc " + flags + " -c startup.c -o startup.o && " +
-                              "arm-none-eabi-gcc " + flags + kFlags + includes + sources + " main.c startup.o" +
+                              "arm-none-eabi-gcc " + flags + " -std=c99 -Wall -Wextra -Werror -pedantic" + includes + sources + " main.c startup.o" +
                               " --specs=rdimon.specs -T board.ld -o fw.elf)";
-    ASSERT_EQ(shell(build, dir.path / "build.log", &log), 0) << core.target << " build failed:\n" << log.substr(0, 4000);
+    ASSERT_EQ(shell(build, dir.path / "build.log", &log), 0) << core.target << " " << core.opt << " build failed:\n" << log.substr(0, 4000);
     const std::string run = "timeout 300 qemu-system-arm -machine " + std::string(core.machine) +
                             " -semihosting -nographic -kernel '" + (dir.path / "fw.elf").string() + "'";
-    ASSERT_EQ(shell(run, dir.path / "run.log", &log), 0) << core.target << " run failed:\n" << log;
+    ASSERT_EQ(shell(run, dir.path / "run.log", &log), 0) << core.target << " " << core.opt << " run failed:\n" << log;
     EXPECT_NE(log.find("dsp sweep: 0 of " + std::to_string(cases.size()) + " differ"), std::string::npos)
-        << core.target << ":\n" << log;
+        << core.target << " " << core.opt << ":\n" << log;
     EXPECT_EQ(kernels, (std::set<std::string>{"mote_add_s8_dsp.c", "mote_avgpool_s8_dsp.c", "mote_conv2d_s8_dsp.c",
                                               "mote_depthwise_conv2d_s8_dsp.c"}))
         << core.target;

@@ -169,13 +169,12 @@ TEST(QemuRun, AFaultNamesTheLayer) {
   MOTE_REQUIRE(have_cortex_m_tools()) << "arm-none-eabi-gcc and qemu-system-arm are needed";
   MOTE_REQUIRE(fs::exists(std::string(MOTE_SHARED_DIR) + "/models/kws_ref_model.tflite")) << "kws_ref_model is absent";
   const KwsM4 kws;
-  // Layer 2 (the portable or the DSP conv) made to read its input from an address nothing
-  // answers at.
+  // Layer 2 made to read its input from an address nothing answers at.
   std::string c = slurp(kws.out / "kws.c");
-  const std::string args = "(&l02_conv_p, (int8_t *)(arena + OFF_L01),";
-  const size_t at = c.find(args);
+  const std::string call = "st = mote_conv2d_s8_dsp(&l02_conv_p, (int8_t *)(arena + OFF_L01),";
+  const size_t at = c.find(call);
   ASSERT_NE(at, std::string::npos);
-  c.replace(at, args.size(), "(&l02_conv_p, (int8_t *)0xf0000000u,");
+  c.replace(at, call.size(), "st = mote_conv2d_s8_dsp(&l02_conv_p, (int8_t *)0xf0000000u,");
   spit(kws.out / "kws.c", c);
   const std::string e = kws.run_error(0);
   EXPECT_NE(e.find("faulted in layer 2 (Conv '"), std::string::npos) << e;

@@ -8,6 +8,15 @@
 #include "mote/dsp.h"
 #include "internal.h"
 
+/* The kernels' hand-scheduled asm blocks (each with a C version of the same instructions) take
+ * up to 13 registers, which GCC frees only when it optimizes: unoptimized builds run the C
+ * versions. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define MOTE_DSP_ASM 1
+#else
+#define MOTE_DSP_ASM 0
+#endif
+
 /* For a function the kernel calls with a constant flag, so each call compiles to its own
  * specialized copy. */
 #if defined(__GNUC__)

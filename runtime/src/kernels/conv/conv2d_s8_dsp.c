@@ -26,7 +26,7 @@ size_t mote_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p) {
 
 /* Groups of 4 bytes from src as the 16-bit pairs (x0 - zp, x2 - zp), (x1 - zp, x3 - zp), into
  * every other word pair of dst (the other pixel's are in between). */
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+#if MOTE_DSP_ASM
 /* The C version's instructions with STRD and post-indexing: 5 per group instead of 8 (dst is
  * 4-byte aligned scratch). volatile: the stores are the only effect. */
 static void expand(const int8_t *src, int32_t groups, uint32_t neg_zp2, uint32_t *dst) {
@@ -131,7 +131,7 @@ static void im2col(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t
 /* The 4 accumulators a = {a00, a01, a10, a11} (channel 0 and 1 on pixel 0, then on pixel 1) of
  * a channel pair over the two columns at col, two groups of 4 taps at a time, from the biases
  * b0, b1 and the pair's weight words at *w (advanced past them). */
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+#if MOTE_DSP_ASM
 /* The instructions of the C version below, in an order that keeps the accumulators, the column
  * words and the expanded weights in registers: 32 instructions per 32 MACs (left alone, GCC
  * hoists the loads and spills or shuffles the accumulators). LDRD needs the 4-byte aligned

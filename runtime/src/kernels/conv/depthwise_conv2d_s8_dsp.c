@@ -42,12 +42,13 @@ static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int3
   a[3] = mote_smlatt(xo, (uint32_t)w[1], a[3]);
 }
 
-/* All three rows of a 3x3 kernel's window for 4 channels, n (2 or 3) taps of each: input words
- * at x + k step in a row, the rows rstep apart, the weight pairs at *w (advanced past the window;
- * the weights of the 3 - n taps outside the input are skipped). row: one row of it. */
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* n (2 or 3) taps of 4 channels in a row of a 3-wide kernel: input words at x + k step, the
+ * weight pairs at *w (advanced past the row's 3 taps, those outside the input skipped). */
+#if MOTE_DSP_ASM && !defined(__OPTIMIZE_SIZE__)
 /* The instructions of the C version, in an order that keeps the accumulators in registers (GCC
- * hoists all the loads and spills them). LDRD needs the 4-byte aligned weights. */
+ * hoists all the loads and spills them). 12 registers, locals all, which GCC does not free at
+ * -Os with a frame pointer: builds for size run the C version. LDRD needs the 4-byte aligned
+ * weights. */
 #define MOTE_TAP(addr)                            \
   "ldr %[xv], " addr "\n\t"                       \
   "ldrd %[we], %[wo], [%[w]], #8\n\t"             \
@@ -57,41 +58,26 @@ static inline void tap(const int8_t *x, const int32_t *w, uint32_t neg_zp2, int3
   "smlatt %[a2], %[xe], %[we], %[a2]\n\t"         \
   "smlabb %[a1], %[xv], %[wo], %[a1]\n\t"         \
   "smlatt %[a3], %[xv], %[wo], %[a3]\n\t"
-#define MOTE_WINDOW(taps, next)                                                             \
-  __asm__(taps next taps next taps                                                          \
-          : [w] "+r"(*w), [x] "+r"(x), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]),   \
-            [a3] "+r"(a[3]), [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo) \
-          : [step] "r"(step), [rstep] "r"(rstep), [nz] "r"(neg_zp2)                         \
-          : "memory")
-#define MOTE_ROW(taps)                                                                      \
-  __asm__(taps                                                                              \
-          : [w] "+r"(*w), [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]), [a3] "+r"(a[3]), \
-            [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo)                  \
-          : [x] "r"(x), [step] "r"(step), [nz] "r"(neg_zp2)                                 \
+#define MOTE_ROW(taps)                                                                 \
+  __asm__(taps                                                                         \
+          : [w] "+r"(wp), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),   \
+            [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we), [wo] "=&r"(wo)             \
+          : [x] "r"(x), [step] "r"(step), [nz] "r"(neg_zp2)                            \
           : "memory")
 static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t neg_zp2,
                        int32_t *a, int32_t n) {
+  const int32_t *wp = *w;
+  int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
   uint32_t xv, xe, we, wo;
   if (n == 3) {
     MOTE_ROW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]"));
   } else {
     MOTE_ROW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") "add %[w], %[w], #8");
   }
+  *w = wp;
+  a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
 }
 #undef MOTE_ROW
-
-static inline void window3(const int8_t *x, size_t step, size_t rstep, const int32_t **w,
-                           uint32_t neg_zp2, int32_t *a, int32_t n) {
-  uint32_t xv, xe, we, wo;
-  if (n == 3) {
-    MOTE_WINDOW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]"),
-                "add %[x], %[x], %[rstep]\n\t");
-  } else {
-    MOTE_WINDOW(MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]"),
-                "add %[x], %[x], %[rstep]\n\t" "add %[w], %[w], #8\n\t");
-  }
-}
-#undef MOTE_WINDOW
 #undef MOTE_TAP
 #else
 static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t neg_zp2,
@@ -103,22 +89,14 @@ static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t
   }
   *w += 2 * (3 - n);
 }
-
-static inline void window3(const int8_t *x, size_t step, size_t rstep, const int32_t **w,
-                           uint32_t neg_zp2, int32_t *a, int32_t n) {
-  int32_t r;
-  for (r = 0; r < 3; ++r) {
-    row(x + r * rstep, step, w, neg_zp2, a, n);
-  }
-}
 #endif
 
-/* Channels c..c+nch-1 of the pixel of window v, `cols` taps wide (nch, cols and full are
- * constants where it is inlined; a full 3-row window of a 3x3 kernel runs as one step): w the
+/* Channels c..c+nch-1 of the pixel of window v, `cols` taps wide (nch, cols, rows3 and full are
+ * constants where it is inlined; rows3: the kernel is 3 wide and its rows run unrolled): w the
  * block's weights, r its channel records, neg_zp2 the halves -in_zp. */
 MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v, int32_t c,
                               const int32_t *w, const int32_t *r, int32_t nch, int32_t cols,
-                              int full, uint32_t neg_zp2, int8_t *o) {
+                              int rows3, int full, uint32_t neg_zp2, int8_t *o) {
   const size_t w_skip = 2 * (size_t)(p->kw - cols); /* weight words of the taps outside */
   const int8_t *x = v->x + c;
   int32_t a[4];
@@ -129,14 +107,8 @@ MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v,
   a[2] = nch > 2 ? r[8] : 0;
   a[3] = nch > 3 ? r[12] : 0;
   w += 2 * v->tap0;
-  if ((cols == 2 || cols == 3) && nch == 4 && v->rows == 3 && p->kh == 3 && p->kw == 3) {
-    window3(x, v->col_step, v->row_step, &w, neg_zp2, a, cols);
-    ky = v->rows;
-  } else {
-    ky = 0;
-  }
-  for (; ky < v->rows; ++ky) {
-    if ((cols == 2 || cols == 3) && nch == 4 && p->kw == 3) {
+  for (ky = 0; ky < v->rows; ++ky) {
+    if (rows3 && nch == 4) {
       row(x, v->col_step, &w, neg_zp2, a, cols);
     } else {
       for (kx = 0; kx < cols; ++kx) {
@@ -164,12 +136,12 @@ MOTE_ALWAYS_INLINE void block(const mote_conv_s8_dsp_params *p, const window *v,
 /* The full channel blocks of the pixel of window v, `cols` taps wide (a constant where it is
  * inlined); returns the first channel left. */
 MOTE_ALWAYS_INLINE int32_t blocks(const mote_conv_s8_dsp_params *p, const window *v,
-                                  const int32_t *w, const int32_t *chan, int32_t cols, int full,
-                                  uint32_t neg_zp2, int8_t *o) {
+                                  const int32_t *w, const int32_t *chan, int32_t cols, int rows3,
+                                  int full, uint32_t neg_zp2, int8_t *o) {
   const size_t w_block = 2 * (size_t)p->kh * (size_t)p->kw; /* weight words per block */
   int32_t c;
   for (c = 0; c + 4 <= p->out.c; c += 4) {
-    block(p, v, c, w, chan, 4, cols, full, neg_zp2, o);
+    block(p, v, c, w, chan, 4, cols, rows3, full, neg_zp2, o);
     w += w_block;
     chan += 16;
   }
@@ -181,15 +153,15 @@ MOTE_ALWAYS_INLINE void pixel(const mote_conv_s8_dsp_params *p, const window *v,
                               const int32_t *w, const int32_t *chan, int full, uint32_t neg_zp2,
                               int8_t *o) {
   int32_t c;
-  if (v->cols == 3) { /* a 3-wide window, unrolled */
-    c = blocks(p, v, w, chan, 3, full, neg_zp2, o);
-  } else if (v->cols == 2) {
-    c = blocks(p, v, w, chan, 2, full, neg_zp2, o);
+  if (p->kw == 3 && v->cols == 3) { /* rows of a 3-wide kernel, unrolled */
+    c = blocks(p, v, w, chan, 3, 1, full, neg_zp2, o);
+  } else if (p->kw == 3 && v->cols == 2) {
+    c = blocks(p, v, w, chan, 2, 1, full, neg_zp2, o);
   } else {
-    c = blocks(p, v, w, chan, v->cols, full, neg_zp2, o);
+    c = blocks(p, v, w, chan, v->cols, 0, full, neg_zp2, o);
   }
   if (c < p->out.c) {
-    block(p, v, c, w + (size_t)c / 2 * p->kh * p->kw, chan + 4 * c, p->out.c - c, v->cols, full,
+    block(p, v, c, w + (size_t)c / 2 * p->kh * p->kw, chan + 4 * c, p->out.c - c, v->cols, 0, full,
           neg_zp2, o);
   }
 }
