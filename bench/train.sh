@@ -8,7 +8,7 @@
 # Hours on two shared cores. Usage: bench/train.sh [BUILD]   (MOTE=path overrides BUILD/mote)
 set -euo pipefail
 BUILD=${1:-build}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 MOTE=${MOTE:-$BUILD/mote}
 OUT=${OUT:-$BUILD/bench-train}
 D=/usr/share/datasets/fashion-mnist
@@ -29,14 +29,14 @@ run() {  # run NAME ARGS...: one mote command, its log in OUT/NAME.json, its std
 # 1. LeNet-300-100: the dense model, then pruned on the gradual schedule.
 run lenet300_dense train --arch mlp:300,100 $TRAIN $TEST --epochs 30 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/lenet300.onnx"
 for s in 92 95 97; do
-  run lenet300_prune${s}_kd prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.$s --epochs 20 --batch 128 --lr 5e-4 --schedule cosine \
-    --prune-end 0.6 --teacher "$OUT/lenet300.onnx" --temperature 4 --alpha 0.7 --seed 1 -o "$OUT/lenet300_${s}.onnx"
+  run lenet300_prune${s}_kd prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.$s --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
+    --prune-end 0.5 --teacher "$OUT/lenet300.onnx" --temperature 4 --alpha 0.9 --seed 1 -o "$OUT/lenet300_${s}.onnx"
 done
 # What the schedule and the teacher each bring at 92 %: one-shot prune and retrain, the schedule alone.
-run lenet300_prune92_oneshot prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 20 --batch 128 --lr 5e-4 --schedule cosine \
+run lenet300_prune92_oneshot prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
   --prune-start 0 --prune-end 0 --seed 1 -o "$OUT/lenet300_92_oneshot.onnx"
-run lenet300_prune92_gradual prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 20 --batch 128 --lr 5e-4 --schedule cosine \
-  --prune-end 0.6 --seed 1 -o "$OUT/lenet300_92_gradual.onnx"
+run lenet300_prune92_gradual prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
+  --prune-end 0.5 --seed 1 -o "$OUT/lenet300_92_gradual.onnx"
 
 # 2. Distillation: a LeNet-5 teacher; an MLP student with 3 seeds, distilled and on labels alone.
 run teacher_lenet5 train --arch lenet5 $TRAIN $TEST --epochs 20 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/teacher.onnx"
