@@ -3,6 +3,7 @@
 // mote run PIPELINE.yaml hands over to the pipeline runner (train_run.cpp).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -147,9 +148,13 @@ void add_run(CLI::App& app) {
       for (size_t i = 0; i < r.outputs[k].size() && i < 16; ++i) bytes += fmt::format(" {}", int(int8_t(r.outputs[k][i])));
       fmt::print("output {}: {} bytes:{}{}\n", k, r.outputs[k].size(), bytes, r.outputs[k].size() > 16 ? " ..." : "");
     }
-    for (size_t k = 0; k < r.instructions.size(); ++k)
+    for (size_t k = 0; k < r.instructions.size() && k < 8; ++k)
       fmt::print("instructions, inference {}: {} (SysTick at {:g} MHz: {:g} instructions per tick)\n", k,
                  with_commas(r.instructions[k]), r.systick_hz / 1e6, 1e9 / r.systick_hz);
+    if (r.instructions.size() > 8)
+      fmt::print("instructions over all {} inferences: {} to {}\n", r.instructions.size(),
+                 with_commas(*std::min_element(r.instructions.begin(), r.instructions.end())),
+                 with_commas(*std::max_element(r.instructions.begin(), r.instructions.end())));
     print_memory(ran);
     if (!o.output.empty()) {
       std::string all;

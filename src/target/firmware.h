@@ -47,8 +47,7 @@ struct RunResult {
 // target, or the run faults or times out (naming the layer it was in).
 RunResult run_on_qemu(const RunOptions& opt);
 
-// The files of an output folder's firmware build for `target`'s board, e.g. for a user's own
-// project: the board's linker script path and the firmware sources.
+// The folder of the firmware sources and the boards' linker scripts.
 std::string firmware_dir();
 
 }  // namespace mote

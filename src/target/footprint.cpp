@@ -1,7 +1,6 @@
 #include "target/footprint.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 #include <regex>
 #include <set>

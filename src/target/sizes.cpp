@@ -504,15 +504,6 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
   return j;
 }
 
-bool runtime_sizes_available(const std::string& target) {
-  try {
-    data_path("target/sizes/" + target + ".json");
-    return true;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
 const RuntimeSizes& runtime_sizes(const std::string& target) {
   static std::mutex mu;
   static std::map<std::string, RuntimeSizes> cache;

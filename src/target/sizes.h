@@ -59,9 +59,6 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
 // mote was built without arm-none-eabi-gcc or the file is damaged.
 const RuntimeSizes& runtime_sizes(const std::string& target);
 
-// Whether mote was built with the runtime sizes of `target`.
-bool runtime_sizes_available(const std::string& target);
-
 // The Args kind names the measurement uses as keys.
 const char* args_name(int args);
 
