@@ -114,7 +114,7 @@ def structured(out):
 
     return [
         "",
-        "`--arch dscnn:32` (12 epochs), then `mote prune --structured --sparsity 0.3` (30 % of every channel",
+        "`--arch dscnn:32` (12 epochs), then `mote prune --structured --sparsity 0.4` (40 % of every channel",
         "group removed, 8 epochs of fine-tuning distilled from the dense model), both compiled to int8 C",
         "(minmax calibration on 200 training images); instructions of one inference under callgrind",
         "(x86-64, gcc -O2), int8 accuracy of the generated C on the 10,000 test images.",

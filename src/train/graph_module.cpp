@@ -205,6 +205,8 @@ GraphModule::GraphModule(const Graph& g) : g_(g) {
       if (id >= 0 && g_.t(id).dtype != DType::F32 && g_.producer(id) < 0)
         fail("train: node '{}' ({}): input '{}' is {}: training needs a float graph", n.name, op_name(n.op), g_.t(id).name,
              dtype_name(g_.t(id).dtype));
+    if (op_has(n.op, Spatial) && g_.t(n.in(0)).layout == Layout::NHWC)
+      unsupported(n, "an NHWC input (a .tflite model); training takes NCHW graphs, as imported from ONNX");
     if (n.op == OpKind::BatchMatMul)
       for (size_t k = 0; k < 2; ++k)
         if (!g_.t(n.in(k)).is_const() && g_.t(n.in(k)).shape.size() == 1) unsupported(n, "a 1-D activation operand");

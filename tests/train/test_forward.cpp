@@ -74,5 +74,28 @@ TEST(Forward, UnsupportedOpNamesNodeAndOp) {
   }
 }
 
+TEST(Forward, NhwcGraphsAreRefused) {
+  Graph g;
+  g.name = "nhwc";
+  const int x = g.add_value("x", DType::F32, {1, 4, 4, 2}, Layout::NHWC);
+  g.inputs = {x};
+  const int y = g.add_value("y", DType::F32, {1, 2, 2, 2}, Layout::NHWC);
+  Attrs a;
+  a.set("kernel", std::vector<int64_t>{2, 2});
+  a.set("strides", std::vector<int64_t>{2, 2});
+  g.add_node(OpKind::MaxPool, "pool", {x}, {y}, a);
+  g.outputs = {y};
+  Array in;
+  in.shape = {1, 1, 4, 4, 2};
+  in.bytes.assign(128, 0);
+  try {
+    train::forward(g, {in});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'pool' (MaxPool)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("NHWC"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace mote
