@@ -59,19 +59,18 @@ for arch in mlp:300,100 lenet5; do
   done
 done
 
-# 4. Structured pruning of a DS-CNN to under half its MACs; the int8 C of both, instructions
-# per inference under callgrind (x86-64, gcc -O2) and int8 accuracy on the test set.
+# 4. Structured pruning of a DS-CNN to under half its MACs; the int8 C of both for the Cortex-M4,
+# instructions per inference under QEMU (mote run: mps2-an386, -O2, SysTick) and int8 accuracy on
+# the test set.
 run dscnn_dense train --arch dscnn:32 $TRAIN $TEST --epochs 12 --batch 128 --lr 2e-3 --schedule cosine --seed 1 -o "$OUT/dscnn.onnx"
 run dscnn_structured prune "$OUT/dscnn.onnx" $TRAIN $TEST --structured --sparsity 0.4 --epochs 8 --batch 128 --lr 1e-3 --schedule cosine \
   --teacher "$OUT/dscnn.onnx" --alpha 0.7 --seed 1 -o "$OUT/dscnn_pruned.onnx"
 for m in dscnn dscnn_pruned; do
-  if [ ! -f "$OUT/$m.instr" ]; then
-    "$MOTE" compile "$OUT/$m.onnx" --calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200 --name "$m" -o "$OUT/$m" > /dev/null
+  if [ ! -f "$OUT/$m.m4.json" ]; then
+    "$MOTE" compile "$OUT/$m.onnx" --target cortex-m4 --calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200 --name "$m" -o "$OUT/$m" > /dev/null
     "$MOTE" validate "$OUT/$m" --data "$D/t10k-images-idx3-ubyte.gz" --labels "$D/t10k-labels-idx1-ubyte.gz" -o "$OUT/$m.validate.json" > /dev/null
-    cc -std=c99 -O2 -I "$OUT/$m" -DBENCH_HEADER="\"$m.h\"" -DBENCH_INPUT_BYTES=${m}_INPUT_BYTES -DBENCH_OUTPUT_BYTES=${m}_OUTPUT_BYTES \
-      -DBENCH_INVOKE=${m}_invoke "$OUT/$m"/*.c "$ROOT/bench/invoke_once.c" -o "$OUT/$m.once"
-    valgrind --tool=callgrind --toggle-collect=${m}_invoke --callgrind-out-file="$OUT/$m.callgrind" "$OUT/$m.once" 2> /dev/null
-    callgrind_annotate "$OUT/$m.callgrind" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}' > "$OUT/$m.instr"
+    "$MOTE" run "$OUT/$m" --json "$OUT/$m.m4.json.tmp" > /dev/null
+    mv "$OUT/$m.m4.json.tmp" "$OUT/$m.m4.json"
   fi
 done
 
@@ -106,8 +105,13 @@ for m in ptq qat; do
 done
 
 # 6. The ONNX files the stages wrote, run in onnxruntime against mote's float executor (mote
-# infer) on 200 test images. onnxruntime-node is no dependency of mote: this step runs when
-# ORT_NODE_MODULES names a node_modules with it (npm install onnxruntime-node).
+# infer) on 200 test images. onnxruntime-node is no dependency of mote: the bench installs it
+# from npm into OUT/ort (its install script only fetches GPU libraries, so it is skipped) unless
+# ORT_NODE_MODULES names a node_modules that has it.
+if [ -z "${ORT_NODE_MODULES:-}" ] && command -v npm > /dev/null; then
+  [ -d "$OUT/ort/node_modules/onnxruntime-node" ] || npm install --prefix "$OUT/ort" --ignore-scripts --no-audit --no-fund onnxruntime-node > /dev/null
+  ORT_NODE_MODULES="$OUT/ort/node_modules"
+fi
 if [ -n "${ORT_NODE_MODULES:-}" ]; then
   /usr/bin/python3 -c "import numpy as np, sys; x = np.load(sys.argv[1])[:200]; np.save(sys.argv[2], x); np.save(sys.argv[3], x * 255)" \
     "$OUT/test_x.npy" "$OUT/ort_norm.npy" "$OUT/ort_raw.npy"

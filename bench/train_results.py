@@ -101,9 +101,10 @@ def throughput(out):
 
 def structured(out):
     dense, pruned = load(out, "dscnn_dense.json"), load(out, "dscnn_structured.json")
-    if not dense or not pruned or not os.path.exists(os.path.join(out, "dscnn_pruned.instr")):
+    m4 = {m: load(out, f"{m}.m4.json") for m in ("dscnn", "dscnn_pruned")}
+    if not dense or not pruned or not all(m4.values()):
         return []
-    instr = {m: int(open(os.path.join(out, f"{m}.instr")).read().split()[0]) for m in ("dscnn", "dscnn_pruned")}
+    instr = {m: r["instructions"][0] for m, r in m4.items()}
     val = {m: load(out, f"{m}.validate.json") for m in ("dscnn", "dscnn_pruned")}
     rep = {m: load(out, f"{m}/report.json") for m in ("dscnn", "dscnn_pruned")}
 
@@ -116,10 +117,11 @@ def structured(out):
         "",
         "`--arch dscnn:32` (12 epochs), then `mote prune --structured --sparsity 0.4` (40 % of every channel",
         "group removed, 8 epochs of fine-tuning distilled from the dense model), both compiled to int8 C",
-        "(minmax calibration on 200 training images); instructions of one inference under callgrind",
-        "(x86-64, gcc -O2), int8 accuracy of the generated C on the 10,000 test images.",
+        "(minmax calibration on 200 training images) for the Cortex-M4 (`mote compile --target cortex-m4`);",
+        "instructions of one inference under QEMU (`mote run`: mps2-an386, arm-none-eabi-gcc -O2, SysTick),",
+        "int8 accuracy of the generated C on the 10,000 test images.",
         "",
-        "| model | MACs | weights (B) | arena (B) | float test accuracy | int8 C accuracy | instructions |",
+        "| model | MACs | weights (B) | arena (B) | float test accuracy | int8 C accuracy | M4 instructions |",
         "|---|---|---|---|---|---|---|",
         row("DS-CNN", "dscnn", dense),
         row("pruned", "dscnn_pruned", pruned),
