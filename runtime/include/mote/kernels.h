@@ -27,7 +27,8 @@ extern "C" {
 
 typedef enum {
   MOTE_OK = 0,
-  MOTE_ERR_PARAM = 1 /* inconsistent parameters (e.g. zero-sized dims, bad group count) */
+  MOTE_ERR_PARAM = 1,  /* inconsistent parameters (e.g. zero-sized dims, bad group count) */
+  MOTE_ERR_CORRUPT = 2 /* an encoded weight blob fails its CRC or does not decode */
 } mote_status;
 
 typedef struct {

@@ -1,0 +1,81 @@
+/* mote weight decoding: encoded int8 weights decoded on the device, one row at a time.
+ *
+ * A weight tensor of `rows` rows of `row_len` int8 values (a row is one output channel: FC
+ * [out][in], conv OHWI [out][kh*kw*in]) is stored as one blob in flash and decoded row after
+ * row, in order, into a row of caller-owned scratch, so RAM holds one decoded row, never the
+ * dense tensor. The compiler writes the blob and fills mote_wenc; the blob's CRC-32 is checked
+ * once (mote_wenc_check) before the first decode.
+ *
+ * The blob is [codebook][value code][gap code][stream] (absent parts take no bytes):
+ *  - codebook: codebook_size int8 values (weight sharing); with none, a value (field or
+ *    Huffman symbol) is the two's-complement weight itself in vbits bits (8: int8, 4: int4).
+ *  - a canonical Huffman code (when its max_len > 0): count[1..max_len] as bytes, then the
+ *    n_symbols symbols sorted by (code length, symbol).
+ *  - stream: an LSB-first bit stream. Dense: one value per weight, row-major. Sparse (Deep
+ *    Compression's relative indexing): (gap, value) entries over the flattened tensor, gap =
+ *    zeros skipped since the previous entry, at most 2^ibits - 1; a longer run of zeros takes
+ *    a filler entry whose value is zero. Values and gaps are either fixed-width fields (vbits,
+ *    ibits) or Huffman codes, the code's bits in the stream in the order they are matched.
+ *
+ * Every read is bounded by the blob: a corrupt blob gives MOTE_ERR_CORRUPT, never a read
+ * outside it or a write outside the row.
+ */
+#ifndef MOTE_DECODE_H
+#define MOTE_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mote/kernels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MOTE_HUFFMAN_MAX_LEN 15
+
+typedef struct {
+  int32_t max_len;   /* longest code, 1..MOTE_HUFFMAN_MAX_LEN; 0: fixed-width fields */
+  int32_t n_symbols; /* symbols listed after the counts */
+  uint32_t offset;   /* blob offset of count[1] */
+} mote_huffman_code;
+
+typedef struct {
+  const uint8_t *blob;
+  uint32_t bytes;
+  uint32_t crc32; /* CRC-32 (IEEE 802.3, as zlib) of the blob's bytes */
+  int32_t rows, row_len;
+  int32_t codebook_size; /* 0: value fields are two's-complement weights */
+  int32_t vbits;         /* fixed value field width, 1..8 */
+  mote_huffman_code values;
+  int32_t sparse;  /* 1: (gap, value) entries */
+  int32_t ibits;   /* fixed gap field width, 1..8 */
+  mote_huffman_code gaps;
+  uint32_t entries;       /* sparse: entries in the stream */
+  uint32_t stream_offset; /* blob offset of the stream */
+} mote_wenc;
+
+/* Where a row-by-row decode has got to; zero it (mote_wdec_start) before the first row. */
+typedef struct {
+  uint32_t bit;      /* next stream bit */
+  uint32_t entry;    /* sparse: entries read */
+  uint32_t next_pos; /* sparse: flat position of the pending entry (rows * row_len: none) */
+  int32_t next_val;  /* sparse: its value */
+  int32_t row;       /* next row to decode */
+} mote_wdec;
+
+uint32_t mote_crc32(const uint8_t *data, size_t bytes);
+
+/* MOTE_OK when the blob's CRC matches and its descriptor is consistent with its size. */
+mote_status mote_wenc_check(const mote_wenc *e);
+
+mote_status mote_wdec_start(const mote_wenc *e, mote_wdec *s);
+
+/* Decodes the next row into row[0..row_len). */
+mote_status mote_wdec_row(const mote_wenc *e, mote_wdec *s, int8_t *row);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

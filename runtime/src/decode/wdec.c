@@ -1,0 +1,142 @@
+/* Row-by-row decoding of encoded weights (format in mote/decode.h). */
+#include "mote/decode.h"
+
+#include <string.h>
+
+/* CRC-32, reflected polynomial 0xEDB88320, four bits per step: a 64-byte table instead of
+ * zlib's 1 KB one (flash is what encoding saves). */
+uint32_t mote_crc32(const uint8_t *data, size_t bytes) {
+  static const uint32_t nibble[16] = {
+      0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+      0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+      0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
+  uint32_t c = 0xFFFFFFFFu;
+  size_t i;
+  for (i = 0; i < bytes; ++i) {
+    c ^= data[i];
+    c = (c >> 4) ^ nibble[c & 15u];
+    c = (c >> 4) ^ nibble[c & 15u];
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+static uint32_t stream_bits(const mote_wenc *e) { return (e->bytes - e->stream_offset) * 8u; }
+
+/* n (1..8) bits LSB-first; 0 when the stream ends first. */
+static int read_bits(const mote_wenc *e, uint32_t *bit, int32_t n, uint32_t *out) {
+  const uint8_t *p;
+  uint32_t sh, v;
+  if (*bit + (uint32_t)n > stream_bits(e)) return 0;
+  p = e->blob + e->stream_offset + (*bit >> 3);
+  sh = *bit & 7u;
+  v = (uint32_t)p[0] >> sh;
+  if (sh + (uint32_t)n > 8u) v |= (uint32_t)p[1] << (8u - sh);
+  *out = v & ((1u << n) - 1u);
+  *bit += (uint32_t)n;
+  return 1;
+}
+
+/* One symbol of a canonical code, matched bit by bit: the codes of each length are
+ * consecutive integers, the first of length l following the last of length l - 1. */
+static int read_huffman(const mote_wenc *e, const mote_huffman_code *h, uint32_t *bit, uint32_t *out) {
+  const uint8_t *count = e->blob + h->offset; /* codes of length 1, 2, ... */
+  const uint8_t *symbol = e->blob + h->offset + h->max_len;
+  uint32_t code = 0, first = 0, index = 0, b;
+  int32_t len;
+  for (len = 1; len <= h->max_len; ++len) {
+    if (!read_bits(e, bit, 1, &b)) return 0;
+    code |= b;
+    if (code - first < count[len - 1]) {
+      *out = symbol[index + (code - first)];
+      return 1;
+    }
+    index += count[len - 1];
+    first = (first + count[len - 1]) << 1;
+    code <<= 1;
+  }
+  return 0;
+}
+
+static int read_value(const mote_wenc *e, uint32_t *bit, int32_t *out) {
+  uint32_t f;
+  if (e->values.max_len > 0 ? !read_huffman(e, &e->values, bit, &f) : !read_bits(e, bit, e->vbits, &f)) return 0;
+  if (e->codebook_size > 0) {
+    if (f >= (uint32_t)e->codebook_size) return 0;
+    *out = (int8_t)e->blob[f];
+  } else {
+    if (f >> e->vbits) return 0;
+    *out = (int32_t)f - (int32_t)((f >> (e->vbits - 1)) << e->vbits); /* two's complement in vbits */
+  }
+  return 1;
+}
+
+/* The next sparse entry's position and value, or next_pos = rows * row_len after the last. */
+static int next_entry(const mote_wenc *e, mote_wdec *s) {
+  const uint32_t end = (uint32_t)e->rows * (uint32_t)e->row_len;
+  uint32_t gap;
+  if (s->entry == e->entries) {
+    s->next_pos = end;
+    return 1;
+  }
+  if (e->gaps.max_len > 0 ? !read_huffman(e, &e->gaps, &s->bit, &gap) : !read_bits(e, &s->bit, e->ibits, &gap)) return 0;
+  if (!read_value(e, &s->bit, &s->next_val)) return 0;
+  /* the first entry starts at position gap, each later one gap + 1 after the one before */
+  gap += s->entry == 0 ? 0u : s->next_pos + 1u;
+  if (gap >= end) return 0;
+  s->next_pos = gap;
+  ++s->entry;
+  return 1;
+}
+
+static int code_fits(const mote_wenc *e, const mote_huffman_code *h, uint32_t end) {
+  uint32_t total = 0;
+  int32_t l;
+  if (h->max_len == 0) return 1;
+  if (h->max_len > MOTE_HUFFMAN_MAX_LEN || h->n_symbols < 1 || h->n_symbols > 256) return 0;
+  if (h->offset + (uint32_t)h->max_len + (uint32_t)h->n_symbols > end) return 0;
+  for (l = 1; l <= h->max_len; ++l) total += e->blob[h->offset + (uint32_t)l - 1u];
+  return total == (uint32_t)h->n_symbols;
+}
+
+mote_status mote_wenc_check(const mote_wenc *e) {
+  if (!e->blob || e->rows < 1 || e->row_len < 1 || e->stream_offset > e->bytes) return MOTE_ERR_PARAM;
+  if (e->vbits < 1 || e->vbits > 8 || e->codebook_size < 0 || e->codebook_size > 256 ||
+      (uint32_t)e->codebook_size > e->stream_offset)
+    return MOTE_ERR_PARAM;
+  if (e->sparse && (e->ibits < 1 || e->ibits > 8)) return MOTE_ERR_PARAM;
+  if (mote_crc32(e->blob, e->bytes) != e->crc32) return MOTE_ERR_CORRUPT;
+  if (!code_fits(e, &e->values, e->stream_offset) || (e->sparse && !code_fits(e, &e->gaps, e->stream_offset)))
+    return MOTE_ERR_CORRUPT;
+  return MOTE_OK;
+}
+
+mote_status mote_wdec_start(const mote_wenc *e, mote_wdec *s) {
+  s->bit = 0;
+  s->entry = 0;
+  s->next_pos = 0;
+  s->next_val = 0;
+  s->row = 0;
+  if (e->sparse && !next_entry(e, s)) return MOTE_ERR_CORRUPT;
+  return MOTE_OK;
+}
+
+mote_status mote_wdec_row(const mote_wenc *e, mote_wdec *s, int8_t *row) {
+  int32_t i;
+  if (s->row >= e->rows) return MOTE_ERR_PARAM;
+  if (e->sparse) {
+    const uint32_t start = (uint32_t)s->row * (uint32_t)e->row_len, end = start + (uint32_t)e->row_len;
+    memset(row, 0, (size_t)e->row_len);
+    while (s->next_pos < end) {
+      row[s->next_pos - start] = (int8_t)s->next_val;
+      if (!next_entry(e, s)) return MOTE_ERR_CORRUPT;
+    }
+  } else {
+    for (i = 0; i < e->row_len; ++i) {
+      int32_t v;
+      if (!read_value(e, &s->bit, &v)) return MOTE_ERR_CORRUPT;
+      row[i] = (int8_t)v;
+    }
+  }
+  ++s->row;
+  return MOTE_OK;
+}
