@@ -22,22 +22,9 @@ TEST(FullyConnectedS8, MatchesReference) {
   for (int32_t k : features)
     for (int32_t o : {1, 2, 3, 7, 10, 17})
       for (int32_t per_channel = 0; per_channel <= 1; ++per_channel) {
-        mote_fc_s8_params p{};
-        p.batches = r.i(1, 3);
-        p.in_features = k;
-        p.out_features = o;
-        p.in_zp = r.i(-128, 127);
-        p.out_zp = r.i(-30, 30);
-        const bool full = r.i(0, 3) != 0;
-        p.act_min = full ? -128 : r.i(-128, 0);
-        p.act_max = full ? 127 : r.i(p.act_min, 127);
-        const double root = std::sqrt(static_cast<double>(k));
         std::vector<int32_t> mult, shift;
-        test::random_multipliers(r, per_channel ? static_cast<size_t>(o) : 1, 0.003 / root,
-                                 0.03 / root, &mult, &shift);
-        p.multiplier = mult.data();
-        p.shift = shift.data();
-        p.per_channel = per_channel;
+        const mote_fc_s8_params p = test::random_fc_params(r, k, o, per_channel, &mult, &shift);
+        const double root = std::sqrt(static_cast<double>(k));
         const auto in = r.s8(static_cast<size_t>(p.batches) * k);
         const auto w = r.s8(static_cast<size_t>(o) * k, -127, 127);
         const int32_t bias_mag = static_cast<int32_t>(3000 * root);

@@ -73,6 +73,27 @@ inline void random_multipliers(Rng& r, size_t n, double lo, double hi, std::vect
   }
 }
 
+// Random int8 fully-connected parameters for k inputs and o outputs (1 to 3 batches, any zero
+// points, a clamp some of the time); the multipliers and shifts live in *mult, *shift.
+inline mote_fc_s8_params random_fc_params(Rng& r, int32_t k, int32_t o, int32_t per_channel,
+                                          std::vector<int32_t>* mult, std::vector<int32_t>* shift) {
+  mote_fc_s8_params p{};
+  p.batches = r.i(1, 3);
+  p.in_features = k;
+  p.out_features = o;
+  p.in_zp = r.i(-128, 127);
+  p.out_zp = r.i(-30, 30);
+  const bool full = r.i(0, 3) != 0;
+  p.act_min = full ? -128 : r.i(-128, 0);
+  p.act_max = full ? 127 : r.i(p.act_min, 127);
+  const double root = std::sqrt(static_cast<double>(k));
+  random_multipliers(r, per_channel ? static_cast<size_t>(o) : 1, 0.003 / root, 0.03 / root, mult, shift);
+  p.multiplier = mult->data();
+  p.shift = shift->data();
+  p.per_channel = per_channel;
+  return p;
+}
+
 // Returns the number of elements that differ, reporting the first few.
 inline size_t count_mismatches(const std::vector<int8_t>& got, const std::vector<int8_t>& want,
                                const std::string& what) {

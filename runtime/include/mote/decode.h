@@ -16,6 +16,7 @@
  *    zeros skipped since the previous entry, at most 2^ibits - 1; a longer run of zeros takes
  *    a filler entry whose value is zero. Values and gaps are either fixed-width fields (vbits,
  *    ibits) or Huffman codes, the code's bits in the stream in the order they are matched.
+ *    Two zero bytes follow the stream, so a kernel may read a field from three bytes.
  *
  * Every read is bounded by the blob: a corrupt blob gives MOTE_ERR_CORRUPT, never a read
  * outside it or a write outside the row.
@@ -73,6 +74,20 @@ mote_status mote_wdec_start(const mote_wenc *e, mote_wdec *s);
 
 /* Decodes the next row into row[0..row_len). */
 mote_status mote_wdec_row(const mote_wenc *e, mote_wdec *s, int8_t *row);
+
+/* ---- kernels over encoded weights ------------------------------------------------------ */
+
+/* Fully connected (mote_fully_connected_s8's arithmetic) over any encoding: weight rows
+ * decoded one at a time into scratch. */
+mote_status mote_fully_connected_s8_enc(const mote_fc_s8_params *p, const int8_t *in,
+                                        const mote_wenc *w, const int32_t *bias, int8_t *out,
+                                        void *scratch);
+size_t mote_fully_connected_s8_enc_scratch_bytes(const mote_fc_s8_params *p);
+
+/* Fully connected over sparse weights with fixed-width fields (no Huffman code) and
+ * ibits + vbits <= 16: the zeros cost nothing. No scratch. */
+mote_status mote_fully_connected_s8_sparse(const mote_fc_s8_params *p, const int8_t *in,
+                                           const mote_wenc *w, const int32_t *bias, int8_t *out);
 
 #ifdef __cplusplus
 }

@@ -94,6 +94,22 @@ static inline int mote__act_s8_ok(int32_t act_min, int32_t act_max) {
   return act_min >= -128 && act_min <= act_max && act_max <= 127;
 }
 
+/* The parameters every int8 fully-connected variant accepts. */
+static inline int mote__fc_s8_ok(const mote_fc_s8_params *p) {
+  return p->batches > 0 && p->in_features > 0 && p->out_features > 0 && p->multiplier != NULL &&
+         p->shift != NULL && mote__act_s8_ok(p->act_min, p->act_max);
+}
+
+/* One int8 FC output from sum_k x[k] * w[o][k] and sum_k w[o][k]: the input offset folds into
+ * the weight sum (weights are symmetric), then bias, requantization, clamp. */
+static inline int8_t mote__fc_s8_out(const mote_fc_s8_params *p, const int32_t *bias, int32_t o,
+                                     int32_t dot, int32_t wsum) {
+  const int32_t ch = p->per_channel ? o : 0;
+  int32_t acc = dot - p->in_zp * wsum + (bias != NULL ? bias[o] : 0);
+  acc = mote__mbqm(acc, p->multiplier[ch], p->shift[ch]) + p->out_zp;
+  return (int8_t)mote__clamp_i32(acc, p->act_min, p->act_max);
+}
+
 /* Range [*lo, *hi) of kernel taps k in [0, k_size) whose input coordinate
  * origin + k * dil lies in [0, size). Divides, so call it outside inner loops. */
 static inline void mote__tap_range(int32_t origin, int32_t dil, int32_t k_size, int32_t size,
