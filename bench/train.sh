@@ -5,7 +5,7 @@
 # labels alone over three seeds; training throughput against PyTorch in Python (same model,
 # batch, threads); structured pruning of a DS-CNN and the instructions its generated C executes;
 # QAT against post-training quantization on the demo model.
-# Hours on two shared cores. Usage: bench/train.sh [BUILD]   (MOTE=path overrides BUILD/mote)
+# Hours on two shared cores. Usage: [SECTIONS="5 2"] bench/train.sh [BUILD]   (MOTE=path overrides BUILD/mote)
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -27,57 +27,66 @@ run() {  # run NAME ARGS...: one mote command, its log in OUT/NAME.json, its std
 }
 
 # 1. LeNet-300-100: the dense model, then pruned on the gradual schedule.
-run lenet300_dense train --arch mlp:300,100 $TRAIN $TEST --epochs 30 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/lenet300.onnx"
-for s in 92 95 97; do
-  run lenet300_prune${s}_kd prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.$s --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
-    --prune-end 0.5 --teacher "$OUT/lenet300.onnx" --temperature 4 --alpha 0.9 --seed 1 -o "$OUT/lenet300_${s}.onnx"
-done
-# What the schedule and the teacher each bring at 92 %: one-shot prune and retrain, the schedule alone.
-run lenet300_prune92_oneshot prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
-  --prune-start 0 --prune-end 0 --seed 1 -o "$OUT/lenet300_92_oneshot.onnx"
-run lenet300_prune92_gradual prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
-  --prune-end 0.5 --seed 1 -o "$OUT/lenet300_92_gradual.onnx"
+section1() {
+  run lenet300_dense train --arch mlp:300,100 $TRAIN $TEST --epochs 30 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/lenet300.onnx"
+  for s in 92 95 97; do
+    run lenet300_prune${s}_kd prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.$s --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
+      --prune-end 0.5 --teacher "$OUT/lenet300.onnx" --temperature 4 --alpha 0.9 --seed 1 -o "$OUT/lenet300_${s}.onnx"
+  done
+  # What the schedule and the teacher each bring at 92 %: one-shot prune and retrain, the schedule alone.
+  run lenet300_prune92_oneshot prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
+    --prune-start 0 --prune-end 0 --seed 1 -o "$OUT/lenet300_92_oneshot.onnx"
+  run lenet300_prune92_gradual prune "$OUT/lenet300.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 30 --batch 128 --lr 1e-3 --schedule cosine \
+    --prune-end 0.5 --seed 1 -o "$OUT/lenet300_92_gradual.onnx"
+}
 
 # 2. Distillation: a LeNet-5 teacher; an MLP student with 3 seeds, distilled and on labels alone.
-run teacher_lenet5 train --arch lenet5 $TRAIN $TEST --epochs 20 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/teacher.onnx"
-for seed in 1 2 3; do
-  run student_labels_$seed train --arch mlp:32 $TRAIN $TEST --epochs 15 --batch 128 --lr 2e-3 --schedule cosine --seed $seed -o "$OUT/student_labels_$seed.onnx"
-  run student_kd_$seed distill --teacher "$OUT/teacher.onnx" --arch mlp:32 $TRAIN $TEST --epochs 15 --batch 128 --lr 2e-3 --schedule cosine \
-    --temperature 4 --alpha 0.9 --seed $seed -o "$OUT/student_kd_$seed.onnx"
-done
+section2() {
+  run teacher_lenet5 train --arch lenet5 $TRAIN $TEST --epochs 20 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/teacher.onnx"
+  for seed in 1 2 3; do
+    run student_labels_$seed train --arch mlp:32 $TRAIN $TEST --epochs 15 --batch 128 --lr 2e-3 --schedule cosine --seed $seed -o "$OUT/student_labels_$seed.onnx"
+    run student_kd_$seed distill --teacher "$OUT/teacher.onnx" --arch mlp:32 $TRAIN $TEST --epochs 15 --batch 128 --lr 2e-3 --schedule cosine \
+      --temperature 4 --alpha 0.9 --seed $seed -o "$OUT/student_kd_$seed.onnx"
+  done
+}
 
 # 3. Throughput: mote and PyTorch alternate, three times each, one epoch, batch 64.
-for arch in mlp:300,100 lenet5; do
-  tag=${arch%%:*}
-  for threads in 1 2; do
-    for k in 1 2 3; do
-      f="$OUT/throughput_${tag}_t${threads}_$k"
-      [ -f "$f.mote.json" ] || "$MOTE" train --arch "$arch" $TRAIN --epochs 1 --batch 64 --threads $threads --seed $k \
-        -o "$OUT/throughput.onnx" --log "$f.mote.json" > /dev/null
-      [ -f "$f.torch.json" ] || /usr/bin/python3 "$ROOT/bench/train_throughput.py" "$arch" 64 $threads 1 > "$f.torch.json"
+section3() {
+  for arch in mlp:300,100 lenet5; do
+    tag=${arch%%:*}
+    for threads in 1 2; do
+      for k in 1 2 3; do
+        f="$OUT/throughput_${tag}_t${threads}_$k"
+        [ -f "$f.mote.json" ] || "$MOTE" train --arch "$arch" $TRAIN --epochs 1 --batch 64 --threads $threads --seed $k \
+          -o "$OUT/throughput.onnx" --log "$f.mote.json" > /dev/null
+        [ -f "$f.torch.json" ] || /usr/bin/python3 "$ROOT/bench/train_throughput.py" "$arch" 64 $threads 1 > "$f.torch.json"
+      done
     done
   done
-done
+}
 
 # 4. Structured pruning of a DS-CNN to under half its MACs; the int8 C of both for the Cortex-M4,
 # instructions per inference under QEMU (mote run: mps2-an386, -O2, SysTick) and int8 accuracy on
 # the test set.
-run dscnn_dense train --arch dscnn:32 $TRAIN $TEST --epochs 12 --batch 128 --lr 2e-3 --schedule cosine --seed 1 -o "$OUT/dscnn.onnx"
-run dscnn_structured prune "$OUT/dscnn.onnx" $TRAIN $TEST --structured --sparsity 0.4 --epochs 8 --batch 128 --lr 1e-3 --schedule cosine \
-  --teacher "$OUT/dscnn.onnx" --alpha 0.7 --seed 1 -o "$OUT/dscnn_pruned.onnx"
-for m in dscnn dscnn_pruned; do
-  if [ ! -f "$OUT/$m.m4.json" ]; then
-    "$MOTE" compile "$OUT/$m.onnx" --target cortex-m4 --calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200 --name "$m" -o "$OUT/$m" > /dev/null
-    "$MOTE" validate "$OUT/$m" --data "$D/t10k-images-idx3-ubyte.gz" --labels "$D/t10k-labels-idx1-ubyte.gz" -o "$OUT/$m.validate.json" > /dev/null
-    "$MOTE" run "$OUT/$m" --json "$OUT/$m.m4.json.tmp" > /dev/null
-    mv "$OUT/$m.m4.json.tmp" "$OUT/$m.m4.json"
-  fi
-done
+section4() {
+  run dscnn_dense train --arch dscnn:32 $TRAIN $TEST --epochs 12 --batch 128 --lr 2e-3 --schedule cosine --seed 1 -o "$OUT/dscnn.onnx"
+  run dscnn_structured prune "$OUT/dscnn.onnx" $TRAIN $TEST --structured --sparsity 0.4 --epochs 8 --batch 128 --lr 1e-3 --schedule cosine \
+    --teacher "$OUT/dscnn.onnx" --alpha 0.7 --seed 1 -o "$OUT/dscnn_pruned.onnx"
+  for m in dscnn dscnn_pruned; do
+    if [ ! -f "$OUT/$m.m4.json" ]; then
+      "$MOTE" compile "$OUT/$m.onnx" --target cortex-m4 --calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200 --name "$m" -o "$OUT/$m" > /dev/null
+      "$MOTE" validate "$OUT/$m" --data "$D/t10k-images-idx3-ubyte.gz" --labels "$D/t10k-labels-idx1-ubyte.gz" -o "$OUT/$m.validate.json" > /dev/null
+      "$MOTE" run "$OUT/$m" --json "$OUT/$m.m4.json.tmp" > /dev/null
+      mv "$OUT/$m.m4.json.tmp" "$OUT/$m.m4.json"
+    fi
+  done
+}
 
 # 5. QAT against post-training quantization on the demo model (pixel/255 inputs): both
 # compiled with the demo's calibration images, int8 accuracy of the generated C on the test set.
-if [ ! -f "$OUT/train_y.npy" ]; then
-  /usr/bin/python3 - "$OUT" "$ROOT/examples/fashion_mnist" <<'PY'
+section5() {
+  if [ ! -f "$OUT/train_y.npy" ]; then
+    /usr/bin/python3 - "$OUT" "$ROOT/examples/fashion_mnist" <<'PY'
 import sys
 import numpy as np
 sys.path.insert(0, sys.argv[2])
@@ -87,43 +96,50 @@ for split, name in (("train", "train"), ("t10k", "test")):
     np.save(f"{sys.argv[1]}/{name}_x.npy", x)
     np.save(f"{sys.argv[1]}/{name}_y.npy", y)
 PY
-fi
-DEMO="$ROOT/examples/fashion_mnist"
-NORM="--data $OUT/train_x.npy --labels $OUT/train_y.npy --test-data $OUT/test_x.npy --test-labels $OUT/test_y.npy"
-if [ ! -f "$OUT/qat.json" ]; then
-  "$MOTE" quantize "$DEMO/fashion_cnn.onnx" --calib "$DEMO/calib.npy" --qat $NORM --epochs 3 --batch 128 --lr 1e-4 --seed 1 \
-    --threads "$THREADS" --save "$OUT/fashion_qat.onnx" --log "$OUT/qat.json.tmp" > "$OUT/qat.txt"
-  mv "$OUT/qat.json.tmp" "$OUT/qat.json"
-fi
-for m in ptq qat; do
-  src="$DEMO/fashion_cnn.onnx"
-  [ $m = qat ] && src="$OUT/fashion_qat.onnx"
-  if [ ! -f "$OUT/fashion_$m.validate.json" ]; then
-    "$MOTE" compile "$src" --calib "$DEMO/calib.npy" --name fashion_$m -o "$OUT/fashion_$m" > /dev/null
-    "$MOTE" validate "$OUT/fashion_$m" --data "$OUT/test_x.npy" --labels "$OUT/test_y.npy" -o "$OUT/fashion_$m.validate.json" > /dev/null
   fi
-done
+  DEMO="$ROOT/examples/fashion_mnist"
+  NORM="--data $OUT/train_x.npy --labels $OUT/train_y.npy --test-data $OUT/test_x.npy --test-labels $OUT/test_y.npy"
+  if [ ! -f "$OUT/qat.json" ]; then
+    "$MOTE" quantize "$DEMO/fashion_cnn.onnx" --calib "$DEMO/calib.npy" --qat $NORM --epochs 3 --batch 128 --lr 1e-4 --seed 1 \
+      --threads "$THREADS" --save "$OUT/fashion_qat.onnx" --log "$OUT/qat.json.tmp" > "$OUT/qat.txt"
+    mv "$OUT/qat.json.tmp" "$OUT/qat.json"
+  fi
+  for m in ptq qat; do
+    src="$DEMO/fashion_cnn.onnx"
+    [ $m = qat ] && src="$OUT/fashion_qat.onnx"
+    if [ ! -f "$OUT/fashion_$m.validate.json" ]; then
+      "$MOTE" compile "$src" --calib "$DEMO/calib.npy" --name fashion_$m -o "$OUT/fashion_$m" > /dev/null
+      "$MOTE" validate "$OUT/fashion_$m" --data "$OUT/test_x.npy" --labels "$OUT/test_y.npy" -o "$OUT/fashion_$m.validate.json" > /dev/null
+    fi
+  done
+}
 
 # 6. The ONNX files the stages wrote, run in onnxruntime against mote's float executor (mote
 # infer) on 200 test images. onnxruntime-node is no dependency of mote: the bench installs it
 # from npm into OUT/ort (its install script only fetches GPU libraries, so it is skipped) unless
 # ORT_NODE_MODULES names a node_modules that has it.
-if [ -z "${ORT_NODE_MODULES:-}" ] && command -v npm > /dev/null; then
-  [ -d "$OUT/ort/node_modules/onnxruntime-node" ] || npm install --prefix "$OUT/ort" --ignore-scripts --no-audit --no-fund onnxruntime-node > /dev/null
-  ORT_NODE_MODULES="$OUT/ort/node_modules"
-fi
-if [ -n "${ORT_NODE_MODULES:-}" ]; then
-  /usr/bin/python3 -c "import numpy as np, sys; x = np.load(sys.argv[1])[:200]; np.save(sys.argv[2], x); np.save(sys.argv[3], x * 255)" \
-    "$OUT/test_x.npy" "$OUT/ort_norm.npy" "$OUT/ort_raw.npy"
-  args=()
-  for m in lenet300 lenet300_92 lenet300_95 lenet300_97 teacher student_kd_1 dscnn dscnn_pruned fashion_qat; do
-    x="$OUT/ort_raw.npy"
-    [ $m = fashion_qat ] && x="$OUT/ort_norm.npy"
-    "$MOTE" infer "$OUT/$m.onnx" --data "$x" -o "$OUT/ort_$m.npy" > /dev/null
-    args+=("$OUT/$m.onnx" "$x" "$OUT/ort_$m.npy")
-  done
-  NODE_PATH="$ORT_NODE_MODULES" node "$ROOT/bench/onnxruntime_check.js" "${args[@]}" > "$OUT/onnxruntime.jsonl"
-fi
+section6() {
+  [ -f "$OUT/test_x.npy" ] || return 0  # section 5 writes the test images
+  if [ -z "${ORT_NODE_MODULES:-}" ] && command -v npm > /dev/null; then
+    [ -d "$OUT/ort/node_modules/onnxruntime-node" ] || npm install --prefix "$OUT/ort" --ignore-scripts --no-audit --no-fund onnxruntime-node > /dev/null
+    ORT_NODE_MODULES="$OUT/ort/node_modules"
+  fi
+  if [ -n "${ORT_NODE_MODULES:-}" ]; then
+    /usr/bin/python3 -c "import numpy as np, sys; x = np.load(sys.argv[1])[:200]; np.save(sys.argv[2], x); np.save(sys.argv[3], x * 255)" \
+      "$OUT/test_x.npy" "$OUT/ort_norm.npy" "$OUT/ort_raw.npy"
+    args=()
+    for m in lenet300 lenet300_92 lenet300_95 lenet300_97 teacher student_kd_1 dscnn dscnn_pruned fashion_qat; do
+      [ -f "$OUT/$m.onnx" ] || continue  # its section has not run
+      x="$OUT/ort_raw.npy"
+      [ $m = fashion_qat ] && x="$OUT/ort_norm.npy"
+      "$MOTE" infer "$OUT/$m.onnx" --data "$x" -o "$OUT/ort_$m.npy" > /dev/null
+      args+=("$OUT/$m.onnx" "$x" "$OUT/ort_$m.npy")
+    done
+    NODE_PATH="$ORT_NODE_MODULES" node "$ROOT/bench/onnxruntime_check.js" "${args[@]}" > "$OUT/onnxruntime.jsonl"
+  fi
+}
 
+# SECTIONS picks the sections and their order (default: all, 1 to 6); finished steps are kept.
+for n in ${SECTIONS:-1 2 3 4 5 6}; do "section$n"; done
 /usr/bin/python3 "$ROOT/bench/train_results.py" "$OUT" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"
