@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "encode/weights.h"
 #include "kernel_test_util.h"
+#include "mote/decode.h"
 #include "mote/kernels.h"
 #include "ref/kernels_ref.h"
 
@@ -156,6 +158,46 @@ TEST(Conv2dS8, MatchesReferenceOverSweep) {
           }
   EXPECT_EQ(trials, 360u);
   EXPECT_GT(inside, total / 2) << "outputs mostly saturated: the sweep tests little";
+}
+
+// Over encoded weights (one filter decoded at a time): the dense kernel's bytes on the same
+// pruned, shared weights, for every geometry of the sweep's kind and three encodings.
+TEST(Conv2dS8Encoded, MatchesDenseKernel) {
+  Rng r(41);
+  const WeightEncoding encodings[] = {{false, true, 8, true, 0}, {true, false, 8, false, 0}, {true, true, 8, true, 0}};
+  int trials = 0;
+  for (int32_t kh : {1, 3, 5})
+    for (int32_t stride = 1; stride <= 2; ++stride)
+      for (int mode = 0; mode < 3; ++mode)
+        for (int rep = 0; rep < 4; ++rep) {
+          int32_t cin, cout, groups;
+          channels(r, mode, &cin, &cout, &groups);
+          const Geo g = make_geo(r, kh, stride, 1 + rep % 2, cin, cout);
+          const int32_t k_len = g.kh * g.kw * (cin / groups);
+          std::vector<int32_t> mult, shift;
+          const mote_conv_s8_params p = s8_params(r, g, groups, k_len, &mult, &shift);
+          const auto in = r.s8(numel(g.in));
+          auto w = r.s8(static_cast<size_t>(cout) * k_len, -127, 127);
+          for (auto& v : w)
+            if (r.i(0, 9) < 2 * rep) v = 0;
+          w = share_weights(w, 4, true);
+          const auto bias = r.s32(static_cast<size_t>(cout), -30000, 30000);
+          std::vector<int16_t> scratch(mote_conv2d_s8_scratch_bytes(&p) / 2 + 1);
+          std::vector<int8_t> want(numel(g.out));
+          ASSERT_EQ(mote_conv2d_s8(&p, in.data(), w.data(), bias.data(), want.data(), scratch.data()), MOTE_OK);
+          for (const WeightEncoding& opt : encodings) {
+            const EncodedWeights e = encode_weights(w, cout, k_len, opt, "w");
+            const mote_wenc d = e.view();
+            std::vector<int8_t> filter(mote_conv2d_s8_enc_scratch_bytes(&p)), got(numel(g.out) + 8, 77);
+            ASSERT_EQ(filter.size(), size_t(k_len));
+            ASSERT_EQ(mote_conv2d_s8_enc(&p, in.data(), &d, bias.data(), got.data(), filter.data()), MOTE_OK);
+            for (size_t k = want.size(); k < got.size(); ++k) ASSERT_EQ(got[k], 77) << "overrun";
+            got.resize(want.size());
+            ASSERT_EQ(test::count_mismatches(got, want, describe(g, groups)), 0u);
+          }
+          ++trials;
+        }
+  EXPECT_EQ(trials, 72);
 }
 
 // In place (out is the input buffer): "same"-size stride-1 convs give the reference's bytes for

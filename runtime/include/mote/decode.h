@@ -89,6 +89,12 @@ size_t mote_fully_connected_s8_enc_scratch_bytes(const mote_fc_s8_params *p);
 mote_status mote_fully_connected_s8_sparse(const mote_fc_s8_params *p, const int8_t *in,
                                            const mote_wenc *w, const int32_t *bias, int8_t *out);
 
+/* Conv2D (mote_conv2d_s8's arithmetic, not in place) over any encoding: one output channel's
+ * OHWI filter decoded at a time into scratch. */
+mote_status mote_conv2d_s8_enc(const mote_conv_s8_params *p, const int8_t *in, const mote_wenc *w,
+                               const int32_t *bias, int8_t *out, void *scratch);
+size_t mote_conv2d_s8_enc_scratch_bytes(const mote_conv_s8_params *p);
+
 #ifdef __cplusplus
 }
 #endif
