@@ -73,6 +73,14 @@ template <typename S> void fields(S& s, mote_conv_f32_params& p) {
   s.f32("act_max", p.act_max);
 }
 
+template <typename S> void fields(S& s, mote_fc_s8_dsp_params& p) {
+  s.i32("batches", p.batches);
+  s.i32("in_features", p.in_features);
+  s.i32("out_features", p.out_features);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+}
+
 template <typename S> void fields(S& s, mote_fc_s8_params& p) {
   s.i32("batches", p.batches);
   s.i32("in_features", p.in_features);
