@@ -21,12 +21,7 @@ namespace {
 using test::FcCase;
 using test::lowered;
 using test::Rng;
-
-template <typename T>
-const T* tab(const KernelCall& c, const char* role) {
-  const ConstTable* t = c.table(role);
-  return t ? reinterpret_cast<const T*>(t->bytes.data()) : nullptr;
-}
+using test::tab;
 
 void check_case(Rng& r, const FcCase& k, bool expect_dsp = true) {
   const Graph g = test::fc_graph(r, k);
