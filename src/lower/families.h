@@ -41,8 +41,10 @@ std::optional<std::vector<int32_t>> dsp_records(const int8_t* w, int64_t rows, i
 // lower/fc.cpp
 bool is_fc(const LowerCtx& c);
 void build_fc(const LowerCtx& c, KernelCall& call);
+// (conv_dsp.cpp) FullyConnected, and 1x1 stride-1 unpadded Conv as FC over the pixels
 bool is_fc_dsp(const LowerCtx& c);
 void build_fc_dsp(const LowerCtx& c, KernelCall& call);
+bool fc_dsp_in_place(const Graph& g, const Node& n, int input);
 int64_t fully_connected_s8_dsp_scratch(const KernelCall& call);
 
 // lower/elementwise.cpp
