@@ -71,6 +71,11 @@ print(' '.join(sorted(k(sys.argv[2]) - k(sys.argv[1]))))" "$d/portable/report.js
 }
 for m in kws_ref_model pretrainedResnet_quant; do cortex_m4 "$m" "$SHARED/models/$m.tflite"; done
 cortex_m4 fashion_cnn "$ROOT/examples/fashion_mnist/fashion_cnn.onnx" --calib "$ROOT/examples/fashion_mnist/calib.npy"
+# Stand-ins for the MLPerf Tiny models not in ../shared (tests/data/gen_mlperf_standins.py): same
+# layers, random weights, mote's calibration; no TFLM figures.
+for m in vww_mobilenet ad_autoencoder; do
+  cortex_m4 "$m" "$ROOT/tests/data/mlperf/$m.onnx" --calib "$ROOT/tests/data/mlperf/${m}_input.npy"
+done
 "$BUILD/tests/test_target" --gtest_filter='SysTick.CountsALoopOfKnownLengthOnEveryBoard' | grep '^\[systick\]' > "$OUT/systick.txt"
 /usr/bin/python3 "$ROOT/bench/cortex_m_results.py" "$OUT" "$ROOT/docs/results.md"
 

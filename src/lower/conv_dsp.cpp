@@ -1,6 +1,7 @@
-// Conv2D and depthwise Conv2D for the DSP kernels (runtime/src/kernels/conv/*_dsp.c): the
-// portable lowering's weights laid out for SXTB16 / SMLAD, and its requantization in the form
-// one SMMULR computes exactly, where it does.
+// Conv2D, depthwise Conv2D and fully connected for the DSP kernels (runtime/src/kernels/*/*_dsp.c):
+// the portable lowering's weights laid out for SXTB16 / SMLAD, and its requantization in the
+// form one SMMULR computes exactly, where it does.
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 
@@ -32,20 +33,10 @@ std::optional<DspConv> dsp_conv(const LowerCtx& c) {
   const int32_t* bias = table_data<int32_t>(d.portable, "bias");
   const int32_t* mult = table_data<int32_t>(d.portable, "multiplier");
   const int32_t* shift = table_data<int32_t>(d.portable, "shift");
-  const int64_t per_channel = w.numel() / p.out.c;
-  const int64_t max_dev = std::max(127 - p.in_zp, p.in_zp + 128);  // largest |in - in_zp|
-  for (int64_t o = 0; o < p.out.c; ++o) {
-    // |acc| <= |bias| + max_dev * sum |w|, and SMMULR needs 2 * acc in int32
-    int64_t bound = 0;
-    for (int64_t k = 0; k < per_channel; ++k) bound += std::abs(int64_t(w.as<int8_t>()[o * per_channel + k]));
-    bound = bound * max_dev + (bias ? std::abs(int64_t(bias[o])) : 0);
-    const int32_t e = -shift[o];
-    if (mult[o] == 0 || e < 1 || e > 31 || bound >= (int64_t(1) << 30)) return std::nullopt;
-    // the requantized value is at most bound + 1 in magnitude before the rounding term
-    const int64_t round = (int64_t(1) << (e - 1)) + int64_t(p.out_zp) * (int64_t(1) << e);
-    if (bound + 2 + std::abs(round) > INT32_MAX) return std::nullopt;
-    d.chan.insert(d.chan.end(), {bias ? bias[o] : 0, mult[o], e, int32_t(round)});
-  }
+  std::optional<std::vector<int32_t>> chan =
+      dsp_records(w.as<int8_t>(), p.out.c, w.numel() / p.out.c, bias, mult, shift, true, p.in_zp, p.out_zp);
+  if (!chan) return std::nullopt;
+  d.chan = std::move(*chan);
   return d;
 }
 
@@ -70,6 +61,55 @@ void make_dsp_call(const DspConv& d, KernelCall& call, ConstTable weights, int64
   call.tables.push_back(make_table("bias", DType::I32, chan));
 }
 
+// A 1x1 Conv of stride 1 without padding, a fully connected layer over the pixels, where the
+// FC kernel measured faster than mote_conv2d_s8_dsp on the M4: up to 16 input channels (the
+// conv's per channel pair work outweighs its MACs) or an odd number of pixels below 16 (the conv
+// computes the last pixel twice).
+bool pointwise(const LowerCtx& c) {
+  if (!is_conv(c)) return false;
+  const Shape& w = c.in(1).shape;  // OHWI
+  const std::vector<int64_t> pads = c.n.attrs.ints("pads", {0, 0, 0, 0});
+  const int64_t pixels = c.out().numel() / std::max<int64_t>(1, w[0]);
+  return c.n.attrs.i("group", 1) == 1 && w.size() == 4 && w[1] == 1 && w[2] == 1 &&
+         c.n.attrs.ints("strides", {1, 1}) == std::vector<int64_t>{1, 1} &&
+         std::all_of(pads.begin(), pads.end(), [](int64_t v) { return v == 0; }) &&
+         (w[3] <= 16 || (pixels % 2 == 1 && pixels < 16));
+}
+
+// A FullyConnected node, or a pointwise Conv as one, as the DSP FC kernel runs it: its shape,
+// zero point, clamp and records, where they are exact.
+struct DspFc {
+  KernelCall portable;
+  mote_fc_s8_dsp_params p{};
+  int32_t in_zp = 0;
+  std::vector<int32_t> chan;
+};
+
+std::optional<DspFc> dsp_fc(const LowerCtx& c) {
+  if (!c.int8() || !(is_fc(c) || pointwise(c))) return std::nullopt;
+  DspFc d;
+  int32_t out_zp = 0;
+  bool per_row = true;
+  if (is_fc(c)) {
+    build_fc(c, d.portable);
+    const mote_fc_s8_params& q = std::get<mote_fc_s8_params>(d.portable.params);
+    d.p = {q.batches, q.in_features, q.out_features, q.act_min, q.act_max};
+    d.in_zp = q.in_zp, out_zp = q.out_zp, per_row = q.per_channel != 0;
+  } else {
+    build_conv(c, d.portable);
+    const mote_conv_s8_params& q = std::get<mote_conv_s8_params>(d.portable.params);
+    d.p = {q.in.n * q.in.h * q.in.w, q.in.c, q.out.c, q.act_min, q.act_max};
+    d.in_zp = q.in_zp, out_zp = q.out_zp;
+  }
+  std::optional<std::vector<int32_t>> chan = dsp_records(
+      c.in(1).as<int8_t>(), d.p.out_features, d.p.in_features, table_data<int32_t>(d.portable, "bias"),
+      table_data<int32_t>(d.portable, "multiplier"), table_data<int32_t>(d.portable, "shift"), per_row, d.in_zp,
+      out_zp);
+  if (!chan) return std::nullopt;
+  d.chan = std::move(*chan);
+  return d;
+}
+
 DspConv checked(const LowerCtx& c) {
   std::optional<DspConv> d = dsp_conv(c);
   if (!d) c.error("the DSP requantization is not exact for this layer");
@@ -77,6 +117,27 @@ DspConv checked(const LowerCtx& c) {
 }
 
 }  // namespace
+
+std::optional<std::vector<int32_t>> dsp_records(const int8_t* w, int64_t rows, int64_t len, const int32_t* bias,
+                                                const int32_t* mult, const int32_t* shift, bool per_row,
+                                                int32_t in_zp, int32_t out_zp) {
+  const int64_t max_dev = std::max(127 - in_zp, in_zp + 128);  // largest |in - in_zp|
+  std::vector<int32_t> chan;
+  for (int64_t o = 0; o < rows; ++o) {
+    // |acc| <= |bias| + max_dev * sum |w|, and SMMULR needs 2 * acc in int32
+    int64_t bound = 0;
+    for (int64_t k = 0; k < len; ++k) bound += std::abs(int64_t(w[o * len + k]));
+    bound = bound * max_dev + (bias ? std::abs(int64_t(bias[o])) : 0);
+    const int64_t ch = per_row ? o : 0;
+    const int32_t e = -shift[ch];
+    if (mult[ch] == 0 || e < 1 || e > 31 || bound >= (int64_t(1) << 30)) return std::nullopt;
+    // the requantized value is at most bound + 1 in magnitude before the rounding term
+    const int64_t round = (int64_t(1) << (e - 1)) + int64_t(out_zp) * (int64_t(1) << e);
+    if (bound + 2 + std::abs(round) > INT32_MAX) return std::nullopt;
+    chan.insert(chan.end(), {bias ? bias[o] : 0, mult[ch], e, int32_t(round)});
+  }
+  return chan;
+}
 
 bool is_conv_dsp(const LowerCtx& c) {
   return is_conv(c) && c.n.attrs.i("group", 1) == 1 && dsp_conv(c).has_value();
@@ -123,6 +184,45 @@ bool depthwise_dsp_in_place(const Graph& g, const Node& n, int input) {
   return input == n.in(0) && elementwise_in_place(g, n, input) &&
          n.attrs.ints("strides", {1, 1}) == std::vector<int64_t>{1, 1} &&
          n.attrs.ints("pads", {0, 0, 0, 0})[0] < out.shape[1];
+}
+
+bool is_fc_dsp(const LowerCtx& c) { return dsp_fc(c).has_value(); }
+
+// mote_fully_connected_s8_dsp reads a row's input into scratch before it writes the row's
+// output: in place where they have the same shape.
+bool fc_dsp_in_place(const Graph& g, const Node& n, int input) {
+  return input == n.in(0) && elementwise_in_place(g, n, input);
+}
+
+// Weights: rows in blocks of 4 (zero rows pad the last), groups of 4 inputs (an even number,
+// zeros past the end), one word per row with bytes w + 128, w, w + 128, w (kernels.h). The bias
+// takes -in_zp * sum w and 128 * the odd-k sum, modulo 2^32 as the kernel's sums wrap.
+void build_fc_dsp(const LowerCtx& c, KernelCall& call) {
+  std::optional<DspFc> d = dsp_fc(c);
+  if (!d) c.error("the DSP requantization is not exact for this layer");
+  const int8_t* w = c.in(1).as<int8_t>();
+  const int64_t m = d->p.out_features, k_len = d->p.in_features, groups = (k_len + 7) / 8 * 2, blocks = (m + 3) / 4;
+  std::vector<uint32_t> r(size_t(blocks * groups * 4), 0x00800080u);
+  for (int64_t o = 0; o < m; ++o) {
+    int64_t fold = 0;
+    for (int64_t k = 0; k < k_len; ++k) {
+      const int32_t v = w[o * k_len + k];
+      const uint32_t byte = uint8_t(k % 2 == 0 ? v + 128 : v);
+      uint32_t& word = r[size_t(((o / 4) * groups + k / 4) * 4 + o % 4)];
+      word = (word & ~(0xFFu << (8 * (k % 4)))) | byte << (8 * (k % 4));
+      fold += -int64_t(d->in_zp) * v + (k % 2 ? 128 * v : 0);
+    }
+    d->chan[size_t(4 * o)] = int32_t(uint32_t(int64_t(d->chan[size_t(4 * o)]) + fold));
+  }
+  while (int64_t(d->chan.size()) < 16 * blocks) d->chan.insert(d->chan.end(), {0, 0, 1, 0});
+  call.params = d->p;
+  call.inputs = d->portable.inputs;
+  call.tables.push_back(make_table("weights", DType::I32, r));
+  call.tables.push_back(make_table("bias", DType::I32, d->chan));
+}
+
+int64_t fully_connected_s8_dsp_scratch(const KernelCall& call) {
+  return int64_t(mote_fully_connected_s8_dsp_scratch_bytes(&std::get<mote_fc_s8_dsp_params>(call.params)));
 }
 
 int64_t conv2d_s8_dsp_scratch(const KernelCall& call) {

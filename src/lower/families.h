@@ -1,6 +1,9 @@
 // The lowering functions the rows of lower/kernels.def name, one group per kernel family
 // (lower/<family>.cpp). Only the registry includes this.
 #pragma once
+#include <optional>
+#include <vector>
+
 #include "lower/lower_util.h"
 
 namespace mote {
@@ -28,10 +31,21 @@ void build_depthwise_dsp(const LowerCtx& c, KernelCall& call);
 bool depthwise_dsp_in_place(const Graph& g, const Node& n, int input);
 int64_t conv2d_s8_dsp_scratch(const KernelCall& call);
 int64_t depthwise_conv2d_s8_dsp_scratch(const KernelCall& call);
+// The records {bias, multiplier, right shift e, 2^(e-1) + out_zp * 2^e} of `rows` output channels
+// of `len` int8 weights each (multiplier / shift per row, or one for all), or none where SMMULR's
+// requantization is not exact for one of them.
+std::optional<std::vector<int32_t>> dsp_records(const int8_t* w, int64_t rows, int64_t len, const int32_t* bias,
+                                                const int32_t* mult, const int32_t* shift, bool per_row,
+                                                int32_t in_zp, int32_t out_zp);
 
 // lower/fc.cpp
 bool is_fc(const LowerCtx& c);
 void build_fc(const LowerCtx& c, KernelCall& call);
+// (conv_dsp.cpp) FullyConnected, and 1x1 stride-1 unpadded Conv as FC over the pixels
+bool is_fc_dsp(const LowerCtx& c);
+void build_fc_dsp(const LowerCtx& c, KernelCall& call);
+bool fc_dsp_in_place(const Graph& g, const Node& n, int input);
+int64_t fully_connected_s8_dsp_scratch(const KernelCall& call);
 
 // lower/elementwise.cpp
 bool is_add_sub(const LowerCtx& c);

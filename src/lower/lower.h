@@ -21,7 +21,7 @@ struct LutParams {
 
 // Alias nodes (Reshape, Identity) have no kernel and no params.
 using KernelParams =
-    std::variant<std::monostate, mote_conv_s8_params, mote_conv_s8_dsp_params, mote_conv_f32_params, mote_fc_s8_params,
+    std::variant<std::monostate, mote_conv_s8_params, mote_conv_s8_dsp_params, mote_conv_f32_params, mote_fc_s8_params, mote_fc_s8_dsp_params,
                  mote_fc_f32_params, mote_add_s8_params, mote_mul_s8_params, mote_binary_f32_params,
                  LutParams, mote_unary_f32_params, mote_pool_s8_params, mote_pool_f32_params,
                  mote_mean_s8_params, mote_mean_f32_params, mote_softmax_s8_params,

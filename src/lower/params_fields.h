@@ -73,10 +73,21 @@ template <typename S> void fields(S& s, mote_conv_f32_params& p) {
   s.f32("act_max", p.act_max);
 }
 
-template <typename S> void fields(S& s, mote_fc_s8_params& p) {
+// The shape of a fully connected layer.
+template <typename S, typename P> void fc_shape_fields(S& s, P& p) {
   s.i32("batches", p.batches);
   s.i32("in_features", p.in_features);
   s.i32("out_features", p.out_features);
+}
+
+template <typename S> void fields(S& s, mote_fc_s8_dsp_params& p) {
+  fc_shape_fields(s, p);
+  s.i32("act_min", p.act_min);
+  s.i32("act_max", p.act_max);
+}
+
+template <typename S> void fields(S& s, mote_fc_s8_params& p) {
+  fc_shape_fields(s, p);
   s.i32("in_zp", p.in_zp);
   s.i32("out_zp", p.out_zp);
   s.i32("act_min", p.act_min);
@@ -87,9 +98,7 @@ template <typename S> void fields(S& s, mote_fc_s8_params& p) {
 }
 
 template <typename S> void fields(S& s, mote_fc_f32_params& p) {
-  s.i32("batches", p.batches);
-  s.i32("in_features", p.in_features);
-  s.i32("out_features", p.out_features);
+  fc_shape_fields(s, p);
   s.f32("act_min", p.act_min);
   s.f32("act_max", p.act_max);
 }

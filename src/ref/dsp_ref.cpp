@@ -9,11 +9,33 @@ namespace mote::ref {
 
 namespace {
 
-// The portable params and bias from the channel records; false if a record is not one the DSP
-// kernels accept.
+// The bias, multiplier, shift and output zero point of n channel records; false if a record is
+// not one the DSP kernels accept.
+bool read_records(const int32_t* chan, int32_t n, std::vector<int32_t>* bias, std::vector<int32_t>* mult,
+                  std::vector<int32_t>* shift, int32_t* out_zp) {
+  if (chan == nullptr || n <= 0) return false;
+  bias->clear();
+  mult->clear();
+  shift->clear();
+  for (int32_t c = 0; c < n; ++c) {
+    const int32_t* r = chan + 4 * c;
+    const int32_t e = r[2];
+    if (e < 1 || e > 31) return false;
+    const int64_t zp_part = int64_t(r[3]) - (int64_t(1) << (e - 1));
+    if (zp_part % (int64_t(1) << e) != 0) return false;
+    const int64_t zp = zp_part / (int64_t(1) << e);
+    if (c > 0 && zp != *out_zp) return false;
+    *out_zp = int32_t(zp);
+    bias->push_back(r[0]);
+    mult->push_back(r[1]);
+    shift->push_back(-e);
+  }
+  return true;
+}
+
+// The portable params and bias from the channel records.
 bool portable_params(const mote_conv_s8_dsp_params& d, const int32_t* chan, mote_conv_s8_params* p,
                      std::vector<int32_t>* bias, std::vector<int32_t>* mult, std::vector<int32_t>* shift) {
-  if (chan == nullptr || d.out.c <= 0) return false;
   *p = mote_conv_s8_params{};
   p->in = d.in, p->out = d.out;
   p->kh = d.kh, p->kw = d.kw;
@@ -23,22 +45,7 @@ bool portable_params(const mote_conv_s8_dsp_params& d, const int32_t* chan, mote
   p->groups = 1;
   p->in_zp = d.in_zp;
   p->act_min = d.act_min, p->act_max = d.act_max;
-  bias->clear();
-  mult->clear();
-  shift->clear();
-  for (int32_t c = 0; c < d.out.c; ++c) {
-    const int32_t* r = chan + 4 * c;
-    const int32_t e = r[2];
-    if (e < 1 || e > 31) return false;
-    const int64_t zp_part = int64_t(r[3]) - (int64_t(1) << (e - 1));
-    if (zp_part % (int64_t(1) << e) != 0) return false;
-    const int64_t zp = zp_part / (int64_t(1) << e);
-    if (c > 0 && zp != p->out_zp) return false;
-    p->out_zp = int32_t(zp);
-    bias->push_back(r[0]);
-    mult->push_back(r[1]);
-    shift->push_back(-e);
-  }
+  if (!read_records(chan, d.out.c, bias, mult, shift, &p->out_zp)) return false;
   p->multiplier = mult->data();
   p->shift = shift->data();
   return true;
@@ -79,6 +86,34 @@ mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& d, const int8
       hwo[size_t(t * c + o)] = int8_t(v);
     }
   return depthwise_conv2d_s8(p, in, hwo.data(), bias.data(), out);
+}
+
+mote_status fully_connected_s8_dsp(const mote_fc_s8_dsp_params& d, const int8_t* in, const int32_t* w,
+                                  const int32_t* chan, int8_t* out) {
+  mote_fc_s8_params p{};
+  std::vector<int32_t> bias, mult, shift;
+  if (d.in_features <= 0 || !read_records(chan, d.out_features, &bias, &mult, &shift, &p.out_zp)) return MOTE_ERR_PARAM;
+  p.batches = d.batches, p.in_features = d.in_features, p.out_features = d.out_features;
+  p.act_min = d.act_min, p.act_max = d.act_max;
+  p.per_channel = 1;
+  p.multiplier = mult.data();
+  p.shift = shift.data();
+  // block o / 4, group k / 4 of an even count, word o % 4, byte k % 4: w + 128 at even k. The
+  // records' biases hold -in_zp * sum w (in_zp is then 0 here) and 128 * the odd-k sum.
+  const int64_t k_len = d.in_features, groups = (k_len + 7) / 8 * 2;
+  std::vector<int8_t> rows(size_t(d.out_features * k_len));
+  for (int64_t o = 0; o < d.out_features; ++o) {
+    int64_t odd = 0;
+    for (int64_t k = 0; k < k_len; ++k) {
+      const uint32_t word = uint32_t(w[((o / 4) * groups + k / 4) * 4 + o % 4]);
+      const int32_t byte = int32_t((word >> (8 * (k % 4))) & 0xFFu);
+      const int32_t v = k % 2 == 0 ? byte - 128 : int32_t(int8_t(uint8_t(byte)));
+      rows[size_t(o * k_len + k)] = int8_t(v);
+      if (k % 2) odd += v;
+    }
+    bias[size_t(o)] = int32_t(uint32_t(int64_t(bias[size_t(o)]) - 128 * odd));
+  }
+  return fully_connected_s8(p, in, rows.data(), bias.data(), out);
 }
 
 }  // namespace mote::ref

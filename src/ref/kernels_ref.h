@@ -21,6 +21,8 @@ mote_status conv2d_s8_dsp(const mote_conv_s8_dsp_params& p, const int8_t* in, co
                           const int32_t* chan, int8_t* out);
 mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& p, const int8_t* in,
                                     const int32_t* w, const int32_t* chan, int8_t* out);
+mote_status fully_connected_s8_dsp(const mote_fc_s8_dsp_params& p, const int8_t* in, const int32_t* w,
+                                  const int32_t* chan, int8_t* out);
 mote_status conv2d_f32(const mote_conv_f32_params& p, const float* in, const float* w,
                        const float* bias, float* out);
 mote_status depthwise_conv2d_f32(const mote_conv_f32_params& p, const float* in, const float* w,

@@ -309,8 +309,9 @@ TEST(CodegenE2E, ResidualInt8ForCortexM4BitExactWithGccAndClang) {
   Compiled c = residual_int8_m4();
   std::set<std::string> kernels;
   for (const KernelCall& k : c.calls) kernels.insert(k.kernel());
+  // "proj", a 1x1 conv over 8 channels, runs as FC over the pixels
   EXPECT_EQ(kernels, (std::set<std::string>{"mote_conv2d_s8_dsp", "mote_depthwise_conv2d_s8_dsp", "mote_add_s8_dsp",
-                                            "mote_avgpool_s8_dsp"}));
+                                            "mote_avgpool_s8_dsp", "mote_fully_connected_s8_dsp"}));
   TempDir out;
   emit_c(c.input("res"), out.path.string());
   expect_int8_bitexact(c.graph, out.path, "res", random_batch({1, 8, 8, 4}, 12, 14, -1.5f, 1.5f));

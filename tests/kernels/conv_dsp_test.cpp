@@ -21,15 +21,33 @@ using test::ConvCase;
 using test::Rng;
 using test::lowered;
 using test::random_case;
-
-template <typename T>
-const T* tab(const KernelCall& c, const char* role) {
-  const ConstTable* t = c.table(role);
-  return t ? reinterpret_cast<const T*>(t->bytes.data()) : nullptr;
-}
+using test::tab;
 
 bool operator==(const mote_dims& a, const mote_dims& b) {
   return a.n == b.n && a.h == b.h && a.w == b.w && a.c == b.c;
+}
+
+// The portable conv's bytes from the FC kernel the registry chose for a pointwise conv.
+void check_pointwise_fc(Rng& r, const ConvCase& k, const KernelCall& port, const KernelCall& dsp) {
+  const auto& pp = std::get<mote_conv_s8_params>(port.params);
+  const auto& dp = std::get<mote_fc_s8_dsp_params>(dsp.params);
+  EXPECT_EQ(dp.batches, k.n * k.h * k.w);
+  const std::vector<int8_t> in = r.s8(size_t(k.n) * k.h * k.w * k.cin);
+  const size_t out_n = test::numel(pp.out);
+  std::vector<int8_t> want(out_n), got(out_n, 0x55);
+  std::vector<int32_t> pscratch(mote_conv2d_s8_scratch_bytes(&pp) / 4 + 1);
+  ASSERT_EQ(mote_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), want.data(),
+                           pscratch.data()), MOTE_OK);
+  std::vector<int32_t> scratch(mote_fully_connected_s8_dsp_scratch_bytes(&dp) / 4 + 1, 0x5A5A5A5A);
+  ASSERT_EQ(mote_fully_connected_s8_dsp(&dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
+                                        got.data(), scratch.data()), MOTE_OK);
+  EXPECT_EQ(test::count_mismatches(got, want, "pointwise " + k.str()), 0u);
+  if (k.cin == k.cout) {  // in place, as the plan may run it
+    std::vector<int8_t> buf = in;
+    ASSERT_EQ(mote_fully_connected_s8_dsp(&dp, buf.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
+                                          buf.data(), scratch.data()), MOTE_OK);
+    EXPECT_EQ(test::count_mismatches(buf, want, "pointwise in place " + k.str()), 0u);
+  }
 }
 
 // Runs the case's node on both targets, the DSP call also in place where it may be.
@@ -37,6 +55,12 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   const Graph g = test::conv_graph(r, k);
   const KernelCall port = lowered(g, "host"), dsp = lowered(g, "cortex-m4");
   const std::string dsp_name = k.depthwise ? "mote_depthwise_conv2d_s8_dsp" : "mote_conv2d_s8_dsp";
+  if (dsp.kernel() == "mote_fully_connected_s8_dsp") {  // a pointwise conv as FC over the pixels
+    ASSERT_TRUE(expect_dsp && !k.depthwise && k.kh == 1 && k.kw == 1 && k.sh == 1 && k.sw == 1 &&
+                k.pt + k.pl + k.pb + k.pr == 0) << k.str();
+    check_pointwise_fc(r, k, port, dsp);
+    return;
+  }
   ASSERT_EQ(dsp.kernel(), expect_dsp ? dsp_name : port.kernel()) << k.str();
   if (!expect_dsp) return;
   const auto& pp = std::get<mote_conv_s8_params>(port.params);
@@ -111,6 +135,11 @@ TEST(ConvDsp, MatchesPortableOnModelLayers) {
   check_case(r, base(32, 32, 16, 32, 3, 2, 1));
   check_case(r, base(32, 32, 16, 32, 1, 2, 0));
   check_case(r, base(8, 8, 64, 64, 3, 1, 1));
+  // VWW's pointwise convs: 8 channels at 48x48, 16 (both as FC), 128 -> 256 at 3x3 (FC), 6x6
+  check_case(r, base(48, 48, 8, 16, 1, 1, 0));
+  check_case(r, base(48, 48, 16, 16, 1, 1, 0));
+  check_case(r, base(3, 3, 128, 256, 1, 1, 0));
+  check_case(r, base(6, 6, 128, 128, 1, 1, 0));
 }
 
 // Where SMMULR's requantization would not be exact the registry keeps the portable kernel: a

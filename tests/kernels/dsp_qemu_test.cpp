@@ -1,10 +1,12 @@
 // The DSP kernels as the cores run them: their assembly paths exist only on the Cortex-M, so
-// here random Conv, depthwise Conv, Add and AvgPool graphs are compiled to C for cortex-m4, m7
-// and m33, cross-built into one firmware per core with arm-none-eabi-gcc (for the M4 also at -O0
-// and -Os, where the kernels run the C versions of their asm) and run on qemu-system-arm
-// (semihosting). Every output must equal the int8 reference executor's on the portable lowering.
+// here random Conv, depthwise Conv, Add, AvgPool and FullyConnected graphs are compiled to C for
+// cortex-m4, m7 and m33, cross-built into one firmware per core with arm-none-eabi-gcc (for the
+// M4 also at -O0 and -Os, where the kernels run the C versions of their asm) and run on
+// qemu-system-arm (semihosting). Every output must equal the int8 reference executor's on the
+// portable lowering.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
@@ -163,6 +165,15 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
       cases.push_back(make_case(add_graph(r, k, t % 3 == 2 ? OpKind::Sub : OpKind::Add), r, "a" + std::to_string(t),
                                 core.target, dir.path));
     }
+    // FullyConnected over odd lengths, rows not a multiple of 4, batches; the AD model's 640 -> 128.
+    for (int t = 0; t < 8; ++t) {
+      test::FcCase k;
+      k.batches = r.i(1, 3), k.k = t == 0 ? 640 : r.i(1, 97), k.m = t == 0 ? 128 : r.i(1, 19);
+      k.in_zp = t == 0 ? -128 : r.i(-128, 127), k.out_zp = r.i(-100, 100), k.relu = t % 2 == 0;
+      k.per_channel = t % 3 != 0;
+      k.real_hi = 0.5 / std::sqrt(double(k.k)), k.real_lo = k.real_hi / 100;
+      cases.push_back(make_case(test::fc_graph(r, k), r, "f" + std::to_string(t), core.target, dir.path));
+    }
     cases.push_back(make_case(pool_graph({1, 25, 5, 64}, 25, 5, 1), r, "p0", core.target, dir.path));
     cases.push_back(make_case(pool_graph({1, 16, 16, 7}, 16, 16, 1), r, "p1", core.target, dir.path));
     cases.push_back(make_case(pool_graph({2, 7, 9, 13}, 3, 2, 2), r, "p2", core.target, dir.path));
@@ -207,7 +218,7 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
     EXPECT_NE(log.find("dsp sweep: 0 of " + std::to_string(cases.size()) + " differ"), std::string::npos)
         << core.target << " " << core.opt << ":\n" << log;
     EXPECT_EQ(kernels, (std::set<std::string>{"mote_add_s8_dsp.c", "mote_avgpool_s8_dsp.c", "mote_conv2d_s8_dsp.c",
-                                              "mote_depthwise_conv2d_s8_dsp.c"}))
+                                              "mote_depthwise_conv2d_s8_dsp.c", "mote_fully_connected_s8_dsp.c"}))
         << core.target;
   }
 }

@@ -122,6 +122,53 @@ inline ConvCase random_case(Rng& r, bool depthwise) {
   return k;
 }
 
+struct FcCase {
+  int32_t batches = 1, k = 1, m = 1;
+  int32_t in_zp = 0, out_zp = 0;
+  bool per_channel = true, bias = true, relu = false;
+  double real_lo = 1e-4, real_hi = 0.05;  // in_scale * w_scale / out_scale
+  int32_t bias_abs = 5000;  // biases uniform in [-bias_abs, bias_abs]
+  bool bias_fixed = false;  // ... or all bias_abs
+  std::string str() const {
+    return std::to_string(batches) + "x" + std::to_string(k) + " -> " + std::to_string(m) + " zp " +
+           std::to_string(in_zp) + "/" + std::to_string(out_zp) + (per_channel ? " per channel" : "") +
+           (bias ? "" : " no bias") + (relu ? " relu" : "");
+  }
+};
+
+// x [batches, k] -> FullyConnected(w [m, k], b) -> y.
+inline Graph fc_graph(Rng& r, const FcCase& k) {
+  Graph g;
+  const float in_scale = 0.05f, out_scale = float(r.u(0.02, 0.5));
+  const int x = g.add_value("x", DType::I8, {k.batches, k.k}, Layout::NHWC);
+  g.t(x).quant = per_tensor(in_scale, k.in_zp);
+  g.inputs = {x};
+  const std::vector<int8_t> wv = r.s8(size_t(k.m) * k.k, -127, 127);
+  const int w = g.add_const("w", DType::I8, {k.m, k.k}, wv.data());
+  QuantParams wq;
+  for (int32_t o = 0; o < (k.per_channel ? k.m : 1); ++o) {
+    const double real = std::exp(r.u(std::log(k.real_lo), std::log(k.real_hi)));
+    wq.scale.push_back(float(real * out_scale / in_scale));
+    wq.zero_point.push_back(0);
+  }
+  if (k.per_channel) wq.axis = 0;
+  g.t(w).quant = wq;
+  std::vector<int> ins = {x, w};
+  if (k.bias) {
+    const std::vector<int32_t> bv =
+        k.bias_fixed ? std::vector<int32_t>(size_t(k.m), k.bias_abs) : r.s32(size_t(k.m), -k.bias_abs, k.bias_abs);
+    ins.push_back(g.add_const("b", DType::I32, {k.m}, bv.data()));
+  }
+  const int y = g.add_value("y", DType::I8, {1}, Layout::NHWC);
+  g.t(y).quant = per_tensor(out_scale, k.out_zp);
+  Attrs a;
+  if (k.relu) a.set("act_min", 0.0f);
+  Node& nd = g.add_node(OpKind::FullyConnected, "fc", ins, {y}, a);
+  g.t(y).shape = infer_shape(g, nd);
+  g.outputs = {y};
+  return g;
+}
+
 // y = a op b with a, b of shape sa, sb.
 inline Graph binary_graph(OpKind op, const Shape& sa, const Shape& sb, const QuantParams& qa, const QuantParams& qb,
                    const QuantParams& qy, bool relu) {
@@ -138,6 +185,13 @@ inline Graph binary_graph(OpKind op, const Shape& sa, const Shape& sb, const Qua
   g.t(y).shape = infer_shape(g, n);
   g.outputs = {y};
   return g;
+}
+
+// The bytes of a call's table, or nullptr.
+template <typename T>
+const T* tab(const KernelCall& c, const char* role) {
+  const ConstTable* t = c.table(role);
+  return t ? reinterpret_cast<const T*>(t->bytes.data()) : nullptr;
 }
 
 // The one call of a one-node graph lowered for target, its params bound to its own tables.

@@ -47,6 +47,8 @@ inline std::vector<ShippedModel> shipped_models() {
       {"upsample_ae", d + "/resample/upsample_ae.onnx", d + "/resample/upsample_ae_calib.npy"},
       {"fashion", std::string(MOTE_SOURCE_DIR) + "/examples/fashion_mnist/fashion_cnn.onnx",
        std::string(MOTE_SOURCE_DIR) + "/examples/fashion_mnist/calib.npy"},
+      {"vww_mobilenet", d + "/mlperf/vww_mobilenet.onnx", d + "/mlperf/vww_mobilenet_input.npy"},
+      {"ad_autoencoder", d + "/mlperf/ad_autoencoder.onnx", d + "/mlperf/ad_autoencoder_input.npy"},
       {"kws", s + "kws_ref_model.tflite", ""},
       {"resnet_quant", s + "pretrainedResnet_quant.tflite", ""},
       {"resnet_f32", s + "pretrainedResnet.tflite", ""},

@@ -85,6 +85,12 @@ static inline int32_t mote_ssat8(int32_t x) {
   __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
   return r;
 }
+/* halves of a minus halves of b, each wrapping */
+static inline uint32_t mote_usub16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("usub16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
 
 #else
 
@@ -127,6 +133,9 @@ static inline int32_t mote_smmulr(int32_t a, int32_t b) {
   return (int32_t)(uint32_t)(p >> 32);
 }
 static inline int32_t mote_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline uint32_t mote_usub16(uint32_t a, uint32_t b) {
+  return ((a - b) & 0xFFFFu) | (((a >> 16) - (b >> 16)) << 16);
+}
 
 #endif
 

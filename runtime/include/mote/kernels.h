@@ -756,6 +756,23 @@ mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const
                                          void *scratch);
 size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
 
+/* Fully connected (mote_fully_connected_s8's results) with the requantization records of the
+ * convolutions above, for every row, where they are exact. */
+typedef struct {
+  int32_t batches, in_features, out_features;
+  int32_t act_min, act_max;
+} mote_fc_s8_dsp_params;
+
+/* Weights: rows in blocks of 4 (the last one padded with zero rows), each block as groups of 4
+ * inputs k..k+3, an even number of them (zeros past in_features), one word per row; a word's
+ * bytes from the lowest are w[k] + 128, w[k+1], w[k+2] + 128, w[k+3]. chan [out_features rounded
+ * up to 4][4], whose biases also hold -in_zp * sum_k w[k] + 128 * sum of the odd-k w[k] (modulo
+ * 2^32). scratch: 4-byte aligned, mote_fully_connected_s8_dsp_scratch_bytes. */
+mote_status mote_fully_connected_s8_dsp(const mote_fc_s8_dsp_params *p, const int8_t *in,
+                                        const int32_t *w, const int32_t *chan, int8_t *out,
+                                        void *scratch);
+size_t mote_fully_connected_s8_dsp_scratch_bytes(const mote_fc_s8_dsp_params *p);
+
 /* mote_avgpool_s8 (same params, same results) for windows of at most 256 cells, whose sums the
  * kernel keeps in 16-bit halves. */
 mote_status mote_avgpool_s8_dsp(const mote_pool_s8_params *p, const int8_t *in, int8_t *out);

@@ -80,6 +80,30 @@ static const int8_t *tap(const mote_conv_s8_dsp_params *p, const int8_t *in_n, i
   return in_n + ((size_t)iy * p->in.w + (size_t)ix) * p->in.c;
 }
 
+/* n bytes from src to dst: a row of taps, a few bytes, for which a libc call costs more than
+ * the copy. */
+static void copy_taps(int8_t *dst, const int8_t *src, int32_t n) {
+  for (; n >= 4; n -= 4) {
+    const uint32_t v = mote_ld32(src);
+    memcpy(dst, &v, 4);
+    src += 4;
+    dst += 4;
+  }
+  switch (n) { /* not a loop, which GCC would make a memcpy call again */
+    case 3:
+      dst[2] = src[2];
+      /* fall through */
+    case 2:
+      dst[1] = src[1];
+      /* fall through */
+    case 1:
+      dst[0] = src[0];
+      break;
+    default:
+      break;
+  }
+}
+
 /* The column of output pixel (oy, ox) into dst (one pixel's slot of the pair), but for the
  * groups past kh * kw * in.c. */
 static void im2col(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t oy, int32_t ox,
@@ -91,13 +115,15 @@ static void im2col(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t
   mote__tap_range(iy0, p->dil_h, p->kh, p->in.h, &ky_lo, &ky_hi);
   mote__tap_range(ix0, p->dil_w, p->kw, p->in.w, &kx_lo, &kx_hi);
   if (gathers(p)) {
-    /* padding taps hold in_zp, so they expand to 0 like the rest of the row's tail */
-    memset(row, (int)(uint8_t)p->in_zp, (size_t)k_groups(p) * 4u);
+    /* padding taps hold in_zp, so they expand to 0 like the row's tail past kh * kw * in.c,
+     * which the kernel set once */
+    if (ky_lo > 0 || ky_hi < p->kh || kx_lo > 0 || kx_hi < p->kw) {
+      memset(row, (int)(uint8_t)p->in_zp, (size_t)(p->kh * p->kw * cin));
+    }
     for (ky = ky_lo; ky < ky_hi && kx_lo < kx_hi; ++ky) {
       const int32_t iy = iy0 + ky * p->dil_h;
       if (p->dil_w == 1) { /* the row's taps are contiguous in the input */
-        memcpy(row + (ky * p->kw + kx_lo) * cin, tap(p, in_n, iy, ix0 + kx_lo),
-               (size_t)((kx_hi - kx_lo) * cin));
+        copy_taps(row + (ky * p->kw + kx_lo) * cin, tap(p, in_n, iy, ix0 + kx_lo), (kx_hi - kx_lo) * cin);
       } else {
         for (kx = kx_lo; kx < kx_hi; ++kx) {
           memcpy(row + (ky * p->kw + kx) * cin, tap(p, in_n, iy, ix0 + kx * p->dil_w), (size_t)cin);
@@ -245,6 +271,9 @@ mote_status mote_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *i
   }
   row = (int8_t *)(col + 4 * k_groups(p));
   ring = row + (gathers(p) ? 4 * k_groups(p) : 0);
+  if (gathers(p)) {
+    memset(row, (int)(uint8_t)p->in_zp, (size_t)k_groups(p) * 4u);
+  }
   hw = p->out.h * p->out.w;
   if (!gathers(p)) { /* the groups past kh * kw * in.c, which im2col leaves alone */
     const int32_t used = p->kh * p->kw * p->in.c / 4;
