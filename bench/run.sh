@@ -52,6 +52,11 @@ MOTE_ARMNN_IMAGES=10000 MOTE_ARMNN_JSON="$OUT/armnn_fashion.json" \
   > "$OUT/conformance.log" || true
 /usr/bin/python3 "$ROOT/bench/conformance_results.py" "$OUT/conformance.json" "$ROOT/docs/results.md"
 
+# 6b. 16x8 quantization: the autoencoder's reconstruction error, flash and arena, int8 vs 16x8.
+"$BUILD/tests/test_e2e" --gtest_filter='ResampleModels.Autoencoder16x8*' --gtest_output="json:$OUT/quant16.json" \
+  > "$OUT/quant16.log"
+/usr/bin/python3 "$ROOT/bench/quant16_results.py" "$OUT/quant16.json" "$ROOT/docs/results.md"
+
 # 7. Cortex-M4 under QEMU (mps2-an386): the MLPerf Tiny models and the demo, compiled with the
 # portable kernels (--target host, run on the M4) and for the M4 (its Armv7E-M kernels where the
 # registry has them); instructions, image sections, painted stack, cost per part.

@@ -25,6 +25,7 @@ struct CalibOptions {
   std::string calib;
   std::string method = "minmax";
   int64_t limit = 0;
+  std::string activations = "int8";  // or "int16": TFLite's 16x8 scheme
 };
 void add_calib_options(CLI::App* cmd, CalibOptions* o, bool required);
 

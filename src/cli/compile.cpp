@@ -22,10 +22,11 @@ void add_compile(CLI::App& app) {
     if (!std::regex_match(name, std::regex("[A-Za-z_][A-Za-z0-9_]*")))
       fail("--name '{}' is not a C identifier", name);
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit, target, part};
+    opt.activations = activations_from_name(calib.activations);
     Pipeline p = run_pipeline(opt);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
     const nlohmann::json r = write_compiled(p, opt, name, outdir);
-    fmt::print("compiled {} -> {}/{}.c ({})\n", model, outdir, name, p.quantized() ? "int8" : "float32");
+    fmt::print("compiled {} -> {}/{}.c ({})\n", model, outdir, name, p.quantized() ? activations_name(opt.activations) : "float32");
     fmt::print("params {}  MACs {}  flash (weights) {} B  RAM (arena) {} B  [greedy-by-size {} B]\n",
                r.value("params", 0), r.value("macs", 0), r.value("weights_bytes", 0),
                r.value("arena_bytes", 0), r.value("greedy_arena_bytes", 0));

@@ -16,11 +16,13 @@ void add_convert(CLI::App& app) {
   cmd->add_option("-o,--output", out, "output .tflite file")->required();
   cmd->callback([] {
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
+    opt.activations = activations_from_name(calib.activations);
     Pipeline p = run_pipeline(opt);
     if (!p.quantized()) fail("convert: {} is a float model; give calibration data with --calib", model);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
     const MemoryPlan plan = export_tflite(p.graph, out);
-    fmt::print("converted {} -> {} (int8, {} ops, arena {} B)\n", model, out, p.graph.nodes.size(), plan.arena_bytes);
+    const bool q16 = p.graph.t(p.graph.inputs.at(0)).dtype == DType::I16;
+    fmt::print("converted {} -> {} ({}, {} ops, arena {} B)\n", model, out, q16 ? "16x8" : "int8", p.graph.nodes.size(), plan.arena_bytes);
   });
 }
 

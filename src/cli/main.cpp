@@ -12,6 +12,9 @@ void add_calib_options(CLI::App* cmd, CalibOptions* o, bool required) {
   cmd->add_option("--method", o->method, "calibration method")
       ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
   cmd->add_option("--calib-limit", o->limit, "use at most this many calibration samples (0 = all)");
+  cmd->add_option("--activations", o->activations,
+                  "int8 (the TFLite int8 spec) or int16 (TFLite's 16x8: int16 activations, int8 weights, int64 bias)")
+      ->check(CLI::IsMember({"int8", "int16"}));
 }
 
 }  // namespace mote::cli

@@ -33,6 +33,7 @@ void add_quantize(CLI::App& app) {
     if (qat.on) model = run_qat(qat, model, calib.calib, calib.method, calib.limit);
 #endif
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
+    opt.activations = activations_from_name(calib.activations);
     Pipeline p = run_pipeline(opt);
     nlohmann::json layers = nlohmann::json::array();
     size_t w = 4;

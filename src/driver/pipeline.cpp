@@ -14,7 +14,9 @@
 namespace mote {
 
 bool Pipeline::quantized() const {
-  return !graph.inputs.empty() && graph.t(graph.inputs[0]).dtype == DType::I8;
+  if (graph.inputs.empty()) return false;
+  const DType d = graph.t(graph.inputs[0]).dtype;
+  return d == DType::I8 || d == DType::I16;
 }
 
 Pipeline run_pipeline(const PipelineOptions& opt) {
@@ -39,7 +41,7 @@ Pipeline run_pipeline(const PipelineOptions& opt) {
       calib.shape[0] = opt.calib_limit;
       calib.bytes.resize(size_t(opt.calib_limit * per) * sizeof(float));
     }
-    p.graph = quantize(p.float_graph, calib, opt.method, &p.quant_report);
+    p.graph = quantize(p.float_graph, calib, opt.method, &p.quant_report, opt.activations);
   }
   Lowered low = lower(p.graph, target_named(opt.target));
   p.calls = std::move(low.calls);
@@ -85,7 +87,8 @@ nlohmann::json compile_settings(const PipelineOptions& opt, const std::string& o
     return path.empty() ? std::string() : fs::absolute(path).lexically_normal().lexically_relative(base).string();
   };
   return {{"model", rel(opt.model)}, {"calib", rel(opt.calib)}, {"calib_key", opt.calib_key},
-          {"method", calib_method_name(opt.method)}, {"calib_limit", opt.calib_limit}, {"target", opt.target}, {"part", opt.part}};
+          {"method", calib_method_name(opt.method)}, {"activations", activations_name(opt.activations)},
+          {"calib_limit", opt.calib_limit}, {"target", opt.target}, {"part", opt.part}};
 }
 
 PipelineOptions options_from_settings(const nlohmann::json& settings, const std::string& outdir) {
@@ -101,6 +104,7 @@ PipelineOptions options_from_settings(const nlohmann::json& settings, const std:
   opt.calib = path("calib");
   opt.calib_key = settings.value("calib_key", "");
   opt.method = calib_method_from_name(settings.value("method", "minmax"));
+  opt.activations = activations_from_name(settings.value("activations", "int8"));
   opt.calib_limit = settings.value("calib_limit", int64_t(0));
   opt.target = settings.value("target", "host");
   opt.part = settings.value("part", "");

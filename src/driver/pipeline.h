@@ -22,12 +22,13 @@ struct PipelineOptions {
   int64_t calib_limit = 0; // use at most this many samples (0 = all)
   std::string target = "host";  // lower/registry.h target_named
   std::string part;             // a part of the target's profile the build must fit; empty: none
+  DType activations = DType::I8;  // I16: TFLite's 16x8 scheme (quant/quantize.h)
 };
 
 struct Pipeline {
   Graph imported;          // as the frontend produced it (NCHW for ONNX)
   Graph float_graph;       // canonical NHWC float graph; empty for a prequantized model
-  Graph graph;             // what gets compiled: int8 graph, or float_graph when no calibration
+  Graph graph;             // what gets compiled: int8 (or 16x8) graph, or float_graph when no calibration
   bool prequantized = false;  // int8 model from the file (int8 .tflite): compiled as it is
   std::string note;        // something the user should know (e.g. calibration data ignored)
   QuantReport quant_report;

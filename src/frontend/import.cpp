@@ -16,7 +16,7 @@ Graph import_model(const std::string& path) {
 
 bool is_prequantized(const Graph& g) {
   for (int i : g.inputs)
-    if (g.t(i).dtype == DType::I8) return true;
+    if (g.t(i).dtype == DType::I8 || g.t(i).dtype == DType::I16) return true;
   return false;
 }
 

@@ -29,6 +29,7 @@ float Array::get_f32(int64_t k) const {
     case DType::I32: return float(as<int32_t>()[k]);
     case DType::I64: return float(as<int64_t>()[k]);
     case DType::U16: return float(as<uint16_t>()[k]);
+    case DType::I16: return float(as<int16_t>()[k]);
   }
   fail("array has an unknown dtype");
 }
@@ -264,6 +265,7 @@ void convert(const uint8_t* src, int64_t count, const NpyType& t, bool big_endia
       case DType::I8: out.as_mut<int8_t>()[k] = int8_t(raw); break;
       case DType::U8: out.as_mut<uint8_t>()[k] = uint8_t(raw); break;
       case DType::U16: out.as_mut<uint16_t>()[k] = uint16_t(raw); break;
+      case DType::I16: out.as_mut<int16_t>()[k] = int16_t(raw); break;
       case DType::I32:
         // i2 sign-extends; u2 and i4 fit as they are.
         out.as_mut<int32_t>()[k] =
@@ -446,6 +448,7 @@ const char* npy_descr(DType t) {
     case DType::I32: return "<i4";
     case DType::I64: return "<i8";
     case DType::U16: return "<u2";
+    case DType::I16: return "<i2";
   }
   return "?";
 }

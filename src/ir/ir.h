@@ -14,7 +14,7 @@
 namespace mote {
 
 // U16: compile-time tables only (the recurrent kernels' sigmoid table).
-enum class DType : uint8_t { F32, I8, U8, I32, I64, U16 };
+enum class DType : uint8_t { F32, I8, U8, I32, I64, U16, I16 };
 size_t dtype_size(DType t);
 const char* dtype_name(DType t);
 

@@ -76,7 +76,7 @@ void build_conv(const LowerCtx& c, KernelCall& call) {
     p.groups = int32_t(group);
   };
 
-  if (c.int8()) {
+  if (c.quantized()) {  // int8, or 16x8 (zero points 0, int64 bias)
     mote_conv_s8_params p{};
     geometry(p);
     p.in_place = c.in_place == c.n.in(0) ? 1 : 0;
@@ -89,6 +89,7 @@ void build_conv(const LowerCtx& c, KernelCall& call) {
     call.tables.push_back(std::move(weights));
     add_bias(c, call, 2, out.c);
     add_requant_tables(call, reals);
+    if (!c.int8()) check_requant16(c, call);
     call.params = p;
     return;
   }

@@ -15,7 +15,7 @@ void build_fc(const LowerCtx& c, KernelCall& call) {
   call.inputs = {c.n.in(0)};
   call.tables.push_back(copy_table("weights", w));
   add_bias(c, call, 2, m);
-  if (c.int8()) {
+  if (c.quantized()) {  // int8, or 16x8 (zero points 0, int64 bias)
     mote_fc_s8_params p{};
     p.batches = batches;
     p.in_features = to_i32(c, k, "in_features");
@@ -28,6 +28,7 @@ void build_fc(const LowerCtx& c, KernelCall& call) {
     std::vector<double> reals(p.per_channel ? ws.size() : 1);
     for (size_t o = 0; o < reals.size(); ++o) reals[o] = qi.scale * ws[o] / qo.scale;
     add_requant_tables(call, reals);
+    if (!c.int8()) check_requant16(c, call);
     call.params = p;
     return;
   }

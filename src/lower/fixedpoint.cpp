@@ -65,6 +65,15 @@ int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t 
   return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(shifted, multiplier), right);
 }
 
+int64_t multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int32_t shift) {
+  if (multiplier < 0 || shift < -31 || shift > 7) fail("16x8 requantization: multiplier {} shift {} out of range", multiplier, shift);
+  const int64_t m16 = multiplier < 0x7FFF0000 ? (int64_t{multiplier} + (1 << 15)) / 65536 : 0x7FFF;
+  const int total = 15 - shift;
+  // floor((x * m16 + 2^(total - 1)) / 2^total), written as a floor division
+  const int64_t num = x * m16 + (int64_t{1} << (total - 1)), den = int64_t{1} << total;
+  return num / den - (num % den != 0 && num < 0 ? 1 : 0);
+}
+
 int32_t saturating_rounding_multiply_by_pot(int32_t x, int exponent) {
   if (exponent <= 0) return rounding_divide_by_pot(x, -exponent);
   const int64_t v = int64_t{x} * (int64_t{1} << exponent);

@@ -22,6 +22,11 @@ int32_t rounding_divide_by_pot(int32_t x, int exponent);
 // multiplier, then a rounding right shift by max(-shift, 0). The left shift wraps in 32 bits.
 int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t shift);
 
+// TFLM's MultiplyByQuantizedMultiplier for the int64 sums of the 16x8 kernels: the multiplier
+// rounded to its top 16 bits (0x7FFF from 0x7FFF0000 up), x times it, rounded right shift by
+// 15 - shift; multiplier >= 0, -31 <= shift <= 7, |x| < 2^47. Returned unclamped.
+int64_t multiply_by_quantized_multiplier_64(int64_t x, int32_t multiplier, int32_t shift);
+
 // ---- gemmlowp fixed point, as TFLM's softmax / logistic / tanh use it ----------------------
 // Values are raw int32 in Qm.(31-m); "integer_bits" is m. Results of the transcendental
 // functions are Q0.31.

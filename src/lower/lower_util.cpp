@@ -20,9 +20,11 @@ ConstTable copy_table(const std::string& role, const Tensor& t) {
 }
 
 TQ tensor_quant(const LowerCtx& c, const Tensor& t) {
-  if (t.dtype != DType::I8) c.error(fmt::format("tensor '{}' is {}, expected i8", t.name, dtype_name(t.dtype)));
+  if (t.dtype != DType::I8 && t.dtype != DType::I16) c.error(fmt::format("tensor '{}' is {}, expected i8 or i16", t.name, dtype_name(t.dtype)));
   if (t.quant.scale.size() != 1 || t.quant.zero_point.size() != 1)
     c.error(fmt::format("tensor '{}' needs per-tensor quantization", t.name));
+  if (t.dtype == DType::I16 && t.quant.zero_point[0] != 0)
+    c.error(fmt::format("int16 tensor '{}' has zero point {}, the 16x8 scheme needs 0", t.name, t.quant.zero_point[0]));
   return {double(t.quant.scale[0]), t.quant.zero_point[0]};
 }
 
@@ -36,7 +38,7 @@ bool same_quant(const QuantParams& a, const QuantParams& b) {
 }
 
 void check_dtype(const LowerCtx& c, const Tensor& t) {
-  DType want = c.int8() ? DType::I8 : DType::F32;
+  const DType want = c.quantized() ? c.out().dtype : DType::F32;
   if (t.dtype != want) c.error(fmt::format("tensor '{}' is {}, expected {}", t.name, dtype_name(t.dtype), dtype_name(want)));
 }
 
@@ -59,12 +61,13 @@ int32_t to_i32(const LowerCtx& c, int64_t v, const char* what) {
 std::pair<int32_t, int32_t> act_range_s8(const LowerCtx& c) {
   const TQ q = tensor_quant(c, c.out());
   const float lo = c.n.attrs.f("act_min", kNoMin), hi = c.n.attrs.f("act_max", kNoMax);
-  int32_t qlo = -128, qhi = 127;
+  const int32_t qmin = c.int8() ? -128 : -32768, qmax = c.int8() ? 127 : 32767;
+  int32_t qlo = qmin, qhi = qmax;
   // TFLite divides the bound by the scale in float
   const float scale = float(q.scale);
-  if (std::isfinite(lo)) qlo = int32_t(std::clamp<double>(q.zp + std::round(lo / scale), -128, 127));
-  if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(q.zp + std::round(hi / scale), -128, 127));
-  if (qlo > qhi) c.error(fmt::format("fused activation range [{}, {}] is empty in int8", lo, hi));
+  if (std::isfinite(lo)) qlo = int32_t(std::clamp<double>(q.zp + std::round(lo / scale), qmin, qmax));
+  if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(q.zp + std::round(hi / scale), qmin, qmax));
+  if (qlo > qhi) c.error(fmt::format("fused activation range [{}, {}] is empty in {}", lo, hi, dtype_name(c.out().dtype)));
   return {qlo, qhi};
 }
 
@@ -106,7 +109,7 @@ void add_bias(const LowerCtx& c, KernelCall& call, size_t k, int64_t channels) {
   if (c.n.in(k) < 0) return;
   const Tensor& b = const_input(c, k, "bias");
   if (b.numel() != channels) c.error(fmt::format("bias '{}' has {} values for {} channels", b.name, b.numel(), channels));
-  DType want = c.int8() ? DType::I32 : DType::F32;
+  const DType want = c.int8() ? DType::I32 : c.quantized() ? DType::I64 : DType::F32;
   if (b.dtype != want) c.error(fmt::format("bias '{}' is {}, expected {}", b.name, dtype_name(b.dtype), dtype_name(want)));
   call.tables.push_back(copy_table("bias", b));
 }
@@ -116,6 +119,18 @@ void add_requant_tables(KernelCall& call, const std::vector<double>& reals) {
   for (size_t i = 0; i < reals.size(); ++i) std::tie(m[i], s[i]) = multiplier(reals[i]);
   call.tables.push_back(make_table("multiplier", DType::I32, m));
   call.tables.push_back(make_table("shift", DType::I32, s));
+}
+
+void check_requant16(const LowerCtx& c, const KernelCall& call) {
+  const ConstTable* s = call.table("shift");
+  const ConstTable* m = call.table("multiplier");
+  for (size_t i = 0; s && m && i < s->count(); ++i) {
+    int32_t shift, mult;
+    std::memcpy(&shift, s->bytes.data() + 4 * i, 4);
+    std::memcpy(&mult, m->bytes.data() + 4 * i, 4);
+    if (mult < 0 || shift < -31 || shift > 7)
+      c.error(fmt::format("16x8 requantization of channel {} has shift {}, outside TFLM's [-31, 7]", i, shift));
+  }
 }
 
 }  // namespace mote

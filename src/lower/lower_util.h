@@ -22,6 +22,8 @@ struct LowerCtx {
   int in_place;          // the input tensor the output overwrites, -1 if none
 
   bool int8() const { return g.t(n.out()).dtype == DType::I8; }
+  // int8, or int16 of the 16x8 scheme (zero point 0, int64 bias)
+  bool quantized() const { return int8() || g.t(n.out()).dtype == DType::I16; }
   const Tensor& in(size_t k) const { return g.t(n.in(k)); }
   const Tensor& out() const { return g.t(n.out()); }
   [[noreturn]] void error(const std::string& why) const;
@@ -38,7 +40,7 @@ ConstTable make_table(const std::string& role, DType dtype, const std::vector<T>
 }
 ConstTable copy_table(const std::string& role, const Tensor& t);
 
-// Scale and zero point of a per-tensor quantized int8 tensor.
+// Scale and zero point of a per-tensor quantized int8 (or int16, zero point 0) tensor.
 struct TQ {
   double scale;
   int32_t zp;
@@ -47,13 +49,13 @@ TQ tensor_quant(const LowerCtx& c, const Tensor& t);
 // The same with the scale as the float TFLite stores, for the params functions (lower/params/).
 TensorQuant tflite_quant(const LowerCtx& c, const Tensor& t);
 bool same_quant(const QuantParams& a, const QuantParams& b);
-// The tensor has the node's activation dtype (i8 or f32).
+// The tensor has the node's activation dtype (i8, i16 or f32).
 void check_dtype(const LowerCtx& c, const Tensor& t);
 // Input 0 and the output have the node's activation dtype.
 void check_io(const LowerCtx& c);
 std::pair<int32_t, int32_t> multiplier(double real);
 int32_t to_i32(const LowerCtx& c, int64_t v, const char* what);
-// The fused clamp act_min/act_max in the output's int8 units (TFLite's
+// The fused clamp act_min/act_max in the output's int8 units (int16 for a 16x8 output; TFLite's
 // CalculateActivationRangeQuantized) or as floats.
 std::pair<int32_t, int32_t> act_range_s8(const LowerCtx& c);
 std::pair<float, float> act_range_f32(const LowerCtx& c);
@@ -63,9 +65,12 @@ std::array<int64_t, 4> pad4(const LowerCtx& c, const Shape& s);
 const Tensor& const_input(const LowerCtx& c, size_t k, const char* what);
 // Per-output-channel scales of a weight tensor (a per-tensor scale repeats).
 std::vector<double> weight_scales(const LowerCtx& c, const Tensor& w, int64_t channels);
-// Bias table of input k: int32 for int8 graphs, float for float graphs; checked length.
+// Bias table of input k: int32 for int8 graphs, int64 for 16x8, float for float graphs; checked
+// length.
 void add_bias(const LowerCtx& c, KernelCall& call, size_t k, int64_t channels);
 // "multiplier" and "shift" tables encoding each real.
 void add_requant_tables(KernelCall& call, const std::vector<double>& reals);
+// 16x8 kernels take TFLM's 64-bit requantization, whose shift must lie in [-31, 7].
+void check_requant16(const LowerCtx& c, const KernelCall& call);
 
 }  // namespace mote

@@ -10,8 +10,8 @@ namespace {
 
 // int8 movement keeps the quantization: the bytes move unchanged.
 void check_same_quant(const LowerCtx& c, const char* op) {
-  if (c.int8() && !same_quant(c.in(0).quant, c.out().quant))
-    c.error(fmt::format("int8 {} needs the output quantized like the input", op));
+  if (c.quantized() && !same_quant(c.in(0).quant, c.out().quant))
+    c.error(fmt::format("quantized {} needs the output quantized like the input", op));
 }
 
 }  // namespace
@@ -67,6 +67,11 @@ void build_pad(const LowerCtx& c, KernelCall& call) {
     const int8_t v = int8_t(std::clamp(std::round(value / q.scale) + q.zp, -128.0, 127.0));
     p.elem_size = 1;
     p.value = uint32_t(uint8_t(v));
+  } else if (c.quantized()) {  // 16x8: zero point 0
+    const TQ q = tensor_quant(c, c.out());
+    const int16_t v = int16_t(std::clamp(std::round(value / q.scale), -32768.0, 32767.0));
+    p.elem_size = 2;
+    p.value = uint32_t(uint16_t(v));
   } else {
     p.elem_size = 4;
     std::memcpy(&p.value, &value, 4);

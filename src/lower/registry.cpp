@@ -9,7 +9,7 @@ namespace mote {
 
 namespace {
 
-constexpr KDType I8 = KDType::I8, F32 = KDType::F32, I32 = KDType::I32, Any = KDType::Any;
+constexpr KDType I8 = KDType::I8, I16 = KDType::I16, F32 = KDType::F32, I32 = KDType::I32, Any = KDType::Any;
 constexpr Isa Portable = Isa::Portable, ArmDsp = Isa::ArmDsp;
 using NoParams = std::monostate;
 
@@ -29,7 +29,7 @@ std::vector<KernelDef> make_registry() {
 
 bool dtype_fits(KDType k, DType d) {
   return k == KDType::Any || (k == KDType::I8 && d == DType::I8) || (k == KDType::F32 && d == DType::F32) ||
-         (k == KDType::I32 && d == DType::I32);
+         (k == KDType::I32 && d == DType::I32) || (k == KDType::I16 && d == DType::I16);
 }
 
 }  // namespace
@@ -85,8 +85,8 @@ Lowered lower(const Graph& g, const Target& target, bool allow_in_place) {
   for (size_t k = 0; k < n_nodes; ++k) {
     const Node& n = g.nodes[k];
     const DType dt = g.t(n.out()).dtype;
-    if (dt != DType::I8 && dt != DType::F32 && !(dt == DType::I32 && op_def(n.op).out_quant.kind == OutQuant::Index))
-      fail("lower: node '{}' ({}): output is {}, expected i8 or f32", n.name, op_name(n.op), dtype_name(dt));
+    if (dt != DType::I8 && dt != DType::I16 && dt != DType::F32 && !(dt == DType::I32 && op_def(n.op).out_quant.kind == OutQuant::Index))
+      fail("lower: node '{}' ({}): output is {}, expected i8, i16 or f32", n.name, op_name(n.op), dtype_name(dt));
     if (n.op == OpKind::BatchNorm) fail("lower: node '{}' (BatchNorm) must be folded before lowering", n.name);
     if (op_has(n.op, Alias)) continue;
     for (Isa isa : target.isas) {
@@ -121,8 +121,8 @@ Lowered lower(const Graph& g, const Target& target, bool allow_in_place) {
       if (call.def->scratch) call.scratch_bytes = call.def->scratch(call);
     } else {
       check_io(c);
-      if (c.int8() && !same_quant(c.in(0).quant, c.out().quant))
-        c.error("int8 reshape needs the output quantized like the input");
+      if (c.quantized() && !same_quant(c.in(0).quant, c.out().quant))
+        c.error("quantized reshape needs the output quantized like the input");
       call.inputs = {n.in(0)};
     }
     r.scratch[k] = call.scratch_bytes;

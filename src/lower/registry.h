@@ -27,7 +27,7 @@ const std::vector<Target>& targets();
 const Target& target_named(const std::string& name);
 
 // The dtype a kernel produces; Any for kernels that move bytes of any element size.
-enum class KDType : uint8_t { I8, F32, I32, Any };
+enum class KDType : uint8_t { I8, F32, I32, Any, I16 };
 
 // How the generated call passes a kernel's arguments.
 enum class Args : uint8_t {

@@ -24,8 +24,8 @@ auto named(const LowerCtx& c, F&& f) -> decltype(f()) {
 
 void check_moves_bytes(const LowerCtx& c, const char* op) {
   check_io(c);
-  if (c.int8() && !same_quant(c.in(0).quant, c.out().quant))
-    c.error(fmt::format("int8 {} needs the output quantized like the input", op));
+  if (c.quantized() && !same_quant(c.in(0).quant, c.out().quant))
+    c.error(fmt::format("quantized {} needs the output quantized like the input", op));
 }
 
 std::vector<int32_t> dims32(const LowerCtx& c, const Shape& s) {
@@ -59,16 +59,18 @@ void build_transpose_conv(const LowerCtx& c, KernelCall& call) {
   call.inputs = {c.n.in(0)};
   call.tables.push_back(copy_table("weights", w));
   add_bias(c, call, 2, geo.out.c);
-  if (c.int8()) {
+  if (c.quantized()) {  // int8, or 16x8 (zero points 0, int64 bias)
     const TQ qi = tensor_quant(c, c.in(0)), qo = tensor_quant(c, c.out());
     const std::vector<double> ws = weight_scales(c, w, geo.out.c);
     const std::vector<float> wsf(ws.begin(), ws.end());
     const auto [lo, hi] = act_range_s8(c);
+    const int32_t qmin = c.int8() ? -128 : -32768, qmax = c.int8() ? 127 : 32767;
     TconvS8Params p = named(c, [&] {
-      return transpose_conv_s8_params(geo, float(qi.scale), qi.zp, wsf, float(qo.scale), qo.zp, lo, hi);
+      return transpose_conv_s8_params(geo, float(qi.scale), qi.zp, wsf, float(qo.scale), qo.zp, lo, hi, qmin, qmax);
     });
     call.tables.push_back(make_table("multiplier", DType::I32, p.multiplier));
     call.tables.push_back(make_table("shift", DType::I32, p.shift));
+    if (!c.int8()) check_requant16(c, call);
     call.params = p.p;
     return;
   }
@@ -103,7 +105,7 @@ void build_resize_bilinear(const LowerCtx& c, KernelCall& call) {
     call.tables.push_back(make_table(std::string(a) + "_hi", DType::I32, t.hi));
     call.tables.push_back(make_table(std::string(a) + "_frac", frac, t.frac));
   };
-  if (c.int8()) {
+  if (c.quantized()) {  // int8 and int16 share TFLite's integer tables
     ResizeBilinearS8Params p = named(c, [&] { return resize_bilinear_s8_params(in, out.h, out.w, ac, hp); });
     add_axis("y", p.y, DType::I32);
     add_axis("x", p.x, DType::I32);

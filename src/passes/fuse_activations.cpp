@@ -71,8 +71,12 @@ void fuse_activations(Graph& g) {
     const Node& act = g.nodes[k];
     if (act.op != OpKind::Relu && act.op != OpKind::Clip) continue;
     int x = act.in(0);
-    // An int8 activation requantizes to its own output scale: fusing would change the bytes.
-    if (g.t(x).dtype != DType::F32) continue;
+    // An int8 activation requantizes to its own output scale: fusing would change the bytes. A
+    // 16x8 one quantized like its input only clamps (TFLM's int16 RELU then multiplies by 1).
+    const Tensor& xt = g.t(x);
+    const bool clamp16 = xt.dtype == DType::I16 && xt.quant.scale == g.t(act.out()).quant.scale &&
+                         xt.quant.zero_point == g.t(act.out()).quant.zero_point;
+    if (xt.dtype != DType::F32 && !clamp16) continue;
     int p = sole_producer(g, x);
     if (p < 0 || !fusable_producer(g.nodes[size_t(p)].op)) continue;
     float lo = act.op == OpKind::Relu ? 0.0f : act.attrs.f("min", kNoMin);

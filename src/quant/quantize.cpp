@@ -27,7 +27,12 @@ QuantParams per_tensor(float scale, int32_t zp) {
   return q;
 }
 
-QuantParams quant_of_range(Range r) {
+QuantParams quant_of_range(Range r, DType act = DType::I8) {
+  if (act == DType::I16) {
+    // 16x8: symmetric, zero point 0, the larger magnitude at code 32767
+    r = normalize_range(r);
+    return per_tensor(float(std::max(-r.lo, r.hi) / 32767.0), 0);
+  }
   float s = 0;
   int32_t zp = 0;
   range_to_quant(r, &s, &zp);
@@ -42,6 +47,10 @@ Range represented(const QuantParams& q) {
 int8_t quantize_value(float x, const QuantParams& q) {
   const double v = std::round(double(x) / double(q.scale[0])) + q.zero_point[0];
   return int8_t(std::clamp(v, -128.0, 127.0));
+}
+
+int16_t quantize_value16(float x, const QuantParams& q) {
+  return int16_t(std::clamp(std::round(double(x) / double(q.scale[0])), -32768.0, 32767.0));
 }
 
 // The float values of the samples' k-th item, shaped as the graph input.
@@ -118,24 +127,32 @@ std::vector<float> quantize_block_weights(const Node& n, Tensor& w, size_t rows)
 
 std::vector<float> quantize_weights(const Node& n, Tensor& w) { return quantize_block_weights(n, w, 1); }
 
-// int32 bias with scale in_scale * w_scale[c], zero point 0.
-void quantize_bias(const Node& n, Tensor& b, float in_scale, const std::vector<float>& w_scales) {
+// Bias with scale in_scale * w_scale[c], zero point 0: int32 (int8 graphs) or int64 (16x8).
+void quantize_bias(const Node& n, Tensor& b, float in_scale, const std::vector<float>& w_scales,
+                   DType dtype = DType::I32) {
   if (!b.is_const() || b.dtype != DType::F32) node_error(n, fmt::format("bias '{}' must be a float constant", b.name));
   const std::vector<float> v = b.values<float>();
   if (v.size() != w_scales.size()) node_error(n, fmt::format("bias '{}' has {} values for {} channels", b.name, v.size(), w_scales.size()));
-  std::vector<int32_t> qv(v.size());
+  const double lim = dtype == DType::I64 ? 0x1p62 : double(INT32_MAX);
+  std::vector<int64_t> qv(v.size());
   b.quant = QuantParams{};
   for (size_t c = 0; c < v.size(); ++c) {
     const float s = in_scale * w_scales[c];
-    const double r = std::round(double(v[c]) / double(s));
-    qv[c] = int32_t(std::clamp(r, double(INT32_MIN), double(INT32_MAX)));
+    qv[c] = int64_t(std::clamp(std::round(double(v[c]) / double(s)), -lim - 1, lim));
     b.quant.scale.push_back(s);
     b.quant.zero_point.push_back(0);
   }
   b.quant.axis = 0;
-  b.dtype = DType::I32;
-  b.data.resize(qv.size() * 4);
-  std::memcpy(b.data.data(), qv.data(), b.data.size());
+  b.dtype = dtype;
+  b.data.resize(qv.size() * dtype_size(dtype));
+  for (size_t c = 0; c < qv.size(); ++c) {
+    if (dtype == DType::I64) {
+      std::memcpy(&b.data[c * 8], &qv[c], 8);
+    } else {
+      const int32_t q32 = int32_t(qv[c]);
+      std::memcpy(&b.data[c * 4], &q32, 4);
+    }
+  }
 }
 
 // The LSTM's int32 gate bias: Wb + Rb at in_scale * w_scale of each row (the integer kernel adds
@@ -236,25 +253,19 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
   for (size_t k = 0; k < g.nodes.size(); ++k) float_node[g.t(g.nodes[k].out()).name] = k;
   std::vector<double> signal(g.nodes.size(), 0), noise(g.nodes.size(), 0);
   const Tensor& fin = g.t(g.inputs[0]);
-  const QuantParams& in_q = q.t(q.inputs[0]).quant;
   const std::vector<KernelCall> calls = lower(q, host_target()).calls;
   for (int64_t s = 0; s < calib.shape[0]; ++s) {
     Array x = sample(calib, s, fin);
     std::vector<std::vector<float>> ref(g.nodes.size());
     run_float(g, {x}, [&](int node, const Array& out) { ref[size_t(node)] = as_floats(out); });
-    Array xq;
-    xq.dtype = DType::I8;
-    xq.shape = q.t(q.inputs[0]).shape;
-    xq.bytes.resize(size_t(x.numel()));
-    for (int64_t i = 0; i < x.numel(); ++i) xq.bytes[size_t(i)] = uint8_t(quantize_value(x.as<float>()[i], in_q));
+    const Array xq = quantize_input(q, x);
     run_int8(q, calls, {xq}, [&](int node, const Array& out) {
       const Tensor& t = q.t(q.nodes[size_t(node)].out());
       auto it = float_node.find(t.name);
-      if (it == float_node.end() || t.dtype != DType::I8) return;  // int32 indices have no SQNR
+      if (it == float_node.end() || (t.dtype != DType::I8 && t.dtype != DType::I16)) return;  // int32 indices have no SQNR
       const std::vector<float>& r = ref[it->second];
-      const int8_t* v = out.as<int8_t>();
       for (size_t i = 0; i < r.size(); ++i) {
-        const double d = double(t.quant.scale[0]) * (v[i] - t.quant.zero_point[0]);
+        const double d = double(t.quant.scale[0]) * (out.get_f32(int64_t(i)) - t.quant.zero_point[0]);
         signal[it->second] += double(r[i]) * r[i];
         noise[it->second] += (double(r[i]) - d) * (double(r[i]) - d);
       }
@@ -263,7 +274,7 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
   report->layers.clear();
   for (const Node& n : q.nodes) {
     auto it = float_node.find(q.t(n.out()).name);
-    if (it == float_node.end() || q.t(n.out()).dtype != DType::I8) continue;
+    if (it == float_node.end() || (q.t(n.out()).dtype != DType::I8 && q.t(n.out()).dtype != DType::I16)) continue;
     const size_t k = it->second;
     // Energies pooled over all samples; no noise at all reads as +inf dB.
     const double db = noise[k] > 0 ? 10.0 * std::log10(signal[k] / noise[k]) : std::numeric_limits<double>::infinity();
@@ -273,12 +284,37 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
 
 }  // namespace
 
+Array quantize_input(const Graph& q, const Array& x) {
+  const Tensor& in = q.t(q.inputs.at(0));
+  if (in.dtype != DType::I8 && in.dtype != DType::I16) fail("quantize_input: graph '{}' input '{}' is {}, not quantized", q.name, in.name, dtype_name(in.dtype));
+  Array a;
+  a.dtype = in.dtype;
+  a.shape = x.shape;
+  a.bytes.resize(size_t(x.numel()) * dtype_size(in.dtype));
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    if (in.dtype == DType::I16) a.as_mut<int16_t>()[i] = quantize_value16(x.get_f32(i), in.quant);
+    else a.as_mut<int8_t>()[i] = quantize_value(x.get_f32(i), in.quant);
+  }
+  return a;
+}
+
+DType activations_from_name(const std::string& s) {
+  if (s == "int8") return DType::I8;
+  if (s == "int16") return DType::I16;
+  fail("unknown activation type '{}' (expected int8 or int16)", s);
+}
+
+const char* activations_name(DType d) { return d == DType::I16 ? "int16" : "int8"; }
+
 float weight_scale(float absmax, int bits) {
   const float qmax = float((1 << (bits - 1)) - 1);
   return absmax > 0 ? absmax / qmax : 1.0f / qmax;
 }
 
-Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report) {
+Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report, DType activations) {
+  if (activations != DType::I8 && activations != DType::I16)
+    fail("quantize: activations must be int8 or int16, not {}", dtype_name(activations));
+  const bool q16 = activations == DType::I16;
   verify(g, "quantize (float input)");
   check_float_graph(g, calib);
   std::vector<double> cell_absmax;
@@ -289,12 +325,12 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
       if (n) node_error(*n, fmt::format("output '{}' was never observed during calibration", g.t(id).name));
       fail("quantize: input '{}' was never observed during calibration", g.t(id).name);
     }
-    return quant_of_range(s.range(method));
+    return quant_of_range(s.range(method), activations);
   };
 
   Graph q = g;
   auto set_act = [&](int id, QuantParams qp) {
-    q.t(id).dtype = DType::I8;
+    q.t(id).dtype = activations;
     q.t(id).quant = std::move(qp);
   };
   set_act(q.inputs[0], calibrated(q.inputs[0], nullptr));
@@ -308,6 +344,12 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
         if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const()) quantize_const_activation(own_const(q, k, s));
     };
     const OpDef& d = op_def(n.op);
+    // 16x8 covers the weighted layers TFLM has int16 kernels for and the ops that keep their
+    // input's quantization (movement, resize).
+    if (q16 && !(n.op == OpKind::Conv || n.op == OpKind::FullyConnected || n.op == OpKind::TransposeConv ||
+                 (d.out_quant.kind == OutQuant::SameAsInput && !d.has(ConstOperands) && !d.has(SharedQuant) &&
+                  n.op != OpKind::Quantize && n.op != OpKind::Dequantize)))
+      node_error(n, "16x8 (--activations int16) supports Conv, FullyConnected, TransposeConv and ops that keep their input's quantization");
     for (size_t s = 0; s < n.inputs.size(); ++s) {
       const bool weight_slot = (d.has(Weighted) || d.has(Recurrent) || d.has(FloatParams)) && s > 0;
       if (n.inputs[s] >= 0 && q.t(n.inputs[s]).is_const() && !weight_slot && !d.has(ConstOperands))
@@ -316,7 +358,7 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
     if (d.has(Weighted)) {
       const float in_scale = in_quant(0).scale.at(0);
       const std::vector<float> ws = quantize_weights(n, own_const(q, k, 1));
-      if (n.in(2) >= 0) quantize_bias(n, own_const(q, k, 2), in_scale, ws);
+      if (n.in(2) >= 0) quantize_bias(n, own_const(q, k, 2), in_scale, ws, q16 ? DType::I64 : DType::I32);
     }
     if (d.has(Recurrent)) {
       const size_t hidden = size_t(n.attrs.i("hidden_size", 0));

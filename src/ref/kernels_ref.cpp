@@ -23,6 +23,24 @@ int8_t clamp_s8(int64_t v, int32_t lo, int32_t hi) {
   return static_cast<int8_t>(std::min<int64_t>(std::max<int64_t>(v, lo), hi));
 }
 
+}  // namespace
+
+bool act_s16_ok(int32_t lo, int32_t hi) { return -32768 <= lo && lo <= hi && hi <= 32767; }
+
+bool requant16_ok(const int32_t* multiplier, const int32_t* shift, int32_t n) {
+  if (!multiplier || !shift) return false;
+  for (int32_t i = 0; i < n; ++i)
+    if (multiplier[i] < 0 || shift[i] < -31 || shift[i] > 7) return false;
+  return true;
+}
+
+int16_t requant16(int64_t acc, int32_t multiplier, int32_t shift, int32_t lo, int32_t hi) {
+  const int64_t v = multiply_by_quantized_multiplier_64(acc, multiplier, shift);
+  return static_cast<int16_t>(std::min<int64_t>(std::max<int64_t>(v, lo), hi));
+}
+
+namespace {
+
 float clamp_f32(double v, float lo, float hi) {
   return std::min(std::max(static_cast<float>(v), lo), hi);
 }
@@ -176,6 +194,40 @@ mote_status conv2d_s8(const mote_conv_s8_params& p, const int8_t* in, const int8
   const int32_t cin_g = p.in.c / p.groups;
   conv_nest<int64_t>(p, bias, cin_g, p.out.c / p.groups, conv_weight_index(p, cin_g),
                      mac_s8(p, in, w), requant_store(p, out));
+  return MOTE_OK;
+}
+
+mote_status conv2d_s16(const mote_conv_s8_params& p, const int16_t* in, const int8_t* w,
+                       const int64_t* bias, int16_t* out) {
+  if (!geometry_ok(p.in, p.out, p.kh, p.kw, p.stride_h, p.stride_w, p.dil_h, p.dil_w) ||
+      p.groups <= 0 || p.in.c % p.groups || p.out.c % p.groups || p.in_zp != 0 || p.out_zp != 0 ||
+      p.in_place != 0 || !act_s16_ok(p.act_min, p.act_max) ||
+      !requant16_ok(p.multiplier, p.shift, p.out.c))
+    return MOTE_ERR_PARAM;
+  const int32_t cin_g = p.in.c / p.groups;
+  conv_nest<int64_t>(
+      p, bias, cin_g, p.out.c / p.groups, conv_weight_index(p, cin_g),
+      [in, w](int64_t& acc, size_t i, size_t k) { acc += int64_t{in[i]} * w[k]; },
+      [&p, out](size_t i, int32_t oc, int64_t acc) { out[i] = requant16(acc, p.multiplier[oc], p.shift[oc], p.act_min, p.act_max); });
+  return MOTE_OK;
+}
+
+mote_status fully_connected_s16(const mote_fc_s8_params& p, const int16_t* in, const int8_t* w,
+                                const int64_t* bias, int16_t* out) {
+  if (p.batches <= 0 || p.in_features <= 0 || p.out_features <= 0 || p.in_zp != 0 ||
+      p.out_zp != 0 || !act_s16_ok(p.act_min, p.act_max) ||
+      !requant16_ok(p.multiplier, p.shift, p.per_channel ? p.out_features : 1))
+    return MOTE_ERR_PARAM;
+  for (int32_t b = 0; b < p.batches; ++b)
+    for (int32_t o = 0; o < p.out_features; ++o) {
+      int64_t acc = bias ? bias[o] : 0;
+      for (int32_t k = 0; k < p.in_features; ++k)
+        acc += int64_t{in[static_cast<size_t>(b) * p.in_features + k]} *
+               w[static_cast<size_t>(o) * p.in_features + k];
+      const int32_t ch = p.per_channel ? o : 0;
+      out[static_cast<size_t>(b) * p.out_features + o] =
+          requant16(acc, p.multiplier[ch], p.shift[ch], p.act_min, p.act_max);
+    }
   return MOTE_OK;
 }
 

@@ -30,6 +30,22 @@ mote_status depthwise_conv2d_f32(const mote_conv_f32_params& p, const float* in,
 
 mote_status fully_connected_s8(const mote_fc_s8_params& p, const int8_t* in, const int8_t* w,
                                const int32_t* bias, int8_t* out);
+
+// What the 16x8 oracles share: their parameter checks and TFLM's int64 requantization of a sum
+// to int16, clamped to [lo, hi].
+bool act_s16_ok(int32_t lo, int32_t hi);
+bool requant16_ok(const int32_t* multiplier, const int32_t* shift, int32_t n);
+int16_t requant16(int64_t acc, int32_t multiplier, int32_t shift, int32_t lo, int32_t hi);
+
+// 16x8 (int16 activations with zero point 0, int8 weights, int64 bias; TFLM's int16 kernels).
+mote_status conv2d_s16(const mote_conv_s8_params& p, const int16_t* in, const int8_t* w,
+                       const int64_t* bias, int16_t* out);
+mote_status fully_connected_s16(const mote_fc_s8_params& p, const int16_t* in, const int8_t* w,
+                                const int64_t* bias, int16_t* out);
+mote_status transpose_conv_s16(const mote_transpose_conv_s8_params& p, const int16_t* in,
+                               const int8_t* w, const int64_t* bias, int16_t* out);
+mote_status resize_bilinear_s16(const mote_resize_bilinear_s8_params& p, const int16_t* in,
+                                int16_t* out);
 mote_status fully_connected_f32(const mote_fc_f32_params& p, const float* in, const float* w,
                                 const float* bias, float* out);
 

@@ -189,18 +189,33 @@ mote_status resize_nearest(const mote_resize_nearest_params& p, const void* in, 
   return MOTE_OK;
 }
 
-mote_status resize_bilinear_s8(const mote_resize_bilinear_s8_params& p, const int8_t* in,
-                               int8_t* out) {
+namespace {
+
+// TFLite's ResizeBilinearInteger for int8 and int16: fractions in 1/1024, the weighted sum
+// rounded half away from zero by 2^20.
+template <typename T>
+mote_status resize_bilinear_integer(const mote_resize_bilinear_s8_params& p, const T* in, T* out) {
   if (!bilinear_ok(p)) return MOTE_ERR_PARAM;
   for (int32_t y = 0; y < p.out.h; ++y)
     if (p.y_frac[y] < -512 || p.y_frac[y] > 1536) return MOTE_ERR_PARAM;
   for (int32_t x = 0; x < p.out.w; ++x)
     if (p.x_frac[x] < -512 || p.x_frac[x] > 1536) return MOTE_ERR_PARAM;
-  // Fractions in 1/1024, the weighted sum rounded half away from zero by 2^20.
   for_each_bilinear<int64_t>(p, in, out, 1024, [](int64_t sum) {
-    return static_cast<int8_t>((sum + (sum > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20));
+    return static_cast<T>((sum + (sum > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20));
   });
   return MOTE_OK;
+}
+
+}  // namespace
+
+mote_status resize_bilinear_s8(const mote_resize_bilinear_s8_params& p, const int8_t* in,
+                               int8_t* out) {
+  return resize_bilinear_integer(p, in, out);
+}
+
+mote_status resize_bilinear_s16(const mote_resize_bilinear_s8_params& p, const int16_t* in,
+                                int16_t* out) {
+  return resize_bilinear_integer(p, in, out);
 }
 
 mote_status resize_bilinear_f32(const mote_resize_bilinear_f32_params& p, const float* in,

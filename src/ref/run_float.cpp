@@ -539,6 +539,9 @@ Buf const_to_f32(const Tensor& t) {
       case DType::U16:
         v[k] = float(t.as<uint16_t>()[k]);
         break;
+      case DType::I16:
+        v[k] = float(t.as<int16_t>()[k]);
+        break;
     }
   }
   return v;

@@ -1,7 +1,7 @@
 // The int8 reference executor: runs lowered kernel calls through the C++ oracle kernels
 // (ref/kernels_ref.h) that kernels.def names for each runtime kernel, with the same params.
-// Values are byte buffers of their tensor's dtype: int8 activations, and the int32 or float
-// outputs of ArgMax and Dequantize.
+// Values are byte buffers of their tensor's dtype: int8 (or 16x8's int16) activations, and the
+// int32 or float outputs of ArgMax and Dequantize.
 #include <algorithm>
 #include <cstring>
 
@@ -112,14 +112,14 @@ std::vector<Array> run_int8(const Graph& g, const std::vector<KernelCall>& lower
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     const Tensor& t = g.t(g.inputs[i]);
     const Array& a = inputs[i];
-    if (t.dtype != DType::I8)
-      fail("run_int8: graph input '{}' is {}, expected i8", t.name, dtype_name(t.dtype));
-    if (a.dtype != DType::I8)
-      fail("run_int8: input '{}' must be i8, got {}", t.name, dtype_name(a.dtype));
+    if (t.dtype != DType::I8 && t.dtype != DType::I16)
+      fail("run_int8: graph input '{}' is {}, expected i8 or i16", t.name, dtype_name(t.dtype));
+    if (a.dtype != t.dtype)
+      fail("run_int8: input '{}' must be {}, got {}", t.name, dtype_name(t.dtype), dtype_name(a.dtype));
     if (a.shape != t.shape)
       fail("run_int8: input '{}' has shape {}, graph expects {}", t.name, shape_str(a.shape),
            shape_str(t.shape));
-    vals[size_t(g.inputs[i])].assign(a.as<int8_t>(), a.as<int8_t>() + a.numel());
+    vals[size_t(g.inputs[i])].assign(a.as<int8_t>(), a.as<int8_t>() + a.bytes.size());
     ready[size_t(g.inputs[i])] = true;
   }
   for (size_t i = 0; i < g.tensors.size(); ++i)

@@ -18,8 +18,8 @@ bool tconv_ok(const P& p) {
 }
 
 // acc[n][oy][ox][oc] += f(in value, weight) for every input pixel, tap and channel pair.
-template <typename P, typename T, typename A, typename F>
-void scatter(const P& p, const T* in, const T* w, std::vector<A>& acc, F&& product) {
+template <typename P, typename T, typename W, typename A, typename F>
+void scatter(const P& p, const T* in, const W* w, std::vector<A>& acc, F&& product) {
   const mote_dims& I = p.in;
   const mote_dims& O = p.out;
   for (int32_t n = 0; n < I.n; ++n)
@@ -33,7 +33,7 @@ void scatter(const P& p, const T* in, const T* w, std::vector<A>& acc, F&& produ
             for (int32_t oc = 0; oc < O.c; ++oc)
               for (int32_t ic = 0; ic < I.c; ++ic) {
                 const T x = in[((static_cast<size_t>(n) * I.h + iy) * I.w + ix) * I.c + ic];
-                const T k = w[((static_cast<size_t>(oc) * p.kh + ky) * p.kw + kx) * I.c + ic];
+                const W k = w[((static_cast<size_t>(oc) * p.kh + ky) * p.kw + kx) * I.c + ic];
                 acc[((static_cast<size_t>(n) * O.h + oy) * O.w + ox) * O.c + oc] += product(x, k);
               }
           }
@@ -56,6 +56,22 @@ mote_status transpose_conv_s8(const mote_transpose_conv_s8_params& p, const int8
         multiply_by_quantized_multiplier(static_cast<int32_t>(v), p.multiplier[oc], p.shift[oc]) +
         p.out_zp;
     out[i] = static_cast<int8_t>(std::clamp(s, p.act_min, p.act_max));
+  }
+  return MOTE_OK;
+}
+
+mote_status transpose_conv_s16(const mote_transpose_conv_s8_params& p, const int16_t* in,
+                               const int8_t* w, const int64_t* bias, int16_t* out) {
+  if (!tconv_ok(p) || p.in_zp != 0 || p.out_zp != 0 || !act_s16_ok(p.act_min, p.act_max) ||
+      !requant16_ok(p.multiplier, p.shift, p.out.c))
+    return MOTE_ERR_PARAM;
+  const size_t total = static_cast<size_t>(p.out.n) * p.out.h * p.out.w * p.out.c;
+  std::vector<int64_t> acc(total, 0);
+  scatter(p, in, w, acc, [](int16_t x, int8_t k) { return int64_t{x} * k; });
+  for (size_t i = 0; i < total; ++i) {
+    const int32_t oc = static_cast<int32_t>(i % static_cast<size_t>(p.out.c));
+    out[i] = requant16(acc[i] + (bias != nullptr ? bias[oc] : 0), p.multiplier[oc], p.shift[oc],
+                       p.act_min, p.act_max);
   }
   return MOTE_OK;
 }

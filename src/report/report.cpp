@@ -68,7 +68,8 @@ nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls,
   nlohmann::json r;
   r["name"] = name;
   r["model"] = g.name;
-  r["dtype"] = (!g.inputs.empty() && g.t(g.inputs[0]).dtype == DType::I8) ? "int8" : "float32";
+  const DType in_dtype = g.inputs.empty() ? DType::F32 : g.t(g.inputs[0]).dtype;
+  r["dtype"] = in_dtype == DType::I8 ? "int8" : in_dtype == DType::I16 ? "int16x8" : "float32";
   r["params"] = params;
   r["macs"] = macs;
   r["weights_bytes"] = weights_bytes;

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "io/layout.h"
+#include "quant/quantize.h"
 #include "util/file.h"
 #include "ref/executor.h"
 #include "util/error.h"
@@ -36,10 +37,11 @@ void write_file(const fs::path& p, const void* data, size_t n) {
   if (!f) fail("validate: cannot write {}", p.string());
 }
 
-std::string harness_source(const std::string& name, bool is_float) {
-  const char* el = is_float ? "float" : "int8_t";
-  const std::string in_n = is_float ? name + "_INPUT_SIZE" : name + "_INPUT_BYTES";
-  const std::string out_n = is_float ? name + "_OUTPUT_SIZE" : name + "_OUTPUT_BYTES";
+// is16: a 16x8 model, whose input and output are int16_t.
+std::string harness_source(const std::string& name, bool is_float, bool is16) {
+  const char* el = is_float ? "float" : is16 ? "int16_t" : "int8_t";
+  const std::string in_n = is_float || is16 ? name + "_INPUT_SIZE" : name + "_INPUT_BYTES";
+  const std::string out_n = is_float || is16 ? name + "_OUTPUT_SIZE" : name + "_OUTPUT_BYTES";
   return fmt::format(
       "/* mote validate harness: harness IN OUT N runs {0}_invoke on N inputs. */\n"
       "#include <stdio.h>\n#include <stdlib.h>\n\n#include \"{0}.h\"\n\n"
@@ -135,19 +137,14 @@ ValidationResult validate(const std::string& outdir, const ValidationInput& p, c
   if (labels && labels->numel() != n) fail("validate: {} labels for {} samples", labels->numel(), n);
 
   // The exact bytes both sides get: int8 quantized as the graph input says, or float32.
-  std::vector<int8_t> q_in;
+  std::vector<uint8_t> q_in;
   const float* xf = x.as<float>();
+  const size_t in_elem = dtype_size(gin.dtype);
   if (p.prequantized && data.dtype == DType::I8) {
     // int8 data for an int8 model: the bytes are the model input as they are.
-    q_in.assign(reinterpret_cast<const int8_t*>(data.bytes.data()), reinterpret_cast<const int8_t*>(data.bytes.data()) + n * per_in);
+    q_in.assign(data.bytes.data(), data.bytes.data() + n * per_in);
   } else if (!is_float) {
-    const float scale = gin.quant.scale.at(0);
-    const int32_t zp = gin.quant.zero_point.at(0);
-    q_in.resize(size_t(n * per_in));
-    for (size_t k = 0; k < q_in.size(); ++k) {
-      float v = std::round(xf[k] / scale) + float(zp);
-      q_in[k] = int8_t(std::clamp(v, -128.0f, 127.0f));
-    }
+    q_in = quantize_input(g, x).bytes;
   }
 
   TempDir tmp("mote-validate");
@@ -156,7 +153,7 @@ ValidationResult validate(const std::string& outdir, const ValidationInput& p, c
   if (is_float) write_file(in_file, xf, size_t(n * per_in) * sizeof(float));
   else write_file(in_file, q_in.data(), q_in.size());
   const std::string harness = (tmp_path / "harness.c").string();
-  std::string text = harness_source(name, is_float);
+  std::string text = harness_source(name, is_float, gin.dtype == DType::I16);
   write_file(harness, text.data(), text.size());
 
   std::vector<std::string> sources;
@@ -208,18 +205,22 @@ ValidationResult validate(const std::string& outdir, const ValidationInput& p, c
         part.bitexact_samples += ok == per_out;
       } else {
         Array qin;
-        qin.dtype = DType::I8;
+        qin.dtype = gin.dtype;
         qin.shape = gin.shape;
-        qin.bytes.assign(reinterpret_cast<const uint8_t*>(q_in.data()) + s * per_in,
-                         reinterpret_cast<const uint8_t*>(q_in.data()) + (s + 1) * per_in);
+        qin.bytes.assign(q_in.data() + size_t(s * per_in) * in_elem, q_in.data() + size_t((s + 1) * per_in) * in_elem);
         const Array qref = run_int8(g, *p.calls, {qin}).at(0);
+        const int64_t out_bytes = per_out * int64_t(out_elem);
         int64_t same = 0;
-        for (int64_t k = 0; k < per_out; ++k) same += qref.bytes[size_t(k)] == cs[k];
+        for (int64_t k = 0; k < out_bytes; ++k) same += qref.bytes[size_t(k)] == cs[k];
         part.bitexact_bytes += same;
-        part.bitexact_samples += same == per_out;
+        part.bitexact_samples += same == out_bytes;
+        Array c_arr;
+        c_arr.dtype = gout.dtype;
+        c_arr.shape = {per_out};
+        c_arr.bytes.assign(cs, cs + out_bytes);
         const float scale = gout.quant.scale.at(0);
         const int32_t zp = gout.quant.zero_point.at(0);
-        for (int64_t k = 0; k < per_out; ++k) c_deq[size_t(k)] = scale * float(int32_t(int8_t(cs[k])) - zp);
+        for (int64_t k = 0; k < per_out; ++k) c_deq[size_t(k)] = scale * (c_arr.get_f32(k) - float(zp));
       }
       const int64_t c_top = argmax(c_deq.data(), per_out);
       const int64_t f_top = p.prequantized ? -1 : argmax(fr, per_out);

@@ -82,12 +82,13 @@ inline std::string harness_run_command(const fs::path& exe, const fs::path& in, 
 }
 
 // Builds OUTDIR/*.c with the harness and runs it on n inputs; returns the raw output bytes.
-// OUT_EL is the output's C element type when it is not the input's (int32 indices, say).
+// OUT_EL is the output's C element type when it is not the input's (int32 indices, say);
+// IN_EL the input's when it is neither float nor int8_t (a 16x8 model's int16_t).
 inline std::vector<uint8_t> build_and_run(const fs::path& outdir, const std::string& name, const std::string& cc,
                                    bool is_float, const void* inputs, size_t input_bytes, int64_t n,
-                                   const std::string& out_el = "") {
+                                   const std::string& out_el = "", const std::string& in_el_arg = "") {
   TempDir tmp;
-  const std::string in_el = is_float ? "float" : "int8_t";
+  const std::string in_el = !in_el_arg.empty() ? in_el_arg : is_float ? "float" : "int8_t";
   spit(tmp.path / "main.c", harness_source(name, in_el, out_el.empty() ? in_el : out_el));
   {
     std::ofstream f(tmp.path / "in.bin", std::ios::binary);

@@ -111,6 +111,34 @@ Graph small_cnn() {
   return b.g;
 }
 
+// What 16x8 covers on a hand-built graph: a strided grouped Conv with ReLU, an explicit Pad, a
+// dilated Conv, Reshape, FullyConnected with ReLU and without.
+Graph sixteen_graph() {
+  Builder b;
+  b.g.name = "sixteen";
+  int x = b.input({1, 7, 7, 6});
+  x = b.conv("g", x, 9, 3, 2, 1, 3, 0.0f, kNoMax);
+  Attrs pad;
+  pad.set("pads", std::vector<int64_t>{0, 1, 2, 0, 0, 0, 1, 0});
+  x = b.node(OpKind::Pad, "pad", {x}, pad);
+  Attrs dil;
+  dil.set("strides", std::vector<int64_t>{1, 1});
+  dil.set("dilations", std::vector<int64_t>{2, 2});
+  dil.set("pads", std::vector<int64_t>{0, 0, 0, 0});
+  x = b.node(OpKind::Conv, "dil", {x, b.cst("dil.w", {5, 3, 3, 9}, 0.3f), b.cst("dil.b", {5}, 0.1f)}, dil);
+  Attrs r;
+  r.set("shape", std::vector<int64_t>{1, b.g.t(x).numel()});
+  x = b.node(OpKind::Reshape, "flatten", {x}, r);
+  Attrs relu;
+  relu.set("act_min", 0.0f);
+  const int64_t k = b.g.t(x).numel();
+  x = b.node(OpKind::FullyConnected, "fc1", {x, b.cst("fc1.w", {11, k}, 0.4f), b.cst("fc1.b", {11}, 0.1f)}, relu);
+  x = b.node(OpKind::FullyConnected, "fc2", {x, b.cst("fc2.w", {3, 11}, 0.5f), b.cst("fc2.b", {3}, 0.1f)});
+  b.g.outputs.push_back(x);
+  verify(b.g, "sixteen");
+  return b.g;
+}
+
 // Every other kernel: dilated conv, Pad, AvgPool, Transpose, Sigmoid, Concat with a constant,
 // Mul and Sub by constants, Clip, ReduceMean, LeakyRelu, Tanh.
 Graph op_zoo() {
@@ -190,15 +218,6 @@ Array random_batch(const Shape& sample, int64_t n, uint32_t seed, float lo = -1.
   return a;
 }
 
-std::vector<int8_t> quantize_inputs(const Tensor& in, const Array& x) {
-  std::vector<int8_t> q(size_t(x.numel()));
-  for (size_t k = 0; k < q.size(); ++k) {
-    float v = std::round(x.as<float>()[k] / in.quant.scale[0]) + float(in.quant.zero_point[0]);
-    q[k] = int8_t(std::clamp(v, -128.0f, 127.0f));
-  }
-  return q;
-}
-
 // A graph compiled through lower + plan, ready for emit_c.
 struct Compiled {
   Graph graph;
@@ -223,26 +242,33 @@ Compiled compile(Graph g, const Target& target = host_target()) {
   return c;
 }
 
-// Runs the generated int8 code with both compilers on `x` (float, graph layout) and expects
-// every output byte to equal run_int8's.
+Compiled sixteen_16x8() {
+  return compile(quantize(sixteen_graph(), random_batch({1, 7, 7, 6}, 24, 41), CalibMethod::MinMax, nullptr, DType::I16));
+}
+
+// Runs the generated int8 (or 16x8) code with both compilers on `x` (float, graph layout) and
+// expects every output byte to equal run_int8's.
 void expect_int8_bitexact(const Graph& g, const fs::path& outdir, const std::string& name, const Array& x) {
   const Tensor& in = g.t(g.inputs[0]);
-  const int64_t per_in = in.numel(), per_out = g.t(g.outputs[0]).numel();
+  const int64_t per_in = in.numel();
   const int64_t n = x.numel() / per_in;
-  std::vector<int8_t> q = quantize_inputs(in, x);
+  const Array q = quantize_input(g, x);
+  const size_t in_bytes = size_t(in.bytes());
   std::vector<uint8_t> want;
   for (int64_t s = 0; s < n; ++s) {
     Array a;
-    a.dtype = DType::I8;
+    a.dtype = in.dtype;
     a.shape = in.shape;
-    a.bytes.assign(reinterpret_cast<uint8_t*>(q.data()) + s * per_in, reinterpret_cast<uint8_t*>(q.data()) + (s + 1) * per_in);
+    a.bytes.assign(q.bytes.begin() + long(size_t(s) * in_bytes), q.bytes.begin() + long(size_t(s + 1) * in_bytes));
     Array out = run_int8(g, lower(g, host_target()).calls, {a}).at(0);
     want.insert(want.end(), out.bytes.begin(), out.bytes.end());
   }
   ASSERT_EQ(int64_t(want.size()), n * int64_t(g.t(g.outputs[0]).bytes()));
   for (const char* cc : kCompilers) {
     const bool i32 = g.t(g.outputs[0]).dtype == DType::I32;  // ArgMax's indices
-    std::vector<uint8_t> got = build_and_run(outdir, name, cc, false, q.data(), q.size(), n, i32 ? "int32_t" : "");
+    const bool i16 = in.dtype == DType::I16;
+    std::vector<uint8_t> got = build_and_run(outdir, name, cc, false, q.bytes.data(), q.bytes.size(), n,
+                                             i32 ? "int32_t" : i16 ? "int16_t" : "", i16 ? "int16_t" : "");
     ASSERT_EQ(got.size(), want.size()) << cc;
     int64_t diff = 0;
     for (size_t k = 0; k < got.size(); ++k) diff += got[k] != want[k];
@@ -274,6 +300,26 @@ void expect_float_close(const Graph& g, const fs::path& outdir, const std::strin
 Compiled small_cnn_int8() {
   Graph f = small_cnn();
   return compile(quantize(f, random_batch({1, 8, 8, 3}, 32, 11), CalibMethod::MinMax));
+}
+
+TEST(CodegenE2E, HandBuilt16x8GraphBitExactWithGccAndClang) {
+  const Compiled c = sixteen_16x8();
+  std::set<std::string> kernels;
+  for (const KernelCall& k : c.calls) kernels.insert(k.def ? k.kernel() : "alias");
+  EXPECT_EQ(kernels, (std::set<std::string>{"mote_conv2d_s16", "mote_pad", "mote_fully_connected_s16", "alias"}));
+  TempDir out;
+  emit_c(c.input("sixteen"), out.path.string());
+  expect_int8_bitexact(c.graph, out.path, "sixteen", random_batch({1, 7, 7, 6}, 16, 42, -1.5f, 1.5f));
+}
+
+// Ops 16x8 has no kernel for are refused when quantizing, naming the node.
+TEST(CodegenE2E, Quantize16x8RefusesOtherOpsByName) {
+  try {
+    quantize(small_cnn(), random_batch({1, 8, 8, 3}, 4, 11), CalibMethod::MinMax, nullptr, DType::I16);
+    ADD_FAILURE() << "small_cnn quantized to 16x8";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'add*/1' (Add): 16x8 (--activations int16) supports"), std::string::npos) << e.what();
+  }
 }
 
 TEST(CodegenE2E, HandBuiltCnnInt8BitExactWithGccAndClang) {
@@ -372,21 +418,17 @@ std::vector<float> run_samples(const Pipeline& p, const Array& x) {
       r.insert(r.end(), o.as<float>(), o.as<float>() + o.numel());
       continue;
     }
-    std::vector<int8_t> q = quantize_inputs(in, a);
-    Array qa;
-    qa.dtype = DType::I8;
-    qa.shape = in.shape;
-    qa.bytes.assign(reinterpret_cast<uint8_t*>(q.data()), reinterpret_cast<uint8_t*>(q.data()) + q.size());
-    Array o = run_int8(g, p.calls, {qa}).at(0);
-    for (int64_t k = 0; k < o.numel(); ++k)
-      r.push_back(ot.quant.scale[0] * float(int(o.as<int8_t>()[k]) - ot.quant.zero_point[0]));
+    Array o = run_int8(g, p.calls, {quantize_input(g, a)}).at(0);
+    for (int64_t k = 0; k < o.numel(); ++k) r.push_back(ot.quant.scale[0] * (o.get_f32(k) - float(ot.quant.zero_point[0])));
   }
   return r;
 }
 
-Pipeline resample_pipeline(const std::string& m, bool int8, CalibMethod method = CalibMethod::MinMax) {
+Pipeline resample_pipeline(const std::string& m, bool int8, CalibMethod method = CalibMethod::MinMax,
+                           DType activations = DType::I8) {
   PipelineOptions opt;
   opt.method = method;
+  opt.activations = activations;
   opt.model = resample_file(m + ".onnx");
   if (int8) opt.calib = resample_file(m + (m == "upsample_ae" ? "_calib.npy" : "_input.npy"));
   return run_pipeline(opt);
@@ -460,6 +502,9 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
     for (const KernelCall& k : resample_pipeline(m, false).calls) used.insert(k.kernel());
   for (const char* m : {"upsample_ae", "indexing", "attention"})
     for (const KernelCall& k : resample_pipeline(m, true).calls) used.insert(k.kernel());
+  // 16x8: the autoencoder and the hand-built graph (their own tests run their C).
+  for (const KernelCall& k : resample_pipeline("upsample_ae", true, CalibMethod::MinMax, DType::I16).calls) used.insert(k.kernel());
+  for (const KernelCall& k : sixteen_16x8().calls) used.insert(k.kernel());
   for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }
 
@@ -959,6 +1004,74 @@ TEST(ResampleModels, AutoencoderInt8ReconstructionError) {
     if (cm == CalibMethod::MinMax) EXPECT_LE(qe, 1.20 * fe);
     EXPECT_GT(qe, 0.0);  // int8 is not the float model
   }
+}
+
+// Reconstruction MSE of pipeline p on the held-out images against the images themselves.
+double reconstruction_mse(const Pipeline& p, const Array& raw) {
+  const std::vector<float> y = run_samples(p, to_graph_layout(p.imported, raw, "upsample_ae"));
+  EXPECT_EQ(int64_t(y.size()), raw.numel());
+  double e = 0;
+  for (int64_t k = 0; k < raw.numel(); ++k) e += (double(y[size_t(k)]) - raw.as<float>()[k]) * (double(y[size_t(k)]) - raw.as<float>()[k]);
+  return e / double(raw.numel());
+}
+
+// The autoencoder in 16x8 (int16 activations, int8 weights, int64 bias): its reconstruction
+// error within 10 % of the float model's, where int8 is 17 % over (the output's quantization
+// step alone costs 6 % of the float error there). Measured with min-max: +7.1 % (the int8
+// weights' share), held to 9 %.
+TEST(ResampleModels, Autoencoder16x8ReconstructionError) {
+  const Array raw = load_array(resample_file("upsample_ae_input.npy"));
+  const double fe = reconstruction_mse(resample_pipeline("upsample_ae", false), raw);
+  const Pipeline q8 = resample_pipeline("upsample_ae", true);
+  const Pipeline q16 = resample_pipeline("upsample_ae", true, CalibMethod::MinMax, DType::I16);
+  ASSERT_EQ(q16.graph.t(q16.graph.inputs[0]).dtype, DType::I16);
+  int s16_kernels = 0;
+  for (const KernelCall& k : q16.calls) s16_kernels += k.def && k.kernel().find("_s16") != std::string::npos;
+  EXPECT_EQ(s16_kernels, 6);  // four convs, the transpose conv, the bilinear resize (nearest moves bytes)
+  const double e8 = reconstruction_mse(q8, raw), e16 = reconstruction_mse(q16, raw);
+  RecordProperty("float_mse", fmt::format("{:g}", fe));
+  RecordProperty("int8_mse", fmt::format("{:g}", e8));
+  RecordProperty("int16_mse", fmt::format("{:g}", e16));
+  std::printf("upsample_ae reconstruction MSE: float %g, int8 %g (%+.1f %%), 16x8 %g (%+.1f %%)\n", fe, e8,
+              100.0 * (e8 / fe - 1.0), e16, 100.0 * (e16 / fe - 1.0));
+  EXPECT_LE(e16, 1.09 * fe);
+  EXPECT_LT(e16, e8);
+  EXPECT_NE(e16, fe);  // 16x8 is not the float model
+}
+
+// The 16x8 autoencoder's generated C gives run_int8's bytes with gcc and clang; its memory:
+// activations take two bytes, biases eight, weights stay int8.
+TEST(ResampleModels, Autoencoder16x8GeneratedCMatchesReference) {
+  const Pipeline q8 = resample_pipeline("upsample_ae", true);
+  const Pipeline q16 = resample_pipeline("upsample_ae", true, CalibMethod::MinMax, DType::I16);
+  TempDir out;
+  CodegenInput in;
+  in.graph = &q16.graph;
+  in.calls = &q16.calls;
+  in.plan = &q16.plan;
+  in.name = "ae16";
+  emit_c(in, out.path.string());
+  const std::string h = slurp(out.path / "ae16.h");
+  EXPECT_NE(h.find("int ae16_invoke(const int16_t *input, int16_t *output);"), std::string::npos) << h;
+  EXPECT_NE(slurp(out.path / "ae16.c").find("static const int64_t"), std::string::npos);
+  const Array x = to_graph_layout(q16.imported, load_array(resample_file("upsample_ae_input.npy")), "upsample_ae");
+  expect_int8_bitexact(q16.graph, out.path, in.name, x);
+
+  const nlohmann::json r8 = make_report(q8.graph, q8.calls, q8.plan, "ae8"), r16 = make_report(q16.graph, q16.calls, q16.plan, "ae16");
+  int64_t biases = 0;
+  for (const Node& n : q16.graph.nodes)
+    if (n.in(2) >= 0 && op_has(n.op, Weighted)) biases += q16.graph.t(n.in(2)).numel();
+  const int64_t w8 = r8.value("weights_bytes", int64_t(0)), w16 = r16.value("weights_bytes", int64_t(0));
+  const int64_t a8 = r8.value("arena_bytes", int64_t(0)), a16 = r16.value("arena_bytes", int64_t(0));
+  std::printf("upsample_ae flash (weights) int8 %lld B, 16x8 %lld B; arena int8 %lld B, 16x8 %lld B\n", (long long)w8,
+              (long long)w16, (long long)a8, (long long)a16);
+  RecordProperty("weights_bytes_int8", std::to_string(w8));
+  RecordProperty("weights_bytes_16x8", std::to_string(w16));
+  RecordProperty("arena_bytes_int8", std::to_string(a8));
+  RecordProperty("arena_bytes_16x8", std::to_string(a16));
+  EXPECT_EQ(w16 - w8, 4 * biases);
+  EXPECT_GT(a16, a8);
+  EXPECT_LE(a16, 2 * a8 + 64);
 }
 
 // n sequences [8, 16] of N(0, 1) values, the distribution the attention block's inputs come

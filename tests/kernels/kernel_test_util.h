@@ -95,8 +95,8 @@ inline mote_fc_s8_params random_fc_params(Rng& r, int32_t k, int32_t o, int32_t 
 }
 
 // Returns the number of elements that differ, reporting the first few.
-inline size_t count_mismatches(const std::vector<int8_t>& got, const std::vector<int8_t>& want,
-                               const std::string& what) {
+template <typename T>
+size_t count_mismatches(const std::vector<T>& got, const std::vector<T>& want, const std::string& what) {
   EXPECT_EQ(got.size(), want.size()) << what;
   size_t bad = 0;
   for (size_t k = 0; k < std::min(got.size(), want.size()); ++k) {
@@ -125,9 +125,9 @@ inline void expect_close(const std::vector<float>& got, const std::vector<float>
 }
 
 // Count of values strictly inside (lo, hi): guards against tests whose outputs all saturate.
-inline size_t count_inside(const std::vector<int8_t>& v, int32_t lo, int32_t hi) {
-  return static_cast<size_t>(
-      std::count_if(v.begin(), v.end(), [&](int8_t x) { return x > lo && x < hi; }));
+template <typename T>
+size_t count_inside(const std::vector<T>& v, int32_t lo, int32_t hi) {
+  return static_cast<size_t>(std::count_if(v.begin(), v.end(), [&](T x) { return x > lo && x < hi; }));
 }
 
 // 4-D broadcast geometry: output dims and per-operand strides; mask bit i set = operand is

@@ -117,19 +117,6 @@ Array sample_of(const Array& batch, int64_t k, const Shape& shape) {
   return a;
 }
 
-Array quantize_input(const Graph& q, const Array& x) {
-  const QuantParams& qp = q.t(q.inputs[0]).quant;
-  Array a;
-  a.dtype = DType::I8;
-  a.shape = x.shape;
-  a.bytes.resize(size_t(x.numel()));
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    double v = std::round(x.as<float>()[i] / qp.scale[0]) + qp.zero_point[0];
-    a.bytes[size_t(i)] = uint8_t(int8_t(std::clamp(v, -128.0, 127.0)));
-  }
-  return a;
-}
-
 std::vector<float> dequantize(const Graph& q, int tensor, const Array& a) {
   const QuantParams& qp = q.t(tensor).quant;
   std::vector<float> v(size_t(a.numel()));

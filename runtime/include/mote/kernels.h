@@ -519,7 +519,7 @@ typedef struct {
   int32_t in_dims[4];
   int32_t pad_before[4], pad_after[4];
   int32_t elem_size; /* 1 or 4 */
-  uint32_t value;    /* the padding element's bit pattern (int8 zero point, or float bits) */
+  uint32_t value;    /* the padding element's bit pattern (int8 or int16 code, or float bits) */
 } mote_pad_params;
 
 mote_status mote_pad(const mote_pad_params *p, const void *in, void *out);
@@ -783,6 +783,22 @@ mote_status mote_avgpool_s8_dsp(const mote_pool_s8_params *p, const int8_t *in, 
  * not read: the output's elements are contiguous and so are the operands'. */
 mote_status mote_add_s8_dsp(const mote_add_s8_params *p, const int8_t *a, const int8_t *b,
                             int8_t *out);
+
+/* ---- 16x8: int16 activations, int8 weights (TFLM's int16 reference kernels) --------------- */
+
+/* Activations are int16 with zero point 0 (in_zp and out_zp of the int8 params structs must be
+ * 0), weights int8 per channel, bias int64. Sums are int64 and requantize with TFLM's 64-bit
+ * MultiplyByQuantizedMultiplier: the multiplier rounded to its top 16 bits, then
+ * (acc * m16 + 2^(14 - shift)) >> (15 - shift), shift in [-31, 7]. */
+mote_status mote_conv2d_s16(const mote_conv_s8_params *p, const int16_t *in, const int8_t *w,
+                            const int64_t *bias, int16_t *out);
+mote_status mote_fully_connected_s16(const mote_fc_s8_params *p, const int16_t *in,
+                                     const int8_t *w, const int64_t *bias, int16_t *out);
+mote_status mote_transpose_conv_s16(const mote_transpose_conv_s8_params *p, const int16_t *in,
+                                    const int8_t *w, const int64_t *bias, int16_t *out);
+/* TFLite's ResizeBilinearInteger on int16: the int8 tables, the four products summed in int64 */
+mote_status mote_resize_bilinear_s16(const mote_resize_bilinear_s8_params *p, const int16_t *in,
+                                     int16_t *out);
 
 #ifdef __cplusplus
 }

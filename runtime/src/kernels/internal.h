@@ -40,6 +40,41 @@ static inline int32_t mote__mbqm(int32_t x, int32_t multiplier, int32_t shift) {
   return mote__rdbp(mote__srdhm(shifted, multiplier), right);
 }
 
+/* TFLM's MultiplyByQuantizedMultiplier for int64 sums (16x8 kernels): the Q31 multiplier
+ * rounded to 16 bits, then a rounding right shift by 15 - shift (shift in [-31, 7], so the
+ * shift is 8..46 and the product of an |x| < 2^47 stays inside int64). The result is returned
+ * in 64 bits; callers clamp it. */
+static inline int64_t mote__mbqm64(int64_t x, int32_t multiplier, int32_t shift) {
+  const int64_t m16 = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+  const int32_t total = 15 - shift;
+  const int64_t v = x * m16 + ((int64_t)1 << (total - 1));
+  return v < 0 ? ~(~v >> total) : v >> total;
+}
+
+/* The per-channel requantization a 16x8 kernel accepts: non-negative multipliers, shifts in
+ * [-31, 7]. */
+static inline int mote__requant16_ok(const int32_t *multiplier, const int32_t *shift, int32_t n) {
+  int32_t i;
+  if (multiplier == NULL || shift == NULL) {
+    return 0;
+  }
+  for (i = 0; i < n; ++i) {
+    if (multiplier[i] < 0 || shift[i] < -31 || shift[i] > 7) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static inline int64_t mote__clamp_i64(int64_t v, int32_t lo, int32_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* int16 activation range must lie inside int16. */
+static inline int mote__act_s16_ok(int32_t act_min, int32_t act_max) {
+  return act_min >= -32768 && act_min <= act_max && act_max <= 32767;
+}
+
 static inline int32_t mote__clamp_i32(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
@@ -350,6 +385,22 @@ static inline int mote__index_table_ok(const int32_t *t, int32_t n, int32_t size
   }
   for (i = 0; i < n; ++i) {
     if (t[i] < 0 || t[i] >= size) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* A bilinear axis table (resize_bilinear_s8 / _s16): lo/hi inside the input, TFLM's weights
+ * within [-512, 1536]. */
+static inline int mote__bilinear_axis_ok(const int32_t *lo, const int32_t *hi, const int32_t *frac,
+                                         int32_t n, int32_t size) {
+  int32_t i;
+  if (!mote__index_table_ok(lo, n, size) || !mote__index_table_ok(hi, n, size) || frac == NULL) {
+    return 0;
+  }
+  for (i = 0; i < n; ++i) {
+    if (frac[i] < -512 || frac[i] > 1536) {
       return 0;
     }
   }

@@ -74,6 +74,7 @@ const char* c_elem_type(DType t) {
     case DType::F32: return "float";
     case DType::I64: return "int64_t";
     case DType::U16: return "uint16_t";
+    case DType::I16: return "int16_t";
   }
   return "?";
 }
@@ -88,6 +89,11 @@ std::string c_elem(const uint8_t* bytes, DType t, int64_t k, const std::string& 
       std::memcpy(&v, bytes + 2 * k, 2);
       return std::to_string(unsigned(v)) + "u";
     }
+    case DType::I16: {
+      int16_t v;
+      std::memcpy(&v, bytes + 2 * k, 2);
+      return std::to_string(int(v));
+    }
     case DType::I32: {
       int32_t v;
       std::memcpy(&v, bytes + 4 * k, 4);
@@ -101,7 +107,9 @@ std::string c_elem(const uint8_t* bytes, DType t, int64_t k, const std::string& 
     case DType::I64: {
       int64_t v;
       std::memcpy(&v, bytes + 8 * k, 8);
-      if (v < INT32_MIN || v > INT32_MAX) fail("C backend: {}[{}] = {} does not fit 32 bits", what, k, v);
+      // 16x8 biases may pass 32 bits; a literal beyond long's range needs INT64_C
+      if (v == INT64_MIN) return "(-INT64_C(9223372036854775807) - 1)";
+      if (v < INT32_MIN || v > INT32_MAX) return fmt::format("INT64_C({})", v);
       return c_int(v);
     }
   }
@@ -266,8 +274,8 @@ class ModelEmitter {
     check_io();
     const int in_t = g_.inputs[0], out_t = g_.outputs[0];
     float_ = g_.t(in_t).dtype == DType::F32;
-    if (!float_ && g_.t(in_t).dtype != DType::I8)
-      fail("C backend: {} input '{}' is {}, expected int8 or float32", model(), g_.t(in_t).name,
+    if (!float_ && g_.t(in_t).dtype != DType::I8 && g_.t(in_t).dtype != DType::I16)
+      fail("C backend: {} input '{}' is {}, expected int8, int16 or float32", model(), g_.t(in_t).name,
            dtype_name(g_.t(in_t).dtype));
     // The output may differ from the input: int32 indices (ArgMax), float from int8 (Dequantize).
     const DType od = g_.t(out_t).dtype;
@@ -540,10 +548,10 @@ class ModelEmitter {
       return fmt::format(" *   {}: {}_{}_SIZE {} values ({}_{}_BYTES bytes), tensor {}\n", which, P_, macro,
                          dtype_name(t.dtype), P_, macro, desc(t));
     };
-    h += fmt::format(" * {}_invoke(input, output) runs one inference of the {} model.\n", P_, float_ ? "float32" : "int8");
+    h += fmt::format(" * {}_invoke(input, output) runs one inference of the {} model.\n", P_, float_ ? "float32" : g_.t(g_.inputs[0]).dtype == DType::I16 ? "16x8 (int16 activations)" : "int8");
     h += io_doc("input", "INPUT", x) + io_doc("output", "OUTPUT", y);
     h += " * The *_SIZE macros count elements, *_BYTES bytes.\n";
-    if (x.dtype == DType::I8 || y.dtype == DType::I8) h += " * Quantization: real = scale * (q - zero_point).\n";
+    if (x.dtype != DType::F32 || y.dtype != DType::F32) h += " * Quantization: real = scale * (q - zero_point).\n";
     h += fmt::format(
         " * Returns 0 on success, else the failing kernel's mote_status. {}_invoke is not\n"
         " * reentrant: all activations live in one static arena of {}_ARENA_BYTES bytes;\n"
@@ -553,7 +561,7 @@ class ModelEmitter {
     for (const auto& [which, t] : {std::pair<const char*, const Tensor*>{"INPUT", &x}, {"OUTPUT", &y}}) {
       h += fmt::format("#define {}_{}_SIZE {}\n", P_, which, t->numel());
       h += fmt::format("#define {}_{}_BYTES {}\n", P_, which, t->bytes());
-      if (t->dtype != DType::I8) continue;
+      if (t->dtype != DType::I8 && t->dtype != DType::I16) continue;
       const QuantParams& q = t->quant;
       if (q.scale.size() != 1 || q.zero_point.size() != 1)
         fail("C backend: {} input and output need per-tensor quantization", model());

@@ -21,12 +21,14 @@ namespace {
 namespace tfl = tflite;
 using flatbuffers::Offset;
 
-// The TFLite int8 clamp of a fused activation [lo, hi] on an output quantized (scale, zp):
-// CalculateActivationRangeQuantized, the bound divided by the scale in float.
-std::pair<int32_t, int32_t> int8_clamp(float lo, float hi, float scale, int32_t zp) {
-  int32_t qlo = -128, qhi = 127;
-  if (std::isfinite(lo)) qlo = int32_t(std::clamp<double>(zp + std::round(lo / scale), -128, 127));
-  if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(zp + std::round(hi / scale), -128, 127));
+// The TFLite clamp of a fused activation [lo, hi] on an int8 (or, is16, int16) output
+// quantized (scale, zp): CalculateActivationRangeQuantized, the bound divided by the scale in
+// float.
+std::pair<int32_t, int32_t> int8_clamp(float lo, float hi, float scale, int32_t zp, bool is16 = false) {
+  const int32_t qmin = is16 ? -32768 : -128, qmax = is16 ? 32767 : 127;
+  int32_t qlo = qmin, qhi = qmax;
+  if (std::isfinite(lo)) qlo = int32_t(std::clamp<double>(zp + std::round(lo / scale), qmin, qmax));
+  if (std::isfinite(hi)) qhi = int32_t(std::clamp<double>(zp + std::round(hi / scale), qmin, qmax));
   return {qlo, qhi};
 }
 
@@ -105,7 +107,7 @@ class Exporter {
   std::string run() {
     if (g_.inputs.empty() || g_.outputs.empty()) fail("export tflite: graph '{}' has no inputs or outputs", g_.name);
     for (int id : g_.inputs)
-      if (g_.t(id).dtype != DType::I8)
+      if (g_.t(id).dtype != DType::I8 && g_.t(id).dtype != DType::I16)
         fail("export tflite: graph input '{}' is {}; quantize the model first (--calib)", g_.t(id).name, dtype_name(g_.t(id).dtype));
     if (plan_.tensor_offset.size() != g_.tensors.size())
       fail("export tflite: memory plan has {} tensor offsets for {} tensors", plan_.tensor_offset.size(), g_.tensors.size());
@@ -160,6 +162,7 @@ class Exporter {
       case DType::U8: return tfl::TensorType::UINT8;
       case DType::I64: return tfl::TensorType::INT64;
       case DType::U16: return tfl::TensorType::UINT16;
+      case DType::I16: return tfl::TensorType::INT16;
     }
     return tfl::TensorType::FLOAT32;
   }
@@ -233,11 +236,12 @@ class Exporter {
   const Act& activation(const Node& n, float lo, float hi, const QuantParams& q) {
     const float s = q.scale.at(0);
     const int32_t zp = q.zero_point.at(0);
+    const bool is16 = g_.t(n.out()).dtype == DType::I16;
     for (const Act& c : kActs)
       if (c.lo == lo && c.hi == hi) return c;
-    const auto want = int8_clamp(lo, hi, s, zp);
+    const auto want = int8_clamp(lo, hi, s, zp, is16);
     for (const Act& c : kActs)
-      if (int8_clamp(c.lo, c.hi, s, zp) == want) return c;
+      if (int8_clamp(c.lo, c.hi, s, zp, is16) == want) return c;
     node_error(n, fmt::format("clamp [{}, {}] (int8 [{}, {}]) is not a TFLite activation", lo, hi, want.first, want.second));
   }
 
@@ -263,7 +267,8 @@ class Exporter {
     return s;
   }
 
-  // int32 bias with scale input_scale * weight_scale[c] (zeros when the node has none).
+  // int32 bias (int64 for 16x8) with scale input_scale * weight_scale[c] (zeros when the node
+  // has none).
   int32_t bias(const Node& n, size_t slot, const Tensor& x, const Tensor& w, int64_t channels) {
     // Per-channel weights give per-channel bias scales; per-tensor weights one bias scale.
     QuantParams q;
@@ -272,14 +277,15 @@ class Exporter {
       q.zero_point.push_back(0);
     }
     q.axis = w.quant.per_channel() ? 0 : -1;
+    const DType bt = g_.t(n.out()).dtype == DType::I16 ? DType::I64 : DType::I32;
     if (n.in(slot) < 0) {
-      std::vector<uint8_t> zeros(size_t(channels) * sizeof(int32_t), 0);
-      return add(g_.unique_name(n.name + "_bias"), DType::I32, {channels}, q, 0, zeros, -1);
+      std::vector<uint8_t> zeros(size_t(channels) * dtype_size(bt), 0);
+      return add(g_.unique_name(n.name + "_bias"), bt, {channels}, q, 0, zeros, -1);
     }
     const Tensor& b = in(n, slot);
-    if (b.dtype != DType::I32 || !b.is_const() || b.numel() != channels)
-      node_error(n, fmt::format("bias '{}' must be {} constant int32 values", b.name, channels));
-    return add(b.name, DType::I32, {channels}, q, 0, b.data, -1);
+    if (b.dtype != bt || !b.is_const() || b.numel() != channels)
+      node_error(n, fmt::format("bias '{}' must be {} constant {} values", b.name, channels, dtype_name(bt)));
+    return add(b.name, bt, {channels}, q, 0, b.data, -1);
   }
 
   static bool same_quant(const QuantParams& a, const QuantParams& b) {
@@ -308,14 +314,14 @@ class Exporter {
   // The least int8 value tensor `id` can hold, as its producer's clamp bounds it.
   int32_t min_q(int id) const {
     const int p = g_.producer(id);
-    if (p < 0) return -128;
-    const Node& n = g_.nodes[size_t(p)];
     const Tensor& t = g_.t(id);
+    if (p < 0) return t.dtype == DType::I16 ? -32768 : -128;
+    const Node& n = g_.nodes[size_t(p)];
     float lo = n.attrs.f("act_min", kNoMin);
     if (n.op == OpKind::Relu) lo = 0.0f;
     if (n.op == OpKind::Clip) lo = n.attrs.f("min", kNoMin);
     if (n.op == OpKind::MaxPool || n.op == OpKind::Reshape || n.op == OpKind::Transpose) return min_q(n.in(0));
-    return int8_clamp(lo, kNoMax, t.quant.scale.at(0), t.quant.zero_point.at(0)).first;
+    return int8_clamp(lo, kNoMax, t.quant.scale.at(0), t.quant.zero_point.at(0), t.dtype == DType::I16).first;
   }
 
   // An explicit PAD of an NHWC activation by the zero point (real 0) before a VALID op.
@@ -326,7 +332,7 @@ class Exporter {
     s[2] += pads[1] + pads[3];
     const int32_t paddings = const_i32(g_.unique_name(n.name + "_paddings"),
                                        {0, 0, int32_t(pads[0]), int32_t(pads[2]), int32_t(pads[1]), int32_t(pads[3]), 0, 0}, {4, 2});
-    const int32_t out = add(g_.unique_name(n.name + "_padded"), DType::I8, s, x.quant, 0, {}, -1);
+    const int32_t out = add(g_.unique_name(n.name + "_padded"), x.dtype, s, x.quant, 0, {}, -1);
     op(tfl::BuiltinOperator::PAD, 2, {tensor(x_id), paddings}, out, tfl::BuiltinOptions::PadOptions,
        tfl::CreatePadOptions(fb_).Union());
     return out;
@@ -406,11 +412,11 @@ class Exporter {
     const int32_t wt = add(w.name, DType::I8, w.shape, w.quant, 0, w.data, -1);
     const int32_t xin = tensor(n.in(0));
     const int32_t bt = bias(n, 2, x, w, y.shape[3]);
-    int32_t t = crop || clamp ? add(g_.unique_name(n.name + "_full"), DType::I8, full, y.quant, 0, {}, -1) : tensor(n.out());
+    int32_t t = crop || clamp ? add(g_.unique_name(n.name + "_full"), y.dtype, full, y.quant, 0, {}, -1) : tensor(n.out());
     auto o = tfl::CreateTransposeConvOptions(fb_, same ? tfl::Padding::SAME : tfl::Padding::VALID, int32_t(st[1]), int32_t(st[0]));
     op(tfl::BuiltinOperator::TRANSPOSE_CONV, 3, {shape, wt, xin, bt}, t, tfl::BuiltinOptions::TransposeConvOptions, o.Union());
     if (crop) {
-      const int32_t c = clamp ? add(g_.unique_name(n.name + "_cropped"), DType::I8, y.shape, y.quant, 0, {}, -1) : tensor(n.out());
+      const int32_t c = clamp ? add(g_.unique_name(n.name + "_cropped"), y.dtype, y.shape, y.quant, 0, {}, -1) : tensor(n.out());
       strided_slice(n, t, {0, pads[0], pads[1], 0}, {1, 1, 1, 1}, y.shape, c);
       t = c;
     }
@@ -439,7 +445,7 @@ class Exporter {
       const int64_t b = x.numel() / k;
       const int32_t x4 = reshape_to(n, xin, x, {b, 1, 1, k}, "nhwc");
       const int32_t wt = add(w.name, DType::I8, {m, 1, 1, k}, w.quant, 0, w.data, -1);
-      const int32_t y4 = add(g_.unique_name(n.name + "_conv"), DType::I8, {b, 1, 1, m}, y.quant, 0, {}, -1);
+      const int32_t y4 = add(g_.unique_name(n.name + "_conv"), y.dtype, {b, 1, 1, m}, y.quant, 0, {}, -1);
       auto o = tfl::CreateConv2DOptions(fb_, tfl::Padding::VALID, 1, 1, fused(n));
       op(tfl::BuiltinOperator::CONV_2D, 3, {x4, wt, bt}, y4, tfl::BuiltinOptions::Conv2DOptions, o.Union());
       reshape_into_output(n, y4);
@@ -549,7 +555,7 @@ class Exporter {
   int32_t reshape_to(const Node& n, int32_t x, const Tensor& like, const Shape& s, const std::string& what) {
     std::vector<int32_t> dims(s.begin(), s.end());
     const int32_t shape = const_i32(g_.unique_name(n.name + "_" + what + "_shape"), dims, {int64_t(dims.size())});
-    const int32_t out = add(g_.unique_name(n.name + "_" + what), DType::I8, s, like.quant, 0, {}, -1);
+    const int32_t out = add(g_.unique_name(n.name + "_" + what), like.dtype, s, like.quant, 0, {}, -1);
     auto o = tfl::CreateReshapeOptions(fb_, fb_.CreateVector(dims));
     op(tfl::BuiltinOperator::RESHAPE, 1, {x, shape}, out, tfl::BuiltinOptions::ReshapeOptions, o.Union());
     return out;
@@ -600,7 +606,7 @@ class Exporter {
     if (!reduce) return op(tfl::BuiltinOperator::TRANSPOSE, 2, {src, pt}, tensor(n.out()));
     Shape moved;
     for (int64_t a : perm) moved.push_back(dims[size_t(a)]);
-    const int32_t t = add(g_.unique_name(n.name + "_moved"), DType::I8, moved, y.quant, 0, {}, -1);
+    const int32_t t = add(g_.unique_name(n.name + "_moved"), y.dtype, moved, y.quant, 0, {}, -1);
     op(tfl::BuiltinOperator::TRANSPOSE, 2, {src, pt}, t);
     if (y.shape.size() > 4) {  // same bytes in the same order: the next reshape reads t
       index_[size_t(n.out())] = t;
@@ -884,7 +890,12 @@ class Exporter {
   }
 
   void node(const Node& n) {
-    if (g_.t(n.out()).dtype != DType::I8) node_error(n, fmt::format("output is {}, expected i8", dtype_name(g_.t(n.out()).dtype)));
+    const DType od = g_.t(n.out()).dtype;
+    if (od != DType::I8 && od != DType::I16) node_error(n, fmt::format("output is {}, expected i8 or i16", dtype_name(od)));
+    // 16x8: the ops TFLM has int16 kernels for whose mote lowering the exporter writes as they are
+    if (od == DType::I16 && n.op != OpKind::Conv && n.op != OpKind::FullyConnected && n.op != OpKind::TransposeConv &&
+        n.op != OpKind::Resize && n.op != OpKind::Reshape && n.op != OpKind::Pad)
+      node_error(n, "16x8 export covers Conv, FullyConnected, TransposeConv, Resize, Reshape and Pad");
     switch (n.op) {
       case OpKind::Conv: return conv(n);
       case OpKind::FullyConnected: return fully_connected(n);

@@ -157,6 +157,7 @@ struct Importer {
       case tflite::TensorType::INT8: return DType::I8;
       case tflite::TensorType::INT32: return DType::I32;
       case tflite::TensorType::INT64: return DType::I64;
+      case tflite::TensorType::INT16: return DType::I16;
       case tflite::TensorType::UINT8: return DType::U8;
       default: fail("tensor '{}': element type {} is not supported", tname(idx), tensor_type_name(tt));
     }
@@ -206,7 +207,8 @@ struct Importer {
     } else if (t.shape.size() == 4) {
       t.layout = Layout::NHWC;
     }
-    if (t.dtype == DType::I8 && t.quant.empty()) fail("int8 tensor '{}' has no quantization parameters", t.name);
+    if ((t.dtype == DType::I8 || t.dtype == DType::I16) && t.quant.empty())
+      fail("{} tensor '{}' has no quantization parameters", dtype_name(t.dtype), t.name);
     if (t.quant.per_channel() && (size_t(t.quant.axis) >= t.shape.size() || int64_t(t.quant.scale.size()) != t.shape[size_t(t.quant.axis)]))
       fail("tensor '{}': {} scales do not match dimension {} of {}", t.name, t.quant.scale.size(), t.quant.axis, shape_str(t.shape));
     int id = g.add_tensor(std::move(t));
@@ -262,10 +264,14 @@ struct Importer {
     if (s != g.t(out).shape) fail("output '{}' has shape {} in the file, {} computes {}", g.t(out).name, shape_str(g.t(out).shape), op_name(kind), shape_str(s));
   }
 
-  // Activations (non-constant inputs and the output) must all be f32, or all i8.
+  // Activations (non-constant inputs and the output) must all be f32, all i8, or all i16 (16x8,
+  // zero point 0).
   DType activation_dtype(const std::vector<int>& inputs, int out) {
     DType dt = g.t(out).dtype;
-    if (dt != DType::F32 && dt != DType::I8) fail("output '{}' is {}, expected float32 or int8", g.t(out).name, dtype_name(dt));
+    if (dt != DType::F32 && dt != DType::I8 && dt != DType::I16)
+      fail("output '{}' is {}, expected float32, int8 or int16", g.t(out).name, dtype_name(dt));
+    if (dt == DType::I16 && (g.t(out).quant.zero_point.size() != 1 || g.t(out).quant.zero_point[0] != 0))
+      fail("int16 output '{}' needs one zero point of 0 (TFLite's 16x8 scheme)", g.t(out).name);
     for (int i : inputs)
       if (i >= 0 && !g.t(i).is_const() && g.t(i).dtype != dt)
         fail("input '{}' is {} but the output '{}' is {} (mixed float/int8 ops are not supported)", g.t(i).name, dtype_name(g.t(i).dtype), g.t(out).name, dtype_name(dt));
@@ -314,11 +320,12 @@ struct Importer {
     return {t, l, b, r};
   }
 
-  // Int8 conv/FC: int8 weights and an int32 bias; float: everything float32.
+  // Int8 conv/FC: int8 weights and an int32 bias; 16x8: int8 weights and an int64 bias; float:
+  // everything float32.
   void check_weights(DType act, int w, int b) {
-    DType want_b = act == DType::I8 ? DType::I32 : DType::F32;
+    const DType want_b = act == DType::I8 ? DType::I32 : act == DType::I16 ? DType::I64 : DType::F32;
     if (!g.t(w).is_const()) fail("weight '{}' must be a constant", g.t(w).name);
-    if (g.t(w).dtype != act)
+    if (g.t(w).dtype != (act == DType::I16 ? DType::I8 : act))
       fail("weight '{}' is {} with {} activations (hybrid models are not supported)", g.t(w).name, dtype_name(g.t(w).dtype), dtype_name(act));
     if (b >= 0 && (!g.t(b).is_const() || g.t(b).dtype != want_b))
       fail("bias '{}' must be a constant {}", g.t(b).name, dtype_name(want_b));

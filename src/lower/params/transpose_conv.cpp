@@ -41,15 +41,16 @@ static void check_geometry(const TconvGeometry& g, const char* what) {
 
 TconvS8Params transpose_conv_s8_params(const TconvGeometry& g, float in_scale, int32_t in_zp,
                                        const std::vector<float>& w_scales, float out_scale,
-                                       int32_t out_zp, int32_t act_min, int32_t act_max) {
+                                       int32_t out_zp, int32_t act_min, int32_t act_max,
+                                       int32_t q_min, int32_t q_max) {
   check_geometry(g, "TRANSPOSE_CONV int8");
   if (w_scales.size() != 1 && w_scales.size() != static_cast<size_t>(g.out.c))
     fail("TRANSPOSE_CONV int8: {} weight scales for {} output channels", w_scales.size(), g.out.c);
   if (!(in_scale > 0) || !(out_scale > 0))
     fail("TRANSPOSE_CONV int8: scales must be positive (input {}, output {})", in_scale, out_scale);
-  if (in_zp < -128 || in_zp > 127 || out_zp < -128 || out_zp > 127 || act_min < -128 ||
-      act_max > 127 || act_min > act_max)
-    fail("TRANSPOSE_CONV int8: zero points or clamp outside int8");
+  if (in_zp < q_min || in_zp > q_max || out_zp < q_min || out_zp > q_max || act_min < q_min ||
+      act_max > q_max || act_min > act_max)
+    fail("TRANSPOSE_CONV: zero points or clamp outside [{}, {}]", q_min, q_max);
   TconvS8Params r;
   copy_geometry(g, &r.p);
   r.p.in_zp = in_zp;

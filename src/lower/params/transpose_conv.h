@@ -59,9 +59,11 @@ struct TconvS8Params {
 // or one (per-tensor). Throws on inconsistent geometry or scales.
 // TFLM quirk: its int8 TRANSPOSE_CONV passes kTfLiteActNone when it computes the clamp, so a
 // fused activation is ignored; pass [-128, 127] to match TFLM, tflite_act_range_s8 otherwise.
+// [q_min, q_max] is the activation type's range: int8, or int16 for the 16x8 kernel.
 TconvS8Params transpose_conv_s8_params(const TconvGeometry& g, float in_scale, int32_t in_zp,
                                        const std::vector<float>& w_scales, float out_scale,
-                                       int32_t out_zp, int32_t act_min, int32_t act_max);
+                                       int32_t out_zp, int32_t act_min, int32_t act_max,
+                                       int32_t q_min = -128, int32_t q_max = 127);
 
 mote_transpose_conv_f32_params transpose_conv_f32_params(const TconvGeometry& g, float act_min,
                                                          float act_max);

@@ -3,21 +3,6 @@
  * which stay within [-512, 1536]) and divided by 2^20 rounding half away from zero. */
 #include "../internal.h"
 
-/* lo/hi tables inside the input; TFLM's weights stay within [-512, 1536] */
-static int axis_ok(const int32_t *lo, const int32_t *hi, const int32_t *frac, int32_t n,
-                   int32_t size) {
-  int32_t i;
-  if (!mote__index_table_ok(lo, n, size) || !mote__index_table_ok(hi, n, size) || frac == NULL) {
-    return 0;
-  }
-  for (i = 0; i < n; ++i) {
-    if (frac[i] < -512 || frac[i] > 1536) {
-      return 0;
-    }
-  }
-  return 1;
-}
-
 /* v / 2^20 rounded half away from zero (TFLM: (v +- 2^19) / 2^20, truncating division) */
 static int32_t round_shift20(int32_t v) {
   return v >= 0 ? (v + (1 << 19)) >> 20 : -((-v + (1 << 19)) >> 20);
@@ -29,8 +14,9 @@ mote_status mote_resize_bilinear_s8(const mote_resize_bilinear_s8_params *p, con
   const size_t row = (size_t)p->in.w * (size_t)c_n;
   int32_t n, y, x, c;
   if (!mote__dims_ok(&p->in) || !mote__dims_ok(&p->out) || p->in.n != p->out.n ||
-      p->in.c != p->out.c || !axis_ok(p->y_lo, p->y_hi, p->y_frac, p->out.h, p->in.h) ||
-      !axis_ok(p->x_lo, p->x_hi, p->x_frac, p->out.w, p->in.w)) {
+      p->in.c != p->out.c ||
+      !mote__bilinear_axis_ok(p->y_lo, p->y_hi, p->y_frac, p->out.h, p->in.h) ||
+      !mote__bilinear_axis_ok(p->x_lo, p->x_hi, p->x_frac, p->out.w, p->in.w)) {
     return MOTE_ERR_PARAM;
   }
   for (n = 0; n < p->out.n; ++n) {
