@@ -21,12 +21,7 @@ using test::ConvCase;
 using test::Rng;
 using test::lowered;
 using test::random_case;
-
-template <typename T>
-const T* tab(const KernelCall& c, const char* role) {
-  const ConstTable* t = c.table(role);
-  return t ? reinterpret_cast<const T*>(t->bytes.data()) : nullptr;
-}
+using test::tab;
 
 bool operator==(const mote_dims& a, const mote_dims& b) {
   return a.n == b.n && a.h == b.h && a.w == b.w && a.c == b.c;

@@ -140,6 +140,13 @@ inline Graph binary_graph(OpKind op, const Shape& sa, const Shape& sb, const Qua
   return g;
 }
 
+// A call's table of that role as T, nullptr if it has none.
+template <typename T>
+const T* tab(const KernelCall& c, const char* role) {
+  const ConstTable* t = c.table(role);
+  return t ? reinterpret_cast<const T*>(t->bytes.data()) : nullptr;
+}
+
 // The one call of a one-node graph lowered for target, its params bound to its own tables.
 inline KernelCall lowered(const Graph& g, const char* target) {
   std::vector<KernelCall> calls = lower(g, target_named(target)).calls;
