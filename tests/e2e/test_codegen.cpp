@@ -219,7 +219,7 @@ Compiled compile(Graph g, const Target& target = host_target()) {
   c.graph = std::move(g);
   Lowered low = lower(c.graph, target);
   c.calls = low.calls;
-  c.plan = plan_memory(c.graph, low.scratch, low.in_place);
+  c.plan = plan_memory(c.graph, low.scratch, low.in_place, low.fused_into);
   return c;
 }
 

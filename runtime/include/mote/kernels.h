@@ -156,6 +156,9 @@ typedef struct {
 mote_status mote_conv_chain_s8(const mote_conv_chain_s8_params *p, const int8_t *x,
                                const int8_t *skip, int8_t *out, void *scratch);
 size_t mote_conv_chain_s8_scratch_bytes(const mote_conv_chain_s8_params *p);
+/* 1 when mote_conv_chain_s8 accepts p, with out over x when over_x (the compiler asks before
+ * choosing the chain or that buffer), else 0. */
+int mote_conv_chain_s8_runs(const mote_conv_chain_s8_params *p, int over_x);
 
 /* TFLite int8 MUL: (a - a_zp) * (b - b_zp) rescaled once to the output. */
 typedef struct {
@@ -778,6 +781,7 @@ typedef struct {
 mote_status mote_conv_chain_s8_dsp(const mote_conv_chain_s8_dsp_params *p, const int8_t *x,
                                    const int8_t *skip, int8_t *out, void *scratch);
 size_t mote_conv_chain_s8_dsp_scratch_bytes(const mote_conv_chain_s8_dsp_params *p);
+int mote_conv_chain_s8_dsp_runs(const mote_conv_chain_s8_dsp_params *p, int over_x);
 
 /* Weights: channels in blocks of 4 (the last one zero-padded), each block as its kh * kw taps
  * of two words, the 16-bit pairs (w[tap][c], w[tap][c+2]) and (w[tap][c+1], w[tap][c+3]) (low

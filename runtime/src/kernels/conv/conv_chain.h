@@ -169,7 +169,7 @@ static inline mote_status mote__chain_run(const mote__chain *s, const void *p, m
   return MOTE_OK;
 }
 
-/* A chain variant's two entry points, name and name_scratch_bytes, for params type P over conv
+/* A chain variant's entry points, name, name_scratch_bytes and name_runs, for params type P over conv
  * params type C: conv_fn and conv_scratch_fn its conv kernel and that kernel's scratch size,
  * b1 and b2 the params' fields conv_fn takes as its fourth argument, add_fn its add. */
 #define MOTE__CHAIN_VARIANT(name, P, C, conv_fn, conv_scratch_fn, b1, b2, add_fn)                     \
@@ -201,6 +201,10 @@ static inline mote_status mote__chain_run(const mote__chain *s, const void *p, m
   size_t name##_scratch_bytes(const P *p) {                                                         \
     const mote__chain s = name##_of(p);                                                             \
     return mote__chain_scratch_bytes(&s);                                                           \
+  }                                                                                                 \
+  int name##_runs(const P *p, int over_x) {                                                         \
+    const mote__chain s = name##_of(p);                                                             \
+    return (!p->has_add || mote__chain_add_ok(&p->add.bc, &s.c2.out)) && mote__chain_ok(&s, over_x); \
   }                                                                                                 \
   mote_status name(const P *p, const int8_t *x, const int8_t *skip, int8_t *out, void *scratch) {  \
     const mote__chain s = name##_of(p);                                                             \
