@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dsp_test_util.h"
+#include "lower/lower_util.h"
 #include "mote/kernels.h"
 
 namespace mote {
@@ -30,7 +31,8 @@ struct Chain {
 // x -> Conv a -> Conv b [-> Add(b's output, skip)], lowered for target, tables bound.
 struct Lowered3 {
   Graph g;
-  std::vector<KernelCall> calls;
+  std::vector<KernelCall> calls;  // the Add's the plain add_s8 call
+  std::string add_kernel;         // what lowering chose for the Add (a chain where it runs)
 };
 
 Lowered3 build(const Chain& k, const char* target, uint32_t seed) {
@@ -59,6 +61,12 @@ Lowered3 build(const Chain& k, const char* target, uint32_t seed) {
   }
   g.outputs = {out};
   l.calls = lower(g, target_named(target)).calls;
+  if (k.add) {
+    l.add_kernel = l.calls[2].kernel();
+    const KernelDef& add = kernel_named("mote_add_s8");
+    l.calls[2] = KernelCall{};
+    add.build(LowerCtx{g, g.nodes[2], &add, -1}, l.calls[2]);
+  }
   for (KernelCall& c : l.calls) bind_tables(c);
   return l;
 }
@@ -145,10 +153,12 @@ bool check_chain(Rng& r, const Chain& k, OverX over_x) {
   cp.add = add;
   check_placements(cp, mote_conv_chain_s8, mote_conv_chain_s8_scratch_bytes(&cp), x, skip, want, k, over_x,
                    k.str());
+  if (k.add)  // lowering takes the chain exactly where the kernel runs it
+    EXPECT_EQ(host.add_kernel == "mote_conv_chain_s8", mote_conv_chain_s8_runs(&cp, 0) != 0) << k.str();
 
   const char* dsp_conv = "mote_conv2d_s8_dsp";
   if (m4.calls[0].kernel() != dsp_conv || m4.calls[1].kernel() != dsp_conv ||
-      (k.add && m4.calls[2].kernel() != "mote_add_s8_dsp"))
+      (k.add && m4.add_kernel != "mote_conv_chain_s8_dsp"))
     return false;
   mote_conv_chain_s8_dsp_params dp{};
   dp.conv1 = std::get<mote_conv_s8_dsp_params>(m4.calls[0].params);
