@@ -416,27 +416,24 @@ void nested_fields(S& s, const char* name, const char* suffix, P& p) {
   fields(sub, p);
 }
 
-template <typename S> void fields(S& s, mote_conv_chain_s8_params& p) {
+// Both chain structs: two nested convs, their weights and bias (the DSP variant's per-channel
+// records, its convs' "bias" tables) by name, the add.
+template <typename S, typename P, typename B>
+void chain_fields(S& s, P& p, const char* bias1, const B*& b1, const char* bias2, const B*& b2) {
   nested_fields(s, "conv1", "1", p.conv1);
   nested_fields(s, "conv2", "2", p.conv2);
   s.table("w1", p.w1, "weights1");
   s.table("w2", p.w2, "weights2");
-  s.table("bias1", p.bias1, "bias1");
-  s.table("bias2", p.bias2, "bias2");
+  s.table(bias1, b1, "bias1");
+  s.table(bias2, b2, "bias2");
   s.i32("has_add", p.has_add);
   nested_fields(s, "add", "", p.add);
 }
-
-// The DSP convs' channel records are their calls' "bias" tables.
+template <typename S> void fields(S& s, mote_conv_chain_s8_params& p) {
+  chain_fields(s, p, "bias1", p.bias1, "bias2", p.bias2);
+}
 template <typename S> void fields(S& s, mote_conv_chain_s8_dsp_params& p) {
-  nested_fields(s, "conv1", "1", p.conv1);
-  nested_fields(s, "conv2", "2", p.conv2);
-  s.table("w1", p.w1, "weights1");
-  s.table("w2", p.w2, "weights2");
-  s.table("chan1", p.chan1, "bias1");
-  s.table("chan2", p.chan2, "bias2");
-  s.i32("has_add", p.has_add);
-  nested_fields(s, "add", "", p.add);
+  chain_fields(s, p, "chan1", p.chan1, "chan2", p.chan2);
 }
 
 // Visits the fields of whatever params struct `params` holds.

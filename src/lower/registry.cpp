@@ -111,8 +111,8 @@ Lowered lower(const Graph& g, const Target& target, bool allow_in_place) {
       for (int in : reads)
         if (chosen[k]->may_overwrite(g, n, in)) candidates[k].push_back(in);
   }
-  // The convs a chain absorbs write nothing of their own (their candidates were chosen before
-  // the chain's Add, later in node order, claimed them).
+  // The convs a chain absorbs write no output of their own: drop the candidates listed for them
+  // before the chain (later in node order) claimed them.
   for (size_t k = 0; k < n_nodes; ++k)
     if (fused_into[k] >= 0) candidates[k].clear();
 

@@ -108,6 +108,8 @@ Liveness analyze(const Graph& g, const std::vector<std::vector<int>>* candidates
   for (int i = 0; i < num_nodes; ++i) {
     const Node& n = g.nodes[size_t(i)];
     int out = n.out();
+    if (host(i) >= 0 && given && (*given)[size_t(i)] >= 0)
+      fail("plan: node '{}' runs inside node {} and has no output to write in place", n.name, host(i));
     if (g.t(out).is_const() || host(i) >= 0) continue;
     if (op_has(n.op, Alias)) {
       if (n.in(0) >= 0 && !g.t(n.in(0)).is_const()) join(n.in(0), out);

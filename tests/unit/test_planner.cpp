@@ -619,6 +619,7 @@ TEST(GraphPlan, FusedOutputsReadOnlyInsideTheirCall) {
   EXPECT_THROW(plan_memory(g, {}, {}, {2, 2, -1, -1}), Error);
   EXPECT_THROW(plan_memory(g, {}, {}, {1, 2, -1, -1}), Error);  // a goes into b, itself fused
   g.nodes[3].inputs = {y, x};
+  EXPECT_THROW(plan_memory(g, {}, {-1, a, -1, -1}, {2, 2, -1, -1}), Error);  // b has no output
   const MemoryPlan p = plan_memory(g, {}, {}, {2, 2, -1, -1});
   EXPECT_EQ(p.tensor_offset[size_t(a)], -1);
   EXPECT_EQ(p.tensor_offset[size_t(b)], -1);
