@@ -58,6 +58,9 @@ void add_prune(CLI::App& app) {
   train::PruneSchedule& p = a.fit.prune;
   cmd->add_option("--sparsity", p.sparsity, "fraction of weights (with --structured: of each layer's channels) removed, in [0, 1)");
   cmd->add_flag("--structured", structured, "remove whole channels (filters, and the next layers' inputs) instead of weights");
+  static int64_t multiple = 1;
+  cmd->add_option("--channel-multiple", multiple, "with --structured: keep a multiple of this many channels per layer (4 suits the Cortex-M DSP kernels)")
+      ->check(CLI::PositiveNumber);
   static CLI::Option* scope_opt = nullptr;
   scope_opt = cmd->add_option("--scope", scope, "global: one magnitude threshold over all layers; layer: each layer to its target")
       ->check(CLI::IsMember({"global", "layer"}))
@@ -110,11 +113,11 @@ void add_prune(CLI::App& app) {
       t = import_model(teacher);
       a.fit.teacher = &t;
     }
-    nlohmann::json extra = {{"sparsity", ps.sparsity}, {"structured", structured}};
+    nlohmann::json extra = {{"sparsity", ps.sparsity}, {"structured", structured}, {"channel_multiple", multiple}};
     if (structured) {
       if (!ps.layers.empty()) fail("--layer-sparsity applies to magnitude pruning, not --structured");
       train::ChannelReport rep;
-      prep.model = train::prune_channels(prep.model, ps.sparsity, &rep);
+      prep.model = train::prune_channels(prep.model, ps.sparsity, &rep, multiple);
       nlohmann::json groups = nlohmann::json::array();
       for (const auto& g : rep.groups) {
         fmt::print("channels of {}: {} -> {}\n", fmt::join(g.sources, ", "), g.channels, g.kept);

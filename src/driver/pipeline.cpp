@@ -45,7 +45,7 @@ Pipeline run_pipeline(const PipelineOptions& opt) {
   }
   Lowered low = lower(p.graph, target_named(opt.target));
   p.calls = std::move(low.calls);
-  p.plan = plan_memory(p.graph, low.scratch, low.in_place);
+  p.plan = plan_memory(p.graph, low.scratch, low.in_place, low.fused_into);
   return p;
 }
 

@@ -14,6 +14,21 @@ constexpr int64_t (*NoScratch)(const KernelCall&) = nullptr;
 // Elementwise ops may write over an input of the output's shape.
 bool elementwise_in_place(const Graph& g, const Node& n, int input);
 
+// lower/conv_chain.cpp: the nodes of a conv -> conv -> Add chain at Add node c.n for chain
+// kernel c.def: convs a then b (absorbed into the chain's call), the chain's input x (a's) and
+// the skip; conv_second when b's output is the Add's second operand.
+struct ChainNodes {
+  int a = -1, b = -1;
+  int x = -1, skip = -1;
+  bool conv_second = false;
+};
+std::optional<ChainNodes> chain_nodes(const LowerCtx& c);
+bool is_conv_chain(const LowerCtx& c);
+void build_conv_chain(const LowerCtx& c, KernelCall& call);
+bool conv_chain_in_place(const Graph& g, const Node& n, int input);
+int64_t conv_chain_s8_scratch(const KernelCall& call);
+int64_t conv_chain_s8_dsp_scratch(const KernelCall& call);
+
 // lower/conv.cpp
 bool is_conv(const LowerCtx& c);
 bool is_depthwise(const LowerCtx& c);

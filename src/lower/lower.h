@@ -33,7 +33,8 @@ using KernelParams =
                  mote_resize_nearest_params, mote_resize_bilinear_s8_params,
                  mote_resize_bilinear_f32_params, mote_slice_params, mote_gather_params,
                  mote_tile_params, mote_batch_matmul_s8_params, mote_batch_matmul_f32_params,
-                 mote_layer_norm_f32_params, mote_layer_norm_s8_params>;
+                 mote_layer_norm_f32_params, mote_layer_norm_s8_params,
+                 mote_conv_chain_s8_params, mote_conv_chain_s8_dsp_params>;
 
 // A constant array a kernel reads. `role` names what it is for the kernel: "weights", "bias",
 // "multiplier", "shift", "table" (mote_lut_s8), "lut<k>" (concat requantization of input k),
@@ -54,18 +55,24 @@ struct KernelCall {
                                   // constant operands of Add/Mul/Concat emitted as arrays)
   int output = -1;
   int in_place = -1;              // the input tensor the output is written over, -1 if none
+  // >= 0: the node (a conv chain) whose call computes this one's output inside it; the call
+  // is kept for the executor's observers, but no code runs it and its output has no buffer.
+  int fused_into = -1;
   int64_t scratch_bytes = 0;
   // Storage bind_tables() points mote_concat_params::luts at (one entry per input).
   std::vector<const int8_t*> bound_luts;
 
   const ConstTable* table(const std::string& role) const;  // nullptr if absent
   std::string kernel() const { return def ? def->name : std::string(); }
+  // Generated code calls a kernel for it: neither an alias nor absorbed into a chain.
+  bool has_code() const { return def && fused_into < 0; }
 };
 
 struct Lowered {
   std::vector<KernelCall> calls;     // one per node, in node order
   std::vector<int64_t> scratch;      // per node: scratch bytes
   std::vector<int> in_place;         // per node: input tensor overwritten, -1 if none
+  std::vector<int> fused_into;       // per node: KernelCall::fused_into
 };
 
 // Lowers every node for `target`; throws mote::Error naming the node for anything no registered

@@ -8,6 +8,7 @@
 //   table(name, const T*& ptr, role)      a pointer to the call's table of that role (or NULL)
 //   luts(name, const int8_t* const*& ptr, count)   per-input tables "lut<k>" as an array
 #pragma once
+#include <string>
 #include <variant>
 
 #include "lower/lower.h"
@@ -398,6 +399,50 @@ template <typename S> void fields(S& s, mote_layer_norm_s8_params& p) {
   s.table("multiplier", p.multiplier, "multiplier");
   s.table("shift", p.shift, "shift");
   s.table("bias", p.bias, "bias");
+}
+
+// A struct inside a params struct: its fields under "name." (C99 nested designators), its
+// table roles with `suffix` (a conv chain's two convs read "weights1", "multiplier2", ...).
+template <typename S>
+struct NestedSink {
+  S& s;
+  std::string prefix, suffix;
+  std::string at(const char* n) const { return prefix + "." + n; }
+  void i32(const char* n, int32_t& v) { s.i32(at(n).c_str(), v); }
+  void f32(const char* n, float& v) { s.f32(at(n).c_str(), v); }
+  void u32_hex(const char* n, uint32_t& v) { s.u32_hex(at(n).c_str(), v); }
+  void dims(const char* n, mote_dims& d) { s.dims(at(n).c_str(), d); }
+  void ints(const char* n, int32_t* v, int count) { s.ints(at(n).c_str(), v, count); }
+  void bcast(const char* n, mote_bcast& b) { s.bcast(at(n).c_str(), b); }
+  template <typename T>
+  void table(const char* n, const T*& ptr, const char* role) {
+    s.table(at(n).c_str(), ptr, (role + suffix).c_str());
+  }
+};
+template <typename S, typename P>
+void nested_fields(S& s, const char* name, const char* suffix, P& p) {
+  NestedSink<S> sub{s, name, suffix};
+  fields(sub, p);
+}
+
+// Both chain structs: two nested convs, their weights and bias (the DSP variant's per-channel
+// records, its convs' "bias" tables) by name, the add.
+template <typename S, typename P, typename B>
+void chain_fields(S& s, P& p, const char* bias1, const B*& b1, const char* bias2, const B*& b2) {
+  nested_fields(s, "conv1", "1", p.conv1);
+  nested_fields(s, "conv2", "2", p.conv2);
+  s.table("w1", p.w1, "weights1");
+  s.table("w2", p.w2, "weights2");
+  s.table(bias1, b1, "bias1");
+  s.table(bias2, b2, "bias2");
+  s.i32("has_add", p.has_add);
+  nested_fields(s, "add", "", p.add);
+}
+template <typename S> void fields(S& s, mote_conv_chain_s8_params& p) {
+  chain_fields(s, p, "bias1", p.bias1, "bias2", p.bias2);
+}
+template <typename S> void fields(S& s, mote_conv_chain_s8_dsp_params& p) {
+  chain_fields(s, p, "chan1", p.chan1, "chan2", p.chan2);
 }
 
 // Visits the fields of whatever params struct `params` holds.

@@ -82,6 +82,7 @@ Lowered lower(const Graph& g, const Target& target, bool allow_in_place) {
   const size_t n_nodes = g.nodes.size();
   std::vector<const KernelDef*> chosen(n_nodes, nullptr);
   std::vector<std::vector<int>> candidates(n_nodes);
+  std::vector<int> fused_into(n_nodes, -1);
   for (size_t k = 0; k < n_nodes; ++k) {
     const Node& n = g.nodes[k];
     const DType dt = g.t(n.out()).dtype;
@@ -100,13 +101,24 @@ Lowered lower(const Graph& g, const Target& target, bool allow_in_place) {
     if (!chosen[k])
       fail("lower: node '{}' ({}, {}): no runtime kernel of target '{}' runs it", n.name, op_name(n.op),
            dtype_name(dt), target.name);
+    std::vector<int> reads = n.inputs;
+    if (chosen[k]->args == Args::Chain) {
+      const ChainNodes ch = *chain_nodes(LowerCtx{g, n, chosen[k], -1});
+      fused_into[size_t(ch.a)] = fused_into[size_t(ch.b)] = int(k);
+      reads = {ch.x, ch.skip};
+    }
     if (allow_in_place && chosen[k]->may_overwrite)
-      for (int in : n.inputs)
+      for (int in : reads)
         if (chosen[k]->may_overwrite(g, n, in)) candidates[k].push_back(in);
   }
+  // The convs a chain absorbs write no output of their own: drop the candidates listed for them
+  // before the chain (later in node order) claimed them.
+  for (size_t k = 0; k < n_nodes; ++k)
+    if (fused_into[k] >= 0) candidates[k].clear();
 
   Lowered r;
-  r.in_place = choose_in_place(g, candidates);
+  r.fused_into = fused_into;
+  r.in_place = choose_in_place(g, candidates, fused_into);
   r.scratch.assign(n_nodes, 0);
   for (size_t k = 0; k < n_nodes; ++k) {
     const Node& n = g.nodes[k];
@@ -115,10 +127,11 @@ Lowered lower(const Graph& g, const Target& target, bool allow_in_place) {
     call.output = n.out();
     call.def = chosen[k];
     call.in_place = r.in_place[k];
+    call.fused_into = fused_into[k];
     const LowerCtx c{g, n, chosen[k], r.in_place[k]};
     if (call.def) {
       call.def->build(c, call);
-      if (call.def->scratch) call.scratch_bytes = call.def->scratch(call);
+      if (call.def->scratch && call.fused_into < 0) call.scratch_bytes = call.def->scratch(call);
     } else {
       check_io(c);
       if (c.quantized() && !same_quant(c.in(0).quant, c.out().quant))

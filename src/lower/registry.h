@@ -40,6 +40,7 @@ enum class Args : uint8_t {
   Concat,       // (params, inputs[], out)
   Lstm,         // (params, x, weights, recurrent, bias | in_bias, rec_bias, h0, c0, y, scratch)
   Gru,          // (params, x, weights, recurrent, bias | in_bias, rec_bias, h0, y, scratch)
+  Chain,        // (params, x, skip, out, scratch): a conv chain, its tables in params
 };
 
 enum class KernelId : uint16_t {

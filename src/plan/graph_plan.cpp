@@ -19,14 +19,23 @@ struct Liveness {
 
 // With `choose`, a node's output takes over the first of candidates[node] whose group is read
 // by no later node and holds no graph input or output; without it, in_place[node] is taken as
-// given and checked the same way.
-Liveness analyze(const Graph& g, const std::vector<std::vector<int>>* candidates, const std::vector<int>* given) {
+// given and checked the same way. A node absorbed into another's call (fused[node] >= 0) reads
+// at that call's step and its output, read only inside that call, has no buffer.
+Liveness analyze(const Graph& g, const std::vector<std::vector<int>>* candidates, const std::vector<int>* given,
+                 const std::vector<int>& fused) {
   const int num_tensors = int(g.tensors.size());
   const int num_nodes = int(g.nodes.size());
   const int last_step = std::max(num_nodes - 1, 0);
   auto check_id = [&](int t, const std::string& where) {
     if (t < -1 || t >= num_tensors) fail("plan: tensor id {} out of range in {}", t, where);
   };
+  if (!fused.empty() && fused.size() != g.nodes.size())
+    fail("plan: {} fused-into entries for {} nodes of graph '{}'", fused.size(), num_nodes, g.name);
+  auto host = [&](int i) { return fused.empty() ? -1 : fused[size_t(i)]; };
+  auto step = [&](int i) { return host(i) >= 0 ? host(i) : i; };
+  for (int i = 0; i < num_nodes; ++i)
+    if (host(i) >= 0 && (host(i) <= i || host(i) >= num_nodes || host(host(i)) >= 0))
+      fail("plan: node '{}' is fused into node {}, which is no later unfused node", g.nodes[size_t(i)].name, host(i));
 
   std::vector<int> producer(size_t(num_tensors), -1);
   std::vector<int> first(size_t(num_tensors), -1), last(size_t(num_tensors), -1);
@@ -53,16 +62,27 @@ Liveness analyze(const Graph& g, const std::vector<std::vector<int>>* candidates
     for (int t : n.inputs) {
       check_id(t, "node '" + n.name + "'");
       if (t < 0 || g.t(t).is_const()) continue;
-      if (first[size_t(t)] < 0)
+      if (producer[size_t(t)] < 0 && !is_input[size_t(t)])
         fail("plan: node '{}' reads tensor '{}', which has no producer and is no graph input", n.name, g.t(t).name);
       if (producer[size_t(t)] >= i)
         fail("plan: node '{}' reads tensor '{}' before it is produced", n.name, g.t(t).name);
-      last[size_t(t)] = std::max(last[size_t(t)], i);
+      const int p = producer[size_t(t)];
+      if (p >= 0 && host(p) >= 0) {  // the output of an absorbed node: only its call reads it
+        if (step(i) != host(p))
+          fail("plan: node '{}' reads '{}', which only exists inside node {}", n.name, g.t(t).name, host(p));
+        continue;
+      }
+      last[size_t(t)] = std::max(last[size_t(t)], step(i));
     }
   }
+  for (int i = 0; i < num_nodes; ++i)
+    if (host(i) >= 0)
+      for (int t : g.nodes[size_t(i)].outputs) first[size_t(t)] = last[size_t(t)] = -1;
   for (int t : g.outputs) {
     check_id(t, "graph outputs");
     if (g.t(t).is_const()) continue;
+    if (producer[size_t(t)] >= 0 && host(producer[size_t(t)]) >= 0)
+      fail("plan: graph output '{}' only exists inside node {}", g.t(t).name, host(producer[size_t(t)]));
     if (first[size_t(t)] < 0) fail("plan: graph output '{}' is never produced", g.t(t).name);
     last[size_t(t)] = last_step;
   }
@@ -88,7 +108,9 @@ Liveness analyze(const Graph& g, const std::vector<std::vector<int>>* candidates
   for (int i = 0; i < num_nodes; ++i) {
     const Node& n = g.nodes[size_t(i)];
     int out = n.out();
-    if (g.t(out).is_const()) continue;
+    if (host(i) >= 0 && given && (*given)[size_t(i)] >= 0)
+      fail("plan: node '{}' runs inside node {} and has no output to write in place", n.name, host(i));
+    if (g.t(out).is_const() || host(i) >= 0) continue;
     if (op_has(n.op, Alias)) {
       if (n.in(0) >= 0 && !g.t(n.in(0)).is_const()) join(n.in(0), out);
       continue;
@@ -115,14 +137,15 @@ Liveness analyze(const Graph& g, const std::vector<std::vector<int>>* candidates
 
 }  // namespace
 
-std::vector<int> choose_in_place(const Graph& g, const std::vector<std::vector<int>>& candidates) {
+std::vector<int> choose_in_place(const Graph& g, const std::vector<std::vector<int>>& candidates,
+                                 const std::vector<int>& fused_into) {
   if (!candidates.empty() && candidates.size() != g.nodes.size())
     fail("plan: {} in-place candidate lists for {} nodes of graph '{}'", candidates.size(), g.nodes.size(), g.name);
-  return analyze(g, &candidates, nullptr).in_place;
+  return analyze(g, &candidates, nullptr, fused_into).in_place;
 }
 
 MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, const std::vector<int>& in_place,
-                       int64_t align) {
+                       const std::vector<int>& fused_into, int64_t align) {
   const int num_tensors = int(g.tensors.size());
   const int num_nodes = int(g.nodes.size());
   if (!scratch_bytes.empty() && scratch_bytes.size() != g.nodes.size())
@@ -130,7 +153,7 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes
   if (!in_place.empty() && in_place.size() != g.nodes.size())
     fail("plan: {} in-place choices for {} nodes of graph '{}'", in_place.size(), num_nodes, g.name);
   const std::vector<int> none(g.nodes.size(), -1);
-  const Liveness lv = analyze(g, nullptr, in_place.empty() ? &none : &in_place);
+  const Liveness lv = analyze(g, nullptr, in_place.empty() ? &none : &in_place, fused_into);
   const std::vector<int>& first = lv.first;
   const std::vector<int>& last = lv.last;
   const std::vector<int>& root = lv.root;

@@ -38,16 +38,20 @@ struct MemoryPlan {
 
 // Per node, the input tensor its output takes over, chosen among candidates[node] (the inputs the
 // node's kernel may write over; empty = none): the first one that no later node reads and that
-// shares no bytes with a graph input or output. -1 where none qualifies.
-std::vector<int> choose_in_place(const Graph& g, const std::vector<std::vector<int>>& candidates);
+// shares no bytes with a graph input or output. -1 where none qualifies. fused_into as for
+// plan_memory.
+std::vector<int> choose_in_place(const Graph& g, const std::vector<std::vector<int>>& candidates,
+                                 const std::vector<int>& fused_into = {});
 
 // Plans every non-constant tensor (graph inputs and outputs included) and each node's scratch
 // (`scratch_bytes[node]`, 0 = none; an empty vector means no scratch at all). Node i runs at
 // step i; graph inputs are live from step 0, graph outputs to the last step. The outputs of Alias
 // ops (Reshape, Identity) share their input's bytes, through chains of them; so does the output
 // of node i with its input in_place[i] (>= 0; from choose_in_place; empty = none), which is
-// checked to be legal.
+// checked to be legal. A node i with fused_into[i] >= 0 runs inside that later node's call (a
+// conv chain; empty = none): its reads count at that step and its output, which only that call
+// may read, gets no buffer (offset -1).
 MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, const std::vector<int>& in_place = {},
-                       int64_t align = 4);
+                       const std::vector<int>& fused_into = {}, int64_t align = 4);
 
 }  // namespace mote

@@ -39,7 +39,7 @@ nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls,
     const Node& n = g.nodes[i];
     const KernelCall* c = call_of.count(int(i)) ? call_of[int(i)] : nullptr;
     int64_t wbytes = 0;
-    if (c && c->def) {
+    if (c && c->has_code()) {  // an absorbed conv's tables are its chain's
       for (const ConstTable& t : c->tables) wbytes += int64_t(t.bytes.size());
       for (int t : c->inputs)
         if (t >= 0 && g.t(t).is_const() && emitted_consts.insert(t).second) wbytes += int64_t(g.t(t).bytes());
@@ -53,7 +53,7 @@ nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls,
     const int out = n.out();
     nlohmann::json row = {{"name", n.name},
                           {"op", op_name(n.op)},
-                          {"kernel", c ? (c->def ? c->def->name : std::string("alias")) : std::string("")},
+                          {"kernel", c ? (c->fused_into >= 0 ? std::string("fused") : c->def ? c->def->name : std::string("alias")) : std::string("")},
                           {"input_shapes", ins},
                           {"output_shape", g.t(out).shape},
                           {"macs", m},
@@ -62,6 +62,7 @@ nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls,
                           {"arena_offset", size_t(out) < plan.tensor_offset.size() ? plan.tensor_offset[size_t(out)] : -1},
                           {"scratch_bytes", c ? c->scratch_bytes : 0},
                           {"scratch_offset", i < plan.scratch_offset.size() ? plan.scratch_offset[i] : -1}};
+    if (c && c->fused_into >= 0) row["fused_into"] = c->fused_into;
     layers.push_back(row);
   }
 

@@ -46,7 +46,7 @@ const Profile& run_profile(const RunOptions& opt, const nlohmann::json& report) 
   const Target& t = target_named(want);
   for (const nlohmann::json& l : report.value("layers", nlohmann::json::array())) {
     const std::string k = l.value("kernel", "");
-    if (k.empty() || k == "alias") continue;
+    if (k.empty() || k == "alias" || l.contains("fused_into")) continue;
     const KernelDef& d = kernel_named(k);
     if (std::find(t.isas.begin(), t.isas.end(), d.isa) == t.isas.end())
       fail("{} was compiled for {} and calls {}, which {} cannot run; compile it for {} or run it on {}", opt.outdir,
@@ -100,7 +100,7 @@ std::string where_stopped(const ElfFile& elf, const nlohmann::json& report, cons
   const nlohmann::json& ls = report.at("layers");
   for (size_t k = 0; k < ls.size(); ++k) {
     const std::string kern = ls[k].value("kernel", "");
-    if (!kern.empty() && kern != "alias") layers.push_back({int(k), &ls[k]});
+    if (!kern.empty() && kern != "alias" && !ls[k].contains("fused_into")) layers.push_back({int(k), &ls[k]});
   }
   std::vector<CallSite> kernel_calls;
   for (const CallSite& c : call_sites(elf, start, end)) {

@@ -78,7 +78,7 @@ int64_t live_pointers(const ModelSource& m) {
   int at = 0;
   use(m.plan->tensor_offset.at(size_t(g.inputs.at(0))), at);
   for (const KernelCall& c : *m.calls) {
-    if (!c.def) continue;
+    if (!c.has_code()) continue;
     ++at;
     for (int t : c.inputs)
       if (t >= 0 && !g.t(t).is_const()) use(m.plan->tensor_offset.at(size_t(t)), at);
@@ -130,7 +130,7 @@ Footprint predict_footprint(const std::string& target, const ModelSource& m) {
   int64_t invoke_frame = 0;
   f.invoke_text = s.invoke_base_text + s.wrapper_text;
   for (const KernelCall& c : *m.calls) {
-    if (!c.def) continue;
+    if (!c.has_code()) continue;
     kernels.insert(c.def->name);
     const std::string kind = args_name(int(c.def->args));
     const int64_t extra = c.def->args == Args::Concat ? std::max<int64_t>(0, int64_t(c.inputs.size()) - 2) : 0;

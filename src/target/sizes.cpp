@@ -26,9 +26,9 @@ namespace fs = std::filesystem;
 
 const char* args_name(int args) {
   static const char* const names[] = {"ConvScratch", "WeightsBias", "Binary", "Lut", "UnaryN",
-                                      "InOut",       "Concat",      "Lstm",   "Gru"};
-  static_assert(sizeof names / sizeof names[0] == size_t(Args::Gru) + 1, "one name per Args kind");
-  return args >= 0 && args <= int(Args::Gru) ? names[args] : "?";
+                                      "InOut",       "Concat",      "Lstm",   "Gru",    "Chain"};
+  static_assert(sizeof names / sizeof names[0] == size_t(Args::Chain) + 1, "one name per Args kind");
+  return args >= 0 && args <= int(Args::Chain) ? names[args] : "?";
 }
 
 namespace {
@@ -283,6 +283,7 @@ std::string probe_call(int args, const std::string& P, const std::string& W, con
       return fmt::format("&{0}, (int8_t *)({3}), {1}, {1}, {2}, {2}, NULL, NULL, (int8_t *)({4}), {5}", P, W, B, I, O, S);
     case Args::Gru:
       return fmt::format("&{0}, (int8_t *)({3}), {1}, {1}, {2}, {2}, NULL, (int8_t *)({4}), {5}", P, W, B, I, O, S);
+    case Args::Chain: return fmt::format("&{}, (int8_t *)({}), (int8_t *)({}), (int8_t *)({}), {}", P, I, I, O, S);
   }
   return "";
 }
@@ -298,7 +299,7 @@ std::string probe_source() {
   }
   s += "typedef struct { int32_t v[8]; } mote_probe_params;\n";
   const char* const buffers[2] = {"arena + 0", "arena + 8000"};
-  for (int a = 0; a <= int(Args::Gru); ++a) {
+  for (int a = 0; a <= int(Args::Chain); ++a) {
     s += fmt::format("extern mote_status mote_probe_k{}();\n", a);
     for (int calls : {1, kCalls}) {
       std::string body;
@@ -472,7 +473,7 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
   j["array_align"] = aalign;
   nlohmann::json call_text = nlohmann::json::object(), call_frame = nlohmann::json::object();
   int64_t base = 0;
-  for (int a = 0; a <= int(Args::Gru); ++a) {
+  for (int a = 0; a <= int(Args::Chain); ++a) {
     const int64_t one = text_of(fmt::format("mote_probe_invoke_{}_1", a));
     const int64_t many = text_of(fmt::format("mote_probe_invoke_{}_{}", a, kCalls));
     const int64_t per_call = (many - one + (kCalls - 1) / 2) / (kCalls - 1);
@@ -480,7 +481,7 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
     call_frame[args_name(a)] = frame_of(fmt::format("mote_probe_invoke_{}_{}", a, kCalls));
     base += one - per_call;
   }
-  j["invoke"] = {{"base_text", base / (int(Args::Gru) + 1)},
+  j["invoke"] = {{"base_text", base / (int(Args::Chain) + 1)},
                  {"wrapper_text", text_of("mote_probe_wrapper")},
                  {"wrapper_frame", frame_of("mote_probe_wrapper")},
                  {"call_text", call_text},

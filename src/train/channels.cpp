@@ -223,7 +223,8 @@ std::vector<float> slice(const Tensor& t, size_t axis, const std::vector<int64_t
 
 }  // namespace
 
-Graph prune_channels(const Graph& g, double fraction, ChannelReport* report) {
+Graph prune_channels(const Graph& g, double fraction, ChannelReport* report, int64_t multiple) {
+  if (multiple < 1) fail("prune: channel multiple {}, expected at least 1", multiple);
   if (!(fraction >= 0 && fraction < 1)) fail("--sparsity must be in [0, 1), got {}", fraction);
   Channels ch(g);
   ch.analyze();
@@ -261,7 +262,8 @@ Graph prune_channels(const Graph& g, double fraction, ChannelReport* report) {
       for (size_t c = 0; c < r.size(); ++c) score[c] += r[c];
     }
     const int64_t channels = int64_t(score.size());
-    const int64_t kept = std::max<int64_t>(1, int64_t(std::llround(double(channels) * (1.0 - fraction))));
+    int64_t kept = std::max<int64_t>(1, int64_t(std::llround(double(channels) * (1.0 - fraction))));
+    kept = std::min(channels, (kept + multiple - 1) / multiple * multiple);
     std::vector<int64_t> keep(static_cast<size_t>(channels));
     std::iota(keep.begin(), keep.end(), 0);
     std::stable_sort(keep.begin(), keep.end(), [&](int64_t a, int64_t b) { return score[size_t(a)] > score[size_t(b)]; });

@@ -173,8 +173,9 @@ struct ChannelReport {
 // depthwise filters and BatchNorm entries that carry them, and the matching inputs of the layers
 // that read them (Conv input channels, FullyConnected columns after a flatten). Channels that
 // reach a graph output or an op that mixes channels otherwise (grouped Conv, Concat, Softmax,
-// Transpose, reshapes other than flattening) are kept.
-Graph prune_channels(const Graph& g, double fraction, ChannelReport* report);
+// Transpose, reshapes other than flattening) are kept. The channels kept are rounded up to a
+// multiple of `multiple` (at most all of them): SIMD kernels take channels four at a time.
+Graph prune_channels(const Graph& g, double fraction, ChannelReport* report, int64_t multiple = 1);
 
 // Loss and accuracy of `model` on `data`; with `qat`, fake-quantized as QAT computes.
 Metrics evaluate(const Graph& model, const Samples& data, const QatOptions* qat = nullptr, int64_t batch = 256);

@@ -238,7 +238,7 @@ Compiled compile(Graph g, const Target& target = host_target()) {
   c.graph = std::move(g);
   Lowered low = lower(c.graph, target);
   c.calls = low.calls;
-  c.plan = plan_memory(c.graph, low.scratch, low.in_place);
+  c.plan = plan_memory(c.graph, low.scratch, low.in_place, low.fused_into);
   return c;
 }
 
@@ -363,6 +363,36 @@ TEST(CodegenE2E, ResidualInt8ForCortexM4BitExactWithGccAndClang) {
   expect_int8_bitexact(c.graph, out.path, "res", random_batch({1, 8, 8, 4}, 12, 14, -1.5f, 1.5f));
 }
 
+// Two residual stages as in ResNet: conv -> conv -> Add over the block's input, then a 3x3 s2
+// conv -> conv -> Add with a 1x1 s2 conv's skip. Both become conv chains.
+Compiled chains_int8(const std::string& target) {
+  Builder b;
+  b.g.name = "chains";
+  const int x = b.input({1, 9, 7, 4});
+  Attrs relu;
+  relu.set("act_min", 0.0f);
+  relu.set("act_max", kNoMax);
+  const int s1 = b.node(OpKind::Add, "sum1", {b.conv("c2", b.conv("c1", x, 4, 3, 1, 1, 1, 0.0f, kNoMax), 4, 3, 1, 1, 1), x}, relu);
+  const int skip = b.conv("proj", s1, 6, 1, 2, 0, 1);
+  const int s2 = b.node(OpKind::Add, "sum2", {skip, b.conv("c4", b.conv("c3", s1, 6, 3, 2, 1, 1, 0.0f, kNoMax), 6, 3, 1, 1, 1)}, relu);
+  b.g.outputs.push_back(s2);
+  verify(b.g, "chains");
+  return compile(quantize(b.g, random_batch({1, 9, 7, 4}, 32, 17), CalibMethod::MinMax), target_named(target));
+}
+
+TEST(CodegenE2E, ConvChainsInt8BitExactWithGccAndClang) {
+  for (const char* target : {"host", "cortex-m4"}) {
+    Compiled c = chains_int8(target);
+    const std::string chain = std::string(target) == "host" ? "mote_conv_chain_s8" : "mote_conv_chain_s8_dsp";
+    std::vector<std::string> kernels;
+    for (const KernelCall& k : c.calls) kernels.push_back(k.has_code() ? k.kernel() : "-");
+    EXPECT_EQ(kernels, (std::vector<std::string>{"-", "-", chain, kernels[3], "-", "-", chain})) << target;
+    TempDir out;
+    emit_c(c.input("ch"), out.path.string());
+    expect_int8_bitexact(c.graph, out.path, "ch", random_batch({1, 9, 7, 4}, 12, 18, -1.5f, 1.5f));
+  }
+}
+
 TEST(CodegenE2E, HandBuiltCnnFloatMatchesRunFloat) {
   Compiled c = compile(small_cnn());
   TempDir out;
@@ -481,7 +511,8 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   std::set<std::string> used;
   for (const Compiled* c : {&q, &f})
     for (const KernelCall& k : c->calls) used.insert(k.kernel());
-  for (const Compiled& c : {small_cnn_int8(), compile(small_cnn()), rnn_zoo_int8(), compile(rnn_zoo()), residual_int8_m4()})
+  for (const Compiled& c : {small_cnn_int8(), compile(small_cnn()), rnn_zoo_int8(), compile(rnn_zoo()), residual_int8_m4(),
+                            chains_int8("host"), chains_int8("cortex-m4")})
     for (const KernelCall& k : c.calls) used.insert(k.kernel());
   // The ONNX op models (int8 and float) and an int8 -> float DEQUANTIZE, whose C runs in
   // OnnxOpsE2E and the conformance suite.

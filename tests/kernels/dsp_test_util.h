@@ -187,7 +187,7 @@ inline Graph binary_graph(OpKind op, const Shape& sa, const Shape& sb, const Qua
   return g;
 }
 
-// The bytes of a call's table, or nullptr.
+// A call's table of that role as T, nullptr if it has none.
 template <typename T>
 const T* tab(const KernelCall& c, const char* role) {
   const ConstTable* t = c.table(role);

@@ -198,4 +198,16 @@ TEST(Channels, ResidualAddTiesItsSources) {
 }
 
 }  // namespace
+// Kept channels rounded up to a multiple (DS-CNN:16: 16 channels, 40 % off leaves 10 -> 12).
+TEST(Channels, KeptChannelsRoundUpToTheMultiple) {
+  const Graph g = train::build_arch("dscnn:16", {1, 16, 16}, 10, false, 4);
+  for (int64_t m : {1, 4, 32}) {
+    train::ChannelReport rep;
+    train::prune_channels(g, 0.4, &rep, m);
+    ASSERT_FALSE(rep.groups.empty());
+    for (const auto& grp : rep.groups) EXPECT_EQ(grp.kept, m == 1 ? 10 : m == 4 ? 12 : 16) << grp.sources[0];
+  }
+  EXPECT_THROW(train::prune_channels(g, 0.4, nullptr, 0), Error);
+}
+
 }  // namespace mote

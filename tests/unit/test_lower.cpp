@@ -425,5 +425,61 @@ TEST(Lower, FloatGraphKernels) {
   EXPECT_THROW(run_int8(g, lower(g, host_target()).calls, {in}), Error);  // a float graph is not the int8 executor's
 }
 
+// conv (3x3 s2) -> conv (3x3) -> Add with a 1x1 s2 conv's skip, the chain's operand second:
+// lowering picks the chain for the Add (the DSP one on the M4), absorbs both convs, and its
+// output is the plain Add's over the absorbed convs' values.
+TEST(Lower, ConvChainIsThePlainConvsAndAdd) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> q8(-128, 127), w8(-60, 60), b32(-300, 300);
+  Graph g;
+  const int C = 4, O = 6, H = 9, W = 7;
+  int x = act(g, "x", {1, H, W, C}, pt(0.04f, -3));
+  g.inputs = {x};
+  auto conv = [&](int in, int k, int stride, int pad, int oc, const QuantParams& q) {
+    const int64_t ic = g.t(in).shape[3];
+    std::vector<int8_t> wv(static_cast<size_t>(oc * k * k * ic));
+    for (auto& v : wv) v = int8_t(w8(rng));
+    const int w = g.add_const("w" + std::to_string(g.nodes.size()), DType::I8, {oc, k, k, ic}, wv.data());
+    QuantParams wq;
+    for (int o = 0; o < oc; ++o) wq.scale.push_back(0.003f + 0.001f * float(o)), wq.zero_point.push_back(0);
+    wq.axis = 0;
+    g.t(w).quant = wq;
+    std::vector<int32_t> bv(static_cast<size_t>(oc));
+    for (auto& v : bv) v = b32(rng);
+    const int b = g.add_const("b" + std::to_string(g.nodes.size()), DType::I32, {oc}, bv.data());
+    return node(g, OpKind::Conv, {in, w, b}, act(g, "y" + std::to_string(g.nodes.size()), {1}, q), conv_attrs(stride, pad, 1));
+  };
+  const int y1 = conv(x, 3, 2, 1, O, pt(0.05f, 2));
+  const int y2 = conv(y1, 3, 1, 1, O, pt(0.06f, -1));
+  const int skip = conv(x, 1, 2, 0, O, pt(0.03f, 4));
+  const int sum = node(g, OpKind::Add, {skip, y2}, act(g, "sum", {1}, pt(0.08f, -7)));
+  g.outputs = {sum};
+  verify(g, "test");
+
+  Array in;
+  in.dtype = DType::I8;
+  in.shape = g.t(x).shape;
+  in.bytes.resize(size_t(H * W * C));
+  for (auto& v : in.bytes) v = uint8_t(int8_t(q8(rng)));
+  for (const char* target : {"host", "cortex-m4"}) {
+    const Lowered low = lower(g, target_named(target));
+    ASSERT_EQ(low.calls.size(), 4u);
+    EXPECT_EQ(low.calls[3].kernel(), std::string(target) == "host" ? "mote_conv_chain_s8" : "mote_conv_chain_s8_dsp");
+    EXPECT_EQ(low.fused_into, (std::vector<int>{3, 3, -1, -1}));
+    EXPECT_EQ(low.calls[3].inputs, (std::vector<int>{x, skip}));
+    EXPECT_FALSE(low.calls[0].has_code());
+    std::vector<Array> seen(g.nodes.size());
+    const std::vector<Array> out = run_int8(g, low.calls, {in}, [&](int n, const Array& a) { seen[size_t(n)] = a; });
+
+    // The Add alone, its operands graph inputs, so no chain can form.
+    Graph add;
+    const int a0 = act(add, "skip", g.t(skip).shape, g.t(skip).quant), a1 = act(add, "y2", g.t(y2).shape, g.t(y2).quant);
+    add.inputs = {a0, a1};
+    add.outputs = {node(add, OpKind::Add, {a0, a1}, act(add, "sum", {1}, g.t(sum).quant))};
+    const std::vector<Array> want = run_int8(add, lower(add, host_target()).calls, {seen[2], seen[1]});
+    EXPECT_EQ(out.at(0).bytes, want.at(0).bytes) << target;
+  }
+}
+
 }  // namespace
 }  // namespace mote

@@ -279,20 +279,32 @@ std::vector<int> elementwise_in_place(const Graph& g) {
 // and read at or after it, or a graph input/output) and the step's scratch are pairwise
 // disjoint, aliases of one tensor excepted, and an elementwise node's output excepted from the
 // same-shaped input it overwrites in place at that node's step; everything lies inside the arena.
+// A node fused into a later one (fused[i] >= 0) reads at that node's step, which may write over
+// what either reads, and its output has no buffer.
 ::testing::AssertionResult valid_graph_plan(const Graph& g, const std::vector<int64_t>& scratch,
-                                            const MemoryPlan& plan, int64_t align) {
+                                            const MemoryPlan& plan, int64_t align,
+                                            const std::vector<int>& fused = {}) {
   const int steps = int(g.nodes.size());
+  auto host = [&](int i) { return fused.empty() ? -1 : fused[size_t(i)]; };
   std::vector<int> made(g.tensors.size(), -1), used(g.tensors.size(), -1);
+  std::vector<bool> inner(g.tensors.size(), false);
+  std::vector<std::vector<int>> reads(static_cast<size_t>(steps));  // per step, the tensors its call reads
+  for (int i = 0; i < steps; ++i)
+    if (host(i) >= 0) inner[size_t(g.nodes[size_t(i)].out())] = true;
   for (int t : g.inputs) made[size_t(t)] = 0;
   for (int i = 0; i < steps; ++i) {
+    const int at = host(i) >= 0 ? host(i) : i;
     for (int t : g.nodes[size_t(i)].inputs)
-      if (t >= 0) used[size_t(t)] = std::max(used[size_t(t)], i);
+      if (t >= 0 && !inner[size_t(t)]) {
+        used[size_t(t)] = std::max(used[size_t(t)], at);
+        reads[size_t(at)].push_back(t);
+      }
     made[size_t(g.nodes[size_t(i)].out())] = i;
   }
   for (int t : g.outputs) used[size_t(t)] = steps - 1;
   std::vector<int> root = alias_roots(g);
   for (size_t t = 0; t < g.tensors.size(); ++t) {
-    bool planned = !g.t(int(t)).is_const() && made[t] >= 0;
+    bool planned = !g.t(int(t)).is_const() && made[t] >= 0 && !inner[t];
     if (planned != (plan.tensor_offset[t] >= 0))
       return ::testing::AssertionFailure() << "tensor " << g.tensors[t].name << " planned: " << planned;
     if (planned && (plan.tensor_offset[t] % align != 0 ||
@@ -305,7 +317,7 @@ std::vector<int> elementwise_in_place(const Graph& g) {
     const Node& n = g.nodes[size_t(i)];
     int in_place_of = -1;  // the input node i overwrites, if any
     if (op_has(n.op, Elementwise))
-      for (int t : n.inputs)
+      for (int t : reads[size_t(i)])
         if (t >= 0 && !g.t(t).is_const() && plan.tensor_offset[size_t(t)] == plan.tensor_offset[size_t(n.out())] &&
             g.t(t).shape == g.t(n.out()).shape && g.t(t).dtype == g.t(n.out()).dtype)
           in_place_of = t;
@@ -545,6 +557,73 @@ TEST(GraphPlan, RandomGraphsNeverOverlap) {
     MemoryPlan p = plan_memory(g, scratch, elementwise_in_place(g));
     ASSERT_TRUE(valid_graph_plan(g, scratch, p, 4)) << "graph " << c;
   }
+}
+
+// Relu -> Relu -> Add triples run as one call at the Add (as conv chains do): the Add reads the
+// first Relu's input at its step and may write over it or its other operand; the Relus'
+// outputs get no buffer.
+TEST(GraphPlan, RandomGraphsWithFusedStepsNeverOverlap) {
+  Rng rng(7);
+  for (int c = 0; c < 300; ++c) {
+    Graph g;
+    const Shape shape{rng.in(1, 200)};
+    std::vector<int> values{g.add_value("in", DType::I8, shape)};
+    g.inputs = {values[0]};
+    std::vector<int64_t> scratch;
+    std::vector<int> fused;
+    const int groups = int(rng.in(1, 12));
+    for (int i = 0; i < groups; ++i) {
+      auto pick = [&] { return values[size_t(rng.in(0, int64_t(values.size()) - 1))]; };
+      const std::string name = "n" + std::to_string(i);
+      const int src = pick();
+      if (rng.in(0, 1)) {
+        const int out = g.add_value(name, DType::I8, shape);
+        g.add_node(OpKind::Relu, name, {src}, {out});
+        values.push_back(out);
+        scratch.push_back(rng.in(0, 1) ? rng.in(1, 100) : 0);
+        fused.push_back(-1);
+        continue;
+      }
+      const int other = pick();
+      const int a = g.add_value(name + "a", DType::I8, shape), b = g.add_value(name + "b", DType::I8, shape);
+      const int out = g.add_value(name, DType::I8, shape);
+      g.add_node(OpKind::Relu, name + "a", {src}, {a});
+      g.add_node(OpKind::Relu, name + "b", {a}, {b});
+      g.add_node(OpKind::Add, name, {b, other}, {out});
+      const int at = int(g.nodes.size()) - 1;
+      values.push_back(out);
+      scratch.insert(scratch.end(), {0, 0, rng.in(0, 1) ? rng.in(1, 100) : 0});
+      fused.insert(fused.end(), {at, at, -1});
+    }
+    g.outputs = {values.back()};
+    std::vector<std::vector<int>> cands(g.nodes.size());
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      if (g.nodes[i].op == OpKind::Add) cands[i] = {g.nodes[i - 2].in(0), g.nodes[i].in(1)};
+    const std::vector<int> in_place = choose_in_place(g, cands, fused);
+    MemoryPlan p = plan_memory(g, scratch, in_place, fused);
+    ASSERT_TRUE(valid_graph_plan(g, scratch, p, 4, fused)) << "graph " << c;
+  }
+}
+
+TEST(GraphPlan, FusedOutputsReadOnlyInsideTheirCall) {
+  Graph g;
+  const int x = g.add_value("x", DType::I8, {8});
+  const int a = g.add_value("a", DType::I8, {8}), b = g.add_value("b", DType::I8, {8});
+  const int y = g.add_value("y", DType::I8, {8}), z = g.add_value("z", DType::I8, {8});
+  g.inputs = {x};
+  g.add_node(OpKind::Relu, "a", {x}, {a});
+  g.add_node(OpKind::Relu, "b", {a}, {b});
+  g.add_node(OpKind::Add, "y", {b, x}, {y});
+  g.add_node(OpKind::Add, "z", {y, a}, {z});  // reads a, which only exists inside y
+  g.outputs = {z};
+  EXPECT_THROW(plan_memory(g, {}, {}, {2, 2, -1, -1}), Error);
+  EXPECT_THROW(plan_memory(g, {}, {}, {1, 2, -1, -1}), Error);  // a goes into b, itself fused
+  g.nodes[3].inputs = {y, x};
+  EXPECT_THROW(plan_memory(g, {}, {-1, a, -1, -1}, {2, 2, -1, -1}), Error);  // b has no output
+  const MemoryPlan p = plan_memory(g, {}, {}, {2, 2, -1, -1});
+  EXPECT_EQ(p.tensor_offset[size_t(a)], -1);
+  EXPECT_EQ(p.tensor_offset[size_t(b)], -1);
+  EXPECT_GE(p.tensor_offset[size_t(y)], 0);
 }
 
 }  // namespace

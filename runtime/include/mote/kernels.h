@@ -139,6 +139,28 @@ typedef struct {
 mote_status mote_add_s8(const mote_add_s8_params *p, const int8_t *a, const int8_t *b,
                         int8_t *out);
 
+/* Two convs and an optional residual ADD run depth first (the line buffering of MIT's
+ * TinyEngine / MCUNetV2): conv1's output rows exist only in a window of as many rows as one
+ * conv2 output row reads (scratch), conv2 consumes them as they appear, and its output row r
+ * (plus skip row r when has_add: add's a is conv2's row, b the skip's) goes to out row r. out
+ * may be the skip (elementwise) or x itself when every x row a later conv1 row reads lies past
+ * the output rows written so far (the kernel checks it). The convs' in_place is not read; the
+ * add's bc describes one output row {1, 1, w, c}, contiguous. */
+typedef struct {
+  mote_conv_s8_params conv1, conv2;
+  const int8_t *w1, *w2;       /* OHWI, as mote_conv2d_s8 */
+  const int32_t *bias1, *bias2; /* or NULL */
+  int32_t has_add;
+  mote_add_s8_params add;
+} mote_conv_chain_s8_params;
+
+mote_status mote_conv_chain_s8(const mote_conv_chain_s8_params *p, const int8_t *x,
+                               const int8_t *skip, int8_t *out, void *scratch);
+size_t mote_conv_chain_s8_scratch_bytes(const mote_conv_chain_s8_params *p);
+/* 1 when mote_conv_chain_s8 accepts p, with out over x when over_x (the compiler asks before
+ * choosing the chain or that buffer), else 0. */
+int mote_conv_chain_s8_runs(const mote_conv_chain_s8_params *p, int over_x);
+
 /* TFLite int8 MUL: (a - a_zp) * (b - b_zp) rescaled once to the output. */
 typedef struct {
   mote_bcast bc;
@@ -746,6 +768,21 @@ typedef struct {
 mote_status mote_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
                                const int32_t *w, const int32_t *chan, int8_t *out, void *scratch);
 size_t mote_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
+
+/* mote_conv_chain_s8 on the DSP kernels: the same schedule over two mote_conv2d_s8_dsp convs
+ * (their packed weights and chan records) and mote_add_s8_dsp. scratch 4-byte aligned. */
+typedef struct {
+  mote_conv_s8_dsp_params conv1, conv2;
+  const int32_t *w1, *w2;
+  const int32_t *chan1, *chan2;
+  int32_t has_add;
+  mote_add_s8_params add;
+} mote_conv_chain_s8_dsp_params;
+
+mote_status mote_conv_chain_s8_dsp(const mote_conv_chain_s8_dsp_params *p, const int8_t *x,
+                                   const int8_t *skip, int8_t *out, void *scratch);
+size_t mote_conv_chain_s8_dsp_scratch_bytes(const mote_conv_chain_s8_dsp_params *p);
+int mote_conv_chain_s8_dsp_runs(const mote_conv_chain_s8_dsp_params *p, int over_x);
 
 /* Weights: channels in blocks of 4 (the last one zero-padded), each block as its kh * kw taps
  * of two words, the 16-bit pairs (w[tap][c], w[tap][c+2]) and (w[tap][c+1], w[tap][c+3]) (low

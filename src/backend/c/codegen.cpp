@@ -191,7 +191,8 @@ std::string layer_comment(const Graph& g, const Node& n, const KernelCall& call)
       if (key != "act_min" && key != "act_max") attrs += " " + key + "=" + attr_value_text(v);
   }
   attrs += act_text(n.attrs);
-  if (!call.def) attrs += " (no code: the output aliases the input)";
+  if (call.fused_into >= 0) attrs += fmt::format(" (no code: computed inside node {}'s call)", call.fused_into);
+  else if (!call.def) attrs += " (no code: the output aliases the input)";
   return "/* " + comment_text(fmt::format("{} '{}' {} -> {}{}", op_name(n.op), n.name, ins,
                                           shape_str(g.t(n.out()).shape), attrs)) +
          " */";
@@ -290,7 +291,7 @@ class ModelEmitter {
     bool any_code = false;
     for (const KernelCall& c : *in_.calls) {
       emit_call(c);
-      any_code = any_code || c.def;
+      any_code = any_code || c.has_code();
     }
     const std::string el = c_elem_type(g_.t(in_t).dtype), out_el = c_elem_type(g_.t(out_t).dtype);
     std::string inv = fmt::format("int {}_invoke_arena(uint8_t *arena, const {} *input, {} *output) {{\n", P_, el, out_el);
@@ -402,6 +403,10 @@ class ModelEmitter {
     const std::string comment = layer_comment(g_, n, c);
     const std::string lp = layer_prefix(g_, c.node);
     const std::string off = offset_tag(g_, c.node);
+    if (c.fused_into >= 0) {
+      body_ += "  " + comment + "\n";
+      return;
+    }
     if (!c.def) {
       if (c.inputs.size() != 1 || offset_of(c.inputs[0]) != offset_of(c.output))
         fail("C backend: node '{}' aliases its input but the plan gives them different offsets", n.name);
@@ -480,6 +485,10 @@ class ModelEmitter {
       case Args::Binary:
         if (args.size() != 2) fail("C backend: {} needs 2 inputs, has {}", what, args.size());
         call = fmt::format("{}, {}, {}, {}", params, args[0], args[1], out);
+        break;
+      case Args::Chain:
+        if (args.size() != 2) fail("C backend: {} needs x and the skip, has {} inputs", what, args.size());
+        call = fmt::format("{}, {}, {}, {}, {}", params, args[0], args[1], out, scratch_arg(c, off, what));
         break;
       case Args::Lut: {
         const auto* lp_ = std::get_if<LutParams>(&c.params);
@@ -687,7 +696,7 @@ std::map<std::string, std::string> generate_c(const CodegenInput& in) {
   files[in.name + ".c"] = s.source;
   std::set<std::string> kernels;
   for (const KernelCall& c : *in.calls)
-    if (c.def) kernels.insert(c.def->name);
+    if (c.has_code()) kernels.insert(c.def->name);
   for (auto& [name, text] : runtime_files(kernels)) {
     if (files.count(name)) fail("C backend: generated file {} collides with runtime file {}", name, name);
     files[name] = std::move(text);
