@@ -159,9 +159,11 @@ def onnxruntime(out):
     if not os.path.exists(path):
         return []
     rows = [json.loads(line) for line in open(path) if line.strip()]
+    pkg = load(out, "ort/node_modules/onnxruntime-node/package.json")
+    version = pkg["version"] if pkg else "(version unknown)"
     return [
         "",
-        "Every ONNX file the stages above wrote, run in onnxruntime 1.17 (npm onnxruntime-node) on 200",
+        f"Every ONNX file the stages above wrote, run in onnxruntime {version} (npm onnxruntime-node) on 200",
         "test images, against mote's float executor (`mote infer`); the files also pass",
         "`onnx.checker.check_model(full_check=True)` (tests/e2e/test_onnx_export.cpp checks the writer).",
         "",
