@@ -115,8 +115,8 @@ def structured(out):
 
     return [
         "",
-        "`--arch dscnn:32` (12 epochs), then `mote prune --structured --sparsity 0.4` (40 % of every channel",
-        "group removed, 8 epochs of fine-tuning distilled from the dense model), both compiled to int8 C",
+        "`--arch dscnn:32` (12 epochs), then `mote prune --structured --sparsity 0.4 --channel-multiple 4` (40 % of every channel",
+        "group removed, rounded to a multiple of 4 kept; 20 epochs of fine-tuning distilled from the dense model), both compiled to int8 C",
         "(minmax calibration on 200 training images) for the Cortex-M4 (`mote compile --target cortex-m4`);",
         "instructions of one inference under QEMU (`mote run`: mps2-an386, arm-none-eabi-gcc -O2, SysTick),",
         "int8 accuracy of the generated C on the 10,000 test images.",
