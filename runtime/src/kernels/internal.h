@@ -407,4 +407,13 @@ static inline int mote__bilinear_axis_ok(const int32_t *lo, const int32_t *hi, c
   return 1;
 }
 
+/* The parameters both integer bilinear resizes (int8, int16) accept: same batch and channels,
+ * both axes' tables inside the input. */
+static inline int mote__resize_bilinear_ok(const mote_resize_bilinear_s8_params *p) {
+  return mote__dims_ok(&p->in) && mote__dims_ok(&p->out) && p->in.n == p->out.n &&
+         p->in.c == p->out.c &&
+         mote__bilinear_axis_ok(p->y_lo, p->y_hi, p->y_frac, p->out.h, p->in.h) &&
+         mote__bilinear_axis_ok(p->x_lo, p->x_hi, p->x_frac, p->out.w, p->in.w);
+}
+
 #endif /* MOTE_KERNELS_INTERNAL_H */

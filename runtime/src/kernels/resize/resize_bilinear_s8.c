@@ -13,12 +13,7 @@ mote_status mote_resize_bilinear_s8(const mote_resize_bilinear_s8_params *p, con
   const int32_t c_n = p->in.c;
   const size_t row = (size_t)p->in.w * (size_t)c_n;
   int32_t n, y, x, c;
-  if (!mote__dims_ok(&p->in) || !mote__dims_ok(&p->out) || p->in.n != p->out.n ||
-      p->in.c != p->out.c ||
-      !mote__bilinear_axis_ok(p->y_lo, p->y_hi, p->y_frac, p->out.h, p->in.h) ||
-      !mote__bilinear_axis_ok(p->x_lo, p->x_hi, p->x_frac, p->out.w, p->in.w)) {
-    return MOTE_ERR_PARAM;
-  }
+  if (!mote__resize_bilinear_ok(p)) return MOTE_ERR_PARAM;
   for (n = 0; n < p->out.n; ++n) {
     const int8_t *in_n = in + (size_t)n * (size_t)p->in.h * row;
     for (y = 0; y < p->out.h; ++y) {
