@@ -43,6 +43,10 @@ Pipeline run_pipeline(const PipelineOptions& opt) {
     }
     p.graph = quantize(p.float_graph, calib, opt.method, &p.quant_report, opt.activations);
   }
+  if (opt.encode.mode != EncodeMode::None) {
+    encode_graph(p.graph, opt.encode);
+    verify(p.graph, "encode");
+  }
   Lowered low = lower(p.graph, target_named(opt.target));
   p.calls = std::move(low.calls);
   p.plan = plan_memory(p.graph, low.scratch, low.in_place, low.fused_into);
@@ -88,7 +92,8 @@ nlohmann::json compile_settings(const PipelineOptions& opt, const std::string& o
   };
   return {{"model", rel(opt.model)}, {"calib", rel(opt.calib)}, {"calib_key", opt.calib_key},
           {"method", calib_method_name(opt.method)}, {"activations", activations_name(opt.activations)},
-          {"calib_limit", opt.calib_limit}, {"target", opt.target}, {"part", opt.part}};
+          {"calib_limit", opt.calib_limit}, {"target", opt.target}, {"part", opt.part},
+          {"encode", encode_mode_name(opt.encode.mode)}, {"share_bits", opt.encode.share_bits}};
 }
 
 PipelineOptions options_from_settings(const nlohmann::json& settings, const std::string& outdir) {
@@ -108,6 +113,8 @@ PipelineOptions options_from_settings(const nlohmann::json& settings, const std:
   opt.calib_limit = settings.value("calib_limit", int64_t(0));
   opt.target = settings.value("target", "host");
   opt.part = settings.value("part", "");
+  opt.encode.mode = encode_mode_from_name(settings.value("encode", "none"));
+  opt.encode.share_bits = settings.value("share_bits", 0);
   return opt;
 }
 

@@ -1,11 +1,12 @@
 // The whole compile pipeline in one place, shared by the CLI commands and validation:
-// import -> canonicalize -> (calibrate + quantize) -> lower -> plan.
+// import -> canonicalize -> (calibrate + quantize) -> (encode) -> lower -> plan.
 #pragma once
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "encode/graph.h"
 #include "io/layout.h"
 #include "ir/ir.h"
 #include "lower/lower.h"
@@ -23,6 +24,7 @@ struct PipelineOptions {
   std::string target = "host";  // lower/registry.h target_named
   std::string part;             // a part of the target's profile the build must fit; empty: none
   DType activations = DType::I8;  // I16: TFLite's 16x8 scheme (quant/quantize.h)
+  EncodeOptions encode;           // how weights are stored and decoded on the device
 };
 
 struct Pipeline {

@@ -243,4 +243,31 @@ EncodedWeights encode_weights(const std::vector<int8_t>& w, int32_t rows, int32_
   return e;
 }
 
+std::string EncodedWeights::kind() const {
+  std::string k = wenc.sparse ? "sparse" : "dense";
+  if (wenc.codebook_size) k += "+codebook";
+  if (wenc.values.max_len || wenc.gaps.max_len) k += "+huffman";
+  if (!wenc.codebook_size && wenc.vbits == 4) k += " int4";
+  return k;
+}
+
+std::optional<WeightEncoding> node_encoding(const Node& n) {
+  if (!n.attrs.has("wenc_vbits")) return std::nullopt;
+  WeightEncoding e;
+  e.sparse = n.attrs.i("wenc_sparse", 0) != 0;
+  e.codebook = n.attrs.i("wenc_codebook", 0) != 0;
+  e.value_bits = int(n.attrs.i("wenc_vbits", 8));
+  e.huffman = n.attrs.i("wenc_huffman", 0) != 0;
+  e.index_bits = int(n.attrs.i("wenc_ibits", 0));
+  return e;
+}
+
+void set_node_encoding(Node& n, const WeightEncoding& e) {
+  n.attrs.set("wenc_sparse", int64_t(e.sparse));
+  n.attrs.set("wenc_codebook", int64_t(e.codebook));
+  n.attrs.set("wenc_vbits", int64_t(e.value_bits));
+  n.attrs.set("wenc_huffman", int64_t(e.huffman));
+  n.attrs.set("wenc_ibits", int64_t(e.index_bits));
+}
+
 }  // namespace mote

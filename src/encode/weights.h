@@ -6,9 +6,11 @@
 // back to exactly those values.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "ir/ir.h"
 #include "mote/decode.h"
 
 namespace mote {
@@ -36,6 +38,8 @@ struct EncodedWeights {
   int64_t nonzeros = 0;
   uint64_t fixed_stream_bits = 0, stream_bits = 0;
 
+  // "dense" or "sparse", "+codebook", "+huffman", " int4": what the blob holds.
+  std::string kind() const;
   // The descriptor pointing at this blob, as the decoder takes it.
   mote_wenc view() const {
     mote_wenc d = wenc;
@@ -43,6 +47,11 @@ struct EncodedWeights {
     return d;
   }
 };
+
+// The encoding chosen for a node's weights, carried in its attributes ("wenc_*") from the pass
+// that chooses it (passes/encode.h) to lowering; none for plain weights.
+std::optional<WeightEncoding> node_encoding(const Node& n);
+void set_node_encoding(Node& n, const WeightEncoding& e);
 
 // Encodes a [rows][row_len] int8 tensor; throws mote::Error naming `what` when the options do
 // not fit the values (int4 fields for values outside [-8, 7], a codebook over 256 values).

@@ -14,7 +14,8 @@ bool depthwise(const Graph& g, const Node& n) {
 
 }  // namespace
 
-bool is_conv(const LowerCtx& c) { return c.n.op == OpKind::Conv && !depthwise(c.g, c.n); }
+// Encoded weights take the _enc kernels (lower/encoded.cpp) instead.
+bool is_conv(const LowerCtx& c) { return c.n.op == OpKind::Conv && !depthwise(c.g, c.n) && !node_encoding(c.n); }
 bool is_depthwise(const LowerCtx& c) { return c.n.op == OpKind::Conv && depthwise(c.g, c.n); }
 
 // mote_conv2d_s8 computes stride-1 group-1 convs in place, holding pad_top + 1 output rows in

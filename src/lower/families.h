@@ -62,6 +62,15 @@ void build_fc_dsp(const LowerCtx& c, KernelCall& call);
 bool fc_dsp_in_place(const Graph& g, const Node& n, int input);
 int64_t fully_connected_s8_dsp_scratch(const KernelCall& call);
 
+// lower/encoded.cpp: weights decoded on the device (--encode)
+bool is_fc_sparse(const LowerCtx& c);
+bool is_fc_enc(const LowerCtx& c);
+bool is_conv_enc(const LowerCtx& c);
+void build_fc_enc(const LowerCtx& c, KernelCall& call);
+void build_conv_enc(const LowerCtx& c, KernelCall& call);
+int64_t fully_connected_s8_enc_scratch(const KernelCall& call);
+int64_t conv2d_s8_enc_scratch(const KernelCall& call);
+
 // lower/elementwise.cpp
 bool is_add_sub(const LowerCtx& c);
 bool is_mul(const LowerCtx& c);

@@ -3,7 +3,8 @@
 
 namespace mote {
 
-bool is_fc(const LowerCtx& c) { return c.n.op == OpKind::FullyConnected; }
+// Encoded weights take the _enc and _sparse kernels (lower/encoded.cpp) instead.
+bool is_fc(const LowerCtx& c) { return c.n.op == OpKind::FullyConnected && !node_encoding(c.n); }
 
 void build_fc(const LowerCtx& c, KernelCall& call) {
   const Tensor& x = c.in(0);

@@ -4,10 +4,12 @@
 // float computation (multipliers, shifts, lookup tables) happens here. Which runtime kernel a
 // node becomes is the kernel registry's choice (lower/registry.h) for the given target.
 #pragma once
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "encode/weights.h"
 #include "ir/ir.h"
 #include "lower/registry.h"
 #include "mote/kernels.h"
@@ -59,6 +61,9 @@ struct KernelCall {
   // is kept for the executor's observers, but no code runs it and its output has no buffer.
   int fused_into = -1;
   int64_t scratch_bytes = 0;
+  // Encoded weights (mote compile --encode): the device decodes this blob; the "weights" table
+  // stays for the C++ oracle, which computes with the same int8 values, and is not emitted.
+  std::optional<EncodedWeights> encoded;
   // Storage bind_tables() points mote_concat_params::luts at (one entry per input).
   std::vector<const int8_t*> bound_luts;
 

@@ -12,8 +12,8 @@ void fold_constants(Graph& g);     // nodes whose inputs are all constant become
 void to_nhwc(Graph& g);            // NCHW activations to NHWC, weights to OHWI
 void fuse_activations(Graph& g);   // Relu/Clip after Conv/FC/Add/Sub/Mul into act_min/act_max;
                                    // constant per-channel Add/Sub after Conv/FC into the bias
-void remove_noops(Graph& g);
-void fuse_silu_gelu(Graph& g);     // float x * Sigmoid(x) into Silu, PyTorch's erf GELU into Gelu       // Identity, Reshape to the same shape, Transpose by identity
+void remove_noops(Graph& g);       // Identity, Reshape to the same shape, Transpose by identity
+void fuse_silu_gelu(Graph& g);     // float x * Sigmoid(x) into Silu, PyTorch's erf GELU into Gelu
 
 // The node whose weights BatchNorm `bn` folds into (fold_batchnorm's rule: a Conv or
 // FullyConnected it alone reads, with constant weights and no fused activation), or -1 when it

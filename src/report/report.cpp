@@ -19,6 +19,20 @@ nlohmann::json io_json(const Tensor& t) {
 }
 
 
+// What --encode made of a layer's weights (mote/decode.h).
+nlohmann::json encoding_json(const EncodedWeights& e, int64_t scratch) {
+  const mote_wenc& d = e.wenc;
+  const double n = double(d.rows) * d.row_len;
+  return {{"kind", e.kind()},
+          {"weights", int64_t(n)},
+          {"density", n > 0 ? double(e.nonzeros) / n : 0.0},
+          {"codebook_size", d.codebook_size},
+          {"bits_per_weight_fixed", n > 0 ? double(e.fixed_stream_bits) / n : 0.0},
+          {"bits_per_weight", n > 0 ? double(e.stream_bits) / n : 0.0},
+          {"flash_bytes", int64_t(e.blob.size())},
+          {"decode_scratch_bytes", scratch}};
+}
+
 }  // namespace
 
 nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls, const MemoryPlan& plan,
@@ -34,13 +48,16 @@ nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls,
 
   // Bytes the C file stores per layer: its tables plus constant operands not stored before.
   std::set<int> emitted_consts;
+  int64_t enc_float_bytes = 0, enc_bytes = 0;  // the encoded layers' weights: float32, and as stored
   nlohmann::json layers = nlohmann::json::array();
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     const KernelCall* c = call_of.count(int(i)) ? call_of[int(i)] : nullptr;
     int64_t wbytes = 0;
     if (c && c->has_code()) {  // an absorbed conv's tables are its chain's
-      for (const ConstTable& t : c->tables) wbytes += int64_t(t.bytes.size());
+      for (const ConstTable& t : c->tables)
+        if (!(c->encoded && t.role == "weights")) wbytes += int64_t(t.bytes.size());
+      if (c->encoded) wbytes += int64_t(c->encoded->blob.size());
       for (int t : c->inputs)
         if (t >= 0 && g.t(t).is_const() && emitted_consts.insert(t).second) wbytes += int64_t(g.t(t).bytes());
     }
@@ -63,6 +80,11 @@ nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls,
                           {"scratch_bytes", c ? c->scratch_bytes : 0},
                           {"scratch_offset", i < plan.scratch_offset.size() ? plan.scratch_offset[i] : -1}};
     if (c && c->fused_into >= 0) row["fused_into"] = c->fused_into;
+    if (c && c->encoded) {
+      row["encoding"] = encoding_json(*c->encoded, c->scratch_bytes);
+      enc_float_bytes += int64_t(c->encoded->wenc.rows) * c->encoded->wenc.row_len * 4;
+      enc_bytes += int64_t(c->encoded->blob.size());
+    }
     layers.push_back(row);
   }
 
@@ -80,6 +102,14 @@ nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls,
   r["input"] = g.inputs.size() == 1 ? io_json(g.t(g.inputs[0])) : nlohmann::json(nullptr);
   r["output"] = g.outputs.size() == 1 ? io_json(g.t(g.outputs[0])) : nlohmann::json(nullptr);
   r["layers"] = layers;
+  // Against float32: every constant (weights, biases) and what the C stores for them (blobs,
+  // biases, requantization tables); and the encoded weights alone, as Deep Compression counts.
+  r["compression"] = {{"float32_bytes", params * 4},
+                      {"stored_bytes", weights_bytes},
+                      {"ratio", weights_bytes > 0 ? double(params * 4) / double(weights_bytes) : 0.0},
+                      {"encoded_weights_float32_bytes", enc_float_bytes},
+                      {"encoded_weights_bytes", enc_bytes},
+                      {"encoded_weights_ratio", enc_bytes > 0 ? double(enc_float_bytes) / double(enc_bytes) : 0.0}};
   return r;
 }
 

@@ -256,7 +256,8 @@ class SectionGraph {
 std::vector<std::pair<std::string, std::string>> stored_types() {
   std::vector<std::pair<std::string, std::string>> t = {
       {"int8_t", "int8_t"},   {"uint8_t", "uint8_t"}, {"int16_t", "int16_t"}, {"uint16_t", "uint16_t"},
-      {"int32_t", "int32_t"}, {"float", "float"},     {"int64_t", "int64_t"}, {"ptr", "int8_t *const"}};
+      {"int32_t", "int32_t"}, {"float", "float"},     {"int64_t", "int64_t"}, {"ptr", "int8_t *const"},
+      {"mote_wenc", "mote_wenc"}};
   std::set<std::string> seen;
   for (const KernelDef& k : kernel_registry())
     if (*k.params_type && seen.insert(k.params_type).second) t.push_back({k.params_type, k.params_type});
@@ -292,7 +293,7 @@ std::string probe_call(int args, const std::string& P, const std::string& W, con
 // kCalls calls per Args kind (each layer reading the one before, in two arena buffers as a
 // sequential plan gives), and memcpy copies of 0..kCopyProbe-1 bytes.
 std::string probe_source() {
-  std::string s = "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n#include \"mote/kernels.h\"\n\n";
+  std::string s = "#include <stddef.h>\n#include <stdint.h>\n#include <string.h>\n#include \"mote/kernels.h\"\n#include \"mote/decode.h\"\n\n";
   for (const auto& [id, ctype] : stored_types()) {
     s += fmt::format("const {0} mote_obj_{1} = {{0}};\n", ctype, id);
     s += fmt::format("const {0} mote_arr_{1}[37] = {{0}};\n", ctype, id);

@@ -52,6 +52,7 @@ std::string harness_source(const std::string& name, bool is_float, bool is16) {
       "  n = strtol(argv[3], NULL, 10);\n"
       "  fi = fopen(argv[1], \"rb\");\n  fo = fopen(argv[2], \"wb\");\n"
       "  if (fi == NULL || fo == NULL) {{\n    fprintf(stderr, \"cannot open the data files\\n\");\n    return 3;\n  }}\n"
+      "  if ({0}_init() != 0) {{\n    fprintf(stderr, \"{0}_init: corrupt encoded weights\\n\");\n    return 5;\n  }}\n"
       "  for (i = 0; i < n; ++i) {{\n"
       "    int st;\n"
       "    if (fread(in_buf, sizeof in_buf, 1, fi) != 1) {{\n      fprintf(stderr, \"short input file\\n\");\n      return 4;\n    }}\n"

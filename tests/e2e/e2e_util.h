@@ -60,6 +60,7 @@ inline std::string harness_source(const std::string& name, const std::string& in
        "  if (argc != 4) {\n    return 2;\n  }\n  n = strtol(argv[3], NULL, 10);\n"
        "  fi = fopen(argv[1], \"rb\");\n  fo = fopen(argv[2], \"wb\");\n"
        "  if (!fi || !fo) {\n    return 3;\n  }\n"
+       "  if (" + name + "_init() != 0) {\n    return 7;\n  }\n"
        "  for (i = 0; i < n; ++i) {\n    if (fread(x, sizeof x, 1, fi) != 1) {\n      return 4;\n    }\n"
        "    if (" + name + "_invoke(x, y) != 0) {\n      return 5;\n    }\n"
        "    fwrite(y, sizeof y, 1, fo);\n  }\n  fclose(fi);\n  fclose(fo);\n  return 0;\n}\n";

@@ -2,15 +2,18 @@
 // models in tests/data/models, build it with gcc and clang under -std=c99 -Wall -Wextra -Werror
 // -pedantic, run it, and compare with the C++ references (int8 byte for byte, float to 1e-4).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "backend/c/codegen.h"
@@ -19,6 +22,8 @@
 #include "lower/registry.h"
 #include "report/report.h"
 #include "driver/pipeline.h"
+#include "encode/graph.h"
+#include "plan/planner.h"
 #include "io/array.h"
 #include "ir/op_registry.h"
 #include "ir/verify.h"
@@ -1164,5 +1169,160 @@ TEST(ResampleModels, AttentionInt8Error) {
   EXPECT_LE(tworst, 4.0);
 }
 
+
+// ---- weights encoded in flash, decoded on the device (--encode) -----------------------------
+
+// The int8 pipeline of model m, its FC and Conv weights pruned to `sparsity` (each layer's
+// smallest magnitudes zeroed, as magnitude pruning leaves them), then encoded and lowered.
+Pipeline encoded_pipeline(const std::string& m, const EncodeOptions& enc, double sparsity) {
+  PipelineOptions opt;
+  opt.model = model_path(m);
+  opt.calib = input_path(m);
+  Pipeline p = run_pipeline(opt);
+  for (const Node& n : p.graph.nodes) {
+    if (n.op != OpKind::FullyConnected && n.op != OpKind::Conv) continue;
+    Tensor& w = p.graph.t(n.in(1));
+    std::vector<int8_t> v = w.values<int8_t>();
+    std::vector<int8_t> mags(v.size());
+    for (size_t k = 0; k < v.size(); ++k) mags[k] = int8_t(std::min(127, std::abs(int(v[k]))));
+    std::nth_element(mags.begin(), mags.begin() + long(double(v.size()) * sparsity), mags.end());
+    const int cut = sparsity > 0 ? mags[size_t(double(v.size()) * sparsity)] : -1;
+    for (int8_t& x : v)
+      if (std::abs(int(x)) < cut) x = 0;
+    std::memcpy(w.data.data(), v.data(), v.size());
+  }
+  encode_graph(p.graph, enc);
+  verify(p.graph, "encode");
+  Lowered low = lower(p.graph, host_target());
+  p.calls = std::move(low.calls);
+  p.plan = plan_memory(p.graph, low.scratch, low.in_place, low.fused_into);
+  return p;
+}
+
+struct EncodeCase {
+  EncodeMode mode;
+  int share_bits;
+  double sparsity;
+  std::set<std::string> kernels;  // the encoded kernels LeNet-5's convs and FCs must run on
+};
+
+// Every encoding: the generated C decodes LeNet-5's weights on the device and gives run_int8's
+// bytes with gcc and clang, in less flash than the int8 arrays. (The test model is untrained:
+// its int8 weights are near uniform, so lossless dense Huffman has nothing to gain on it.)
+TEST(CodegenE2E, EncodedWeightsBitExactAndSmaller) {
+  const std::string m = "lenet5";
+  PipelineOptions plain_opt;
+  plain_opt.model = model_path(m);
+  plain_opt.calib = input_path(m);
+  const Pipeline plain = run_pipeline(plain_opt);
+  const int64_t plain_bytes = make_report(plain.graph, plain.calls, plain.plan, m).at("weights_bytes").get<int64_t>();
+  const EncodeCase cases[] = {
+      {EncodeMode::Int4, 0, 0.0, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_enc"}},
+      {EncodeMode::Codebook, 4, 0.0, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_enc"}},
+      {EncodeMode::Sparse, 0, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_sparse"}},
+      {EncodeMode::Sparse, 5, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_sparse"}},
+      {EncodeMode::Huffman, 0, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_enc"}},
+      {EncodeMode::Huffman, 5, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_enc"}},
+  };
+  for (const EncodeCase& ec : cases) {
+    const std::string what = fmt::format("{} share {} sparsity {}", encode_mode_name(ec.mode), ec.share_bits, ec.sparsity);
+    Pipeline p = encoded_pipeline(m, {ec.mode, ec.share_bits}, ec.sparsity);
+    std::set<std::string> enc;
+    for (const KernelCall& c : p.calls)
+      if (c.encoded) enc.insert(c.kernel());
+    EXPECT_EQ(enc, ec.kernels) << what;
+    const nlohmann::json r = make_report(p.graph, p.calls, p.plan, m);
+    EXPECT_LT(r.at("weights_bytes").get<int64_t>(), plain_bytes) << what;
+    EXPECT_GT(r.at("compression").at("encoded_weights_ratio").get<double>(), ec.sparsity > 0 ? 8.0 : 4.0) << what;
+    TempDir out;
+    CodegenInput in;
+    in.graph = &p.graph;
+    in.calls = &p.calls;
+    in.plan = &p.plan;
+    in.name = m;
+    emit_c(in, out.path.string());
+    expect_int8_bitexact(p.graph, out.path, m, model_samples(p, m));
+  }
+}
+
+// The decode scratch is planned: an encoded model's arena is at most the plain one's plus its
+// largest layer's decode row (here the conv filters and FC rows are small, so it often fits
+// in the gaps of the plain plan).
+TEST(CodegenE2E, EncodedArenaAddsAtMostOneDecodeRow) {
+  PipelineOptions opt;
+  opt.model = model_path("lenet5");
+  opt.calib = input_path("lenet5");
+  const Pipeline plain = run_pipeline(opt);
+  const Pipeline p = encoded_pipeline("lenet5", {EncodeMode::Huffman, 5}, 0.9);
+  int64_t largest = 0;
+  for (const KernelCall& c : p.calls)
+    if (c.encoded) {
+      EXPECT_EQ(c.scratch_bytes, int64_t(c.encoded->wenc.row_len)) << c.kernel();
+      largest = std::max(largest, c.scratch_bytes);
+    }
+  EXPECT_GT(largest, 0);
+  EXPECT_LE(p.plan.arena_bytes, plain.plan.arena_bytes + largest);
+}
+
+// A flipped bit in any encoded blob: NAME_init returns MOTE_ERR_CORRUPT (2), on every blob.
+TEST(CodegenE2E, EncodedBlobBitFlipFailsInit) {
+  const Pipeline p = encoded_pipeline("lenet5", {EncodeMode::Huffman, 5}, 0.9);
+  TempDir out;
+  CodegenInput in;
+  in.graph = &p.graph;
+  in.calls = &p.calls;
+  in.plan = &p.plan;
+  in.name = "enc";
+  emit_c(in, out.path.string());
+  const std::string c_text = slurp(out.path / "enc.c");
+  const std::regex blob_re(R"(static const uint8_t (l[0-9]+_[a-z]+_wblob)\[([0-9]+)\] = \{\n  ([0-9]+))");
+  int blobs = 0;
+  spit(out.path.parent_path() / (out.path.filename().string() + "_main.c"), "#include \"enc.h\"\nint main(void) {\n  return enc_init();\n}\n");
+  const fs::path main_c = out.path.parent_path() / (out.path.filename().string() + "_main.c");
+  for (auto it = std::sregex_iterator(c_text.begin(), c_text.end(), blob_re); it != std::sregex_iterator(); ++it) {
+    ++blobs;
+    // The blob's first byte with its lowest bit flipped.
+    const std::smatch& mt = *it;
+    const int first = std::stoi(mt[3].str());
+    std::string bad = c_text;
+    bad.replace(size_t(mt.position(3)), size_t(mt.length(3)), std::to_string(first ^ 1));
+    spit(out.path / "enc.c", bad);
+    std::string log;
+    const int rc = shell(harness_build_command(out.path, main_c, out.path / "init", "gcc"), out.path / "build.log", &log);
+    ASSERT_EQ(rc, 0) << log;
+    const int st = shell("'" + (out.path / "init").string() + "'", out.path / "run.log", &log);
+    EXPECT_EQ(WEXITSTATUS(st), 2) << mt[1].str() << " flipped, init returned " << WEXITSTATUS(st);
+  }
+  int64_t encoded = 0;
+  for (const KernelCall& c : p.calls) encoded += c.encoded ? 1 : 0;
+  EXPECT_GE(encoded, 4);  // both convs and the FCs, but a layer the encoding would not shrink
+  EXPECT_EQ(blobs, encoded);
+  spit(out.path / "enc.c", c_text);
+  std::string log;
+  ASSERT_EQ(shell(harness_build_command(out.path, main_c, out.path / "init", "gcc"), out.path / "build.log", &log), 0) << log;
+  EXPECT_EQ(shell("'" + (out.path / "init").string() + "'", out.path / "run.log", &log), 0);
+  fs::remove(main_c);
+}
+
+// Options that do not fit: a float graph, share bits out of range, int4 with share bits.
+TEST(CodegenE2E, EncodeRefusesWhatItCannotStore) {
+  PipelineOptions opt;
+  opt.model = model_path("lenet5");
+  Pipeline f = run_pipeline(opt);
+  auto message = [](auto&& fn) {
+    try {
+      fn();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message([&] { encode_graph(f.graph, {EncodeMode::Huffman, 0}); }).find("is not int8"), std::string::npos);
+  opt.calib = input_path("lenet5");
+  Pipeline q = run_pipeline(opt);
+  EXPECT_EQ(message([&] { encode_graph(q.graph, {EncodeMode::Huffman, 9}); }), "--share-bits 9: expected 2 to 8");
+  EXPECT_NE(message([&] { encode_graph(q.graph, {EncodeMode::Int4, 4}); }).find("does not apply to --encode int4"), std::string::npos);
+  EXPECT_NE(message([] { encode_mode_from_name("zip"); }).find("unknown encoding 'zip'"), std::string::npos);
+}
 }  // namespace
 }  // namespace mote

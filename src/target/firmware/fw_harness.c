@@ -1,4 +1,4 @@
-/* The harness main: runs MOTE_FW_NAME_invoke on every input in input.bin, writes the outputs to
+/* The harness main: runs MOTE_FW_NAME_init, then MOTE_FW_NAME_invoke on every input in input.bin, writes the outputs to
  * output.bin and, per inference, its status, SysTick ticks and peak stack to figures.txt.
  * run.cfg holds the SysTick reload and the timeout in wraps (two little-endian words).
  * Built with -DMOTE_FW_NAME=<name> -DMOTE_FW_HEADER="<name>.h". */
@@ -9,6 +9,7 @@
 #define MOTE_FW_CAT2(a, b) a##b
 #define MOTE_FW_CAT(a, b) MOTE_FW_CAT2(a, b)
 #define INVOKE MOTE_FW_CAT(MOTE_FW_NAME, _invoke)
+#define INIT MOTE_FW_CAT(MOTE_FW_NAME, _init)
 #define IN_BYTES MOTE_FW_CAT(MOTE_FW_NAME, _INPUT_BYTES)
 #define OUT_BYTES MOTE_FW_CAT(MOTE_FW_NAME, _OUTPUT_BYTES)
 
@@ -63,6 +64,10 @@ int main(void) {
   }
   mote_fw_close(fc);
   mote_fw_report_fh = ff;
+  /* The encoded weights' CRCs, once at boot, as the application would check them. */
+  if (INIT() != 0) {
+    return MOTE_FW_STATUS;
+  }
   for (k = 0;; ++k) {
     int status;
     uint32_t ticks, stack;
