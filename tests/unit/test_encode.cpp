@@ -4,9 +4,12 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <queue>
 #include <random>
+#include <set>
 
+#include "encode/graph.h"
 #include "encode/huffman.h"
 #include "encode/weights.h"
 #include "mote/decode.h"
@@ -230,5 +233,98 @@ TEST(WeightEncoding, BadOptionsNameTheTensor) {
   EXPECT_THROW(encode_weights(w, 3, 4, {true, false, 8, false, 9}, "w"), Error);
 }
 
+
+// An int8 FullyConnected [1,k] -> [1,m], per-channel weights drawn from a bell curve (as
+// trained weights are) with a fraction `zeros` pruned, int32 bias.
+Graph fc_graph(int m, int k, double zeros, unsigned seed) {
+  Graph g;
+  g.name = "fc";
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> bell(0.0, 30.0);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<int8_t> w(static_cast<size_t>(m) * size_t(k));
+  for (int8_t& v : w) v = u(rng) < zeros ? int8_t(0) : int8_t(std::clamp<long>(std::lround(bell(rng)), -127, 127));
+  std::vector<int32_t> b(static_cast<size_t>(m));
+  for (int32_t& v : b) v = int32_t(std::lround(bell(rng) * 100));
+  const int x = g.add_value("x", DType::I8, {1, k});
+  const int wt = g.add_const("w", DType::I8, {m, k}, w.data());
+  const int bt = g.add_const("b", DType::I32, {m}, b.data());
+  const int y = g.add_value("y", DType::I8, {1, m});
+  g.t(x).quant = {{0.05f}, {3}, -1};
+  g.t(y).quant = {{0.2f}, {-5}, -1};
+  g.t(wt).quant.axis = 0;
+  g.t(bt).quant.axis = 0;
+  for (int o = 0; o < m; ++o) {
+    const float ws = 0.001f * float(1 + o % 7);
+    g.t(wt).quant.scale.push_back(ws);
+    g.t(wt).quant.zero_point.push_back(0);
+    g.t(bt).quant.scale.push_back(0.05f * ws);
+    g.t(bt).quant.zero_point.push_back(0);
+  }
+  g.add_node(OpKind::FullyConnected, "fc", {x, wt, bt}, {y});
+  g.inputs = {x};
+  g.outputs = {y};
+  return g;
+}
+
+// int4: every weight in [-8, 7], and weight and bias still mean what they meant: each
+// dequantized weight within half a new step (plus the int8 half step) of the old one.
+TEST(EncodeGraph, Int4KeepsTheRealWeights) {
+  const Graph before = fc_graph(24, 40, 0.0, 5);
+  Graph g = before;
+  encode_graph(g, {EncodeMode::Int4, 0});
+  const Tensor &w0 = before.t(1), &w = g.t(1), &b0 = before.t(2), &b = g.t(2);
+  ASSERT_TRUE(node_encoding(g.nodes[0]).has_value());
+  EXPECT_EQ(node_encoding(g.nodes[0])->value_bits, 4);
+  for (int o = 0; o < 24; ++o) {
+    const double s0 = w0.quant.scale[size_t(o)], s = w.quant.scale[size_t(o)];
+    EXPECT_GT(s, s0) << o;
+    for (int k = 0; k < 40; ++k) {
+      const int v = w.as<int8_t>()[o * 40 + k];
+      EXPECT_GE(v, -8);
+      EXPECT_LE(v, 7);
+      EXPECT_LE(std::fabs(v * s - w0.as<int8_t>()[o * 40 + k] * s0), 0.5 * s * (1 + 1e-5)) << o << "," << k;
+    }
+    EXPECT_NEAR(b.as<int32_t>()[o] * double(b.quant.scale[size_t(o)]), b0.as<int32_t>()[o] * double(b0.quant.scale[size_t(o)]),
+                0.5 * b.quant.scale[size_t(o)] * 1.0001);
+  }
+}
+
+// Weight sharing: at most 2^bits - 1 distinct non-zero values per layer, every zero kept and no
+// new zero made; the lossless modes leave the weights as they were.
+TEST(EncodeGraph, SharingBoundsTheValuesAndKeepsZeros) {
+  for (int bits : {2, 3, 5, 8}) {
+    const Graph before = fc_graph(32, 64, 0.7, unsigned(bits));
+    Graph g = before;
+    encode_graph(g, {EncodeMode::Huffman, bits});
+    std::set<int> distinct;
+    for (int64_t i = 0; i < g.t(1).numel(); ++i) {
+      const int v = g.t(1).as<int8_t>()[i], v0 = before.t(1).as<int8_t>()[i];
+      EXPECT_EQ(v == 0, v0 == 0) << bits << " bits, weight " << i;
+      if (v) distinct.insert(v);
+    }
+    EXPECT_LE(distinct.size(), (size_t(1) << bits) - 1) << bits;
+    EXPECT_GE(2 * distinct.size(), std::min<size_t>((size_t(1) << bits) - 1, 100)) << bits;  // most of the budget is used
+    ASSERT_TRUE(node_encoding(g.nodes[0]).has_value()) << bits;
+  }
+  for (EncodeMode m : {EncodeMode::Codebook, EncodeMode::Sparse, EncodeMode::Huffman}) {
+    const Graph before = fc_graph(32, 64, 0.9, 9);
+    Graph g = before;
+    encode_graph(g, {m, 0});
+    EXPECT_EQ(g.t(1).data, before.t(1).data) << encode_mode_name(m);
+  }
+}
+
+// A layer is encoded only when that takes fewer bytes: a dense layer of near-uniform values
+// stays plain under sparse storage; a 90 % sparse one is encoded sparse.
+TEST(EncodeGraph, EncodesOnlyWhatGetsSmaller) {
+  Graph dense = fc_graph(16, 64, 0.0, 3);
+  encode_graph(dense, {EncodeMode::Sparse, 0});
+  EXPECT_FALSE(node_encoding(dense.nodes[0]).has_value());
+  Graph sparse = fc_graph(16, 64, 0.9, 3);
+  encode_graph(sparse, {EncodeMode::Sparse, 0});
+  ASSERT_TRUE(node_encoding(sparse.nodes[0]).has_value());
+  EXPECT_TRUE(node_encoding(sparse.nodes[0])->sparse);
+}
 }  // namespace
 }  // namespace mote
