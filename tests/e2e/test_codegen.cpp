@@ -494,6 +494,9 @@ TEST(CodegenE2E, BatchMatMulOfActivationsInt8BitExactAndFloatClose) {
   expect_float_close(f.graph, of.path, "mm", random_batch({1, 3, 4, 6}, 8, 33));
 }
 
+// LeNet-5 pruned and encoded (defined with the encoding tests below).
+Pipeline encoded_pipeline(const std::string& m, const EncodeOptions& enc, double sparsity);
+
 TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   Compiled q = compile(quantize(op_zoo(), random_batch({1, 6, 6, 4}, 32, 21), CalibMethod::MinMax));
   Compiled f = compile(op_zoo());
@@ -541,6 +544,9 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   // 16x8: the autoencoder and the hand-built graph (their own tests run their C).
   for (const KernelCall& k : resample_pipeline("upsample_ae", true, CalibMethod::MinMax, DType::I16).calls) used.insert(k.kernel());
   for (const KernelCall& k : sixteen_16x8().calls) used.insert(k.kernel());
+  // The kernels over encoded weights (their own tests below run their C).
+  for (const EncodeOptions& e : {EncodeOptions{EncodeMode::Sparse, 0}, EncodeOptions{EncodeMode::Huffman, 5}})
+    for (const KernelCall& k : encoded_pipeline("lenet5", e, 0.9).calls) used.insert(k.kernel());
   for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }
 
@@ -746,12 +752,15 @@ TEST(CodegenE2E, FailureLeavesNoPartialOutput) {
 TEST(CodegenE2E, EveryKernelsRuntimeFilesLinkAlone) {
   for (const KernelDef& k : kernel_registry()) {
     TempDir t;
-    for (const auto& [rel, text] : runtime_files({k.name})) {
+    const std::map<std::string, std::string> files = runtime_files({k.name});
+    for (const auto& [rel, text] : files) {
       fs::create_directories((t.path / rel).parent_path());
       spit(t.path / rel, text);
     }
+    // The kernels over encoded weights are declared in mote/decode.h.
+    const std::string decode = files.count("mote/decode.h") ? "#include \"mote/decode.h\"\n" : "";
     spit(t.path / "main.c",
-         "#include \"mote/kernels.h\"\ntypedef void (*fn)(void);\nvolatile fn sink;\n"
+         "#include \"mote/kernels.h\"\n" + decode + "typedef void (*fn)(void);\nvolatile fn sink;\n"
          "int main(void) {\n  sink = (fn)" + k.name + ";\n  return sink == 0;\n}\n");
     std::string log;
     int rc = shell("gcc" + kFlags + " '" + t.path.string() + "'/*.c -I '" + t.path.string() + "' -o '" +

@@ -22,12 +22,12 @@ void write_loop_folder(const fs::path& dir, const std::string& target) {
   fs::create_directories(dir);
   spit(dir / "loop.h",
        "#ifndef LOOP_H\n#define LOOP_H\n#include <stdint.h>\n#define loop_INPUT_BYTES 4\n#define loop_OUTPUT_BYTES 4\n"
-       "int loop_invoke(const int8_t *input, int8_t *output);\n#endif\n");
+       "int loop_invoke(const int8_t *input, int8_t *output);\nint loop_init(void);\n#endif\n");
   spit(dir / "loop.c",
        "#include <string.h>\n#include \"loop.h\"\n"
        "int loop_invoke(const int8_t *input, int8_t *output) {\n  uint32_t n;\n  memcpy(&n, input, 4);\n"
        "  __asm__ volatile(\".syntax unified\\n1:\\n\\tsubs %0, %0, #1\\n\\tbne 1b\" : \"+l\"(n) : : \"cc\");\n"
-       "  memcpy(output, &n, 4);\n  return 0;\n}\n");
+       "  memcpy(output, &n, 4);\n  return 0;\n}\nint loop_init(void) {\n  return 0;\n}\n");
   const nlohmann::json report = {{"name", "loop"},
                                  {"input", {{"bytes", 4}, {"dtype", "i8"}}},
                                  {"output", {{"bytes", 4}, {"dtype", "i8"}}},

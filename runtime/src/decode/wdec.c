@@ -37,17 +37,27 @@ static int read_bits(const mote_wenc *e, uint32_t *bit, int32_t n, uint32_t *out
 }
 
 /* One symbol of a canonical code, matched bit by bit: the codes of each length are
- * consecutive integers, the first of length l following the last of length l - 1. */
+ * consecutive integers, the first of length l following the last of length l - 1. The bits
+ * come from one window of up to three bytes (at least 17 bits after the shift where three
+ * remain; max_len <= 15), so a symbol costs one load and a few operations per bit. */
 static int read_huffman(const mote_wenc *e, const mote_huffman_code *h, uint32_t *bit, uint32_t *out) {
   const uint8_t *count = e->blob + h->offset; /* codes of length 1, 2, ... */
   const uint8_t *symbol = e->blob + h->offset + h->max_len;
-  uint32_t code = 0, first = 0, index = 0, b;
-  int32_t len;
-  for (len = 1; len <= h->max_len; ++len) {
-    if (!read_bits(e, bit, 1, &b)) return 0;
-    code |= b;
+  const uint32_t total = stream_bits(e), at = *bit;
+  const uint8_t *p = e->blob + e->stream_offset + (at >> 3);
+  uint32_t code = 0, first = 0, index = 0, window, left;
+  int32_t len, max_len = h->max_len;
+  if (at >= total) return 0;
+  left = (total >> 3) - (at >> 3); /* bytes from p to the stream's end, at least 1 */
+  window = (uint32_t)p[0] | (left > 1u ? (uint32_t)p[1] << 8 : 0u) | (left > 2u ? (uint32_t)p[2] << 16 : 0u);
+  window >>= at & 7u;
+  if ((uint32_t)max_len > total - at) max_len = (int32_t)(total - at);
+  for (len = 1; len <= max_len; ++len) {
+    code |= window & 1u;
+    window >>= 1;
     if (code - first < count[len - 1]) {
       *out = symbol[index + (code - first)];
+      *bit = at + (uint32_t)len;
       return 1;
     }
     index += count[len - 1];
