@@ -11,6 +11,7 @@
 #include "backend/c/codegen.h"
 #include "backend/tflite/tflite_export.h"
 #include "e2e_util.h"
+#include "ref/executor.h"
 #include "require.h"
 #include "tflite_e2e_util.h"
 
@@ -228,6 +229,39 @@ TEST(ArmnnCheck, ExportedResizeAndSliceCasesRun) {
     std::printf("[ armnn ] %s exported by mote: ArmNN as on the original file; vs TFLM max |diff| %d LSB, mean %.4f\n", c,
                 a.max_abs, a.mean_abs);
   }
+}
+
+// The demo model exported as a float32 .tflite (no calibration): ArmNN's float CpuRef gives
+// mote's float executor's outputs within float rounding on the calibration images.
+TEST(ArmnnCheck, FloatDemoExportAgreesWithRunFloat) {
+  MOTE_REQUIRE(have_pyarmnn()) << kPython << " cannot import pyarmnn";
+  const ExportModel m = export_models()[0];
+  const Pipeline p = run_pipeline({m.onnx, ""});
+  ASSERT_FALSE(p.quantized());
+  TempDir tmp;
+  const fs::path file = tmp.path / "fashion_f32.tflite";
+  export_tflite(p.graph, file.string());
+  const Array x = to_graph_layout(p.imported, load_array(m.calib), "calib");
+  const Tensor& in = p.graph.t(p.graph.inputs[0]);
+  const int64_t per = in.numel(), n = std::min<int64_t>(x.numel() / per, 64);
+  std::vector<float> want;
+  for (int64_t s = 0; s < n; ++s) {
+    Array a;
+    a.shape = in.shape;
+    a.bytes.assign(x.bytes.begin() + long(s * per * 4), x.bytes.begin() + long((s + 1) * per * 4));
+    const Array y = run_float(p.graph, {a}).at(0);
+    want.insert(want.end(), y.as<float>(), y.as<float>() + y.numel());
+  }
+  const std::vector<uint8_t> out = armnn(file, std::string(x.bytes.begin(), x.bytes.begin() + long(n * per * 4)), n, tmp.path);
+  ASSERT_EQ(out.size(), want.size() * 4);
+  const float* got = reinterpret_cast<const float*>(out.data());
+  double diff = 0, mag = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    diff = std::max(diff, std::fabs(double(got[i]) - want[i]));
+    mag = std::max(mag, std::fabs(double(want[i])));
+  }
+  std::printf("[ armnn ] float32 demo export, %lld images: max |diff| %.3g, %.3g of max |y|\n", static_cast<long long>(n), diff, diff / mag);
+  EXPECT_LE(diff, 1e-5 * mag);
 }
 
 }  // namespace

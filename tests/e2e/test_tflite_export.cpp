@@ -203,10 +203,6 @@ TEST(TfliteExport, UnsupportedNodesAreNamed) {
     }
     EXPECT_FALSE(fs::exists(tmp.path / "r.tflite"));
   }
-  // A float graph is refused before anything is written.
-  const Pipeline f = run_pipeline({std::string(MOTE_TEST_DATA) + "/models/dscnn_opset13_folded.onnx", ""});
-  EXPECT_THROW(export_tflite(f.graph, (tmp.path / "f.tflite").string()), Error);
-  EXPECT_FALSE(fs::exists(tmp.path / "f.tflite"));
 }
 
 // The TFLM conformance cases of the ops the exporter writes since the kernels-b ops, and of the

@@ -45,7 +45,7 @@ const char* tensor_type_name(tflite::TensorType t) {
 // Highest op version whose semantics mote implements (versions add dtypes or options).
 int max_version(BuiltinOperator op) {
   switch (op) {
-    case BuiltinOperator::CONV_2D:
+    case BuiltinOperator::CONV_2D: return 6;  // 4: int16, 5: hybrid (the weight checks refuse it), 6: groups
     case BuiltinOperator::DEPTHWISE_CONV_2D: return 3;
     case BuiltinOperator::FULLY_CONNECTED: return 5;
     case BuiltinOperator::MUL: return 3;

@@ -1,0 +1,226 @@
+// Float32 TFLite export: a float graph (no calibration data) written as a float32 .tflite, read
+// back by mote's importer, gives run_float's outputs of the original graph within float
+// rounding; what TFLite cannot express in float is refused, naming the node, writing nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "backend/tflite/tflite_export.h"
+#include "e2e_util.h"
+#include "formats/tflite/schema_generated.h"
+#include "io/layout.h"
+#include "ir/op_registry.h"
+#include "ref/executor.h"
+#include "tflite_e2e_util.h"
+
+namespace mote {
+namespace {
+
+// Every shipped float model the TFLite export writes: the int8 export's models, and the MLPerf
+// stand-ins (anomaly-detection autoencoder, visual-wake-words MobileNet).
+std::vector<ExportModel> float_models() {
+  std::vector<ExportModel> v = export_models();
+  for (const ExportModel& m : op_export_models()) v.push_back(m);
+  const std::string d = std::string(MOTE_TEST_DATA) + "/mlperf/";
+  for (const char* m : {"ad_autoencoder", "vww_mobilenet"}) v.push_back({m, d + m + ".onnx", d + m + "_input.npy"});
+  return v;
+}
+
+// Up to `own` of the model's samples then `random` standard-normal ones, in the canonical
+// graph's layout, one Array each.
+std::vector<Array> float_inputs(const Pipeline& p, const std::string& samples, int64_t own, int random) {
+  const Array all = to_graph_layout(p.imported, load_array(samples), "samples");
+  const Tensor& in = p.graph.t(p.graph.inputs[0]);
+  const int64_t per = in.numel(), n = std::min<int64_t>(own, all.numel() / per);
+  std::vector<Array> v;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int64_t s = 0; s < n + random; ++s) {
+    Array a;
+    a.dtype = DType::F32;
+    a.shape = in.shape;
+    a.bytes.resize(size_t(per) * sizeof(float));
+    for (int64_t i = 0; i < per; ++i) a.as_mut<float>()[i] = s < n ? all.as<float>()[s * per + i] : normal(rng);
+    v.push_back(std::move(a));
+  }
+  return v;
+}
+
+// max |a - b| over max |a|: the distance relative to the output's magnitude.
+double relative_error(const Array& a, const Array& b) {
+  double diff = 0, mag = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    diff = std::max(diff, std::fabs(double(a.as<float>()[i]) - b.as<float>()[i]));
+    mag = std::max(mag, std::fabs(double(a.as<float>()[i])));
+  }
+  return diff / std::max(mag, 1e-30);
+}
+
+const tflite::Model* parse(const std::string& bytes) {
+  flatbuffers::Verifier v(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (!tflite::VerifyModelBuffer(v)) return nullptr;
+  return tflite::GetModel(bytes.data());
+}
+
+// The bound the round trip holds: float32 rounding of sums taken in another order (a bias
+// added once instead of Wb + Rb, HardSigmoid's alpha x + beta in float instead of double).
+constexpr double kBound = 1e-6;
+
+TEST(TfliteFloatExport, RoundTripKeepsRunFloatOutputs) {
+  TempDir tmp;
+  for (const ExportModel& m : float_models()) {
+    SCOPED_TRACE(m.name);
+    const Pipeline p = run_pipeline({m.onnx, ""});
+    ASSERT_FALSE(p.quantized());
+    const std::string path = (tmp.path / (m.name + ".tflite")).string();
+    try {
+      export_tflite(p.graph, path);
+    } catch (const Error& e) {
+      ADD_FAILURE() << e.what();
+      continue;
+    }
+    const std::string bytes = slurp(path);
+    const tflite::Model* model = parse(bytes);
+    ASSERT_NE(model, nullptr);
+    // Float tensors only, besides the int32 shape / axis / index operands; nothing quantized.
+    int floats = 0;
+    for (const tflite::Tensor* t : *model->subgraphs()->Get(0)->tensors()) {
+      EXPECT_TRUE(t->type() == tflite::TensorType::FLOAT32 || t->type() == tflite::TensorType::INT32) << t->name()->str();
+      EXPECT_TRUE(!t->quantization() || !t->quantization()->scale() || t->quantization()->scale()->size() == 0) << t->name()->str();
+      floats += t->type() == tflite::TensorType::FLOAT32;
+    }
+    EXPECT_GT(floats, int(p.graph.nodes.size()));
+    const Pipeline r = run_pipeline({path, ""});
+    ASSERT_FALSE(r.quantized());
+    EXPECT_EQ(r.graph.t(r.graph.inputs[0]).shape, p.graph.t(p.graph.inputs[0]).shape);
+    EXPECT_EQ(r.graph.t(r.graph.outputs[0]).shape, p.graph.t(p.graph.outputs[0]).shape);
+    std::map<std::string, int> before, after;
+    for (const Node& n : p.graph.nodes) ++before[op_name(n.op)];
+    for (const Node& n : r.graph.nodes) ++after[op_name(n.op)];
+    for (const char* op : {"Conv", "TransposeConv", "Lstm", "Gather", "Softmax", "AvgPool", "MaxPool", "ReduceMean"}) EXPECT_EQ(before[op], after[op]) << op;
+    EXPECT_EQ(after["HardSigmoid"], 0);  // MUL + ADD + MINIMUM
+    double worst = 0;
+    for (const Array& x : float_inputs(p, m.calib, 4, 4)) {
+      const Array ya = run_float(p.graph, {x}).at(0), yb = run_float(r.graph, {x}).at(0);
+      ASSERT_EQ(ya.shape, yb.shape);
+      worst = std::max(worst, relative_error(ya, yb));
+    }
+    EXPECT_LE(worst, kBound);
+    std::printf("[ float export ] %s: %zu ops, outputs within %.2g of run_float's (relative to max |y|) on 8 inputs\n", m.name.c_str(),
+                r.graph.nodes.size(), worst);
+  }
+}
+
+// The demo model's file: float op versions, no quantization, weights as the graph's float32
+// values, and the same OfflineMemoryAllocation as tflite_memory_plan, 4 bytes per element.
+TEST(TfliteFloatExport, DemoFileHasFloatOpsAndTheMemoryPlan) {
+  TempDir tmp;
+  const ExportModel m = export_models()[0];
+  const Pipeline p = run_pipeline({m.onnx, ""});
+  const std::string path = (tmp.path / "fashion_f32.tflite").string();
+  const MemoryPlan plan = export_tflite(p.graph, path);
+  const std::string bytes = slurp(path);
+  const tflite::Model* model = parse(bytes);
+  ASSERT_NE(model, nullptr);
+  for (const tflite::OperatorCode* c : *model->operator_codes())
+    if (c->builtin_code() != tflite::BuiltinOperator::RESHAPE) EXPECT_EQ(c->version(), 1) << tflite::EnumNameBuiltinOperator(c->builtin_code());
+  const auto* tensors = model->subgraphs()->Get(0)->tensors();
+  const tflite::Metadata* meta = nullptr;
+  for (const tflite::Metadata* md : *model->metadata())
+    if (md->name()->str() == "OfflineMemoryAllocation") meta = md;
+  ASSERT_NE(meta, nullptr);
+  const auto* data = model->buffers()->Get(meta->buffer())->data();
+  ASSERT_EQ(data->size(), (3 + tensors->size()) * 4);
+  std::vector<int32_t> w(data->size() / 4);
+  std::memcpy(w.data(), data->data(), data->size());
+  int64_t largest = 0;
+  int weights = 0;
+  for (size_t k = 0; k < tensors->size(); ++k) {
+    const tflite::Tensor* t = tensors->Get(uint32_t(k));
+    const int id = p.graph.find_tensor(t->name()->str());
+    const auto* buf = model->buffers()->Get(t->buffer())->data();
+    EXPECT_EQ(w[3 + k], id >= 0 && !buf ? plan.tensor_offset[size_t(id)] : -1) << t->name()->str();
+    if (id >= 0 && !buf) largest = std::max(largest, p.graph.t(id).numel());
+    if (id >= 0 && buf && t->type() == tflite::TensorType::FLOAT32 && t->shape()->size() == 4) {
+      ++weights;  // a conv filter, OHWI as the graph holds it (the demo has no depthwise conv)
+      EXPECT_EQ(std::string(buf->begin(), buf->end()), std::string(p.graph.t(id).data.begin(), p.graph.t(id).data.end())) << t->name()->str();
+    }
+  }
+  EXPECT_GE(weights, 2);
+  EXPECT_GE(plan.arena_bytes, 4 * largest);
+}
+
+// A depthwise conv's filter is reordered OHWI [C][kh][kw][1] -> [1][kh][kw][C] element by
+// element (4 bytes each): dscnn's depthwise convs run the same after the round trip (above),
+// and here the filter's values land where TFLite reads them.
+TEST(TfliteFloatExport, DepthwiseFilterIsReorderedByElement) {
+  TempDir tmp;
+  const std::string d = MOTE_TEST_DATA;
+  const Pipeline p = run_pipeline({d + "/models/dscnn_opset13_folded.onnx", ""});
+  const std::string path = (tmp.path / "dscnn.tflite").string();
+  export_tflite(p.graph, path);
+  const std::string bytes = slurp(path);
+  const tflite::Model* model = parse(bytes);
+  ASSERT_NE(model, nullptr);
+  const tflite::SubGraph* sg = model->subgraphs()->Get(0);
+  int checked = 0;
+  for (const tflite::Operator* o : *sg->operators()) {
+    if (model->operator_codes()->Get(o->opcode_index())->builtin_code() != tflite::BuiltinOperator::DEPTHWISE_CONV_2D) continue;
+    const tflite::Tensor* ft = sg->tensors()->Get(uint32_t(o->inputs()->Get(1)));
+    const Tensor& w = p.graph.t(p.graph.find_tensor(ft->name()->str()));
+    const auto* buf = model->buffers()->Get(ft->buffer())->data();
+    const int64_t c = w.shape[0], taps = w.shape[1] * w.shape[2];
+    ASSERT_EQ(int64_t(buf->size()), c * taps * 4);
+    const float* got = reinterpret_cast<const float*>(buf->data());
+    const std::vector<float> want = w.values<float>();
+    for (int64_t o2 = 0; o2 < c; ++o2)
+      for (int64_t k = 0; k < taps; ++k) ASSERT_EQ(got[k * c + o2], want[size_t(o2 * taps + k)]) << "channel " << o2 << " tap " << k;
+    ++checked;
+  }
+  EXPECT_GE(checked, 1);
+}
+
+TEST(TfliteFloatExport, WhatFloatTfliteCannotExpressIsNamed) {
+  TempDir tmp;
+  struct Case {
+    std::string model, want;
+  };
+  const std::string d = MOTE_TEST_DATA;
+  for (const Case& c : {Case{d + "/rnn/gru_cls.onnx", "node '/rnn/GRU' (Gru): TFLite has no GRU operator"},
+                        Case{d + "/resample/attention.onnx", "(LayerNorm): has no TFLite float32 equivalent"}}) {
+    SCOPED_TRACE(c.model);
+    const Pipeline p = run_pipeline({c.model, ""});
+    try {
+      export_tflite(p.graph, (tmp.path / "r.tflite").string());
+      ADD_FAILURE() << c.model << " exported";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(c.want), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(tmp.path / "r.tflite"));
+  }
+  // A fused clamp no TFLite activation gives (int8 export would match it by its int8 range).
+  Graph g;
+  g.name = "clamped";
+  const int x = g.add_value("x", DType::F32, {1, 4, 4, 2});
+  const int w = g.add_const_f32("w", {2, 1, 1, 2}, {1, 0, 0, 1});
+  const int y = g.add_value("y", DType::F32, {1, 4, 4, 2});
+  Attrs a;
+  a.set("act_min", -2.0f);
+  a.set("act_max", 2.0f);
+  g.add_node(OpKind::Conv, "conv_clamped", {x, w}, {y}, a);
+  g.inputs = {x};
+  g.outputs = {y};
+  try {
+    export_tflite(g, (tmp.path / "c.tflite").string());
+    ADD_FAILURE() << "a [-2, 2] clamp exported";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'conv_clamped' (Conv): clamp [-2, 2]"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(tmp.path / "c.tflite"));
+}
+
+}  // namespace
+}  // namespace mote
