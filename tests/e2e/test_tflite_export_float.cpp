@@ -14,20 +14,11 @@
 #include "io/layout.h"
 #include "ir/op_registry.h"
 #include "ref/executor.h"
+#include "require.h"
 #include "tflite_e2e_util.h"
 
 namespace mote {
 namespace {
-
-// Every shipped float model the TFLite export writes: the int8 export's models, and the MLPerf
-// stand-ins (anomaly-detection autoencoder, visual-wake-words MobileNet).
-std::vector<ExportModel> float_models() {
-  std::vector<ExportModel> v = export_models();
-  for (const ExportModel& m : op_export_models()) v.push_back(m);
-  const std::string d = std::string(MOTE_TEST_DATA) + "/mlperf/";
-  for (const char* m : {"ad_autoencoder", "vww_mobilenet"}) v.push_back({m, d + m + ".onnx", d + m + "_input.npy"});
-  return v;
-}
 
 // Up to `own` of the model's samples then `random` standard-normal ones, in the canonical
 // graph's layout, one Array each.
@@ -71,7 +62,7 @@ constexpr double kBound = 1e-6;
 
 TEST(TfliteFloatExport, RoundTripKeepsRunFloatOutputs) {
   TempDir tmp;
-  for (const ExportModel& m : float_models()) {
+  for (const ExportModel& m : float_export_models()) {
     SCOPED_TRACE(m.name);
     const Pipeline p = run_pipeline({m.onnx, ""});
     ASSERT_FALSE(p.quantized());
@@ -181,6 +172,48 @@ TEST(TfliteFloatExport, DepthwiseFilterIsReorderedByElement) {
     ++checked;
   }
   EXPECT_GE(checked, 1);
+}
+
+// The float MLPerf ResNet (a float .tflite from TensorFlow's converter) imported and written
+// again by mote: the same outputs on its golden inputs, and the same op versions as the
+// converter's file where both have the op.
+TEST(TfliteFloatExport, MlperfFloatResnetReExport) {
+  const std::string shared = MOTE_SHARED_DIR, original = shared + "/models/pretrainedResnet.tflite";
+  MOTE_REQUIRE(fs::exists(original)) << original << " is absent";
+  TempDir tmp;
+  const Pipeline p = run_pipeline({original, ""});
+  ASSERT_FALSE(p.quantized());
+  const std::string path = (tmp.path / "resnet_f32.tflite").string();
+  export_tflite(p.graph, path);
+  const Pipeline r = run_pipeline({path, ""});
+  double worst = 0;
+  for (int k = 0; k < 8; ++k) {
+    const std::string b = slurp(shared + "/golden/pretrainedResnet/in_0" + std::to_string(k) + ".bin");
+    Array x;
+    x.shape = p.graph.t(p.graph.inputs[0]).shape;
+    ASSERT_EQ(b.size(), size_t(numel(x.shape)) * 4);
+    x.bytes.assign(b.begin(), b.end());
+    worst = std::max(worst, relative_error(run_float(p.graph, {x}).at(0), run_float(r.graph, {x}).at(0)));
+  }
+  EXPECT_LE(worst, kBound);
+  auto versions = [](const std::string& bytes) {
+    std::map<tflite::BuiltinOperator, int> v;
+    for (const tflite::OperatorCode* c : *parse(bytes)->operator_codes()) {
+      const auto code = tflite::BuiltinOperator(std::max(int32_t(c->deprecated_builtin_code()), int32_t(c->builtin_code())));
+      v[code] = c->version();
+    }
+    return v;
+  };
+  const auto theirs = versions(slurp(original)), ours = versions(slurp(path));
+  int shared_ops = 0;
+  for (const auto& [code, v] : ours) {
+    if (!theirs.count(code)) continue;
+    ++shared_ops;
+    EXPECT_EQ(v, theirs.at(code)) << tflite::EnumNameBuiltinOperator(code);
+  }
+  EXPECT_GE(shared_ops, 3);
+  std::printf("[ float export ] pretrainedResnet.tflite re-exported: outputs within %.2g, %d ops at the converter's versions\n", worst,
+              shared_ops);
 }
 
 TEST(TfliteFloatExport, WhatFloatTfliteCannotExpressIsNamed) {
