@@ -249,11 +249,17 @@ class Exporter {
     return activation(n, n.attrs.f("act_min", kNoMin), n.attrs.f("act_max", kNoMax), g_.t(n.out()).quant).type;
   }
 
+  // The TFLite activation whose real range is [lo, hi], if any.
+  static const Act* exact_activation(float lo, float hi) {
+    for (const Act& c : kActs)
+      if (c.lo == lo && c.hi == hi) return &c;
+    return nullptr;
+  }
+
   // The TFLite activation that clamps like the real range [lo, hi] on an output quantized `q`:
   // the one with the same real range if any, else (quantized) any with the same int8 range.
   const Act& activation(const Node& n, float lo, float hi, const QuantParams& q) {
-    for (const Act& c : kActs)
-      if (c.lo == lo && c.hi == hi) return c;
+    if (const Act* c = exact_activation(lo, hi)) return *c;
     if (float_) node_error(n, fmt::format("clamp [{}, {}] is none of TFLite's fused activations (RELU, RELU6, RELU_N1_TO_1)", lo, hi));
     const float s = q.scale.at(0);
     const int32_t zp = q.zero_point.at(0);
@@ -530,9 +536,38 @@ class Exporter {
     if (lo == 0.0f && hi == kNoMax) act = tfl::ActivationFunctionType::RELU;
     else if (lo == 0.0f && hi == 6.0f) act = tfl::ActivationFunctionType::RELU6;
     else if (lo == -1.0f && hi == 1.0f) act = tfl::ActivationFunctionType::RELU_N1_TO_1;
+    else if (float_) return clamp_ops(n, tensor(n.in(0)), lo, hi, tensor(n.out()));
     else node_error(n, fmt::format("clip to [{}, {}] is none of RELU, RELU6, RELU_N1_TO_1", lo, hi));
     const int32_t x = tensor(n.in(0));
     activation_op(act, x, tensor(n.out()));
+  }
+
+  // Float only: clamp src to [lo, hi] into out as MAXIMUM and / or MINIMUM with constants.
+  void clamp_ops(const Node& n, int32_t src, float lo, float hi, int32_t out) {
+    const Shape& shape = g_.t(n.out()).shape;
+    if (std::isfinite(lo)) {
+      const int32_t m = std::isfinite(hi) ? add(g_.unique_name(n.name + "_at_least"), DType::F32, shape, {}, 0, {}, -1) : out;
+      op(tfl::BuiltinOperator::MAXIMUM, 1, {src, const_f32(g_.unique_name(n.name + "_min"), lo)}, m, tfl::BuiltinOptions::MaximumMinimumOptions,
+         tfl::CreateMaximumMinimumOptions(fb_).Union());
+      src = m;
+    }
+    if (std::isfinite(hi))
+      op(tfl::BuiltinOperator::MINIMUM, 1, {src, const_f32(g_.unique_name(n.name + "_max"), hi)}, out, tfl::BuiltinOptions::MaximumMinimumOptions,
+         tfl::CreateMaximumMinimumOptions(fb_).Union());
+  }
+
+  // Float only: a node whose fused clamp [lo, hi] no TFLite activation gives, written unclamped
+  // into a tensor of its own, then clamp_ops into its output.
+  void clamped(const Node& n, float lo, float hi) {
+    const Tensor& y = g_.t(n.out());
+    index_[size_t(n.out())] = add(g_.unique_name(n.name + "_unclamped"), DType::F32, y.shape, {}, 0, {}, -1);
+    Node bare = n;
+    bare.attrs.set("act_min", kNoMin);
+    bare.attrs.set("act_max", kNoMax);
+    node(bare);
+    const int32_t raw = index_[size_t(n.out())];
+    index_[size_t(n.out())] = -1;
+    clamp_ops(n, raw, lo, hi, tensor(n.out()));
   }
 
   void pool(const Node& n) {
@@ -899,9 +934,7 @@ class Exporter {
       const int32_t a = add(g_.unique_name(n.name + "_shifted"), DType::F32, x.shape, {}, 0, {}, -1);
       op(tfl::BuiltinOperator::ADD, 1, {m, const_f32(g_.unique_name(n.name + "_beta"), beta)}, a, tfl::BuiltinOptions::AddOptions,
          tfl::CreateAddOptions(fb_, tfl::ActivationFunctionType::RELU).Union());
-      op(tfl::BuiltinOperator::MINIMUM, 1, {a, const_f32(g_.unique_name(n.name + "_one"), 1.0f)}, tensor(n.out()),
-         tfl::BuiltinOptions::MaximumMinimumOptions, tfl::CreateMaximumMinimumOptions(fb_).Union());
-      return;
+      return clamp_ops(n, a, kNoMin, 1.0f, tensor(n.out()));
     }
     const QuantParams& xq = in(n, 0).quant;
     const QuantParams& yq = g_.t(n.out()).quant;
@@ -970,6 +1003,8 @@ class Exporter {
     if (od == DType::I16 && n.op != OpKind::Conv && n.op != OpKind::FullyConnected && n.op != OpKind::TransposeConv &&
         n.op != OpKind::Resize && n.op != OpKind::Reshape && n.op != OpKind::Pad)
       node_error(n, "16x8 export covers Conv, FullyConnected, TransposeConv, Resize, Reshape and Pad");
+    const float lo = n.attrs.f("act_min", kNoMin), hi = n.attrs.f("act_max", kNoMax);
+    if (float_ && op_has(n.op, FusesAct) && !exact_activation(lo, hi)) return clamped(n, lo, hi);
     switch (n.op) {
       case OpKind::Conv: return conv(n);
       case OpKind::FullyConnected: return fully_connected(n);
