@@ -40,8 +40,10 @@ std::vector<Array> float_inputs(const Pipeline& p, const std::string& samples, i
   return v;
 }
 
-// max |a - b| over max |a|: the distance relative to the output's magnitude.
+// max |a - b| over max |a|: the distance relative to the output's magnitude (int32 indices:
+// 0 when equal, else 1).
 double relative_error(const Array& a, const Array& b) {
+  if (a.dtype == DType::I32) return a.bytes == b.bytes ? 0.0 : 1.0;
   double diff = 0, mag = 0;
   for (int64_t i = 0; i < a.numel(); ++i) {
     diff = std::max(diff, std::fabs(double(a.as<float>()[i]) - b.as<float>()[i]));
@@ -54,6 +56,17 @@ const tflite::Model* parse(const std::string& bytes) {
   flatbuffers::Verifier v(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   if (!tflite::VerifyModelBuffer(v)) return nullptr;
   return tflite::GetModel(bytes.data());
+}
+
+// `g` exported to `path`: how many of each builtin the file holds (none if it does not verify).
+std::map<std::string, int> exported_ops(const Graph& g, const std::string& path) {
+  export_tflite(g, path);
+  const std::string bytes = slurp(path);
+  std::map<std::string, int> ops;
+  if (const tflite::Model* model = parse(bytes))
+    for (const tflite::Operator* o : *model->subgraphs()->Get(0)->operators())
+      ++ops[tflite::EnumNameBuiltinOperator(model->operator_codes()->Get(o->opcode_index())->builtin_code())];
+  return ops;
 }
 
 // The bound the round trip holds: float32 rounding of sums taken in another order (a bias
@@ -197,6 +210,68 @@ TEST(TfliteFloatExport, MlperfFloatResnetReExport) {
               shared_ops);
 }
 
+// The float-only builtins (NEG, SQRT, EXP, LOG, GELU, POW; SiLU as LOGISTIC + MUL) and ARG_MAX,
+// each on one graph output, run as before after the round trip; an ArgMax keeping its axis
+// (TFLite's drops it) is refused, naming the node.
+TEST(TfliteFloatExport, FloatOnlyOpsRoundTrip) {
+  TempDir tmp;
+  Graph g;
+  g.name = "float_ops";
+  const Shape s = {1, 3, 3, 4};
+  const int x = g.add_value("x", DType::F32, s, Layout::NHWC);
+  const int ax = g.add_value("abs_x", DType::F32, s, Layout::NHWC);
+  g.add_node(OpKind::Abs, "abs", {x}, {ax});
+  auto unary = [&](OpKind op, const std::string& name, int from) {
+    const int y = g.add_value(name + "_y", DType::F32, s, Layout::NHWC);
+    g.add_node(op, name, {from}, {y});
+    g.outputs.push_back(y);
+  };
+  unary(OpKind::Neg, "neg", x);
+  unary(OpKind::Sqrt, "sqrt", ax);
+  unary(OpKind::Exp, "exp", x);
+  unary(OpKind::Log, "log", ax);
+  unary(OpKind::Gelu, "gelu", x);
+  unary(OpKind::Silu, "silu", x);
+  const int pw = g.add_value("pow_y", DType::F32, s, Layout::NHWC);
+  g.add_node(OpKind::Pow, "pow", {ax, g.add_const_f32("exponent", {1}, {1.5f})}, {pw});
+  g.outputs.push_back(pw);
+  const int am = g.add_value("argmax_y", DType::I32, {1, 3, 3});
+  Attrs a;
+  a.set("axis", int64_t(3));
+  a.set("keepdims", int64_t(0));
+  g.add_node(OpKind::ArgMax, "argmax", {x}, {am}, a);
+  g.outputs.push_back(am);
+  g.inputs = {x};
+  const std::string path = (tmp.path / "ops.tflite").string();
+  const std::map<std::string, int> ops = exported_ops(g, path);
+  EXPECT_EQ(ops, (std::map<std::string, int>{{"ABS", 1}, {"NEG", 1}, {"SQRT", 1}, {"EXP", 1}, {"LOG", 1}, {"GELU", 1}, {"LOGISTIC", 1},
+                                               {"MUL", 1}, {"POW", 1}, {"ARG_MAX", 1}}));
+  const Pipeline r = run_pipeline({path, ""});
+  ASSERT_EQ(r.graph.outputs.size(), g.outputs.size());
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  for (int k = 0; k < 4; ++k) {
+    Array in;
+    in.shape = s;
+    for (int64_t i = 0; i < numel(s); ++i) {
+      const float v = normal(rng);
+      in.bytes.insert(in.bytes.end(), reinterpret_cast<const uint8_t*>(&v), reinterpret_cast<const uint8_t*>(&v) + 4);
+    }
+    const std::vector<Array> want = run_float(g, {in}), got = run_float(r.graph, {in});
+    for (size_t o = 0; o < want.size(); ++o) EXPECT_LE(relative_error(want[o], got[o]), kBound) << g.t(g.outputs[o]).name;
+  }
+  Node& keep = g.nodes.back();
+  keep.attrs.set("keepdims", int64_t(1));
+  g.t(am).shape = {1, 3, 3, 1};
+  try {
+    export_tflite(g, (tmp.path / "keep.tflite").string());
+    ADD_FAILURE() << "keepdims exported";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node 'argmax' (ArgMax): keepdims 1"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(tmp.path / "keep.tflite"));
+}
+
 // Clamps no TFLite activation gives (the int8 export matches one by its int8 range instead):
 // a Conv's fused [-2, 2] and a Clip to [0.5, inf) are written as MAXIMUM / MINIMUM with
 // constants, and run as before.
@@ -216,13 +291,7 @@ TEST(TfliteFloatExport, OtherClampsAreMaximumMinimum) {
   g.inputs = {x};
   g.outputs = {z};
   const std::string path = (tmp.path / "c.tflite").string();
-  export_tflite(g, path);
-  const std::string bytes = slurp(path);
-  const tflite::Model* model = parse(bytes);
-  ASSERT_NE(model, nullptr);
-  std::map<std::string, int> ops;
-  for (const tflite::Operator* o : *model->subgraphs()->Get(0)->operators())
-    ++ops[tflite::EnumNameBuiltinOperator(model->operator_codes()->Get(o->opcode_index())->builtin_code())];
+  const std::map<std::string, int> ops = exported_ops(g, path);
   EXPECT_EQ(ops, (std::map<std::string, int>{{"CONV_2D", 1}, {"MAXIMUM", 2}, {"MINIMUM", 1}}));
   const Pipeline r = run_pipeline({path, ""});
   Array in;

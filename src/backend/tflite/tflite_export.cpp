@@ -523,6 +523,9 @@ class Exporter {
       case OpKind::PRelu:
         op(tfl::BuiltinOperator::PRELU, ver(1, 2), ins, out);
         return;
+      case OpKind::Pow:  // float only (node())
+        op(tfl::BuiltinOperator::POW, 1, ins, out);
+        return;
       default:
         op(tfl::BuiltinOperator::MUL, mul_version(in(n, 0).quant, in(n, 1).quant, g_.t(n.out()).quant), ins, out,
            tfl::BuiltinOptions::MulOptions, tfl::CreateMulOptions(fb_, act).Union());
@@ -989,6 +992,42 @@ class Exporter {
     op(tfl::BuiltinOperator::ADD, 2, {mt, bt}, out, tfl::BuiltinOptions::AddOptions, tfl::CreateAddOptions(fb_, act).Union());
   }
 
+  // ARG_MAX drops the axis. (keepdims would be an int32 RESHAPE after it, which mote's own
+  // pipeline does not lower.)
+  void arg_max(const Node& n) {
+    const Tensor& x = in(n, 0);
+    if (x.dtype == DType::I16) node_error(n, "the 16x8 export does not cover ArgMax");
+    const int64_t axis = n.attrs.i("axis", 0);
+    Shape dropped;
+    for (size_t i = 0; i < x.shape.size(); ++i)
+      if (int64_t(i) != axis) dropped.push_back(x.shape[i]);
+    if (dropped != g_.t(n.out()).shape) node_error(n, "keepdims 1: TFLite ARG_MAX drops the axis");
+    const int32_t xin = tensor(n.in(0));
+    const int32_t at = const_i32(g_.unique_name(n.name + "_axis"), {int32_t(axis)}, {1});
+    op(tfl::BuiltinOperator::ARG_MAX, ver(1, 2), {xin, at}, tensor(n.out()), tfl::BuiltinOptions::ArgMaxOptions,
+       tfl::CreateArgMaxOptions(fb_, tfl::TensorType::INT32).Union());
+  }
+
+  // Float only: TFLite has no SILU; x * LOGISTIC(x) (which the importer fuses back into Silu).
+  void silu(const Node& n) {
+    const int32_t xin = tensor(n.in(0));
+    const int32_t s = add(g_.unique_name(n.name + "_sigmoid"), DType::F32, in(n, 0).shape, {}, 0, {}, -1);
+    op(tfl::BuiltinOperator::LOGISTIC, 1, {xin}, s);
+    op(tfl::BuiltinOperator::MUL, 1, {xin, s}, tensor(n.out()), tfl::BuiltinOptions::MulOptions, tfl::CreateMulOptions(fb_).Union());
+  }
+
+  // The float-only unary builtins (TFLM's int8 kernels of these are not mote's int8 tables).
+  static std::optional<tfl::BuiltinOperator> float_unary(OpKind op) {
+    switch (op) {
+      case OpKind::Neg: return tfl::BuiltinOperator::NEG;
+      case OpKind::Sqrt: return tfl::BuiltinOperator::SQRT;
+      case OpKind::Exp: return tfl::BuiltinOperator::EXP;
+      case OpKind::Log: return tfl::BuiltinOperator::LOG;
+      case OpKind::Gelu: return tfl::BuiltinOperator::GELU;  // approximate false: the erf form, as mote's
+      default: return std::nullopt;
+    }
+  }
+
   void batch_matmul(const Node& n) {
     auto o = tfl::CreateBatchMatMulOptions(fb_, n.attrs.i("adj_x", 0) != 0, n.attrs.i("adj_y", 0) != 0, false);
     op(tfl::BuiltinOperator::BATCH_MATMUL, 1, {tensor(n.in(0)), tensor(n.in(1))}, tensor(n.out()), tfl::BuiltinOptions::BatchMatMulOptions,
@@ -997,6 +1036,7 @@ class Exporter {
 
   void node(const Node& n) {
     const DType od = g_.t(n.out()).dtype;
+    if (n.op == OpKind::ArgMax) return arg_max(n);  // int32 indices in either graph
     if (float_ ? od != DType::F32 : od != DType::I8 && od != DType::I16)
       node_error(n, fmt::format("output is {}, expected {}", dtype_name(od), float_ ? "f32 in a float graph" : "i8 or i16"));
     // 16x8: the ops TFLM has int16 kernels for whose mote lowering the exporter writes as they are
@@ -1005,6 +1045,9 @@ class Exporter {
       node_error(n, "16x8 export covers Conv, FullyConnected, TransposeConv, Resize, Reshape and Pad");
     const float lo = n.attrs.f("act_min", kNoMin), hi = n.attrs.f("act_max", kNoMax);
     if (float_ && op_has(n.op, FusesAct) && !exact_activation(lo, hi)) return clamped(n, lo, hi);
+    if (float_ && float_unary(n.op)) return op(*float_unary(n.op), 1, {tensor(n.in(0))}, tensor(n.out()));
+    if (float_ && n.op == OpKind::Silu) return silu(n);
+    if (float_ && n.op == OpKind::Pow) return binary(n);
     switch (n.op) {
       case OpKind::Conv: return conv(n);
       case OpKind::FullyConnected: return fully_connected(n);
