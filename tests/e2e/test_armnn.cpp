@@ -231,18 +231,18 @@ TEST(ArmnnCheck, ExportedResizeAndSliceCasesRun) {
   }
 }
 
-// Float32 exports (no calibration) of the demo and the test models ArmNN's parser takes (as
-// TestModelsAgreeWithGeneratedC): ArmNN's float CpuRef gives mote's float executor's outputs
-// within float rounding on the models' own samples. Not dscnn: ArmNN 22's CpuRef computes a
-// grouped CONV_2D (filter channels < input channels) wrongly: off by up to 30 where the outputs
-// reach 21 on a one-conv model (group 4, 16 channels) whose float file mote runs within 2e-6
-// of numpy.
+// Float32 exports (no calibration) of the float test models ArmNN 22's parser takes: ArmNN's
+// float CpuRef gives mote's float executor's outputs within float rounding on the models' own
+// samples. Left out: dscnn (ArmNN's CpuRef computes a grouped CONV_2D, filter channels < input
+// channels, wrongly: off by up to 30 where the outputs reach 21 on a one-conv model, group 4,
+// 16 channels, whose float file mote runs within 2e-6 of numpy), and the models with ops its
+// parser lacks (UNIDIRECTIONAL_SEQUENCE_LSTM, GATHER, TRANSPOSE_CONV with a bias) or an int32
+// output (argmax).
 TEST(ArmnnCheck, FloatExportsAgreeWithRunFloat) {
   MOTE_REQUIRE(have_pyarmnn()) << kPython << " cannot import pyarmnn";
-  std::vector<ExportModel> models = export_models();
-  for (const ExportModel& m : op_export_models())
-    if (m.name == "conv1d") models.push_back(m);
-  for (const ExportModel& m : models) {
+  const std::vector<std::string> left_out = {"dscnn", "bilstm_cls", "indexing", "upsample_ae", "tconv1d", "argmax"};
+  for (const ExportModel& m : float_export_models()) {
+    if (std::any_of(left_out.begin(), left_out.end(), [&](const std::string& l) { return m.name.rfind(l, 0) == 0; })) continue;
     SCOPED_TRACE(m.name);
     const Pipeline p = run_pipeline({m.onnx, ""});
     ASSERT_FALSE(p.quantized());

@@ -547,6 +547,7 @@ class Exporter {
 
   // Float only: clamp src to [lo, hi] into out as MAXIMUM and / or MINIMUM with constants.
   void clamp_ops(const Node& n, int32_t src, float lo, float hi, int32_t out) {
+    if (!std::isfinite(lo) && !std::isfinite(hi)) node_error(n, "a clamp without bounds writes nothing (passes/remove_noops drops it)");
     const Shape& shape = g_.t(n.out()).shape;
     if (std::isfinite(lo)) {
       const int32_t m = std::isfinite(hi) ? add(g_.unique_name(n.name + "_at_least"), DType::F32, shape, {}, 0, {}, -1) : out;
