@@ -1,4 +1,5 @@
-// mote convert MODEL [--calib X] -o OUT.tflite: a fully int8 TFLite model with mote's memory plan.
+// mote convert MODEL [--calib X] -o OUT.tflite: a fully int8 TFLite model with mote's memory plan,
+// or without calibration data a float32 one.
 #include <fmt/format.h>
 
 #include "backend/tflite/tflite_export.h"
@@ -8,7 +9,7 @@
 namespace mote::cli {
 
 void add_convert(CLI::App& app) {
-  auto* cmd = app.add_subcommand("convert", "write a fully int8 .tflite (memory plan as OfflineMemoryAllocation metadata)");
+  auto* cmd = app.add_subcommand("convert", "write a .tflite: fully int8 with --calib, else float32 (memory plan as OfflineMemoryAllocation metadata)");
   static std::string model, out;
   static CalibOptions calib;
   cmd->add_option("model", model, "model file (.onnx, or .tflite: an int8 one is re-exported as it is)")->required();
@@ -18,11 +19,10 @@ void add_convert(CLI::App& app) {
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
     opt.activations = activations_from_name(calib.activations);
     Pipeline p = run_pipeline(opt);
-    if (!p.quantized()) fail("convert: {} is a float model; give calibration data with --calib", model);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
     const MemoryPlan plan = export_tflite(p.graph, out);
-    const bool q16 = p.graph.t(p.graph.inputs.at(0)).dtype == DType::I16;
-    fmt::print("converted {} -> {} ({}, {} ops, arena {} B)\n", model, out, q16 ? "16x8" : "int8", p.graph.nodes.size(), plan.arena_bytes);
+    const DType in = p.graph.t(p.graph.inputs.at(0)).dtype;
+    fmt::print("converted {} -> {} ({}, {} ops, arena {} B)\n", model, out, in == DType::F32 ? "float32" : in == DType::I16 ? "16x8" : "int8", p.graph.nodes.size(), plan.arena_bytes);
   });
 }
 

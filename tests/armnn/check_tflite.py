@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Runs an int8 .tflite on ArmNN's TfLite parser and CpuRef backend, an independent TFLite
-implementation: reads N raw int8 inputs back to back, writes the N raw int8 outputs.
+"""Runs an int8 or float32 .tflite on ArmNN's TfLite parser and CpuRef backend, an independent
+TFLite implementation: reads N raw inputs back to back, writes the N raw outputs (int8, or
+float32 for a float model).
 
 usage: check_tflite.py MODEL.tflite INPUTS.bin N OUTPUTS.bin
 Prints one line: samples, seconds spent running them.
@@ -33,10 +34,12 @@ def main():
     opt, messages = ann.Optimize(network, [ann.BackendId("CpuRef")], runtime.GetDeviceSpec(), ann.OptimizerOptions())
     net_id, _ = runtime.LoadNetwork(opt)
 
+    is_float = in_info[1].GetDataType() == ann.DataType_Float32
+    dtype = np.float32 if is_float else np.int8
     per = in_info[1].GetNumElements()
-    data = np.fromfile(inputs, dtype=np.int8)
+    data = np.fromfile(inputs, dtype=dtype)
     if data.size != n * per:
-        sys.exit(f"{inputs}: {data.size} bytes for {n} samples of {per}")
+        sys.exit(f"{inputs}: {data.size} values for {n} samples of {per}")
     data = data.reshape(n, per)
     results = []
     start = time.perf_counter()
@@ -44,7 +47,7 @@ def main():
         in_tensors = ann.make_input_tensors([in_info], [data[k]])
         out_tensors = ann.make_output_tensors([out_info])
         runtime.EnqueueWorkload(net_id, in_tensors, out_tensors)
-        results.append(ann.workload_tensors_to_ndarray(out_tensors)[0].astype(np.int8).reshape(-1))
+        results.append(ann.workload_tensors_to_ndarray(out_tensors)[0].astype(dtype).reshape(-1))
     seconds = time.perf_counter() - start
     np.concatenate(results).tofile(outputs)
     print(f"{n} samples {seconds:.3f} s")

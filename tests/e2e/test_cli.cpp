@@ -153,6 +153,19 @@ TEST(Cli, CompileThenValidate) {
                        {"--name", "9bad"}, out / "x");
 }
 
+// convert without --calib writes a float32 .tflite; a model with an op float TFLite lacks (GRU)
+// fails naming the node and leaves no file.
+TEST(Cli, ConvertWithoutCalibWritesFloat32) {
+  const fs::path f = test::temp_path("lenet_f32.tflite"), gru = test::temp_path("gru_f32.tflite");
+  fs::remove(f);
+  CliRun c = mote("convert " + model("lenet5_opset13_folded") + " -o " + f.string());
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.out.find("(float32, "), std::string::npos) << c.out;
+  EXPECT_TRUE(fs::exists(f));
+  expect_clean_failure(mote("convert " + std::string(MOTE_TEST_DATA) + "/rnn/gru_cls.onnx -o " + gru.string()),
+                       {"node '/rnn/GRU' (Gru)", "TFLite has no GRU"}, gru);
+}
+
 // A project folder (model, calibration data, output) moved elsewhere as a whole still
 // validates: report.json keeps the paths relative to the output folder.
 TEST(Cli, MovedProjectFolderValidates) {

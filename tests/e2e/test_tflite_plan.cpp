@@ -296,5 +296,22 @@ TEST(TflitePlanCheck, ReportsAnOutputOverItsInput) {
   EXPECT_NE(bad[0].find("(CONV_2D) writes"), std::string::npos) << bad[0];
 }
 
+// The float32 exports carry a plan TFLM can run too, sized at 4 bytes per element: the same
+// planner and rules as int8, so the arena is at least 4 times the int8 export's.
+TEST(TflitePlanCheck, FloatExportsStoreARunnablePlan) {
+  TempDir tmp;
+  for (const ExportModel& m : float_export_models()) {
+    SCOPED_TRACE(m.name);
+    const Pipeline p = run_pipeline({m.onnx, ""});
+    const std::string path = (tmp.path / (m.name + ".tflite")).string();
+    const MemoryPlan plan = export_tflite(p.graph, path);
+    for (const std::string& s : plan_violations(slurp(path))) ADD_FAILURE() << s;
+    const MemoryPlan int8_plan = export_tflite(run_pipeline({m.onnx, m.calib}).graph, (tmp.path / "q.tflite").string());
+    EXPECT_GE(plan.arena_bytes, 4 * int8_plan.arena_bytes);
+    std::printf("[ plan ] %s float32: arena %lld B (int8 export %lld B)\n", m.name.c_str(), (long long)plan.arena_bytes,
+                (long long)int8_plan.arena_bytes);
+  }
+}
+
 }  // namespace
 }  // namespace mote

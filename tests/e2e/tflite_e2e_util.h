@@ -46,6 +46,19 @@ inline std::vector<ExportModel> op_export_models() {
   return v;
 }
 
+// Every shipped float model the TFLite export writes as float32 (no calibration): the int8
+// export's models, the MLPerf stand-ins (anomaly-detection autoencoder, visual-wake-words
+// MobileNet) and the ArgMax model (int32 indices).
+inline std::vector<ExportModel> float_export_models() {
+  std::vector<ExportModel> v = export_models();
+  for (const ExportModel& m : op_export_models()) v.push_back(m);
+  const std::string d = std::string(MOTE_TEST_DATA) + "/mlperf/";
+  for (const char* m : {"ad_autoencoder", "vww_mobilenet"}) v.push_back({m, d + m + ".onnx", d + m + "_input.npy"});
+  const std::string ops = std::string(MOTE_TEST_DATA) + "/onnx_ops/";
+  v.push_back({"argmax", ops + "argmax_opset13.onnx", ops + "argmax_input.npy"});
+  return v;
+}
+
 // Float samples in the imported graph's layout, quantized with the int8 graph's input params.
 inline std::vector<int8_t> quantize_samples(const Pipeline& p, const Array& data) {
   const Array x = to_graph_layout(p.imported, data, "samples");

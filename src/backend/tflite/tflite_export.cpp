@@ -106,9 +106,13 @@ class Exporter {
 
   std::string run() {
     if (g_.inputs.empty() || g_.outputs.empty()) fail("export tflite: graph '{}' has no inputs or outputs", g_.name);
-    for (int id : g_.inputs)
-      if (g_.t(id).dtype != DType::I8 && g_.t(id).dtype != DType::I16)
-        fail("export tflite: graph input '{}' is {}; quantize the model first (--calib)", g_.t(id).name, dtype_name(g_.t(id).dtype));
+    float_ = g_.t(g_.inputs[0]).dtype == DType::F32;
+    for (int id : g_.inputs) {
+      const DType d = g_.t(id).dtype;
+      if (float_ ? d != DType::F32 : d != DType::I8 && d != DType::I16)
+        fail("export tflite: graph input '{}' is {}; expected {}", g_.t(id).name, dtype_name(d),
+             float_ ? "f32 like the first input" : "i8 or i16 (a quantized graph) or f32 (a float one)");
+    }
     if (plan_.tensor_offset.size() != g_.tensors.size())
       fail("export tflite: memory plan has {} tensor offsets for {} tensors", plan_.tensor_offset.size(), g_.tensors.size());
     std::vector<int32_t> ins, outs;
@@ -134,6 +138,7 @@ class Exporter {
  private:
   const Graph& g_;
   const MemoryPlan& plan_;
+  bool float_ = false;  // a float32 graph: float tensors, no quantization, float op versions
   flatbuffers::FlatBufferBuilder fb_;
   std::vector<int> index_;  // mote tensor id -> TFLite tensor index, -1 until written
   std::vector<Offset<tfl::Buffer>> buffers_;
@@ -211,6 +216,13 @@ class Exporter {
     return add(name, DType::I32, shape, {}, 0, bytes, -1);
   }
 
+  // A float32 constant [1].
+  int32_t const_f32(const std::string& name, float v) {
+    std::vector<uint8_t> bytes(sizeof(float));
+    std::memcpy(bytes.data(), &v, sizeof(float));
+    return add(name, DType::F32, {1}, {}, 0, bytes, -1);
+  }
+
   void op(tfl::BuiltinOperator code, int version, const std::vector<int32_t>& ins, int32_t out,
           tfl::BuiltinOptions type = tfl::BuiltinOptions::NONE, Offset<void> options = 0) {
     auto key = std::make_pair(code, version);
@@ -226,19 +238,32 @@ class Exporter {
     ops_.push_back(tfl::CreateOperator(fb_, it->second, in_v, out_v, type, options));
   }
 
+  // The op version TFLite's converter writes for this graph's dtype: float32 or quantized.
+  int ver(int float_version, int quantized_version) const { return float_ ? float_version : quantized_version; }
+
+  // The element type of weights.
+  DType weight_dtype() const { return float_ ? DType::F32 : DType::I8; }
+
   // The fused activation whose int8 clamp equals the node's act_min/act_max clamp.
   tfl::ActivationFunctionType fused(const Node& n) {
     return activation(n, n.attrs.f("act_min", kNoMin), n.attrs.f("act_max", kNoMax), g_.t(n.out()).quant).type;
   }
 
+  // The TFLite activation whose real range is [lo, hi], if any.
+  static const Act* exact_activation(float lo, float hi) {
+    for (const Act& c : kActs)
+      if (c.lo == lo && c.hi == hi) return &c;
+    return nullptr;
+  }
+
   // The TFLite activation that clamps like the real range [lo, hi] on an output quantized `q`:
-  // the one with the same real range if any, else any with the same int8 range.
+  // the one with the same real range if any, else (quantized) any with the same int8 range.
   const Act& activation(const Node& n, float lo, float hi, const QuantParams& q) {
+    if (const Act* c = exact_activation(lo, hi)) return *c;
+    if (float_) node_error(n, fmt::format("clamp [{}, {}] is none of TFLite's fused activations (RELU, RELU6, RELU_N1_TO_1)", lo, hi));
     const float s = q.scale.at(0);
     const int32_t zp = q.zero_point.at(0);
     const bool is16 = g_.t(n.out()).dtype == DType::I16;
-    for (const Act& c : kActs)
-      if (c.lo == lo && c.hi == hi) return c;
     const auto want = int8_clamp(lo, hi, s, zp, is16);
     for (const Act& c : kActs)
       if (int8_clamp(c.lo, c.hi, s, zp, is16) == want) return c;
@@ -249,8 +274,8 @@ class Exporter {
   // only clamps).
   void activation_op(tfl::ActivationFunctionType act, int32_t src, int32_t out) {
     switch (act) {
-      case tfl::ActivationFunctionType::RELU: return op(tfl::BuiltinOperator::RELU, 2, {src}, out);
-      case tfl::ActivationFunctionType::RELU6: return op(tfl::BuiltinOperator::RELU6, 2, {src}, out);
+      case tfl::ActivationFunctionType::RELU: return op(tfl::BuiltinOperator::RELU, ver(1, 2), {src}, out);
+      case tfl::ActivationFunctionType::RELU6: return op(tfl::BuiltinOperator::RELU6, ver(1, 2), {src}, out);
       case tfl::ActivationFunctionType::RELU_N1_TO_1: return op(tfl::BuiltinOperator::RELU_N1_TO_1, 1, {src}, out);
       default: fail("export tflite: activation {} has no op of its own", tfl::EnumNameActivationFunctionType(act));
     }
@@ -267,17 +292,20 @@ class Exporter {
     return s;
   }
 
-  // int32 bias (int64 for 16x8) with scale input_scale * weight_scale[c] (zeros when the node
-  // has none).
+  // int32 bias (int64 for 16x8) with scale input_scale * weight_scale[c], float32 in a float
+  // graph (zeros when the node has none).
   int32_t bias(const Node& n, size_t slot, const Tensor& x, const Tensor& w, int64_t channels) {
     // Per-channel weights give per-channel bias scales; per-tensor weights one bias scale.
     QuantParams q;
-    for (float ws : channel_scales(w, w.quant.per_channel() ? channels : 1)) {
-      q.scale.push_back(x.quant.scale.at(0) * ws);
-      q.zero_point.push_back(0);
+    if (!float_) {
+      for (float ws : channel_scales(w, w.quant.per_channel() ? channels : 1)) {
+        q.scale.push_back(x.quant.scale.at(0) * ws);
+        q.zero_point.push_back(0);
+      }
+      q.axis = w.quant.per_channel() ? 0 : -1;
     }
-    q.axis = w.quant.per_channel() ? 0 : -1;
-    const DType bt = g_.t(n.out()).dtype == DType::I16 ? DType::I64 : DType::I32;
+    const DType od = g_.t(n.out()).dtype;
+    const DType bt = od == DType::F32 ? DType::F32 : od == DType::I16 ? DType::I64 : DType::I32;
     if (n.in(slot) < 0) {
       std::vector<uint8_t> zeros(size_t(channels) * dtype_size(bt), 0);
       return add(g_.unique_name(n.name + "_bias"), bt, {channels}, q, 0, zeros, -1);
@@ -311,16 +339,18 @@ class Exporter {
     return std::nullopt;
   }
 
-  // The least int8 value tensor `id` can hold, as its producer's clamp bounds it.
-  int32_t min_q(int id) const {
+  // The least value tensor `id` can hold (its int8 / int16 code, or in a float graph its real
+  // value), as its producer's clamp bounds it.
+  double min_q(int id) const {
     const int p = g_.producer(id);
     const Tensor& t = g_.t(id);
-    if (p < 0) return t.dtype == DType::I16 ? -32768 : -128;
+    if (p < 0) return float_ ? double(kNoMin) : t.dtype == DType::I16 ? -32768 : -128;
     const Node& n = g_.nodes[size_t(p)];
     float lo = n.attrs.f("act_min", kNoMin);
     if (n.op == OpKind::Relu) lo = 0.0f;
     if (n.op == OpKind::Clip) lo = n.attrs.f("min", kNoMin);
     if (n.op == OpKind::MaxPool || n.op == OpKind::Reshape || n.op == OpKind::Transpose) return min_q(n.in(0));
+    if (float_) return lo;
     return int8_clamp(lo, kNoMax, t.quant.scale.at(0), t.quant.zero_point.at(0), t.dtype == DType::I16).first;
   }
 
@@ -333,7 +363,7 @@ class Exporter {
     const int32_t paddings = const_i32(g_.unique_name(n.name + "_paddings"),
                                        {0, 0, int32_t(pads[0]), int32_t(pads[2]), int32_t(pads[1]), int32_t(pads[3]), 0, 0}, {4, 2});
     const int32_t out = add(g_.unique_name(n.name + "_padded"), x.dtype, s, x.quant, 0, {}, -1);
-    op(tfl::BuiltinOperator::PAD, 2, {tensor(x_id), paddings}, out, tfl::BuiltinOptions::PadOptions,
+    op(tfl::BuiltinOperator::PAD, ver(1, 2), {tensor(x_id), paddings}, out, tfl::BuiltinOptions::PadOptions,
        tfl::CreatePadOptions(fb_).Union());
     return out;
   }
@@ -342,8 +372,8 @@ class Exporter {
     const Tensor& x = in(n, 0);
     const Tensor& w = in(n, 1);
     const Tensor& y = g_.t(n.out());
-    if (x.shape.size() != 4 || w.shape.size() != 4 || !w.is_const() || w.dtype != DType::I8)
-      node_error(n, "needs a 4-D NHWC input and constant int8 OHWI weights");
+    if (x.shape.size() != 4 || w.shape.size() != 4 || !w.is_const() || w.dtype != weight_dtype())
+      node_error(n, fmt::format("needs a 4-D NHWC input and constant {} OHWI weights", dtype_name(weight_dtype())));
     const int64_t group = n.attrs.i("group", 1), in_c = x.shape[3], out_c = y.shape[3];
     const bool depthwise = group > 1 && group == in_c && w.shape[3] == 1;
     // Other groups are a CONV_2D whose filter holds in_c / group input channels: TFLite and
@@ -365,23 +395,26 @@ class Exporter {
     int32_t wt = -1;
     if (depthwise) {
       // OHWI [C*m][kh][kw][1] -> [1][kh][kw][C*m], quantized along the last axis.
-      const size_t oc = size_t(out_c), taps = size_t(kh * kw);
+      const size_t oc = size_t(out_c), taps = size_t(kh * kw), es = dtype_size(w.dtype);
       std::vector<uint8_t> hwo(w.data.size());
       for (size_t o = 0; o < oc; ++o)
-        for (size_t k = 0; k < taps; ++k) hwo[k * oc + o] = w.data[o * taps + k];
-      wt = add(w.name, DType::I8, {1, kh, kw, out_c}, w.quant, 3, hwo, -1);
+        for (size_t k = 0; k < taps; ++k) std::memcpy(&hwo[(k * oc + o) * es], &w.data[(o * taps + k) * es], es);
+      wt = add(w.name, w.dtype, {1, kh, kw, out_c}, w.quant, 3, hwo, -1);
     } else {
-      wt = add(w.name, DType::I8, w.shape, w.quant, 0, w.data, -1);
+      wt = add(w.name, w.dtype, w.shape, w.quant, 0, w.data, -1);
     }
     const int32_t bt = bias(n, 2, x, w, out_c);
     const int32_t out = tensor(n.out());
     if (depthwise) {
       auto o = tfl::CreateDepthwiseConv2DOptions(fb_, *pad, int32_t(st[1]), int32_t(st[0]), int32_t(out_c / in_c), act,
                                                  int32_t(dl[1]), int32_t(dl[0]));
-      op(tfl::BuiltinOperator::DEPTHWISE_CONV_2D, 3, {xin, wt, bt}, out, tfl::BuiltinOptions::DepthwiseConv2DOptions, o.Union());
+      // float: version 2 is the one with dilation
+      const int fv = dl[0] != 1 || dl[1] != 1 ? 2 : 1;
+      op(tfl::BuiltinOperator::DEPTHWISE_CONV_2D, ver(fv, 3), {xin, wt, bt}, out, tfl::BuiltinOptions::DepthwiseConv2DOptions, o.Union());
     } else {
       auto o = tfl::CreateConv2DOptions(fb_, *pad, int32_t(st[1]), int32_t(st[0]), act, int32_t(dl[1]), int32_t(dl[0]));
-      op(tfl::BuiltinOperator::CONV_2D, 3, {xin, wt, bt}, out, tfl::BuiltinOptions::Conv2DOptions, o.Union());
+      // float: version 6 is the grouped conv
+      op(tfl::BuiltinOperator::CONV_2D, ver(group > 1 ? 6 : 1, 3), {xin, wt, bt}, out, tfl::BuiltinOptions::Conv2DOptions, o.Union());
     }
   }
 
@@ -394,8 +427,8 @@ class Exporter {
     const Tensor& x = in(n, 0);
     const Tensor& w = in(n, 1);
     const Tensor& y = g_.t(n.out());
-    if (x.shape.size() != 4 || w.shape.size() != 4 || !w.is_const() || w.dtype != DType::I8)
-      node_error(n, "needs a 4-D NHWC input and constant int8 OHWI weights");
+    if (x.shape.size() != 4 || w.shape.size() != 4 || !w.is_const() || w.dtype != weight_dtype())
+      node_error(n, fmt::format("needs a 4-D NHWC input and constant {} OHWI weights", dtype_name(weight_dtype())));
     if (n.attrs.ints("dilations", {1, 1}) != std::vector<int64_t>{1, 1}) node_error(n, "TFLite TRANSPOSE_CONV has no dilation");
     const auto st = n.attrs.ints("strides", {1, 1}), pads = n.attrs.ints("pads", {0, 0}), ohw = n.attrs.ints("out_hw");
     const int64_t k[2] = {w.shape[1], w.shape[2]};
@@ -409,7 +442,7 @@ class Exporter {
 
     const std::vector<int32_t> dims(full.begin(), full.end());
     const int32_t shape = const_i32(g_.unique_name(n.name + "_output_shape"), dims, {4});
-    const int32_t wt = add(w.name, DType::I8, w.shape, w.quant, 0, w.data, -1);
+    const int32_t wt = add(w.name, w.dtype, w.shape, w.quant, 0, w.data, -1);
     const int32_t xin = tensor(n.in(0));
     const int32_t bt = bias(n, 2, x, w, y.shape[3]);
     int32_t t = crop || clamp ? add(g_.unique_name(n.name + "_full"), y.dtype, full, y.quant, 0, {}, -1) : tensor(n.out());
@@ -427,7 +460,8 @@ class Exporter {
     const Tensor& x = in(n, 0);
     const Tensor& w = in(n, 1);
     const Tensor& y = g_.t(n.out());
-    if (w.shape.size() != 2 || !w.is_const() || w.dtype != DType::I8) node_error(n, "needs constant int8 [M,K] weights");
+    if (w.shape.size() != 2 || !w.is_const() || w.dtype != weight_dtype())
+      node_error(n, fmt::format("needs constant {} [M,K] weights", dtype_name(weight_dtype())));
     const int64_t m = w.shape[0], k = w.shape[1];
     // keep_num_dims false flattens the input to [numel / K, K]; true keeps its leading dims.
     Shape kept(x.shape.begin(), x.shape.end() - 1);
@@ -451,10 +485,16 @@ class Exporter {
       reshape_into_output(n, y4);
       return;
     }
-    const int32_t wt = add(w.name, DType::I8, w.shape, w.quant, 0, w.data, -1);
+    const int32_t wt = add(w.name, w.dtype, w.shape, w.quant, 0, w.data, -1);
     auto o = tfl::CreateFullyConnectedOptions(fb_, fused(n), tfl::FullyConnectedOptionsWeightsFormat::DEFAULT, keep);
-    op(tfl::BuiltinOperator::FULLY_CONNECTED, keep ? 5 : 4, {xin, wt, bt}, tensor(n.out()),
+    op(tfl::BuiltinOperator::FULLY_CONNECTED, keep ? 5 : ver(1, 4), {xin, wt, bt}, tensor(n.out()),
        tfl::BuiltinOptions::FullyConnectedOptions, o.Union());
+  }
+
+  // MUL v3 is the int8 kernel that allows a rescale of 1 or more; float MUL is v1.
+  int mul_version(const QuantParams& a, const QuantParams& b, const QuantParams& y) const {
+    if (float_) return 1;
+    return double(a.scale.at(0)) * b.scale.at(0) / y.scale.at(0) >= 1.0 ? 3 : 2;
   }
 
   void binary(const Node& n) {
@@ -463,32 +503,32 @@ class Exporter {
     const auto act = fused(n);
     switch (n.op) {
       case OpKind::Add:
-        op(tfl::BuiltinOperator::ADD, 2, ins, out, tfl::BuiltinOptions::AddOptions, tfl::CreateAddOptions(fb_, act).Union());
+        op(tfl::BuiltinOperator::ADD, ver(1, 2), ins, out, tfl::BuiltinOptions::AddOptions, tfl::CreateAddOptions(fb_, act).Union());
         return;
       case OpKind::Sub:
-        op(tfl::BuiltinOperator::SUB, 2, ins, out, tfl::BuiltinOptions::SubOptions, tfl::CreateSubOptions(fb_, act).Union());
+        op(tfl::BuiltinOperator::SUB, ver(1, 2), ins, out, tfl::BuiltinOptions::SubOptions, tfl::CreateSubOptions(fb_, act).Union());
         return;
       case OpKind::Div:
-        op(tfl::BuiltinOperator::DIV, 2, ins, out, tfl::BuiltinOptions::DivOptions, tfl::CreateDivOptions(fb_, act).Union());
+        op(tfl::BuiltinOperator::DIV, ver(1, 2), ins, out, tfl::BuiltinOptions::DivOptions, tfl::CreateDivOptions(fb_, act).Union());
         return;
       case OpKind::SquaredDifference:
-        op(tfl::BuiltinOperator::SQUARED_DIFFERENCE, 2, ins, out, tfl::BuiltinOptions::SquaredDifferenceOptions,
+        op(tfl::BuiltinOperator::SQUARED_DIFFERENCE, ver(1, 2), ins, out, tfl::BuiltinOptions::SquaredDifferenceOptions,
            tfl::CreateSquaredDifferenceOptions(fb_).Union());
         return;
       case OpKind::Max:
       case OpKind::Min:
-        op(n.op == OpKind::Max ? tfl::BuiltinOperator::MAXIMUM : tfl::BuiltinOperator::MINIMUM, 2, ins, out,
+        op(n.op == OpKind::Max ? tfl::BuiltinOperator::MAXIMUM : tfl::BuiltinOperator::MINIMUM, ver(1, 2), ins, out,
            tfl::BuiltinOptions::MaximumMinimumOptions, tfl::CreateMaximumMinimumOptions(fb_).Union());
         return;
       case OpKind::PRelu:
-        op(tfl::BuiltinOperator::PRELU, 2, ins, out);
+        op(tfl::BuiltinOperator::PRELU, ver(1, 2), ins, out);
         return;
-      default: {
-        // MUL v3 is the kernel that allows a rescale of 1 or more.
-        const double rescale = double(in(n, 0).quant.scale.at(0)) * in(n, 1).quant.scale.at(0) / g_.t(n.out()).quant.scale.at(0);
-        op(tfl::BuiltinOperator::MUL, rescale >= 1.0 ? 3 : 2, ins, out, tfl::BuiltinOptions::MulOptions,
-           tfl::CreateMulOptions(fb_, act).Union());
-      }
+      case OpKind::Pow:  // float only (node())
+        op(tfl::BuiltinOperator::POW, 1, ins, out);
+        return;
+      default:
+        op(tfl::BuiltinOperator::MUL, mul_version(in(n, 0).quant, in(n, 1).quant, g_.t(n.out()).quant), ins, out,
+           tfl::BuiltinOptions::MulOptions, tfl::CreateMulOptions(fb_, act).Union());
     }
   }
 
@@ -499,9 +539,39 @@ class Exporter {
     if (lo == 0.0f && hi == kNoMax) act = tfl::ActivationFunctionType::RELU;
     else if (lo == 0.0f && hi == 6.0f) act = tfl::ActivationFunctionType::RELU6;
     else if (lo == -1.0f && hi == 1.0f) act = tfl::ActivationFunctionType::RELU_N1_TO_1;
+    else if (float_) return clamp_ops(n, tensor(n.in(0)), lo, hi, tensor(n.out()));
     else node_error(n, fmt::format("clip to [{}, {}] is none of RELU, RELU6, RELU_N1_TO_1", lo, hi));
     const int32_t x = tensor(n.in(0));
     activation_op(act, x, tensor(n.out()));
+  }
+
+  // Float only: clamp src to [lo, hi] into out as MAXIMUM and / or MINIMUM with constants.
+  void clamp_ops(const Node& n, int32_t src, float lo, float hi, int32_t out) {
+    if (!std::isfinite(lo) && !std::isfinite(hi)) node_error(n, "a clamp without bounds writes nothing (passes/remove_noops drops it)");
+    const Shape& shape = g_.t(n.out()).shape;
+    if (std::isfinite(lo)) {
+      const int32_t m = std::isfinite(hi) ? add(g_.unique_name(n.name + "_at_least"), DType::F32, shape, {}, 0, {}, -1) : out;
+      op(tfl::BuiltinOperator::MAXIMUM, 1, {src, const_f32(g_.unique_name(n.name + "_min"), lo)}, m, tfl::BuiltinOptions::MaximumMinimumOptions,
+         tfl::CreateMaximumMinimumOptions(fb_).Union());
+      src = m;
+    }
+    if (std::isfinite(hi))
+      op(tfl::BuiltinOperator::MINIMUM, 1, {src, const_f32(g_.unique_name(n.name + "_max"), hi)}, out, tfl::BuiltinOptions::MaximumMinimumOptions,
+         tfl::CreateMaximumMinimumOptions(fb_).Union());
+  }
+
+  // Float only: a node whose fused clamp [lo, hi] no TFLite activation gives, written unclamped
+  // into a tensor of its own, then clamp_ops into its output.
+  void clamped(const Node& n, float lo, float hi) {
+    const Tensor& y = g_.t(n.out());
+    index_[size_t(n.out())] = add(g_.unique_name(n.name + "_unclamped"), DType::F32, y.shape, {}, 0, {}, -1);
+    Node bare = n;
+    bare.attrs.set("act_min", kNoMin);
+    bare.attrs.set("act_max", kNoMax);
+    node(bare);
+    const int32_t raw = index_[size_t(n.out())];
+    index_[size_t(n.out())] = -1;
+    clamp_ops(n, raw, lo, hi, tensor(n.out()));
   }
 
   void pool(const Node& n) {
@@ -514,7 +584,7 @@ class Exporter {
     int32_t xin = -1;
     if (pad) {
       xin = tensor(n.in(0));
-    } else if (n.op == OpKind::MaxPool && min_q(n.in(0)) >= x.quant.zero_point.at(0)) {
+    } else if (n.op == OpKind::MaxPool && min_q(n.in(0)) >= (float_ ? 0 : x.quant.zero_point.at(0))) {
       // Padding by the zero point never wins the max when no input lies below it.
       xin = pad_input(n, n.in(0), pads);
       pad = tfl::Padding::VALID;
@@ -522,7 +592,7 @@ class Exporter {
       node_error(n, fmt::format("pads [{}, {}, {}, {}] are neither TFLite SAME nor VALID", pads[0], pads[1], pads[2], pads[3]));
     }
     auto o = tfl::CreatePool2DOptions(fb_, *pad, int32_t(st[1]), int32_t(st[0]), int32_t(k[1]), int32_t(k[0]), fused(n));
-    op(n.op == OpKind::MaxPool ? tfl::BuiltinOperator::MAX_POOL_2D : tfl::BuiltinOperator::AVERAGE_POOL_2D, 2,
+    op(n.op == OpKind::MaxPool ? tfl::BuiltinOperator::MAX_POOL_2D : tfl::BuiltinOperator::AVERAGE_POOL_2D, ver(1, 2),
        {xin}, tensor(n.out()), tfl::BuiltinOptions::Pool2DOptions, o.Union());
   }
 
@@ -603,11 +673,11 @@ class Exporter {
     }
     std::vector<int32_t> p(perm.begin(), perm.end());
     const int32_t pt = const_i32(g_.unique_name(n.name + "_perm"), p, {int64_t(p.size())});
-    if (!reduce) return op(tfl::BuiltinOperator::TRANSPOSE, 2, {src, pt}, tensor(n.out()));
+    if (!reduce) return op(tfl::BuiltinOperator::TRANSPOSE, ver(1, 2), {src, pt}, tensor(n.out()));
     Shape moved;
     for (int64_t a : perm) moved.push_back(dims[size_t(a)]);
     const int32_t t = add(g_.unique_name(n.name + "_moved"), y.dtype, moved, y.quant, 0, {}, -1);
-    op(tfl::BuiltinOperator::TRANSPOSE, 2, {src, pt}, t);
+    op(tfl::BuiltinOperator::TRANSPOSE, ver(1, 2), {src, pt}, t);
     if (y.shape.size() > 4) {  // same bytes in the same order: the next reshape reads t
       index_[size_t(n.out())] = t;
       return;
@@ -632,7 +702,7 @@ class Exporter {
       ins.push_back(rq);
     }
     auto o = tfl::CreateConcatenationOptions(fb_, int32_t(n.attrs.i("axis", 0)));
-    op(tfl::BuiltinOperator::CONCATENATION, 2, ins, tensor(n.out()), tfl::BuiltinOptions::ConcatenationOptions, o.Union());
+    op(tfl::BuiltinOperator::CONCATENATION, ver(1, 2), ins, tensor(n.out()), tfl::BuiltinOptions::ConcatenationOptions, o.Union());
   }
 
   void pad(const Node& n) {
@@ -642,8 +712,10 @@ class Exporter {
     const size_t r = x.shape.size();
     if (pads.size() != 2 * r) node_error(n, fmt::format("{} pads for rank {}", pads.size(), r));
     const float value = n.attrs.f("value", 0.0f);
-    const double q = std::round(double(value) / y.quant.scale.at(0)) + y.quant.zero_point.at(0);
-    if (q != y.quant.zero_point.at(0)) node_error(n, fmt::format("pad value {} is not the zero point in int8", value));
+    if (!float_) {
+      const double q = std::round(double(value) / y.quant.scale.at(0)) + y.quant.zero_point.at(0);
+      if (q != y.quant.zero_point.at(0)) node_error(n, fmt::format("pad value {} is not the zero point in int8", value));
+    }
     std::vector<int32_t> p;
     for (size_t i = 0; i < r; ++i) {
       p.push_back(int32_t(pads[i]));
@@ -651,14 +723,19 @@ class Exporter {
     }
     const int32_t xt = tensor(n.in(0));
     const int32_t pt = const_i32(g_.unique_name(n.name + "_paddings"), p, {int64_t(r), 2});
-    op(tfl::BuiltinOperator::PAD, 2, {xt, pt}, tensor(n.out()), tfl::BuiltinOptions::PadOptions, tfl::CreatePadOptions(fb_).Union());
+    if (value != 0.0f) {  // float only: PAD fills with 0, PADV2 with a constant
+      const int32_t vt = const_f32(g_.unique_name(n.name + "_value"), value);
+      op(tfl::BuiltinOperator::PADV2, 1, {xt, pt, vt}, tensor(n.out()));  // its options table is empty
+      return;
+    }
+    op(tfl::BuiltinOperator::PAD, ver(1, 2), {xt, pt}, tensor(n.out()), tfl::BuiltinOptions::PadOptions, tfl::CreatePadOptions(fb_).Union());
   }
 
   void softmax(const Node& n) {
     const int64_t last = int64_t(in(n, 0).shape.size()) - 1;
     if (n.attrs.i("axis", last) != last) node_error(n, "TFLite SOFTMAX normalizes the last axis only");
     auto o = tfl::CreateSoftmaxOptions(fb_, n.attrs.f("beta", 1.0f));
-    op(tfl::BuiltinOperator::SOFTMAX, 2, {tensor(n.in(0))}, tensor(n.out()), tfl::BuiltinOptions::SoftmaxOptions, o.Union());
+    op(tfl::BuiltinOperator::SOFTMAX, ver(1, 2), {tensor(n.in(0))}, tensor(n.out()), tfl::BuiltinOptions::SoftmaxOptions, o.Union());
   }
 
   // MEAN, SUM, REDUCE_MAX.
@@ -668,7 +745,7 @@ class Exporter {
     const int32_t x = tensor(n.in(0));
     const int32_t at = const_i32(g_.unique_name(n.name + "_axes"), axes, {int64_t(axes.size())});
     auto o = tfl::CreateReducerOptions(fb_, n.attrs.i("keepdims", 1) != 0);
-    op(code, 2, {x, at}, tensor(n.out()), tfl::BuiltinOptions::ReducerOptions, o.Union());
+    op(code, ver(1, 2), {x, at}, tensor(n.out()), tfl::BuiltinOptions::ReducerOptions, o.Union());
   }
 
   // Lstm as UNIDIRECTIONAL_SEQUENCE_LSTM on [1, T, I]: the IR's gate rows (ONNX order i, o, f,
@@ -683,47 +760,68 @@ class Exporter {
     const int64_t steps = x.shape.at(0), feat = x.shape.at(1), h = n.attrs.i("hidden_size", 0);
     const int onnx_gate[4] = {0, 2, 3, 1};  // TFLite gate k (i, f, c, o) in the IR's rows
     const char* gate_name[4] = {"input", "forget", "cell", "output"};
+    // Gate k's rows of t, and (quantized) its one scale.
     auto gate = [&](const Tensor& t, int k, int64_t cols, const std::string& name) {
-      const size_t row0 = size_t(onnx_gate[k] * h);
-      const float scale = t.quant.scale.at(t.quant.per_channel() ? row0 : 0);
-      for (int64_t o = 0; o < h; ++o)
-        if (t.quant.scale.at(t.quant.per_channel() ? row0 + size_t(o) : 0) != scale)
-          node_error(n, fmt::format("'{}' has several scales in gate {}; TFLite's integer LSTM takes one per gate", t.name, gate_name[k]));
+      const size_t row0 = size_t(onnx_gate[k] * h), es = dtype_size(t.dtype);
       QuantParams q;
-      q.scale = {scale};
-      q.zero_point = {0};
-      const std::vector<uint8_t> bytes(t.data.begin() + long(row0 * size_t(cols)), t.data.begin() + long((row0 + size_t(h)) * size_t(cols)));
-      return std::make_pair(add(g_.unique_name(n.name + "_" + name), DType::I8, {h, cols}, q, 0, bytes, -1), scale);
+      float scale = 1.0f;
+      if (!float_) {
+        scale = t.quant.scale.at(t.quant.per_channel() ? row0 : 0);
+        for (int64_t o = 0; o < h; ++o)
+          if (t.quant.scale.at(t.quant.per_channel() ? row0 + size_t(o) : 0) != scale)
+            node_error(n, fmt::format("'{}' has several scales in gate {}; TFLite's integer LSTM takes one per gate", t.name, gate_name[k]));
+        q.scale = {scale};
+        q.zero_point = {0};
+      }
+      const std::vector<uint8_t> bytes(t.data.begin() + long(row0 * size_t(cols) * es), t.data.begin() + long((row0 + size_t(h)) * size_t(cols) * es));
+      return std::make_pair(add(g_.unique_name(n.name + "_" + name), t.dtype, {h, cols}, q, 0, bytes, -1), scale);
     };
     std::vector<int32_t> ins(24, -1);
     ins[0] = reshape_to(n, tensor(n.in(0)), x, {1, steps, feat}, "seq");
-    if (reverse) ins[0] = reversed(n, ins[0], {1, steps, feat}, x.quant, 1, "seq_reversed");
-    std::vector<int32_t> bias(size_t(4 * h), 0);
+    if (reverse) ins[0] = reversed(n, ins[0], {1, steps, feat}, x, 1, "seq_reversed");
+    // Per gate row: int32 Wb + Rb, or float Wb then Rb (TFLite's float LSTM takes their sum).
+    const DType bt = float_ ? DType::F32 : DType::I32;
+    const int64_t bias_n = float_ ? 8 * h : 4 * h;
+    std::vector<uint8_t> bias(size_t(bias_n) * 4, 0);
     if (n.in(3) >= 0) {
       const Tensor& b = in(n, 3);
-      if (b.dtype != DType::I32 || b.numel() != 4 * h) node_error(n, fmt::format("bias '{}' must be i32 [{}]", b.name, 4 * h));
-      bias = b.values<int32_t>();
+      if (b.dtype != bt || b.numel() != bias_n) node_error(n, fmt::format("bias '{}' must be {} [{}]", b.name, dtype_name(bt), bias_n));
+      bias = b.data;
     }
     for (int k = 0; k < 4; ++k) {
       const auto [wt, ws] = gate(w, k, feat, fmt::format("input_to_{}_weights", gate_name[k]));
       ins[size_t(1 + k)] = wt;
       ins[size_t(5 + k)] = gate(r, k, h, fmt::format("recurrent_to_{}_weights", gate_name[k])).first;
       QuantParams bq;
-      bq.scale = {x.quant.scale.at(0) * ws};
-      bq.zero_point = {0};
       std::vector<uint8_t> bytes(size_t(h) * 4);
-      std::memcpy(bytes.data(), bias.data() + onnx_gate[k] * h, bytes.size());
-      ins[size_t(12 + k)] = add(g_.unique_name(fmt::format("{}_{}_gate_bias", n.name, gate_name[k])), DType::I32, {h}, bq, 0, bytes, -1);
+      std::memcpy(bytes.data(), bias.data() + onnx_gate[k] * h * 4, bytes.size());
+      if (float_) {
+        std::vector<float> sum(static_cast<size_t>(h));
+        std::memcpy(sum.data(), bytes.data(), bytes.size());
+        for (int64_t o = 0; o < h; ++o) {
+          float rb = 0;
+          std::memcpy(&rb, bias.data() + ((4 + onnx_gate[k]) * h + o) * 4, 4);
+          sum[size_t(o)] += rb;
+        }
+        std::memcpy(bytes.data(), sum.data(), bytes.size());
+      } else {
+        bq.scale = {x.quant.scale.at(0) * ws};
+        bq.zero_point = {0};
+      }
+      ins[size_t(12 + k)] = add(g_.unique_name(fmt::format("{}_{}_gate_bias", n.name, gate_name[k])), bt, {h}, bq, 0, bytes, -1);
     }
-    ins[18] = add_typed(g_.unique_name(n.name + "_output_state"), tfl::TensorType::INT8, {1, h}, y.quant, 0, {}, -1, true);
     QuantParams cq;
-    cq.scale = {n.attrs.f("cell_scale", 0.0f)};
-    cq.zero_point = {0};
-    ins[19] = add_typed(g_.unique_name(n.name + "_cell_state"), tfl::TensorType::INT16, {1, h}, cq, 0, {}, -1, true);
-    const int32_t y3 = add(g_.unique_name(n.name + "_out"), DType::I8, {1, steps, h}, y.quant, 0, {}, -1);
+    if (!float_) {
+      cq.scale = {n.attrs.f("cell_scale", 0.0f)};
+      cq.zero_point = {0};
+    }
+    ins[18] = add_typed(g_.unique_name(n.name + "_output_state"), type_of(y.dtype), {1, h}, y.quant, 0, {}, -1, true);
+    ins[19] = add_typed(g_.unique_name(n.name + "_cell_state"), float_ ? tfl::TensorType::FLOAT32 : tfl::TensorType::INT16, {1, h}, cq, 0, {}, -1,
+                        true);
+    const int32_t y3 = add(g_.unique_name(n.name + "_out"), y.dtype, {1, steps, h}, y.quant, 0, {}, -1);
     auto o = tfl::CreateUnidirectionalSequenceLSTMOptions(fb_, tfl::ActivationFunctionType::TANH, n.attrs.f("cell_clip", 0.0f), 0.0f, false);
     op(tfl::BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM, 1, ins, y3, tfl::BuiltinOptions::UnidirectionalSequenceLSTMOptions, o.Union());
-    reshape_into_output(n, reverse ? reversed(n, y3, {1, steps, h}, y.quant, 1, "out_reversed") : y3);
+    reshape_into_output(n, reverse ? reversed(n, y3, {1, steps, h}, y, 1, "out_reversed") : y3);
   }
 
   // ---- resize, slicing / gather / tile, batch matmul (TFLM's builtins) ----
@@ -737,11 +835,11 @@ class Exporter {
       tfl::ResizeBilinearOptionsBuilder b(fb_);
       b.add_align_corners(ac);
       b.add_half_pixel_centers(hp);
-      op(tfl::BuiltinOperator::RESIZE_BILINEAR, 3, {x, st}, tensor(n.out()), tfl::BuiltinOptions::ResizeBilinearOptions, b.Finish().Union());
+      op(tfl::BuiltinOperator::RESIZE_BILINEAR, ver(hp ? 3 : 1, 3), {x, st}, tensor(n.out()), tfl::BuiltinOptions::ResizeBilinearOptions, b.Finish().Union());
       return;
     }
     auto o = tfl::CreateResizeNearestNeighborOptions(fb_, ac, hp);
-    op(tfl::BuiltinOperator::RESIZE_NEAREST_NEIGHBOR, 3, {x, st}, tensor(n.out()), tfl::BuiltinOptions::ResizeNearestNeighborOptions, o.Union());
+    op(tfl::BuiltinOperator::RESIZE_NEAREST_NEIGHBOR, ver(hp || ac ? 3 : 1, 3), {x, st}, tensor(n.out()), tfl::BuiltinOptions::ResizeNearestNeighborOptions, o.Union());
   }
 
   void slice(const Node& n) {
@@ -767,15 +865,17 @@ class Exporter {
     const int32_t bt = const_i32(g_.unique_name(n.name + "_begin"), bv, r), et = const_i32(g_.unique_name(n.name + "_end"), ev, r),
                   stt = const_i32(g_.unique_name(n.name + "_strides"), sv, r);
     auto o = tfl::CreateStridedSliceOptions(fb_, 0, end_mask, 0, 0, 0, false);
-    op(tfl::BuiltinOperator::STRIDED_SLICE, 4, {src, bt, et, stt}, out, tfl::BuiltinOptions::StridedSliceOptions, o.Union());
+    // float: version 4 is the one above rank 4
+    op(tfl::BuiltinOperator::STRIDED_SLICE, ver(b.size() > 4 ? 4 : 1, 4), {src, bt, et, stt}, out, tfl::BuiltinOptions::StridedSliceOptions, o.Union());
   }
 
-  // A new int8 tensor of `shape` holding src reversed along `axis` (STRIDED_SLICE, stride -1).
-  int32_t reversed(const Node& n, int32_t src, const Shape& shape, const QuantParams& q, size_t axis, const std::string& what) {
+  // A new tensor of `shape`, typed and quantized like `like`, holding src reversed along `axis`
+  // (STRIDED_SLICE, stride -1).
+  int32_t reversed(const Node& n, int32_t src, const Shape& shape, const Tensor& like, size_t axis, const std::string& what) {
     std::vector<int64_t> b(shape.size(), 0), st(shape.size(), 1);
     b[axis] = shape[axis] - 1;
     st[axis] = -1;
-    const int32_t out = add(g_.unique_name(n.name + "_" + what), DType::I8, shape, q, 0, {}, -1);
+    const int32_t out = add(g_.unique_name(n.name + "_" + what), like.dtype, shape, like.quant, 0, {}, -1);
     strided_slice(n, src, b, st, shape, out);
     return out;
   }
@@ -785,7 +885,7 @@ class Exporter {
     const int32_t x = tensor(n.in(0));
     const int32_t it = const_i32(g_.unique_name(n.name + "_indices"), std::vector<int32_t>(idx.begin(), idx.end()), n.attrs.ints("indices_shape"));
     auto o = tfl::CreateGatherOptions(fb_, int32_t(n.attrs.i("axis", 0)), 0);
-    op(tfl::BuiltinOperator::GATHER, 2, {x, it}, tensor(n.out()), tfl::BuiltinOptions::GatherOptions, o.Union());
+    op(tfl::BuiltinOperator::GATHER, ver(1, 2), {x, it}, tensor(n.out()), tfl::BuiltinOptions::GatherOptions, o.Union());
   }
 
   // Tile / broadcast. TFLM has no TILE kernel: a tiled axis (input dim d > 1 repeated m times)
@@ -815,7 +915,7 @@ class Exporter {
     int32_t src = tensor(n.in(0));
     if (from != x.shape) src = reshape_to(n, src, x, from, "tile_in");
     const int32_t st = const_i32(g_.unique_name(n.name + "_shape"), std::vector<int32_t>(to.begin(), to.end()), {int64_t(to.size())});
-    const int32_t out = to == y.shape ? tensor(n.out()) : add(g_.unique_name(n.name + "_broadcast"), DType::I8, to, y.quant, 0, {}, -1);
+    const int32_t out = to == y.shape ? tensor(n.out()) : add(g_.unique_name(n.name + "_broadcast"), y.dtype, to, y.quant, 0, {}, -1);
     op(tfl::BuiltinOperator::BROADCAST_TO, 2, {src, st}, out, tfl::BuiltinOptions::BroadcastToOptions,
        tfl::CreateBroadcastToOptions(fb_).Union());
     if (out != tensor(n.out())) reshape_into_output(n, out);
@@ -829,6 +929,17 @@ class Exporter {
   void hard_sigmoid(const Node& n) {
     const float alpha = n.attrs.f("alpha", 0.2f), beta = n.attrs.f("beta", 0.5f);
     if (alpha == 0.0f) node_error(n, "alpha 0 is a constant; TFLite has no HARD_SIGMOID");
+    if (float_) {  // float: MUL(x, alpha), ADD(., beta) with RELU fused, MINIMUM(., 1)
+      const Tensor& x = in(n, 0);
+      const int32_t xin = tensor(n.in(0));
+      const int32_t m = add(g_.unique_name(n.name + "_scaled"), DType::F32, x.shape, {}, 0, {}, -1);
+      op(tfl::BuiltinOperator::MUL, 1, {xin, const_f32(g_.unique_name(n.name + "_alpha"), alpha)}, m, tfl::BuiltinOptions::MulOptions,
+         tfl::CreateMulOptions(fb_).Union());
+      const int32_t a = add(g_.unique_name(n.name + "_shifted"), DType::F32, x.shape, {}, 0, {}, -1);
+      op(tfl::BuiltinOperator::ADD, 1, {m, const_f32(g_.unique_name(n.name + "_beta"), beta)}, a, tfl::BuiltinOptions::AddOptions,
+         tfl::CreateAddOptions(fb_, tfl::ActivationFunctionType::RELU).Union());
+      return clamp_ops(n, a, kNoMin, 1.0f, tensor(n.out()));
+    }
     const QuantParams& xq = in(n, 0).quant;
     const QuantParams& yq = g_.t(n.out()).quant;
     const Act& act = activation(n, 0.0f, 1.0f, yq);
@@ -869,8 +980,7 @@ class Exporter {
     const int32_t xin = tensor(n.in(0));
     const int32_t at = add(g_.unique_name(n.name + "_alpha"), DType::I8, {1}, f.alpha_q, 0, {uint8_t(f.sign)}, -1);
     const QuantParams& mq = with_add ? f.scaled_q : g_.t(n.out()).quant;
-    const double rescale = double(x.quant.scale[0]) * f.alpha_q.scale[0] / mq.scale[0];
-    const int version = rescale >= 1.0 ? 3 : 2;  // as binary()'s MUL
+    const int version = mul_version(x.quant, f.alpha_q, mq);
     if (!with_add) {
       const int32_t out = tensor(n.out());
       op(tfl::BuiltinOperator::MUL, version, {xin, at}, out, tfl::BuiltinOptions::MulOptions, tfl::CreateMulOptions(fb_, act).Union());
@@ -883,6 +993,42 @@ class Exporter {
     op(tfl::BuiltinOperator::ADD, 2, {mt, bt}, out, tfl::BuiltinOptions::AddOptions, tfl::CreateAddOptions(fb_, act).Union());
   }
 
+  // ARG_MAX drops the axis. (keepdims would be an int32 RESHAPE after it, which mote's own
+  // pipeline does not lower.)
+  void arg_max(const Node& n) {
+    const Tensor& x = in(n, 0);
+    if (x.dtype == DType::I16) node_error(n, "the 16x8 export does not cover ArgMax");
+    const int64_t axis = n.attrs.i("axis", 0);
+    Shape dropped;
+    for (size_t i = 0; i < x.shape.size(); ++i)
+      if (int64_t(i) != axis) dropped.push_back(x.shape[i]);
+    if (dropped != g_.t(n.out()).shape) node_error(n, "keepdims 1: TFLite ARG_MAX drops the axis");
+    const int32_t xin = tensor(n.in(0));
+    const int32_t at = const_i32(g_.unique_name(n.name + "_axis"), {int32_t(axis)}, {1});
+    op(tfl::BuiltinOperator::ARG_MAX, ver(1, 2), {xin, at}, tensor(n.out()), tfl::BuiltinOptions::ArgMaxOptions,
+       tfl::CreateArgMaxOptions(fb_, tfl::TensorType::INT32).Union());
+  }
+
+  // Float only: TFLite has no SILU; x * LOGISTIC(x) (which the importer fuses back into Silu).
+  void silu(const Node& n) {
+    const int32_t xin = tensor(n.in(0));
+    const int32_t s = add(g_.unique_name(n.name + "_sigmoid"), DType::F32, in(n, 0).shape, {}, 0, {}, -1);
+    op(tfl::BuiltinOperator::LOGISTIC, 1, {xin}, s);
+    op(tfl::BuiltinOperator::MUL, 1, {xin, s}, tensor(n.out()), tfl::BuiltinOptions::MulOptions, tfl::CreateMulOptions(fb_).Union());
+  }
+
+  // The float-only unary builtins (TFLM's int8 kernels of these are not mote's int8 tables).
+  static std::optional<tfl::BuiltinOperator> float_unary(OpKind op) {
+    switch (op) {
+      case OpKind::Neg: return tfl::BuiltinOperator::NEG;
+      case OpKind::Sqrt: return tfl::BuiltinOperator::SQRT;
+      case OpKind::Exp: return tfl::BuiltinOperator::EXP;
+      case OpKind::Log: return tfl::BuiltinOperator::LOG;
+      case OpKind::Gelu: return tfl::BuiltinOperator::GELU;  // approximate false: the erf form, as mote's
+      default: return std::nullopt;
+    }
+  }
+
   void batch_matmul(const Node& n) {
     auto o = tfl::CreateBatchMatMulOptions(fb_, n.attrs.i("adj_x", 0) != 0, n.attrs.i("adj_y", 0) != 0, false);
     op(tfl::BuiltinOperator::BATCH_MATMUL, 1, {tensor(n.in(0)), tensor(n.in(1))}, tensor(n.out()), tfl::BuiltinOptions::BatchMatMulOptions,
@@ -891,11 +1037,18 @@ class Exporter {
 
   void node(const Node& n) {
     const DType od = g_.t(n.out()).dtype;
-    if (od != DType::I8 && od != DType::I16) node_error(n, fmt::format("output is {}, expected i8 or i16", dtype_name(od)));
+    if (n.op == OpKind::ArgMax) return arg_max(n);  // int32 indices in either graph
+    if (float_ ? od != DType::F32 : od != DType::I8 && od != DType::I16)
+      node_error(n, fmt::format("output is {}, expected {}", dtype_name(od), float_ ? "f32 in a float graph" : "i8 or i16"));
     // 16x8: the ops TFLM has int16 kernels for whose mote lowering the exporter writes as they are
     if (od == DType::I16 && n.op != OpKind::Conv && n.op != OpKind::FullyConnected && n.op != OpKind::TransposeConv &&
         n.op != OpKind::Resize && n.op != OpKind::Reshape && n.op != OpKind::Pad)
       node_error(n, "16x8 export covers Conv, FullyConnected, TransposeConv, Resize, Reshape and Pad");
+    const float lo = n.attrs.f("act_min", kNoMin), hi = n.attrs.f("act_max", kNoMax);
+    if (float_ && op_has(n.op, FusesAct) && !exact_activation(lo, hi)) return clamped(n, lo, hi);
+    if (float_ && float_unary(n.op)) return op(*float_unary(n.op), 1, {tensor(n.in(0))}, tensor(n.out()));
+    if (float_ && n.op == OpKind::Silu) return silu(n);
+    if (float_ && n.op == OpKind::Pow) return binary(n);
     switch (n.op) {
       case OpKind::Conv: return conv(n);
       case OpKind::FullyConnected: return fully_connected(n);
@@ -908,16 +1061,16 @@ class Exporter {
       case OpKind::Min:
       case OpKind::PRelu: return binary(n);
       case OpKind::Abs:
-        return op(tfl::BuiltinOperator::ABS, 2, {tensor(n.in(0))}, tensor(n.out()), tfl::BuiltinOptions::AbsOptions,
+        return op(tfl::BuiltinOperator::ABS, ver(1, 2), {tensor(n.in(0))}, tensor(n.out()), tfl::BuiltinOptions::AbsOptions,
                   tfl::CreateAbsOptions(fb_).Union());
-      case OpKind::Rsqrt: return op(tfl::BuiltinOperator::RSQRT, 2, {tensor(n.in(0))}, tensor(n.out()));
+      case OpKind::Rsqrt: return op(tfl::BuiltinOperator::RSQRT, ver(1, 2), {tensor(n.in(0))}, tensor(n.out()));
       case OpKind::Elu:
         if (n.attrs.f("alpha", 1.0f) != 1.0f) node_error(n, "TFLite ELU has alpha 1 only");
         return op(tfl::BuiltinOperator::ELU, 1, {tensor(n.in(0))}, tensor(n.out()));
       case OpKind::LogSoftmax: {
         const int64_t last = int64_t(in(n, 0).shape.size()) - 1;
         if (n.attrs.i("axis", last) != last) node_error(n, "TFLite LOG_SOFTMAX normalizes the last axis only");
-        return op(tfl::BuiltinOperator::LOG_SOFTMAX, 2, {tensor(n.in(0))}, tensor(n.out()),
+        return op(tfl::BuiltinOperator::LOG_SOFTMAX, ver(1, 2), {tensor(n.in(0))}, tensor(n.out()),
                   tfl::BuiltinOptions::LogSoftmaxOptions, tfl::CreateLogSoftmaxOptions(fb_).Union());
       }
       case OpKind::ReduceMax: return reduce(n, tfl::BuiltinOperator::REDUCE_MAX);
@@ -929,8 +1082,8 @@ class Exporter {
         return op(tfl::BuiltinOperator::LEAKY_RELU, 1, {tensor(n.in(0))}, tensor(n.out()),
                   tfl::BuiltinOptions::LeakyReluOptions, o.Union());
       }
-      case OpKind::Sigmoid: return op(tfl::BuiltinOperator::LOGISTIC, 2, {tensor(n.in(0))}, tensor(n.out()));
-      case OpKind::Tanh: return op(tfl::BuiltinOperator::TANH, 2, {tensor(n.in(0))}, tensor(n.out()));
+      case OpKind::Sigmoid: return op(tfl::BuiltinOperator::LOGISTIC, ver(1, 2), {tensor(n.in(0))}, tensor(n.out()));
+      case OpKind::Tanh: return op(tfl::BuiltinOperator::TANH, ver(1, 2), {tensor(n.in(0))}, tensor(n.out()));
       case OpKind::HardSwish:
         return op(tfl::BuiltinOperator::HARD_SWISH, 1, {tensor(n.in(0))}, tensor(n.out()),
                   tfl::BuiltinOptions::HardSwishOptions, tfl::CreateHardSwishOptions(fb_).Union());
@@ -954,9 +1107,9 @@ class Exporter {
       case OpKind::TransposeConv: return transpose_conv(n);
       case OpKind::HardSigmoid: return hard_sigmoid(n);
       case OpKind::Gru: node_error(n, "TFLite has no GRU operator (nor has TFLM); `mote compile` runs it");
-      default: break;  // ops TFLite has no int8 builtin for (Selu, LayerNorm, ...)
+      default: break;  // ops TFLite has no builtin for (Selu, LayerNorm, ...)
     }
-    node_error(n, "has no TFLite int8 equivalent");
+    node_error(n, float_ ? "has no TFLite float32 equivalent" : "has no TFLite int8 equivalent");
   }
 };
 

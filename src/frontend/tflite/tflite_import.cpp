@@ -45,7 +45,7 @@ const char* tensor_type_name(tflite::TensorType t) {
 // Highest op version whose semantics mote implements (versions add dtypes or options).
 int max_version(BuiltinOperator op) {
   switch (op) {
-    case BuiltinOperator::CONV_2D:
+    case BuiltinOperator::CONV_2D: return 6;  // 4: int16, 5: hybrid (the weight checks refuse it), 6: groups
     case BuiltinOperator::DEPTHWISE_CONV_2D: return 3;
     case BuiltinOperator::FULLY_CONNECTED: return 5;
     case BuiltinOperator::MUL: return 3;
@@ -84,6 +84,11 @@ int max_version(BuiltinOperator op) {
     case BuiltinOperator::MAXIMUM:
     case BuiltinOperator::MINIMUM:
     case BuiltinOperator::ABS: return 4;
+    case BuiltinOperator::NEG:
+    case BuiltinOperator::SQRT:
+    case BuiltinOperator::EXP:
+    case BuiltinOperator::LOG:
+    case BuiltinOperator::GELU: return 1;  // float only (float_unary)
     // transpose conv, resize, slicing / gather / tile, batch matmul (later versions add dtypes
     // mote rejects by type anyway)
     case BuiltinOperator::TRANSPOSE_CONV:
@@ -459,6 +464,12 @@ struct Importer {
     int out = tensor(out_idx());
     activation_dtype({x}, out);
     emit(kind, {x}, a, out);
+  }
+
+  // The ops mote reads in float graphs only (their int8 kernels in TFLM are not mote's tables).
+  void float_unary(OpKind kind) {
+    if (g.t(in(0)).dtype != DType::F32) fail("{} input '{}' is {}; only float32 is supported", op_name(kind), g.t(in(0)).name, dtype_name(g.t(in(0)).dtype));
+    unary(kind);
   }
 
   // RESHAPE and SQUEEZE: the file's output shape is static, so it is the target shape.
@@ -880,6 +891,11 @@ struct Importer {
       case BuiltinOperator::POW: return binary(OpKind::Pow);
       case BuiltinOperator::ABS: return unary(OpKind::Abs);
       case BuiltinOperator::RSQRT: return unary(OpKind::Rsqrt);
+      case BuiltinOperator::NEG: return float_unary(OpKind::Neg);
+      case BuiltinOperator::SQRT: return float_unary(OpKind::Sqrt);
+      case BuiltinOperator::EXP: return float_unary(OpKind::Exp);
+      case BuiltinOperator::LOG: return float_unary(OpKind::Log);
+      case BuiltinOperator::GELU: return float_unary(OpKind::Gelu);  // approximate false: the erf form
       case BuiltinOperator::ELU: return unary(OpKind::Elu);
       case BuiltinOperator::LOG_SOFTMAX: {
         Attrs a;
