@@ -32,21 +32,6 @@ std::vector<std::vector<uint8_t>> constants(const Graph& g) {
   return v;
 }
 
-std::vector<int8_t> outputs(const Graph& g, const std::vector<int8_t>& in, int64_t n) {
-  const Tensor& t = g.t(g.inputs[0]);
-  const auto calls = lower(g, host_target()).calls;
-  std::vector<int8_t> out;
-  for (int64_t s = 0; s < n; ++s) {
-    Array a;
-    a.dtype = DType::I8;
-    a.shape = t.shape;
-    a.bytes.assign(in.begin() + s * t.numel(), in.begin() + (s + 1) * t.numel());
-    Array y = run_int8(g, calls, {a}).at(0);
-    out.insert(out.end(), y.as<int8_t>(), y.as<int8_t>() + y.numel());
-  }
-  return out;
-}
-
 // The filters of the convolutions and fully connected layers, rewritten in place.
 template <typename F>
 void edit_filters(Graph& g, F f) {
@@ -109,7 +94,7 @@ std::string check_round_trip(const std::string& what, const Graph& g, TflmCompre
   EXPECT_TRUE(tflm::has_decode_ops(model));
   const Graph a = import_tflite_bytes(plain, "plain.tflite"), b = import_tflite_bytes(c.bytes, "compressed.tflite");
   EXPECT_EQ(constants(a), constants(b));
-  EXPECT_EQ(outputs(a, in, n), outputs(b, in, n));
+  EXPECT_EQ(run_samples(a, in, n), run_samples(b, in, n));
   return c.bytes;
 }
 
@@ -328,7 +313,10 @@ TEST(TflmCompress, ConvertCompressFlag) {
   TempDir tmp;
   const ExportModel m = export_models()[0];
   const std::string base = "convert " + m.onnx + " --calib " + m.calib + " -o ";
-  const fs::path plain = tmp.path / "plain.tflite", huff = tmp.path / "huff.tflite", none = tmp.path / "none.tflite",
+  fs::create_directories(tmp.path / "p");
+  fs::create_directories(tmp.path / "h");
+  // The same file name in two folders: the generated C quotes the model name, the file stem.
+  const fs::path plain = tmp.path / "p" / "m.tflite", huff = tmp.path / "h" / "m.tflite", none = tmp.path / "none.tflite",
                  bad = tmp.path / "bad.tflite";
   ASSERT_EQ(run_mote(base + plain.string(), tmp.path).code, 0);
   const CliResult h = run_mote(base + huff.string() + " --compress huffman", tmp.path);
@@ -336,6 +324,14 @@ TEST(TflmCompress, ConvertCompressFlag) {
   EXPECT_NE(h.out.find("compressed "), std::string::npos) << h.out;
   EXPECT_LT(fs::file_size(huff), fs::file_size(plain));
   EXPECT_EQ(constants(import_tflite(huff.string())), constants(import_tflite(plain.string())));
+  // `mote compile` on the compressed file writes the plain file's C.
+  for (const fs::path& f : {plain, huff})
+    ASSERT_EQ(run_mote("compile " + f.string() + " -o " + (f.parent_path() / "c").string(), tmp.path).code, 0) << f;
+  for (const char* file : {"model.c", "model.h"}) {
+    const std::string a = slurp(tmp.path / "p" / "c" / file), b = slurp(tmp.path / "h" / "c" / file);
+    EXPECT_FALSE(a.empty()) << file;
+    EXPECT_EQ(a, b) << file;
+  }
 
   const CliResult n = run_mote(base + none.string() + " --compress prune", tmp.path);
   ASSERT_EQ(n.code, 0) << n.err;
