@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <sys/wait.h>
 
 #include "require.h"
@@ -258,6 +259,42 @@ TEST(TflmCompress, DamagedAncillaryOrEncodedDataIsAClearError) {
     }
   expect_import_error(tflm::pack_model(m), "ends early");
   expect_import_error(damaged(huff, "_ancillary", [](std::vector<uint8_t>& d) { d.resize(tflm::kDcmBytes + 2); }), "Huffman table index");
+}
+
+// Random bit flips in the encoded and ancillary buffers: each import gives a graph or one Error
+// line, never a crash or a hang.
+TEST(TflmCompress, FlippedBitsInCompressedDataFailCleanly) {
+  Graph shared = demo().p.graph, pruned = demo().p.graph;
+  share(shared);
+  prune(pruned);
+  const std::pair<const Graph*, TflmCompression> cases[] = {
+      {&shared, TflmCompression::Lut}, {&pruned, TflmCompression::Prune}, {&demo().p.graph, TflmCompression::Huffman}};
+  std::mt19937 rng(2026);
+  int rejected = 0, imported = 0;
+  for (const auto& [g, method] : cases) {
+    const std::string good = compress_tflite(export_tflite_bytes(*g), method).bytes;
+    for (int k = 0; k < 40; ++k) {
+      tflite::ModelT m;
+      tflite::GetModel(good.data())->UnPackTo(&m);
+      std::vector<std::vector<uint8_t>*> data;
+      for (const auto& op : m.subgraphs[0]->operators)
+        if (m.operator_codes[op->opcode_index]->custom_code == tflm::kDecodeOp)
+          for (int32_t i : op->inputs) data.push_back(&m.buffers[m.subgraphs[0]->tensors[size_t(i)]->buffer]->data);
+      std::vector<uint8_t>& d = *data[rng() % data.size()];
+      // Half the flips land in the 16-byte header and the first table bytes.
+      for (int b = 0; b < 1 + k % 4; ++b) d[(k % 2 ? rng() % std::min<size_t>(d.size(), 48) : rng() % d.size())] ^= uint8_t(1 << (rng() % 8));
+      try {
+        import_tflite_bytes(tflm::pack_model(m), "flipped.tflite");
+        ++imported;
+      } catch (const Error& e) {
+        const std::string msg = e.what();
+        EXPECT_EQ(msg.rfind("flipped.tflite: ", 0), 0u) << msg;
+        ++rejected;
+      }
+    }
+  }
+  EXPECT_EQ(rejected + imported, 120);
+  EXPECT_GT(rejected, 0);
 }
 
 TEST(TflmCompress, NothingToCompressLeavesTheModelAsItIs) {

@@ -134,6 +134,8 @@ std::vector<uint8_t> decode_huffman(const std::vector<uint8_t>& enc, const std::
     return v;
   };
   const size_t n = size_t(element_count(out));
+  // Every codeword takes at least one bit: this bounds the output before it is allocated.
+  if (n > stream_bits) fail("{}: {} encoded bits for {} elements", what, stream_bits, n);
   std::vector<uint8_t> r(n * esize);
   for (size_t i = 0; i < n; ++i) {
     int used = top_bits;
@@ -146,6 +148,7 @@ std::vector<uint8_t> decode_huffman(const std::vector<uint8_t>& enc, const std::
       e = table(at);
     }
     const int consumed = int((e >> count_shift) & 0xF);
+    if (consumed == 0) fail("{}: Huffman table entry {} is a symbol of no bits", what, at);
     if (used > consumed) pos -= size_t(used - consumed);
     const uint32_t v = e & value_mask;
     for (size_t b = 0; b < esize; ++b) r[i * esize + b] = uint8_t(v >> (8 * b));  // the low bits, as TFLM's store
