@@ -9,6 +9,19 @@
 
 namespace mote::cli {
 
+// --compress: the exported model through TFLM's compressor, written whole or not at all.
+static MemoryPlan write_compressed(const Graph& g, const std::string& path, const std::string& method) {
+  const std::string plain = export_tflite_bytes(g);
+  const TflmCompressed c = compress_tflite(plain, tflm_compression_from_name(method));
+  write_file_atomic(path, c.bytes);
+  if (c.tensors == 0)
+    fmt::print("note: --compress {}: no weight tensor gets smaller; wrote the uncompressed model\n", method);
+  else
+    fmt::print("compressed {} tensors ({}): {} -> {} B; file {} -> {} B\n", c.tensors, method, c.plain_tensor_bytes,
+               c.encoded_tensor_bytes, plain.size(), c.bytes.size());
+  return tflite_memory_plan(g);
+}
+
 void add_convert(CLI::App& app) {
   auto* cmd = app.add_subcommand("convert", "write a fully int8 .tflite (memory plan as OfflineMemoryAllocation metadata)");
   static std::string model, out, compress;
@@ -18,27 +31,13 @@ void add_convert(CLI::App& app) {
   cmd->add_option("-o,--output", out, "output .tflite file")->required();
   cmd->add_option("--compress", compress, "TFLM's compressed format (TFLM_DECODE operators): lut, huffman or prune");
   cmd->callback([] {
-    const bool compressing = !compress.empty();
-    const TflmCompression method = compressing ? tflm_compression_from_name(compress) : TflmCompression::Lut;
+    if (!compress.empty()) tflm_compression_from_name(compress);  // a bad name fails before the pipeline runs
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit};
     opt.activations = activations_from_name(calib.activations);
     Pipeline p = run_pipeline(opt);
     if (!p.quantized()) fail("convert: {} is a float model; give calibration data with --calib", model);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
-    MemoryPlan plan;
-    if (compressing) {
-      const std::string plain = export_tflite_bytes(p.graph);
-      const TflmCompressed c = compress_tflite(plain, method);
-      write_file_atomic(out, c.bytes);
-      if (c.tensors == 0)
-        fmt::print("note: --compress {}: no weight tensor gets smaller; wrote the uncompressed model\n", compress);
-      else
-        fmt::print("compressed {} tensors ({}): {} -> {} B; file {} -> {} B\n", c.tensors, compress, c.plain_tensor_bytes,
-                   c.encoded_tensor_bytes, plain.size(), c.bytes.size());
-      plan = tflite_memory_plan(p.graph);
-    } else {
-      plan = export_tflite(p.graph, out);
-    }
+    const MemoryPlan plan = compress.empty() ? export_tflite(p.graph, out) : write_compressed(p.graph, out, compress);
     const bool q16 = p.graph.t(p.graph.inputs.at(0)).dtype == DType::I16;
     fmt::print("converted {} -> {} ({}, {} ops, arena {} B)\n", model, out, q16 ? "16x8" : "int8", p.graph.nodes.size(), plan.arena_bytes);
   });

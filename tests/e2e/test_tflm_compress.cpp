@@ -361,7 +361,7 @@ TEST(TflmCompress, ConvertCompressFlag) {
   EXPECT_NE(h.out.find("compressed "), std::string::npos) << h.out;
   EXPECT_LT(fs::file_size(huff), fs::file_size(plain));
   EXPECT_EQ(constants(import_tflite(huff.string())), constants(import_tflite(plain.string())));
-  // `mote compile` on the compressed file writes the plain file's C.
+  // `mote compile` on the compressed file writes the plain file's C, `mote infer` the same outputs.
   for (const fs::path& f : {plain, huff})
     ASSERT_EQ(run_mote("compile " + f.string() + " -o " + (f.parent_path() / "c").string(), tmp.path).code, 0) << f;
   for (const char* file : {"model.c", "model.h"}) {
@@ -369,6 +369,10 @@ TEST(TflmCompress, ConvertCompressFlag) {
     EXPECT_FALSE(a.empty()) << file;
     EXPECT_EQ(a, b) << file;
   }
+  for (const fs::path& f : {plain, huff})
+    ASSERT_EQ(run_mote("infer " + f.string() + " --data " + m.calib + " -o " + (f.parent_path() / "y.npy").string(), tmp.path).code, 0) << f;
+  EXPECT_FALSE(slurp(tmp.path / "p" / "y.npy").empty());
+  EXPECT_EQ(slurp(tmp.path / "p" / "y.npy"), slurp(tmp.path / "h" / "y.npy"));
 
   const CliResult n = run_mote(base + none.string() + " --compress prune", tmp.path);
   ASSERT_EQ(n.code, 0) << n.err;
