@@ -18,8 +18,9 @@ namespace {
 using tflite::BuiltinOperator;
 
 // What one DECODE adds to the file besides the encoded and ancillary bytes: the operator, the
-// ancillary and output tensor tables, a buffer table, alignment padding, offline-plan entries.
-constexpr size_t kDecodeCost = 160;
+// ancillary and output tensor tables, a buffer table, alignment padding, offline-plan entries,
+// and the two new tensors' names (the filter's with "_ancillary" / "_decoded").
+size_t decode_cost(const std::string& name) { return 160 + 2 * (name.size() + 12); }
 
 struct Encoded {
   std::vector<uint8_t> data, ancillary;
@@ -269,7 +270,7 @@ TflmCompressed compress_tflite(const std::string& plain, TflmCompression method)
     std::optional<Encoded> e = method == TflmCompression::Lut     ? encode_lut(w, ch)
                                : method == TflmCompression::Prune ? encode_prune(w, ch)
                                                                   : encode_huffman(w);
-    if (!e || e->data.size() + e->ancillary.size() + kDecodeCost * size_t(consumers) >= bytes.size()) continue;
+    if (!e || e->data.size() + e->ancillary.size() + decode_cost(t.name) * size_t(consumers) >= bytes.size()) continue;
     if (tflm::decode_tensor(e->data, e->ancillary, t, "compress") != bytes)
       fail("compress: tensor '{}' does not decode back to its bytes (an encoder bug)", t.name);
 
