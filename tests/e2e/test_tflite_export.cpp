@@ -18,20 +18,6 @@
 namespace mote {
 namespace {
 
-std::vector<int8_t> run_all(const Graph& g, const std::vector<int8_t>& in, int64_t n) {
-  const Tensor& t = g.t(g.inputs[0]);
-  std::vector<int8_t> out;
-  for (int64_t s = 0; s < n; ++s) {
-    Array a;
-    a.dtype = DType::I8;
-    a.shape = t.shape;
-    a.bytes.assign(in.begin() + s * t.numel(), in.begin() + (s + 1) * t.numel());
-    Array y = run_int8(g, lower(g, host_target()).calls, {a}).at(0);
-    out.insert(out.end(), y.as<int8_t>(), y.as<int8_t>() + y.numel());
-  }
-  return out;
-}
-
 // Ops in order without the export's rewrites: Reshape, Pad (explicit conv/pool padding) and
 // Quantize (concat inputs requantized) left out, FullyConnected read as Conv.
 std::vector<std::string> op_sequence(const Graph& g) {
@@ -76,7 +62,7 @@ TEST(TfliteExport, RoundTripGivesSameGraphAndOutputs) {
     EXPECT_EQ(weights(p.graph), weights(r.graph));
     int64_t n = 0;
     const std::vector<int8_t> in = model_inputs(p, m.calib, 8, &n);
-    const std::vector<int8_t> ya = run_all(p.graph, in, n), yb = run_all(r.graph, in, n);
+    const std::vector<int8_t> ya = run_samples(p.graph, in, n), yb = run_samples(r.graph, in, n);
     ASSERT_EQ(ya.size(), yb.size());
     int64_t diff = 0;
     for (size_t i = 0; i < ya.size(); ++i) diff += ya[i] != yb[i];
@@ -143,7 +129,7 @@ TEST(TfliteExport, LstmRoundTripKeepsTflmBytes) {
   for (int k = 0; k < 4; ++k) {
     const std::string in = slurp(dir / fmt::format("in_{:02d}.bin", k)), want = slurp(dir / fmt::format("out_{:02d}.bin", k));
     const std::vector<int8_t> x(in.begin(), in.end());
-    const std::vector<int8_t> y = run_all(r.graph, x, 1);
+    const std::vector<int8_t> y = run_samples(r.graph, x, 1);
     EXPECT_EQ(std::string(y.begin(), y.end()), want) << "sample " << k;
   }
 }
@@ -178,7 +164,7 @@ TEST(TfliteExport, OpModelsRoundTripByteForByte) {
     EXPECT_EQ(after["Slice"], before["Slice"] + 2 * reverse_lstms + (m.name == "tconv1d" ? 1 : 0));
     int64_t n = 0;
     const std::vector<int8_t> in = model_inputs(p, m.calib, 8, &n);
-    const std::vector<int8_t> ya = run_all(p.graph, in, std::min<int64_t>(n, 40)), yb = run_all(r.graph, in, std::min<int64_t>(n, 40));
+    const std::vector<int8_t> ya = run_samples(p.graph, in, std::min<int64_t>(n, 40)), yb = run_samples(r.graph, in, std::min<int64_t>(n, 40));
     ASSERT_EQ(ya.size(), yb.size());
     int64_t diff = 0;
     for (size_t i = 0; i < ya.size(); ++i) diff += ya[i] != yb[i];
@@ -234,7 +220,7 @@ TEST(TfliteExport, ConformanceOpsRoundTripKeepTflmBytes) {
     EXPECT_EQ(op_sequence(p.graph), op_sequence(r.graph));
     for (int k = 0; k < 4; ++k) {
       const std::string x = slurp(dir / c / fmt::format("in_{:02d}.bin", k)), want = slurp(dir / c / fmt::format("out_{:02d}.bin", k));
-      const std::vector<int8_t> in(x.begin(), x.end()), y = run_all(r.graph, in, 1);
+      const std::vector<int8_t> in(x.begin(), x.end()), y = run_samples(r.graph, in, 1);
       EXPECT_EQ(std::string(y.begin(), y.end()), want) << "input " << k;
     }
   }

@@ -8,6 +8,9 @@
 
 #include "driver/pipeline.h"
 #include "io/array.h"
+#include "lower/lower.h"
+#include "lower/registry.h"
+#include "ref/executor.h"
 
 namespace mote {
 
@@ -80,6 +83,21 @@ inline std::vector<int8_t> model_inputs(const Pipeline& p, const std::string& sa
   for (int64_t i = 0; i < n_random * per; ++i) q.push_back(int8_t(d(rng)));
   *n = int64_t(q.size()) / per;
   return q;
+}
+
+// The int8 graph's output bytes for n consecutive samples of `in`, one after another.
+inline std::vector<int8_t> run_samples(const Graph& g, const std::vector<int8_t>& in, int64_t n) {
+  const Tensor& t = g.t(g.inputs[0]);
+  std::vector<int8_t> out;
+  for (int64_t s = 0; s < n; ++s) {
+    Array a;
+    a.dtype = DType::I8;
+    a.shape = t.shape;
+    a.bytes.assign(in.begin() + s * t.numel(), in.begin() + (s + 1) * t.numel());
+    Array y = run_int8(g, lower(g, host_target()).calls, {a}).at(0);
+    out.insert(out.end(), y.as<int8_t>(), y.as<int8_t>() + y.numel());
+  }
+  return out;
 }
 
 }  // namespace mote

@@ -1125,4 +1125,6 @@ MemoryPlan export_tflite(const Graph& g, const std::string& path) {
   return plan;
 }
 
+std::string export_tflite_bytes(const Graph& g) { return Exporter(g, tflite_memory_plan(g)).run(); }
+
 }  // namespace mote

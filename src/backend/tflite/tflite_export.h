@@ -22,5 +22,7 @@ MemoryPlan tflite_memory_plan(const Graph& g);
 // one arena offset per tensor, -1 for constants and for the tensors the export adds (explicit
 // PAD outputs). Written to a temporary file and renamed. Throws mote::Error naming the node for anything TFLite cannot express.
 MemoryPlan export_tflite(const Graph& g, const std::string& path);
+// The same model's bytes, not written.
+std::string export_tflite_bytes(const Graph& g);
 
 }  // namespace mote

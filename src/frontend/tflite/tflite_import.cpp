@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "frontend/op_geometry.h"
+#include "frontend/tflite/tflm_decode.h"
 #include "ir/op_registry.h"
 #include "ir/verify.h"
 #include "formats/tflite/schema_generated.h"
@@ -1047,6 +1048,16 @@ Graph import_tflite_bytes(const std::string& file, const std::string& path) {
   imp.path = path;
   imp.model = tflite::GetModel(bytes.data());
   if (imp.model->version() != 3) fail("{}: TFLite schema version {} is not supported (expected 3)", path, imp.model->version());
+  if (tflm::has_decode_ops(imp.model)) {  // TFLM's compressed format: import the decoded model
+    tflite::ModelT m;
+    imp.model->UnPackTo(&m);
+    try {
+      tflm::expand_decode_ops(m);
+    } catch (const Error& e) {
+      fail("{}: {}", path, e.what());
+    }
+    return import_tflite_bytes(tflm::pack_model(m), path);
+  }
   try {
     imp.run();
   } catch (const Error& e) {
