@@ -49,9 +49,9 @@ def pruning(out):
 
 
 def distillation(out):
-    teacher = load(out, "teacher_lenet5.json")
-    kd = [load(out, f"student_kd_{s}.json") for s in (1, 2, 3)]
-    labels = [load(out, f"student_labels_{s}.json") for s in (1, 2, 3)]
+    teacher = load(out, "teacher_cnn.json")
+    kd = [load(out, f"student64_kd_{s}.json") for s in (1, 2, 3)]
+    labels = [load(out, f"student64_labels_{s}.json") for s in (1, 2, 3)]
     if not teacher or None in kd or None in labels:
         return []
     a = [100 * r["test_accuracy"] for r in kd]
@@ -60,8 +60,11 @@ def distillation(out):
     verdict = "more" if ma - mb > max(sa, sb) else "not more"
     return [
         "",
-        f"Teacher: `--arch lenet5`, {pct(teacher['test_accuracy'])} on the test set. Student: `--arch mlp:32`",
-        f"({kd[0]['params']:,} parameters), 15 epochs, seeds 1, 2, 3; distilled with T = 4, alpha = 0.9.",
+        "Teacher: the demo CNN (examples/fashion_mnist/fashion_cnn.onnx, about 2 M MACs),",
+        f"{pct(teacher['test_accuracy'])} on the test set. Student: `--arch mlp:64` ({kd[0]['params']:,} parameters),",
+        "30 epochs, Adam 2e-3, cosine schedule, batch 128, seeds 1, 2, 3, on pixel/255 as the teacher;",
+        "distilled with T = 2, alpha = 0.5 (chosen on seed 1's validation accuracy), the epoch of the best",
+        "validation loss kept in both arms. Test accuracy:",
         "",
         "| student | seed 1 | seed 2 | seed 3 | mean | std |",
         "|---|---|---|---|---|---|",

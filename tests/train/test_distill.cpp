@@ -1,5 +1,6 @@
 // mote distill: the loss it minimizes is Hinton's, alpha T^2 KL(teacher_T || student_T) plus
-// (1 - alpha) cross entropy, computed here independently in double from both models' logits;
+// (1 - alpha) cross entropy, computed here independently in double from both models' logits
+// (the teacher's in inference mode: its BatchNorm on running statistics, not the batch's);
 // a teacher whose outputs are not the student's is refused before training.
 #include <gtest/gtest.h>
 
@@ -30,8 +31,13 @@ TEST(Distill, MinimizesHintonsLoss) {
   test::Dir d;
   const std::string x = d / "x.npy", y = d / "y.npy", teacher = d / "t.onnx", student = d / "s.onnx", log = d / "log.json";
   test::write_blobs(x, y, 600, 16, 4, 11);
+  // 4x4 images, so that the teacher can be a CNN with BatchNorm: run in training mode, it would
+  // give other logits than the inference below.
+  Array images = load_array(x);
+  images.shape = {600, 4, 4};
+  save_npy(x, images);
   const std::string data = " --data " + x + " --labels " + y + " --threads 1";
-  ASSERT_EQ(mote_cli("train --arch mlp:64 --epochs 3 --seed 1 -o " + teacher + data).code, 0);
+  ASSERT_EQ(mote_cli("train --arch dscnn:4 --epochs 3 --seed 1 -o " + teacher + data).code, 0);
   ASSERT_EQ(mote_cli("train --arch mlp:4 --epochs 1 --seed 2 -o " + student + data).code, 0);
   const double temp = 3, alpha = 0.7;
   // A learning rate of 1e-12 leaves the student as it is: the first epoch's loss is the loss of
