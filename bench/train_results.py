@@ -213,8 +213,8 @@ def encoding(out):
         "weights: those layers' float32 weights against their blobs (codebooks, indices and Huffman tables",
         "included). bench/train.sh section 7.",
         "",
-        "| model | encoding | flash B | vs int8 | all constants vs float32 | encoded weights vs float32 | "
-        "int8 C accuracy | points lost | M4 instructions | vs int8 | arena B |",
+        "| model | encoding | flash B | flash saved B | all constants vs float32 | encoded weights vs float32 | "
+        "int8 C accuracy | points lost | M4 instructions | extra instructions | arena B |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ] + rows
 
