@@ -140,6 +140,33 @@ mote_status mote_wdec_row(const mote_wenc *e, mote_wdec *s, int8_t *row) {
       row[s->next_pos - start] = (int8_t)s->next_val;
       if (!next_entry(e, s)) return MOTE_ERR_CORRUPT;
     }
+  } else if (e->values.max_len == 0) {
+    /* Fixed-width fields: one bound for the whole row, then a shift register fed a byte at a
+     * time, each byte only when its bits are needed (so no read past the row's last field). */
+    const uint32_t n = (uint32_t)e->vbits, mask = (1u << n) - 1u, need = (uint32_t)e->row_len * n;
+    const uint32_t cb = (uint32_t)e->codebook_size, sign = 1u << (n - 1u); /* the field's sign bit */
+    const uint8_t *p = e->blob + e->stream_offset + (s->bit >> 3);
+    uint32_t acc, have;
+    if (need > stream_bits(e) - s->bit) return MOTE_ERR_CORRUPT;
+    acc = (uint32_t)*p++ >> (s->bit & 7u);
+    have = 8u - (s->bit & 7u);
+    for (i = 0; i < e->row_len; ++i) {
+      uint32_t f;
+      while (have < n) {
+        acc |= (uint32_t)*p++ << have;
+        have += 8u;
+      }
+      f = acc & mask;
+      acc >>= n;
+      have -= n;
+      if (cb > 0u) {
+        if (f >= cb) return MOTE_ERR_CORRUPT;
+        row[i] = (int8_t)e->blob[f];
+      } else {
+        row[i] = (int8_t)((int32_t)f - (int32_t)((f & sign) << 1)); /* two's complement in n bits */
+      }
+    }
+    s->bit += need;
   } else {
     for (i = 0; i < e->row_len; ++i) {
       int32_t v;
