@@ -53,6 +53,15 @@ Pipeline run_pipeline(const PipelineOptions& opt) {
   return p;
 }
 
+CodegenInput codegen_input(const Pipeline& p, const std::string& name) {
+  CodegenInput in;
+  in.graph = &p.graph;
+  in.calls = &p.calls;
+  in.plan = &p.plan;
+  in.name = name;
+  return in;
+}
+
 nlohmann::json write_compiled(const Pipeline& p, const PipelineOptions& opt, const std::string& name,
                               const std::string& outdir) {
   nlohmann::json sqnr = nlohmann::json::array();
@@ -60,11 +69,7 @@ nlohmann::json write_compiled(const Pipeline& p, const PipelineOptions& opt, con
   nlohmann::json r = make_report(p.graph, p.calls, p.plan, name);
   r["source"] = compile_settings(opt, outdir);
   r["quantization"] = sqnr;
-  CodegenInput in;
-  in.graph = &p.graph;
-  in.calls = &p.calls;
-  in.plan = &p.plan;
-  in.name = name;
+  const CodegenInput in = codegen_input(p, name);
   std::map<std::string, std::string> files = generate_c(in);
   if (opt.target != host_target().name) {
     const ModelSource m{files.at(name + ".c"), &p.graph, &p.calls, &p.plan};

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/c/codegen.h"
 #include "encode/graph.h"
 #include "io/layout.h"
 #include "ir/ir.h"
@@ -40,6 +41,9 @@ struct Pipeline {
 };
 
 Pipeline run_pipeline(const PipelineOptions& opt);
+
+// The C backend's input for p's graph, calls and plan (p must outlive it).
+CodegenInput codegen_input(const Pipeline& p, const std::string& name);
 
 // mote compile's output: the C of `p` (backend/c) and report.json (report/) with the quantization
 // SQNR, the settings that rebuild the pipeline and, for a Cortex-M target, the flash and RAM its

@@ -223,16 +223,6 @@ Array random_batch(const Shape& sample, int64_t n, uint32_t seed, float lo = -1.
   return a;
 }
 
-// The C backend's input for a pipeline's graph, calls and plan.
-CodegenInput pipeline_input(const Pipeline& p, const std::string& name) {
-  CodegenInput in;
-  in.graph = &p.graph;
-  in.calls = &p.calls;
-  in.plan = &p.plan;
-  in.name = name;
-  return in;
-}
-
 // A graph compiled through lower + plan, ready for emit_c.
 struct Compiled {
   Graph graph;
@@ -815,7 +805,7 @@ TEST_P(ModelE2E, Int8BitExact) {
   Pipeline p = run_pipeline(opt);
   ASSERT_TRUE(p.quantized());
   TempDir out;
-  const CodegenInput in = pipeline_input(p, m);
+  const CodegenInput in = codegen_input(p, m);
   emit_c(in, out.path.string());
   expect_int8_bitexact(p.graph, out.path, m, model_samples(p, m));
 }
@@ -827,7 +817,7 @@ TEST_P(ModelE2E, FloatMatchesRunFloat) {
   Pipeline p = run_pipeline(opt);
   ASSERT_FALSE(p.quantized());
   TempDir out;
-  const CodegenInput in = pipeline_input(p, m + "_f32");
+  const CodegenInput in = codegen_input(p, m + "_f32");
   emit_c(in, out.path.string());
   expect_float_close(p.graph, out.path, m + "_f32", model_samples(p, m));
 }
@@ -948,7 +938,7 @@ TEST_P(OnnxOpsE2E, Int8BitExactAndFloatC) {
     ASSERT_EQ(p.quantized(), quantized);
     const Array x = to_graph_layout(p.imported, load_array(onnx_ops_file(m + "_input.npy")), m);
     TempDir out;
-    const CodegenInput in = pipeline_input(p, quantized ? m : m + "_f32");
+    const CodegenInput in = codegen_input(p, quantized ? m : m + "_f32");
     emit_c(in, out.path.string());
     if (quantized) expect_int8_bitexact(p.graph, out.path, in.name, x);
     else if (p.graph.t(p.graph.outputs[0]).dtype == DType::F32) expect_float_close(p.graph, out.path, in.name, x);
@@ -1009,7 +999,7 @@ TEST(ResampleModels, GeneratedCMatchesReference) {
       Pipeline p = resample_pipeline(m, int8);
       ASSERT_EQ(p.quantized(), int8);
       TempDir out;
-      const CodegenInput in = pipeline_input(p, m + (int8 ? "" : "_f32"));
+      const CodegenInput in = codegen_input(p, m + (int8 ? "" : "_f32"));
       emit_c(in, out.path.string());
       const Array x = to_graph_layout(p.imported, load_array(resample_file(m + "_input.npy")), m);
       if (int8) expect_int8_bitexact(p.graph, out.path, in.name, x);
@@ -1084,7 +1074,7 @@ TEST(ResampleModels, Autoencoder16x8GeneratedCMatchesReference) {
   const Pipeline q8 = resample_pipeline("upsample_ae", true);
   const Pipeline q16 = resample_pipeline("upsample_ae", true, CalibMethod::MinMax, DType::I16);
   TempDir out;
-  const CodegenInput in = pipeline_input(q16, "ae16");
+  const CodegenInput in = codegen_input(q16, "ae16");
   emit_c(in, out.path.string());
   const std::string h = slurp(out.path / "ae16.h");
   EXPECT_NE(h.find("int ae16_invoke(const int16_t *input, int16_t *output);"), std::string::npos) << h;
@@ -1234,7 +1224,7 @@ TEST(CodegenE2E, EncodedWeightsBitExactAndSmaller) {
     EXPECT_LT(r.at("weights_bytes").get<int64_t>(), plain_bytes) << what;
     EXPECT_GT(r.at("compression").at("encoded_weights_ratio").get<double>(), ec.sparsity > 0 ? 8.0 : 4.0) << what;
     TempDir out;
-    const CodegenInput in = pipeline_input(p, m);
+    const CodegenInput in = codegen_input(p, m);
     emit_c(in, out.path.string());
     expect_int8_bitexact(p.graph, out.path, m, model_samples(p, m));
   }
@@ -1263,7 +1253,7 @@ TEST(CodegenE2E, EncodedArenaAddsAtMostOneDecodeRow) {
 TEST(CodegenE2E, EncodedBlobBitFlipFailsInit) {
   const Pipeline p = encoded_pipeline("lenet5", {EncodeMode::Huffman, 5}, 0.9);
   TempDir out;
-  const CodegenInput in = pipeline_input(p, "enc");
+  const CodegenInput in = codegen_input(p, "enc");
   emit_c(in, out.path.string());
   const std::string c_text = slurp(out.path / "enc.c");
   const std::regex blob_re(R"(static const uint8_t (l[0-9]+_[a-z]+_wblob)\[([0-9]+)\] = \{\n  ([0-9]+))");

@@ -25,15 +25,6 @@ Pipeline compile_model(const std::string& m, bool int8) {
   return run_pipeline(opt);
 }
 
-CodegenInput codegen_input(const Pipeline& p, const std::string& name) {
-  CodegenInput ci;
-  ci.graph = &p.graph;
-  ci.calls = &p.calls;
-  ci.plan = &p.plan;
-  ci.name = name;
-  return ci;
-}
-
 // Sample k of a batch of graph inputs, as a float array of the input's shape.
 Array sample(const Array& batch, int64_t k, const Tensor& in) {
   Array a;
