@@ -21,6 +21,7 @@ struct RunCli {
   std::string outdir, target, input, output, json, build_dir;
   double timeout = 300, rate = 1;
   int64_t max_instructions = 0;
+  bool profile = false;
 };
 
 void add_run_options(CLI::App* cmd, RunCli* o) {
@@ -33,6 +34,8 @@ void add_run_options(CLI::App* cmd, RunCli* o) {
                   "stop an inference after this many instructions, naming its layer (default: from --timeout)");
   cmd->add_option("--json", o->json, "write the figures as JSON");
   cmd->add_option("--build-dir", o->build_dir, "build the firmware image here and keep it (fw.elf, fw.map)");
+  cmd->add_flag("--profile", o->profile,
+                "time every layer of the first inference (the timer reads add a few instructions per layer)");
 }
 
 // One fixed pseudo-random input in the model's dtype: int8 over [-128, 127], float32 in [-1, 1).
@@ -73,6 +76,7 @@ Ran run_and_record(const RunCli& o) {
   opt.timeout_s = o.timeout;
   opt.max_instructions = o.max_instructions;
   opt.build_dir = o.build_dir;
+  opt.profile = o.profile;
   ran.r = run_on_qemu(opt);
   const Profile& prof = profile_for(ran.r.target);
   const int64_t instr = *std::max_element(ran.r.instructions.begin(), ran.r.instructions.end());
@@ -110,6 +114,20 @@ void print_memory(const Ran& ran) {
                100.0 * double(pr - r.ram()) / double(r.ram()), p.value("stack", int64_t(0)));
   }
   fmt::print("\n");
+}
+
+// mote run --profile: one line per layer, in the order they ran.
+void print_layers(const Ran& ran) {
+  if (ran.r.layers.empty()) return;
+  const nlohmann::json& ls = ran.report.at("layers");
+  int64_t total = 0;
+  for (const LayerCost& l : ran.r.layers) total += l.instructions;
+  fmt::print("{:>5} {:<18} {:<28} {:<32} {:>13} {:>7}\n", "layer", "op", "name", "kernel", "instructions", "share");
+  for (const LayerCost& l : ran.r.layers) {
+    const nlohmann::json& j = l.node >= 0 && size_t(l.node) < ls.size() ? ls[size_t(l.node)] : nlohmann::json::object();
+    fmt::print("{:>5} {:<18} {:<28} {:<32} {:>13} {:>6.1f}%\n", l.node, j.value("op", "?"), j.value("name", "?"),
+               j.value("kernel", "?"), with_commas(l.instructions), total ? 100.0 * double(l.instructions) / double(total) : 0.0);
+  }
 }
 
 void print_costs(const Ran& ran, double rate) {
@@ -156,6 +174,7 @@ void add_run(CLI::App& app) {
                  with_commas(*std::min_element(r.instructions.begin(), r.instructions.end())),
                  with_commas(*std::max_element(r.instructions.begin(), r.instructions.end())));
     print_memory(ran);
+    print_layers(ran);
     if (!o.output.empty()) {
       std::string all;
       for (const std::string& s : r.outputs) all += s;
@@ -174,6 +193,7 @@ void add_bench(CLI::App& app) {
     fmt::print("{} on {} ({}): {} instructions per inference (cycles, proxy)\n", o.outdir, ran.r.board, ran.r.target,
                with_commas(instr));
     print_memory(ran);
+    print_layers(ran);
     print_costs(ran, o.rate);
   });
 }

@@ -49,7 +49,7 @@ Pipeline run_pipeline(const PipelineOptions& opt) {
   }
   Lowered low = lower(p.graph, target_named(opt.target));
   p.calls = std::move(low.calls);
-  p.plan = plan_memory(p.graph, low.scratch, low.in_place, low.fused_into);
+  p.plan = plan_memory(p.graph, low);
   return p;
 }
 

@@ -92,6 +92,9 @@ void build_conv(const LowerCtx& c, KernelCall& call) {
     add_requant_tables(call, reals);
     if (!c.int8()) check_requant16(c, call);
     call.params = p;
+    // mote_conv2d_s8 gathers a pixel's column before it computes the pixel, group by group;
+    // mote_depthwise_conv2d_s8 writes each channel as it computes it.
+    if (c.int8() && !p.in_place) call.overlap = stream_overlap(conv_walk(p, 1, !dw && group == 1));
     return;
   }
   if (w.dtype != DType::F32) c.error(fmt::format("weight '{}' is {}, expected f32", w.name, dtype_name(w.dtype)));

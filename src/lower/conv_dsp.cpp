@@ -161,6 +161,12 @@ void build_conv_dsp(const LowerCtx& c, KernelCall& call) {
     for (int64_t k = 0; k < k_len; ++k)
       r[size_t(((o / 2) * groups + k / 4) * 2 + o % 2)] |= uint32_t(uint8_t(w[o * k_len + k])) << (8 * (k % 4));
   make_dsp_call(d, call, make_table("weights", DType::I32, r), 2 * pairs);
+  // Two pixels' columns are gathered before either pixel is written.
+  if (!p.in_place) {
+    const bool back = walk_backward(p.in, p.out);
+    std::get<mote_conv_s8_dsp_params>(call.params).reverse = back ? 1 : 0;
+    call.overlap = stream_overlap(conv_walk(p, 2, true, back));
+  }
 }
 
 // Weights: channels in blocks of 4, each block as its kh * kw taps of two words of 16-bit
@@ -175,6 +181,8 @@ void build_depthwise_dsp(const LowerCtx& c, KernelCall& call) {
     for (int64_t t = 0; t < taps; ++t)
       r[size_t(((o / 4) * taps + t) * 2 + o % 2)] |= uint32_t(uint16_t(int16_t(w[o * taps + t]))) << (16 * (o % 4 / 2));
   make_dsp_call(d, call, make_table("weights", DType::I32, r), p.out.c);
+  // Each block of 4 channels is written as soon as it is computed.
+  if (!p.in_place) call.overlap = stream_overlap(conv_walk(p, 1, false));
 }
 
 // mote_depthwise_conv2d_s8_dsp in place is like conv_in_place: stride 1, the output's shape, rows
@@ -215,10 +223,14 @@ void build_fc_dsp(const LowerCtx& c, KernelCall& call) {
     d->chan[size_t(4 * o)] = int32_t(uint32_t(int64_t(d->chan[size_t(4 * o)]) + fold));
   }
   while (int64_t(d->chan.size()) < 16 * blocks) d->chan.insert(d->chan.end(), {0, 0, 1, 0});
+  // A row's input is expanded into scratch before the row's outputs are written.
+  const ConvWalk walk = fc_walk(d->p.batches, d->p.in_features, d->p.out_features, true);
+  d->p.reverse = walk_backward(walk.in, walk.out) ? 1 : 0;
   call.params = d->p;
   call.inputs = d->portable.inputs;
   call.tables.push_back(make_table("weights", DType::I32, r));
   call.tables.push_back(make_table("bias", DType::I32, d->chan));
+  call.overlap = stream_overlap(fc_walk(d->p.batches, d->p.in_features, d->p.out_features, true, d->p.reverse != 0));
 }
 
 int64_t fully_connected_s8_dsp_scratch(const KernelCall& call) {

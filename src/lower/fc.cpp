@@ -31,6 +31,8 @@ void build_fc(const LowerCtx& c, KernelCall& call) {
     add_requant_tables(call, reals);
     if (!c.int8()) check_requant16(c, call);
     call.params = p;
+    // mote_fully_connected_s8 writes each output as it computes it, reading the row throughout.
+    if (c.int8()) call.overlap = stream_overlap(fc_walk(p.batches, p.in_features, p.out_features, false));
     return;
   }
   if (w.dtype != DType::F32) c.error(fmt::format("weight '{}' is {}, expected f32", w.name, dtype_name(w.dtype)));

@@ -12,6 +12,7 @@
 #include "encode/weights.h"
 #include "ir/ir.h"
 #include "lower/registry.h"
+#include "plan/planner.h"
 #include "mote/kernels.h"
 
 namespace mote {
@@ -61,6 +62,9 @@ struct KernelCall {
   // is kept for the executor's observers, but no code runs it and its output has no buffer.
   int fused_into = -1;
   int64_t scratch_bytes = 0;
+  // Not in place, a kernel that streams through its input: where its output may lie over that
+  // input (input 0; plan/planner.h Overlap).
+  std::optional<Overlap> overlap;
   // Encoded weights (mote compile --encode): the device decodes this blob; the "weights" table
   // stays for the C++ oracle, which computes with the same int8 values, and is not emitted.
   std::optional<EncodedWeights> encoded;
@@ -78,12 +82,15 @@ struct Lowered {
   std::vector<int64_t> scratch;      // per node: scratch bytes
   std::vector<int> in_place;         // per node: input tensor overwritten, -1 if none
   std::vector<int> fused_into;       // per node: KernelCall::fused_into
+  std::vector<std::optional<Overlap>> overlap;  // per node: KernelCall::overlap
 };
 
 // Lowers every node for `target`; throws mote::Error naming the node for anything no registered
 // kernel of that target can run. `allow_in_place` = false keeps every output in its own buffer
-// (what a .tflite for TFLM needs: its kernels are not in-place).
+// (what a .tflite for TFLM needs: its kernels are not in-place), overlapping none.
 Lowered lower(const Graph& g, const Target& target, bool allow_in_place = true);
+// The arena plan of the lowered graph: its scratch, in-place outputs, chains and overlaps.
+MemoryPlan plan_memory(const Graph& g, const Lowered& low);
 
 // The activation a mote_unary_f32 call computes: its op and the attributes its alpha and beta
 // stand for (so the ops.def formula can check the C kernel). False for an unknown op code.

@@ -133,4 +133,88 @@ void check_requant16(const LowerCtx& c, const KernelCall& call) {
   }
 }
 
+ConvWalk conv_walk(const mote_conv_s8_params& p, int32_t step, bool reads_first, bool reverse) {
+  ConvWalk w;
+  w.in = p.in, w.out = p.out;
+  w.kh = p.kh, w.kw = p.kw;
+  w.stride_h = p.stride_h, w.stride_w = p.stride_w;
+  w.dil_h = p.dil_h, w.dil_w = p.dil_w;
+  w.pad_top = p.pad_top, w.pad_left = p.pad_left;
+  w.step = step;
+  w.reads_first = reads_first;
+  w.reverse = reverse;
+  return w;
+}
+
+ConvWalk fc_walk(int32_t batches, int32_t in_features, int32_t out_features, bool reads_first, bool reverse) {
+  ConvWalk w;
+  w.in = {batches, 1, 1, in_features};
+  w.out = {batches, 1, 1, out_features};
+  w.reads_first = reads_first;
+  w.reverse = reverse;
+  return w;
+}
+
+bool walk_backward(const mote_dims& in, const mote_dims& out) {
+  return int64_t(out.n) * out.h * out.w * out.c > int64_t(in.n) * in.h * in.w * in.c;
+}
+
+namespace {
+
+// The taps k in [lo, hi) of a window starting at `origin` (dilation dil) that lie in [0, size).
+std::pair<int64_t, int64_t> taps_inside(int64_t origin, int64_t dil, int64_t taps, int64_t size) {
+  const int64_t lo = origin < 0 ? (-origin + dil - 1) / dil : 0;
+  const int64_t hi = origin >= size ? 0 : std::min(taps, (size - origin + dil - 1) / dil);
+  return {lo, std::max(lo, hi)};
+}
+
+}  // namespace
+
+Overlap stream_overlap(const ConvWalk& w) {
+  const int64_t in_pix = int64_t(w.in.h) * w.in.w, out_pix = int64_t(w.out.h) * w.out.w;
+  const int64_t total = int64_t(w.out.n) * out_pix, in_bytes = int64_t(w.in.n) * in_pix * w.in.c;
+  const int64_t out_bytes = total * w.out.c;
+  // Per output pixel, the first input byte it reads and one past the last (none: empty).
+  std::vector<std::pair<int64_t, int64_t>> reads(size_t(total), {in_bytes, 0});
+  for (int64_t i = 0; i < total; ++i) {
+    const int64_t n = i / out_pix, oy = i % out_pix / w.out.w, ox = i % w.out.w;
+    const int64_t iy0 = oy * w.stride_h - w.pad_top, ix0 = ox * w.stride_w - w.pad_left;
+    const auto [ky_lo, ky_hi] = taps_inside(iy0, w.dil_h, w.kh, w.in.h);
+    const auto [kx_lo, kx_hi] = taps_inside(ix0, w.dil_w, w.kw, w.in.w);
+    if (ky_lo >= ky_hi || kx_lo >= kx_hi) continue;
+    auto at = [&](int64_t ky, int64_t kx) { return (n * in_pix + (iy0 + ky * w.dil_h) * w.in.w + ix0 + kx * w.dil_w) * w.in.c; };
+    reads[size_t(i)] = {at(ky_lo, kx_lo), at(ky_hi - 1, kx_hi - 1) + w.in.c};
+  }
+  // The steps in walk order, each [first, end) pixels.
+  std::vector<std::pair<int64_t, int64_t>> steps;
+  for (int64_t n = 0; n < w.out.n; ++n)
+    for (int64_t pix = 0; pix < out_pix; pix += w.step)
+      steps.push_back({n * out_pix + pix, n * out_pix + std::min<int64_t>(pix + w.step, out_pix)});
+  if (w.reverse) std::reverse(steps.begin(), steps.end());
+  // Forward, after a step the output is written up to its end and the input still to be read
+  // starts at the lowest byte a later step (or, not reads_first, this one) reads; backward, the
+  // output is written down to the step's start and the input still to be read ends at the
+  // highest. The lag is the worst of those distances; with nothing left to read, the whole
+  // output against the input's end (forward) or start (backward), which is conservative.
+  Overlap o{w.reverse ? 0 : out_bytes - in_bytes, w.reverse};
+  int64_t low = in_bytes, high = 0;  // of the reads of the steps after the current one
+  for (size_t s = steps.size(); s-- > 0;) {
+    int64_t step_low = in_bytes, step_high = 0;
+    for (int64_t i = steps[s].first; i < steps[s].second; ++i) {
+      step_low = std::min(step_low, reads[size_t(i)].first);
+      step_high = std::max(step_high, reads[size_t(i)].second);
+    }
+    const int64_t still_low = w.reads_first ? low : std::min(low, step_low);
+    const int64_t still_high = w.reads_first ? high : std::max(high, step_high);
+    if (w.reverse) {
+      if (still_high > 0) o.lag = std::max(o.lag, still_high - steps[s].first * w.out.c);
+    } else if (still_low < in_bytes) {
+      o.lag = std::max(o.lag, steps[s].second * w.out.c - still_low);
+    }
+    low = std::min(low, step_low);
+    high = std::max(high, step_high);
+  }
+  return o;
+}
+
 }  // namespace mote

@@ -73,4 +73,26 @@ void add_requant_tables(KernelCall& call, const std::vector<double>& reals);
 // 16x8 kernels take TFLM's 64-bit requantization, whose shift must lie in [-31, 7].
 void check_requant16(const LowerCtx& c, const KernelCall& call);
 
+// How an int8 conv-like kernel walks its output: the pixels of all images in row-major order,
+// `step` at a time (steps start at each image's first pixel), each reading the input taps of its
+// window, first to last or (reverse) last to first. With `reads_first` a step reads all its
+// taps before it writes its pixels; without, it may write a pixel while it still reads that
+// pixel's taps. A fully connected layer is a 1x1 conv over one-pixel images.
+struct ConvWalk {
+  mote_dims in{}, out{};  // NHWC
+  int32_t kh = 1, kw = 1, stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1, pad_top = 0, pad_left = 0;
+  int32_t step = 1;
+  bool reads_first = false, reverse = false;
+};
+ConvWalk conv_walk(const mote_conv_s8_params& p, int32_t step, bool reads_first, bool reverse = false);
+ConvWalk fc_walk(int32_t batches, int32_t in_features, int32_t out_features, bool reads_first, bool reverse = false);
+// The closest a kernel walking as w may put its output over its input (plan/planner.h): no
+// output byte then lands on input a later read needs. Forward walks put it below, reverse ones
+// above.
+Overlap stream_overlap(const ConvWalk& w);
+// A growing layer's output ends where its input ends when it is walked forward, and starts
+// where it starts when walked backward; the latter keeps a chain of layers from drifting down
+// the arena, so the kernels that can walk backward do so when the output is the larger.
+bool walk_backward(const mote_dims& in, const mote_dims& out);
+
 }  // namespace mote

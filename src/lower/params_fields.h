@@ -66,6 +66,7 @@ template <typename S> void fields(S& s, mote_conv_s8_dsp_params& p) {
   s.i32("act_min", p.act_min);
   s.i32("act_max", p.act_max);
   s.i32("in_place", p.in_place);
+  s.i32("reverse", p.reverse);
 }
 
 template <typename S> void fields(S& s, mote_conv_f32_params& p) {
@@ -85,6 +86,7 @@ template <typename S> void fields(S& s, mote_fc_s8_dsp_params& p) {
   fc_shape_fields(s, p);
   s.i32("act_min", p.act_min);
   s.i32("act_max", p.act_max);
+  s.i32("reverse", p.reverse);
 }
 
 template <typename S> void fields(S& s, mote_fc_s8_params& p) {

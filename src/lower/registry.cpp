@@ -138,10 +138,16 @@ Lowered lower(const Graph& g, const Target& target, bool allow_in_place) {
         c.error("quantized reshape needs the output quantized like the input");
       call.inputs = {n.in(0)};
     }
+    if (!allow_in_place || call.in_place >= 0 || call.fused_into >= 0) call.overlap.reset();
     r.scratch[k] = call.scratch_bytes;
+    r.overlap.push_back(call.overlap);
     r.calls.push_back(std::move(call));
   }
   return r;
+}
+
+MemoryPlan plan_memory(const Graph& g, const Lowered& low) {
+  return plan_memory(g, low.scratch, low.in_place, low.fused_into, low.overlap);
 }
 
 }  // namespace mote

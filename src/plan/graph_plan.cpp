@@ -15,6 +15,7 @@ namespace {
 struct Liveness {
   std::vector<int> first, last, root;
   std::vector<int> in_place;  // per node: the input tensor its output overwrites, -1 if none
+  std::vector<bool> output_group;  // per root: a graph output shares its bytes
 };
 
 // With `choose`, a node's output takes over the first of candidates[node] whose group is read
@@ -132,7 +133,9 @@ Liveness analyze(const Graph& g, const std::vector<std::vector<int>>* candidates
     }
   }
 
-  return {first, last, root, in_place};
+  std::vector<bool> output_group(size_t(num_tensors), false);
+  for (int t : g.outputs) output_group[size_t(root[size_t(t)])] = true;
+  return {first, last, root, in_place, output_group};
 }
 
 }  // namespace
@@ -145,13 +148,16 @@ std::vector<int> choose_in_place(const Graph& g, const std::vector<std::vector<i
 }
 
 MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, const std::vector<int>& in_place,
-                       const std::vector<int>& fused_into, int64_t align) {
+                       const std::vector<int>& fused_into, const std::vector<std::optional<Overlap>>& overlap,
+                       int64_t align) {
   const int num_tensors = int(g.tensors.size());
   const int num_nodes = int(g.nodes.size());
   if (!scratch_bytes.empty() && scratch_bytes.size() != g.nodes.size())
     fail("plan: {} scratch sizes given for {} nodes of graph '{}'", scratch_bytes.size(), num_nodes, g.name);
   if (!in_place.empty() && in_place.size() != g.nodes.size())
     fail("plan: {} in-place choices for {} nodes of graph '{}'", in_place.size(), num_nodes, g.name);
+  if (!overlap.empty() && overlap.size() != g.nodes.size())
+    fail("plan: {} overlaps for {} nodes of graph '{}'", overlap.size(), num_nodes, g.name);
   const std::vector<int> none(g.nodes.size(), -1);
   const Liveness lv = analyze(g, nullptr, in_place.empty() ? &none : &in_place, fused_into);
   const std::vector<int>& first = lv.first;
@@ -182,7 +188,23 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes
     reqs.push_back({scratch_bytes[size_t(i)], i, i});
   }
 
-  BufferPlan buffers = plan_buffers(reqs, align);
+  // A streaming node's output may overlap its first input where that input's buffer holds
+  // nothing read later, no graph output, and no more than that input (what the lag is about).
+  std::vector<BufferLag> lags;
+  for (int i = 0; i < int(overlap.size()); ++i) {
+    if (!overlap[size_t(i)] || lv.in_place[size_t(i)] >= 0 || (!fused_into.empty() && fused_into[size_t(i)] >= 0)) continue;
+    const Node& n = g.nodes[size_t(i)];
+    const int in = n.in(0), out = n.out();
+    if (in < 0 || g.t(in).is_const() || g.t(out).is_const()) continue;
+    const int bi = buffer_of[size_t(root[size_t(in)])], bo = buffer_of[size_t(root[size_t(out)])];
+    if (bi < 0 || bo < 0) continue;
+    const BufferReq& r = reqs[size_t(bi)];
+    if (r.last != i || r.size != int64_t(g.t(in).bytes()) || reqs[size_t(bo)].first != i || lv.output_group[size_t(root[size_t(in)])])
+      continue;
+    lags.push_back({bo, bi, *overlap[size_t(i)]});
+  }
+
+  BufferPlan buffers = plan_buffers(reqs, align, lags);
   MemoryPlan plan;
   plan.tensor_offset.assign(size_t(num_tensors), -1);
   for (int t = 0; t < num_tensors; ++t) {
@@ -194,7 +216,7 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes
     if (scratch_buffer[size_t(i)] >= 0) plan.scratch_offset[size_t(i)] = buffers.offsets[size_t(scratch_buffer[size_t(i)])];
   plan.arena_bytes = buffers.arena_bytes;
   plan.greedy_bytes = plan_greedy_by_size(reqs, align).arena_bytes;
-  plan.lower_bound = plan_lower_bound(reqs, align);
+  plan.lower_bound = plan_lower_bound(reqs, align, lags);
   return plan;
 }
 

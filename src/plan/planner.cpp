@@ -28,6 +28,14 @@ struct Problem {
   std::vector<int64_t> size;
   std::vector<int> first, last;
   std::vector<std::vector<int>> conflicts;
+  // Per buffer, the lags it takes part in: the other buffer, the overlap, and whether this one
+  // is the lag's output.
+  struct Lagged {
+    int other;
+    Overlap overlap;
+    bool is_out;
+  };
+  std::vector<std::vector<Lagged>> lagged;
   int64_t align = 1;
   int64_t placement_cost = 0;  // work of placing every buffer once
   int n() const { return int(size.size()); }
@@ -42,16 +50,45 @@ void check_reqs(const std::vector<BufferReq>& reqs, int64_t align) {
   }
 }
 
-Problem make_problem(const std::vector<BufferReq>& reqs, int64_t align) {
+void check_lags(const std::vector<BufferReq>& reqs, const std::vector<BufferLag>& lags) {
+  std::vector<std::pair<int, int>> at;  // (buffer, step) of every lag member
+  for (size_t k = 0; k < lags.size(); ++k) {
+    const BufferLag& l = lags[k];
+    auto bad = [&](int b) { return b < 0 || size_t(b) >= reqs.size(); };
+    if (bad(l.out) || bad(l.in) || l.out == l.in)
+      fail("planner: lag {} joins buffers {} and {}, not two of the {} buffers", k, l.out, l.in, reqs.size());
+    const int step = reqs[size_t(l.out)].first;
+    if (reqs[size_t(l.in)].last != step)
+      fail("planner: lag {}: buffer {} ends at step {}, not at step {} where buffer {} starts", k, l.in,
+           reqs[size_t(l.in)].last, step, l.out);
+    at.emplace_back(l.out, step);
+    at.emplace_back(l.in, step);
+  }
+  std::sort(at.begin(), at.end());
+  if (std::adjacent_find(at.begin(), at.end()) != at.end())
+    fail("planner: a buffer takes part in two lags at one step");
+}
+
+Problem make_problem(const std::vector<BufferReq>& reqs, int64_t align, const std::vector<BufferLag>& lags = {}) {
   check_reqs(reqs, align);
+  check_lags(reqs, lags);
   Problem p;
   p.align = align;
+  std::vector<int> index(reqs.size(), -1);
   for (size_t i = 0; i < reqs.size(); ++i) {
     if (reqs[i].size == 0) continue;
+    index[i] = p.n();
     p.req.push_back(int(i));
     p.size.push_back(reqs[i].size);
     p.first.push_back(reqs[i].first);
     p.last.push_back(reqs[i].last);
+  }
+  p.lagged.resize(size_t(p.n()));
+  for (const BufferLag& l : lags) {
+    const int out = index[size_t(l.out)], in = index[size_t(l.in)];
+    if (out < 0 || in < 0) continue;  // an empty buffer overlaps nothing
+    p.lagged[size_t(out)].push_back({in, l.overlap, true});
+    p.lagged[size_t(in)].push_back({out, l.overlap, false});
   }
   p.conflicts.resize(size_t(p.n()));
   for (int a = 0; a < p.n(); ++a)
@@ -67,16 +104,28 @@ Problem make_problem(const std::vector<BufferReq>& reqs, int64_t align) {
 
 // Offset for buffer b among the placed buffers (off >= 0) that are live with it: the lowest
 // gap that fits (first fit) or the smallest such gap (best fit); above all of them if none fits.
+// Each placed buffer c forbids the offsets strictly between lo and hi: those where b would
+// overlap it, narrowed by a lag between the two.
 int64_t find_offset(const Problem& p, int b, const std::vector<int64_t>& off, bool best_fit,
                     std::vector<std::pair<int64_t, int64_t>>& spans) {
-  spans.clear();
-  for (int c : p.conflicts[size_t(b)])
-    if (off[size_t(c)] != kNone) spans.emplace_back(off[size_t(c)], off[size_t(c)] + p.size[size_t(c)]);
-  std::sort(spans.begin(), spans.end());
   const int64_t need = p.size[size_t(b)];
+  spans.clear();
+  for (int c : p.conflicts[size_t(b)]) {
+    const int64_t o = off[size_t(c)];
+    if (o == kNone) continue;
+    int64_t lo = o - need, hi = o + p.size[size_t(c)];
+    // The output below the input: out <= in - lag; above: out >= in + lag.
+    for (const Problem::Lagged& l : p.lagged[size_t(b)])
+      if (l.other == c) {
+        if (l.is_out == l.overlap.above) hi = std::min(hi, o + l.overlap.lag);
+        else lo = std::max(lo, o - l.overlap.lag);
+      }
+    if (lo < hi) spans.emplace_back(lo, hi);
+  }
+  std::sort(spans.begin(), spans.end());
   int64_t cand = 0, best = kNone, best_gap = std::numeric_limits<int64_t>::max();
   for (const auto& [lo, hi] : spans) {
-    if (lo - cand >= need) {
+    if (cand <= lo) {
       if (!best_fit) return cand;
       if (lo - cand < best_gap) {
         best_gap = lo - cand;
@@ -292,6 +341,11 @@ class ExactSearch {
   int64_t budget_ = kSearchBudget;
 };
 
+Problem without_lags(Problem p) {
+  for (auto& l : p.lagged) l.clear();
+  return p;
+}
+
 BufferPlan to_plan(const Problem& p, size_t count, const std::vector<int64_t>& off) {
   BufferPlan plan;
   plan.offsets.assign(count, 0);
@@ -302,17 +356,30 @@ BufferPlan to_plan(const Problem& p, size_t count, const std::vector<int64_t>& o
 
 }  // namespace
 
-int64_t plan_lower_bound(const std::vector<BufferReq>& reqs, int64_t align) {
+int64_t plan_lower_bound(const std::vector<BufferReq>& reqs, int64_t align, const std::vector<BufferLag>& lags) {
   check_reqs(reqs, align);
+  check_lags(reqs, lags);
   int64_t bound = 0;
+  std::vector<int64_t> block(reqs.size());  // per live buffer: its block's extent, 0 once merged
   for (const BufferReq& at : reqs) {
     if (at.size == 0) continue;
-    // Live sets only grow where a buffer starts, so those steps are enough.
+    // Live sets only grow where a buffer starts, so those steps are enough. A lag pair live
+    // there is one block: at best the output starts exactly `lag` below the input.
+    const int s = at.first;
+    auto live = [&](const BufferReq& r) { return r.size > 0 && r.first <= s && s <= r.last; };
+    for (size_t i = 0; i < reqs.size(); ++i) block[i] = live(reqs[i]) ? reqs[i].size : 0;
+    for (const BufferLag& l : lags) {
+      const BufferReq &o = reqs[size_t(l.out)], &in = reqs[size_t(l.in)];
+      if (!live(o) || !live(in)) continue;
+      const int64_t closest = std::max({o.size, in.size, (l.overlap.above ? o.size : in.size) + l.overlap.lag});
+      block[size_t(l.out)] = std::min(o.size + in.size, closest);
+      block[size_t(l.in)] = 0;
+    }
     int64_t sum = 0, max_pad = 0;
-    for (const BufferReq& r : reqs) {
-      if (r.size == 0 || r.first > at.first || r.last < at.first) continue;
-      sum += align_up(r.size, align);
-      max_pad = std::max(max_pad, align_up(r.size, align) - r.size);
+    for (int64_t b : block) {
+      if (b == 0) continue;
+      sum += align_up(b, align);
+      max_pad = std::max(max_pad, align_up(b, align) - b);
     }
     bound = std::max(bound, sum - max_pad);
   }
@@ -324,9 +391,9 @@ BufferPlan plan_greedy_by_size(const std::vector<BufferReq>& reqs, int64_t align
   return to_plan(p, reqs.size(), place_in_order(p, greedy_order(p), false));
 }
 
-BufferPlan plan_buffers(const std::vector<BufferReq>& reqs, int64_t align) {
-  Problem p = make_problem(reqs, align);
-  const int64_t lower = plan_lower_bound(reqs, align);
+BufferPlan plan_buffers(const std::vector<BufferReq>& reqs, int64_t align, const std::vector<BufferLag>& lags) {
+  Problem p = make_problem(reqs, align, lags);
+  const int64_t lower = plan_lower_bound(reqs, align, lags);
 
   std::vector<int64_t> press = pressure(p);
   std::vector<std::vector<int>> orders;
@@ -345,8 +412,10 @@ BufferPlan plan_buffers(const std::vector<BufferReq>& reqs, int64_t align) {
     return std::make_pair(crowd, p.size[size_t(b)]);
   }));
 
-  // The plain greedy-by-size plan comes first, so the result can never be worse than it.
-  std::vector<int64_t> best = place_in_order(p, orders[0], false);
+  // The plain greedy-by-size plan (no overlaps) comes first, so the result can never be worse
+  // than it.
+  std::vector<int64_t> best =
+      lags.empty() ? place_in_order(p, orders[0], false) : place_in_order(without_lags(p), orders[0], false);
   int64_t best_peak = peak_of(p, best);
   auto consider = [&](const std::vector<int64_t>& off) {
     int64_t peak = peak_of(p, off);

@@ -1,6 +1,7 @@
 // Static memory planning: every activation and scratch buffer gets an offset in one arena.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ir/ir.h"
@@ -14,19 +15,37 @@ struct BufferReq {
   int last = 0;
 };
 
+// Where a kernel that streams through its input may put its output over it: starting at least
+// `lag` bytes below the input's start (walking from the first element) or, `above`, at least
+// `lag` bytes above it (walking from the last); lag may be negative. It then never writes over
+// input it has yet to read.
+struct Overlap {
+  int64_t lag = 0;
+  bool above = false;
+};
+
+// Buffer `out` may share bytes with buffer `in` at the one step where `in` is last read and
+// `out` first written, placed as `overlap` says; otherwise the two stay disjoint as usual.
+struct BufferLag {
+  int out = 0, in = 0;  // indices into the requests
+  Overlap overlap;
+};
+
 struct BufferPlan {
   std::vector<int64_t> offsets;  // one per request
   int64_t arena_bytes = 0;
 };
 
-// Offsets such that no two buffers live at the same step overlap; never larger than
-// greedy-by-size (TFLM's planner). Offsets are aligned to `align`.
-BufferPlan plan_buffers(const std::vector<BufferReq>& reqs, int64_t align = 4);
+// Offsets such that no two buffers live at the same step overlap, but as `lags` allow; never
+// larger than greedy-by-size (TFLM's planner). Offsets are aligned to `align`. Each lag's `in`
+// must end at the step its `out` starts, and no buffer may take part in two lags at one step.
+BufferPlan plan_buffers(const std::vector<BufferReq>& reqs, int64_t align = 4, const std::vector<BufferLag>& lags = {});
 // TFLM's greedy-by-size, the baseline the planner must never exceed.
 BufferPlan plan_greedy_by_size(const std::vector<BufferReq>& reqs, int64_t align = 4);
 // No plan can use fewer bytes: at the busiest step every live buffer but the topmost one
-// takes its size rounded up to `align`.
-int64_t plan_lower_bound(const std::vector<BufferReq>& reqs, int64_t align = 4);
+// takes its size rounded up to `align`; a pair of `lags` live there takes at least the extent
+// of its closest overlap.
+int64_t plan_lower_bound(const std::vector<BufferReq>& reqs, int64_t align = 4, const std::vector<BufferLag>& lags = {});
 
 struct MemoryPlan {
   std::vector<int64_t> tensor_offset;   // per tensor id: arena offset, -1 for constants / unplanned
@@ -50,8 +69,11 @@ std::vector<int> choose_in_place(const Graph& g, const std::vector<std::vector<i
 // of node i with its input in_place[i] (>= 0; from choose_in_place; empty = none), which is
 // checked to be legal. A node i with fused_into[i] >= 0 runs inside that later node's call (a
 // conv chain; empty = none): its reads count at that step and its output, which only that call
-// may read, gets no buffer (offset -1).
+// may read, gets no buffer (offset -1). A node not in place with overlap[i] set streams: its
+// output may lie over its first input as that says, where no later node reads that input's
+// bytes (a graph input may be overlapped: the generated code reads its copy in the arena).
 MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes, const std::vector<int>& in_place = {},
-                       const std::vector<int>& fused_into = {}, int64_t align = 4);
+                       const std::vector<int>& fused_into = {}, const std::vector<std::optional<Overlap>>& overlap = {},
+                       int64_t align = 4);
 
 }  // namespace mote

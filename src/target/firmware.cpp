@@ -155,17 +155,24 @@ int64_t RunResult::max_stack() const {
 }
 
 nlohmann::json RunResult::to_json() const {
-  return {{"target", target},
-          {"board", board},
-          {"inferences", int64_t(instructions.size())},
-          {"instructions", instructions},
-          {"stack", stack},
-          {"max_stack", max_stack()},
-          {"systick_hz", systick_hz},
-          {"sections", {{"text", sections.text}, {"rodata", sections.rodata}, {"data", sections.data}, {"bss", sections.bss}}},
-          {"flash", sections.flash()},
-          {"ram", ram()},
-          {"arena", arena_bytes}};
+  nlohmann::json j = {
+      {"target", target},
+      {"board", board},
+      {"inferences", int64_t(instructions.size())},
+      {"instructions", instructions},
+      {"stack", stack},
+      {"max_stack", max_stack()},
+      {"systick_hz", systick_hz},
+      {"sections", {{"text", sections.text}, {"rodata", sections.rodata}, {"data", sections.data}, {"bss", sections.bss}}},
+      {"flash", sections.flash()},
+      {"ram", ram()},
+      {"arena", arena_bytes}};
+  if (!layers.empty()) {
+    nlohmann::json ls = nlohmann::json::array();
+    for (const LayerCost& l : layers) ls.push_back({{"node", l.node}, {"instructions", l.instructions}});
+    j["layers"] = ls;
+  }
+  return j;
 }
 
 std::string firmware_dir() { return data_path("target/firmware"); }
@@ -202,7 +209,10 @@ RunResult run_on_qemu(const RunOptions& opt) {
   std::string model_sources;
   for (const auto& e : fs::directory_iterator(out))
     if (e.path().extension() == ".c") model_sources += " " + shell_quote(e.path().string());
-  run_logged("cd " + shell_quote(dir.string()) + " && " + gcc + " -Wall -Wextra -Werror -pedantic -I " +
+  // Profiled, each layer ends with a call into the harness.
+  const std::string profile_model =
+      opt.profile ? " -include " + shell_quote((fw / "fw.h").string()) + " '-DMOTE_PROFILE_LAYER(k)=mote_fw_layer_end(k)'" : "";
+  run_logged("cd " + shell_quote(dir.string()) + " && " + gcc + " -Wall -Wextra -Werror -pedantic" + profile_model + " -I " +
                  shell_quote(out.string()) + " -c" + model_sources,
              log, fmt::format("building {} for {}", opt.outdir, prof.target));
   // The firmware, as fw-*.o (the linker script keeps them out of the model's sections).
@@ -213,7 +223,8 @@ RunResult run_on_qemu(const RunOptions& opt) {
   for (const char* f : {"io", "startup", "harness"}) {
     run_logged("cd " + shell_quote(dir.string()) + " && " + gcc +
                    " -ffreestanding -fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -I " + shell_quote(fw.string()) +
-                   " -I " + shell_quote(out.string()) + " -DMOTE_FW_NAME=" + name + " '-DMOTE_FW_HEADER=\"" + name + ".h\"' -c " +
+                   " -I " + shell_quote(out.string()) + " -DMOTE_FW_NAME=" + name + " '-DMOTE_FW_HEADER=\"" + name + ".h\"'" +
+                   (opt.profile ? " -DMOTE_FW_PROFILE" : "") + " -c " +
                    shell_quote((fw / (std::string("fw_") + f + ".c")).string()) + " -o fw-" + f + ".o",
                log, fmt::format("building the {} firmware", board.name));
     objects += std::string(" fw-") + f + ".o";
@@ -286,10 +297,16 @@ RunResult run_on_qemu(const RunOptions& opt) {
   if (records.size() != n || outputs.size() != n * size_t(r.output_bytes))
     fail("{}: the firmware reported {} of {} inferences and wrote {} output bytes", where, records.size(), n, outputs.size());
   for (size_t k = 0; k < n; ++k) {
-    int64_t t = -1, s = -1;
+    int64_t t = -1, s = -1, before = 0;
     for (const auto& [key, v] : records[k]) {
       if (key == "ticks") t = v;
       if (key == "stack") s = v;
+      if (k > 0) continue;
+      if (key == "ln") r.layers.push_back({int(v), 0});
+      if (key == "lt" && !r.layers.empty()) {
+        r.layers.back().instructions = std::llround(double(int64_t(v) - before) * per_tick);
+        before = v;
+      }
     }
     r.instructions.push_back(std::llround(double(t) * per_tick));
     r.stack.push_back(s);

@@ -22,6 +22,14 @@ struct RunOptions {
   // 0: as many as QEMU runs in a third of timeout_s at a conservative 50 million a second.
   int64_t max_instructions = 0;
   std::string build_dir;       // where the image is built; empty: a temp folder, removed after
+  bool profile = false;        // time every layer (MOTE_PROFILE_LAYER) of the first inference
+};
+
+// One layer of a profiled inference: its node and the instructions from the end of the layer
+// before it (the call's start for the first) to its own end.
+struct LayerCost {
+  int node = -1;
+  int64_t instructions = 0;
 };
 
 // The model's share of the image (the firmware's own sections are .fw_*).
@@ -36,6 +44,7 @@ struct RunResult {
   std::vector<std::string> outputs;      // per inference, raw bytes
   std::vector<int64_t> instructions;     // per inference
   std::vector<int64_t> stack;            // bytes of stack per inference (painted high-water mark)
+  std::vector<LayerCost> layers;         // with RunOptions::profile: the first inference's layers
   ImageSections sections;
   double systick_hz = 0;
   int64_t max_stack() const;

@@ -243,7 +243,7 @@ Compiled compile(Graph g, const Target& target = host_target()) {
   c.graph = std::move(g);
   Lowered low = lower(c.graph, target);
   c.calls = low.calls;
-  c.plan = plan_memory(c.graph, low.scratch, low.in_place, low.fused_into);
+  c.plan = plan_memory(c.graph, low);
   return c;
 }
 
@@ -1184,7 +1184,7 @@ Pipeline encoded_pipeline(const std::string& m, const EncodeOptions& enc, double
   verify(p.graph, "encode");
   Lowered low = lower(p.graph, host_target());
   p.calls = std::move(low.calls);
-  p.plan = plan_memory(p.graph, low.scratch, low.in_place, low.fused_into);
+  p.plan = plan_memory(p.graph, low);
   return p;
 }
 

@@ -42,6 +42,11 @@ void check_pointwise_fc(Rng& r, const ConvCase& k, const KernelCall& port, const
   ASSERT_EQ(mote_fully_connected_s8_dsp(&dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
                                         got.data(), scratch.data()), MOTE_OK);
   EXPECT_EQ(test::count_mismatches(got, want, "pointwise " + k.str()), 0u);
+  ASSERT_TRUE(dsp.overlap.has_value()) << k.str();
+  const std::vector<int8_t> over = test::run_overlapped(in, out_n, *dsp.overlap, [&](const int8_t* x, int8_t* y) {
+    return mote_fully_connected_s8_dsp(&dp, x, tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"), y, scratch.data());
+  });
+  EXPECT_EQ(test::count_mismatches(over, want, "pointwise overlapped " + k.str()), 0u);
   if (k.cin == k.cout) {  // in place, as the plan may run it
     std::vector<int8_t> buf = in;
     ASSERT_EQ(mote_fully_connected_s8_dsp(&dp, buf.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
@@ -90,6 +95,15 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   const auto oracle_fn = k.depthwise ? ref::depthwise_conv2d_s8_dsp : ref::conv2d_s8_dsp;
   ASSERT_EQ(oracle_fn(dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"), oracle.data()), MOTE_OK);
   EXPECT_EQ(test::count_mismatches(oracle, want, "oracle " + k.str()), 0u);
+  // Both kernels with the output overlapping the input by their lags, as the plan may put them.
+  ASSERT_TRUE(dsp.overlap.has_value() && port.overlap.has_value()) << k.str();
+  const std::vector<int8_t> over = test::run_overlapped(in, out_n, *dsp.overlap, [&](const int8_t* x, int8_t* y) { return run_dsp(dp, x, y); });
+  EXPECT_EQ(test::count_mismatches(over, want, "DSP overlapped " + k.str()), 0u);
+  const std::vector<int8_t> port_over = test::run_overlapped(in, out_n, *port.overlap, [&](const int8_t* x, int8_t* y) {
+    return k.depthwise ? mote_depthwise_conv2d_s8(&pp, x, tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), y, pscratch.data())
+                       : mote_conv2d_s8(&pp, x, tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), y, pscratch.data());
+  });
+  EXPECT_EQ(test::count_mismatches(port_over, want, "portable overlapped " + k.str()), 0u);
   // In place where the kernel allows it: the output written over a copy of the input.
   if (pp.in == pp.out && k.sh == 1 && k.sw == 1 && k.pt < pp.out.h) {
     dp.in_place = 1;

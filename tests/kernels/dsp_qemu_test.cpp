@@ -127,7 +127,7 @@ Case make_case(const Graph& g, Rng& r, const std::string& name, const char* targ
   for (int8_t v : r.s8(size_t(x.numel()))) c.input.bytes.push_back(uint8_t(v));
   c.want = run_int8(g, lower(g, host_target()).calls, {c.input}).at(0).bytes;
   const Lowered low = lower(g, target_named(target));
-  const MemoryPlan plan = plan_memory(g, low.scratch, low.in_place, low.fused_into);
+  const MemoryPlan plan = plan_memory(g, low);
   CodegenInput in;
   in.graph = &g;
   in.calls = &low.calls;

@@ -203,4 +203,18 @@ inline KernelCall lowered(const Graph& g, const char* target) {
   return c;
 }
 
+// The output of run(x, y) with x a copy of `in` and y placed over it in one buffer as closely
+// as `o` allows, as the memory plan may place a streaming kernel's output (KernelCall::overlap);
+// the bytes of the buffer no tensor covers are 0x5A.
+template <typename Run>
+std::vector<int8_t> run_overlapped(const std::vector<int8_t>& in, size_t out_n, const Overlap& o, Run run) {
+  const int64_t shift = o.above ? o.lag : -o.lag;  // out - in
+  const size_t in_off = size_t(std::max<int64_t>(-shift, 0)), out_off = size_t(int64_t(in_off) + shift);
+  std::vector<int32_t> words((std::max(in_off + in.size(), out_off + out_n) + 3) / 4, 0x5A5A5A5A);
+  int8_t* buf = reinterpret_cast<int8_t*>(words.data());  // 4-byte aligned like the arena
+  std::copy(in.begin(), in.end(), buf + in_off);
+  EXPECT_EQ(run(buf + in_off, buf + out_off), MOTE_OK) << "lag " << o.lag << (o.above ? " above" : " below");
+  return std::vector<int8_t>(buf + out_off, buf + out_off + out_n);
+}
+
 }  // namespace mote::test

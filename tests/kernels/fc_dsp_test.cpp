@@ -49,6 +49,16 @@ void check_case(Rng& r, const FcCase& k, bool expect_dsp = true) {
   ASSERT_EQ(ref::fully_connected_s8_dsp(dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
                                         oracle.data()), MOTE_OK);
   EXPECT_EQ(test::count_mismatches(oracle, want, "oracle " + k.str()), 0u);
+  // Both kernels with the output overlapping the input by their lags, as the plan may put them.
+  ASSERT_TRUE(dsp.overlap.has_value() && port.overlap.has_value()) << k.str();
+  const std::vector<int8_t> over = test::run_overlapped(in, n, *dsp.overlap, [&](const int8_t* x, int8_t* y) {
+    return mote_fully_connected_s8_dsp(&dp, x, tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"), y, scratch.data());
+  });
+  EXPECT_EQ(test::count_mismatches(over, want, "DSP overlapped " + k.str()), 0u);
+  const std::vector<int8_t> port_over = test::run_overlapped(in, n, *port.overlap, [&](const int8_t* x, int8_t* y) {
+    return mote_fully_connected_s8(&pp, x, tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), y);
+  });
+  EXPECT_EQ(test::count_mismatches(port_over, want, "portable overlapped " + k.str()), 0u);
 }
 
 TEST(FcDsp, MatchesPortableOverShapes) {

@@ -165,6 +165,42 @@ TEST(QemuRun, ATimeoutNamesTheLayer) {
   EXPECT_NE(late.find("in layer 12 (Softmax 'Identity', mote_softmax_s8)"), std::string::npos) << late;
 }
 
+// Profiled, every layer with code reports its instructions, in model order; they add up to the
+// unprofiled inference but for the timer reads between layers, and the outputs do not change.
+TEST(QemuRun, ProfileTimesEveryLayer) {
+  MOTE_REQUIRE(have_cortex_m_tools()) << "arm-none-eabi-gcc and qemu-system-arm are needed";
+  MOTE_REQUIRE(fs::exists(std::string(MOTE_SHARED_DIR) + "/models/kws_ref_model.tflite")) << "kws_ref_model is absent";
+  const KwsM4 kws;
+  RunOptions opt;
+  opt.outdir = kws.out.string();
+  opt.inputs = kws.input;
+  const RunResult plain = run_on_qemu(opt);
+  EXPECT_TRUE(plain.layers.empty());
+  opt.profile = true;
+  const RunResult prof = run_on_qemu(opt);
+  EXPECT_EQ(prof.outputs, plain.outputs);
+  const nlohmann::json report = nlohmann::json::parse(slurp(kws.out / "report.json"));
+  std::vector<int> want;
+  for (size_t k = 0; k < report["layers"].size(); ++k) {
+    const std::string kern = report["layers"][k].value("kernel", "");
+    if (!kern.empty() && kern != "alias") want.push_back(int(k));
+  }
+  std::vector<int> got;
+  int64_t sum = 0;
+  for (const LayerCost& l : prof.layers) {
+    got.push_back(l.node);
+    EXPECT_GT(l.instructions, 0) << "layer " << l.node;
+    sum += l.instructions;
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(prof.to_json()["layers"].size(), want.size());
+  const int64_t total = plain.instructions.at(0);
+  EXPECT_LE(sum, prof.instructions.at(0));
+  EXPECT_NEAR(double(sum), double(total), 0.002 * double(total));
+  // The first convolution is the costliest layer of DS-CNN's.
+  EXPECT_GT(prof.layers.at(0).instructions, total / 10);
+}
+
 TEST(QemuRun, AFaultNamesTheLayer) {
   MOTE_REQUIRE(have_cortex_m_tools()) << "arm-none-eabi-gcc and qemu-system-arm are needed";
   MOTE_REQUIRE(fs::exists(std::string(MOTE_SHARED_DIR) + "/models/kws_ref_model.tflite")) << "kws_ref_model is absent";

@@ -16,7 +16,9 @@ namespace mote {
 namespace {
 
 // Every property a plan must have, with the first violation as the failure message.
-::testing::AssertionResult valid_plan(const std::vector<BufferReq>& reqs, const BufferPlan& plan, int64_t align) {
+// Two buffers of a lag may overlap when the output starts at least `lag` below the input.
+::testing::AssertionResult valid_plan(const std::vector<BufferReq>& reqs, const BufferPlan& plan, int64_t align,
+                                      const std::vector<BufferLag>& lags = {}) {
   if (plan.offsets.size() != reqs.size())
     return ::testing::AssertionFailure() << plan.offsets.size() << " offsets for " << reqs.size() << " buffers";
   int64_t top = 0;
@@ -33,6 +35,10 @@ namespace {
       if (reqs[j].size == 0) continue;
       bool live_together = reqs[i].first <= reqs[j].last && reqs[j].first <= reqs[i].last;
       bool disjoint = o + reqs[i].size <= plan.offsets[j] || plan.offsets[j] + reqs[j].size <= o;
+      for (const BufferLag& l : lags)
+        if ((size_t(l.out) == i && size_t(l.in) == j) || (size_t(l.out) == j && size_t(l.in) == i))
+          disjoint = disjoint || (l.overlap.above ? plan.offsets[size_t(l.out)] >= plan.offsets[size_t(l.in)] + l.overlap.lag
+                                                  : plan.offsets[size_t(l.out)] <= plan.offsets[size_t(l.in)] - l.overlap.lag);
       if (live_together && !disjoint)
         return ::testing::AssertionFailure() << "buffers " << j << " and " << i << " overlap";
     }
@@ -116,6 +122,66 @@ TEST(Planner, RandomSetsKeepEveryProperty) {
   // Greedy is known to be beaten on a sizeable share of such sets; a planner that never is
   // not doing its job.
   EXPECT_GT(better, kCases / 20);
+}
+
+// Chains where each buffer is read at the step after it is written, as a network's activations,
+// and a random share of neighbours may overlap by a random lag (negative ones too).
+TEST(Planner, RandomSetsWithLagsKeepEveryProperty) {
+  Rng rng(20261202);
+  int overlapped = 0;
+  for (int c = 0; c < 1500; ++c) {
+    const int n = int(rng.in(2, 40));
+    std::vector<BufferReq> reqs;
+    std::vector<BufferLag> lags;
+    for (int i = 0; i < n; ++i) {
+      reqs.push_back({random_size(rng), i, i + (rng.in(0, 7) == 0 ? int(rng.in(2, 6)) : 1)});
+      const int prev = i - 1;
+      if (prev >= 0 && reqs[size_t(prev)].last == i && rng.in(0, 2) > 0) {
+        const int64_t a = reqs[size_t(prev)].size, b = reqs[size_t(i)].size;
+        const bool above = rng.in(0, 1) == 1;
+        lags.push_back({i, prev, {rng.in((above ? a - b : b - a) - 3, std::max<int64_t>(above ? a : b, 1) + 3), above}});
+      }
+    }
+    const int64_t align = rng.in(0, 1) ? 4 : 1;
+    const BufferPlan greedy = plan_greedy_by_size(reqs, align);
+    const BufferPlan best = plan_buffers(reqs, align, lags);
+    ASSERT_TRUE(valid_plan(reqs, best, align, lags)) << "case " << c;
+    ASSERT_LE(best.arena_bytes, greedy.arena_bytes) << "case " << c;
+    ASSERT_GE(best.arena_bytes, plan_lower_bound(reqs, align, lags)) << "case " << c;
+    overlapped += !valid_plan(reqs, best, align);
+  }
+  EXPECT_GT(overlapped, 300);  // the lags are used, not only allowed
+}
+
+// An expanding layer: 100 bytes in, 150 out, the output allowed 50 below its input. Overlapped
+// they take 150 bytes instead of 250; a lag of 60 gives 160, a negative one lets the two start
+// together, and a lag above the output's size is no better than keeping the two apart.
+TEST(Planner, LagOverlapsStreamingNeighbours) {
+  const std::vector<BufferReq> reqs = {{100, 0, 1}, {150, 1, 2}};
+  for (auto [lag, arena] : {std::pair<int64_t, int64_t>{50, 150}, {60, 160}, {-20, 150}, {400, 250}}) {
+    const std::vector<BufferLag> lags = {{1, 0, {lag}}};
+    const BufferPlan p = plan_buffers(reqs, 1, lags);
+    EXPECT_TRUE(valid_plan(reqs, p, 1, lags)) << lag;
+    EXPECT_EQ(p.arena_bytes, arena) << lag;
+    EXPECT_EQ(plan_lower_bound(reqs, 1, lags), arena) << lag;
+  }
+  EXPECT_EQ(plan_buffers(reqs, 1).arena_bytes, 250);
+  // Walked from the end, the output may start 20 above the input: 170 bytes; at its start, 150.
+  for (auto [lag, arena] : {std::pair<int64_t, int64_t>{20, 170}, {0, 150}, {-30, 150}}) {
+    const std::vector<BufferLag> lags = {{1, 0, {lag, true}}};
+    const BufferPlan p = plan_buffers(reqs, 1, lags);
+    EXPECT_TRUE(valid_plan(reqs, p, 1, lags)) << lag;
+    EXPECT_EQ(p.arena_bytes, arena) << lag;
+    EXPECT_EQ(plan_lower_bound(reqs, 1, lags), arena) << lag;
+  }
+}
+
+TEST(Planner, RejectsBadLags) {
+  const std::vector<BufferReq> reqs = {{100, 0, 1}, {150, 1, 2}, {10, 2, 3}};
+  EXPECT_THROW(plan_buffers(reqs, 4, {{0, 1, {}}}), Error);             // buffer 1 does not end where 0 starts
+  EXPECT_THROW(plan_buffers(reqs, 4, {{1, 7, {}}}), Error);             // no buffer 7
+  EXPECT_THROW(plan_buffers(reqs, 4, {{1, 0, {}}, {1, 0, {5}}}), Error);  // buffer 1 in two lags at step 1
+  EXPECT_NO_THROW(plan_buffers(reqs, 4, {{1, 0, {}}, {2, 1, {}}}));
 }
 
 // Some order placed lowest-first reaches every optimum (place an optimal plan's buffers in
@@ -413,6 +479,35 @@ TEST(GraphPlan, ElementwiseRunsInPlace) {
   for (const Node& n : g.nodes)
     for (int in : n.inputs) EXPECT_NE(q.tensor_offset[size_t(n.out())], q.tensor_offset[size_t(in)]) << n.name;
   EXPECT_EQ(q.arena_bytes, 96);
+}
+
+// A streaming node's output overlaps its input by its lag, a graph input included (the
+// generated code reads its copy in the arena); not where a later node still reads the input.
+TEST(GraphPlan, LagsOverlapStreamingOutputs) {
+  Graph g;
+  int x = g.add_value("x", DType::I8, {1, 100});
+  int a = g.add_value("a", DType::I8, {1, 150});
+  g.inputs = {x};
+  g.outputs = {a};
+  g.add_node(OpKind::Softmax, "grow", {x}, {a});
+  const MemoryPlan p = plan_memory(g, {}, {}, {}, {Overlap{50}});
+  EXPECT_EQ(p.arena_bytes, 152);  // a at 0, x at 52: 50 rounded up to the alignment
+  EXPECT_LE(p.tensor_offset[size_t(a)], p.tensor_offset[size_t(x)] - 50);
+  EXPECT_EQ(p.lower_bound, 150);
+  EXPECT_EQ(plan_memory(g, {}).arena_bytes, 250);
+
+  Graph h;
+  x = h.add_value("x", DType::I8, {1, 100});
+  a = h.add_value("a", DType::I8, {1, 100});
+  int y = h.add_value("y", DType::I8, {1, 100});
+  h.inputs = {x};
+  h.outputs = {y};
+  h.add_node(OpKind::Softmax, "s", {x}, {a});
+  h.add_node(OpKind::Add, "sum", {x, a}, {y});
+  const MemoryPlan q = plan_memory(h, {}, {}, {}, {Overlap{}, std::nullopt});
+  EXPECT_TRUE(valid_graph_plan(h, {}, q, 4));
+  EXPECT_EQ(q.arena_bytes, 300);
+  EXPECT_THROW(plan_memory(h, {}, {}, {}, {Overlap{}}), Error);  // one overlap for two nodes
 }
 
 // A given in-place choice is checked: an input read after the node cannot be written over.

@@ -757,6 +757,9 @@ typedef struct {
   /* 1: out may be the same buffer as in (stride 1, output dims = input dims); output rows then
    * wait in scratch until no later row reads the input rows they overwrite */
   int32_t in_place;
+  /* 1 (conv2d only, not in place): pixel pairs from the last to the first, so that the output of
+   * a layer that grows may start where its input starts (the memory plan's overlap) */
+  int32_t reverse;
 } mote_conv_s8_dsp_params;
 
 /* Weights: output channels in pairs (an odd last channel pairs with zeros), each pair as an even
@@ -798,6 +801,7 @@ size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params 
 typedef struct {
   int32_t batches, in_features, out_features;
   int32_t act_min, act_max;
+  int32_t reverse; /* 1: rows from the last to the first (as mote_conv_s8_dsp_params) */
 } mote_fc_s8_dsp_params;
 
 /* Weights: rows in blocks of 4 (the last one padded with zero rows), each block as groups of 4

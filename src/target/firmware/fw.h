@@ -29,6 +29,9 @@ extern volatile uint32_t mote_fw_budget;
 extern uint32_t mote_fw_call_sp;
 extern int mote_fw_report_fh;
 
+/* mote run --profile: called after each layer k (MOTE_PROFILE_LAYER of the generated code). */
+void mote_fw_layer_end(int k);
+
 /* Exit codes the host decodes. */
 enum { MOTE_FW_OK = 0, MOTE_FW_IO = 2, MOTE_FW_FAULT = 3, MOTE_FW_TIMEOUT = 4, MOTE_FW_STATUS = 5 };
 

@@ -27,6 +27,34 @@ static union {
   double align;
 } out_buf;
 
+#ifdef MOTE_FW_PROFILE
+/* Built with -DMOTE_FW_PROFILE (mote run --profile): each layer's node and the ticks since the
+ * call began when it ended, for every layer of one inference up to MAX_LAYERS. */
+#define MAX_LAYERS 1024
+static uint32_t layer_node[MAX_LAYERS], layer_ticks[MAX_LAYERS];
+static uint32_t layers_seen, invoke_t0;
+
+void mote_fw_layer_end(int k) {
+  if (layers_seen < MAX_LAYERS) {
+    layer_node[layers_seen] = (uint32_t)k;
+    layer_ticks[layers_seen] = mote_fw_ticks() - invoke_t0;
+    ++layers_seen;
+  }
+}
+
+static void put_layers(int ff) {
+  uint32_t i;
+  for (i = 0; i < layers_seen; ++i) {
+    mote_fw_put(ff, "ln", layer_node[i]);
+    mote_fw_put(ff, "lt", layer_ticks[i]);
+  }
+}
+#define START_LAYERS(t0) (layers_seen = 0, invoke_t0 = (t0))
+#else
+#define START_LAYERS(t0) ((void)(t0))
+#define put_layers(ff) ((void)(ff))
+#endif
+
 /* The timed call, with the stack painted up to this frame's stack pointer; returns the bytes
  * of stack the inference used below it. noinline keeps its frame fixed and outside the count. */
 __attribute__((noinline)) static uint32_t timed_invoke(const uint32_t *cfg, int *status, uint32_t *ticks) {
@@ -42,6 +70,7 @@ __attribute__((noinline)) static uint32_t timed_invoke(const uint32_t *cfg, int 
   mote_fw_budget = cfg[1];
   mote_fw_timer_start(cfg[0]);
   t0 = mote_fw_ticks();
+  START_LAYERS(t0);
   *status = INVOKE((void *)in_buf.b, (void *)out_buf.b);
   *ticks = mote_fw_ticks() - t0;
   mote_fw_budget = 0;
@@ -83,6 +112,7 @@ int main(void) {
     mote_fw_put(ff, "status", (uint32_t)status);
     mote_fw_put(ff, "ticks", ticks);
     mote_fw_put(ff, "stack", stack);
+    put_layers(ff);
     mote_fw_endl(ff);
     if (status != 0) {
       return MOTE_FW_STATUS;

@@ -4,7 +4,9 @@
  * input by two SXTAB16. Then every pair of output channels runs over them with 4 accumulators,
  * each weight word expanded once by SXTB16 for both pixels and each column word loaded once for
  * both channels: 8 SMLAD per 16 MACs. An odd last pixel is computed twice. Column entries past
- * kh * kw * in.c meet zero weights. */
+ * kh * kw * in.c meet zero weights. Pairs go in row-major order, or from the last (reverse): a
+ * pair's columns are built before its pixels are written, so the output may overlap the input
+ * (lower/lower_util.h stream_overlap). */
 #include "../dsp_internal.h"
 
 /* groups of 4 taps, even: the GEMM loop takes two at a time */
@@ -265,8 +267,8 @@ mote_status mote_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *i
   uint32_t *col = (uint32_t *)scratch;
   const int full = p->act_min == -128 && p->act_max == 127;
   int8_t *row, *ring;
-  int32_t hw, n, pix;
-  if (!mote__conv_dsp_ok(p, chan, p->out.c) || scratch == NULL) {
+  int32_t hw, pairs, t, flushed = 0;
+  if (!mote__conv_dsp_ok(p, chan, p->out.c) || scratch == NULL || (p->reverse && p->in_place)) {
     return MOTE_ERR_PARAM;
   }
   row = (int8_t *)(col + 4 * k_groups(p));
@@ -280,22 +282,25 @@ mote_status mote_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *i
     zero_groups(k_groups(p) - used, col + 4 * used);
     zero_groups(k_groups(p) - used, col + 4 * used + 2);
   }
-  for (n = 0; n < p->out.n; ++n) {
+  pairs = (hw + 1) / 2;
+  for (t = 0; t < p->out.n * pairs; ++t) {
+    /* pair k: image n, pixels pix and pix1; reversed, from the last pair of the last image */
+    const int32_t k = p->reverse ? p->out.n * pairs - 1 - t : t;
+    const int32_t n = k / pairs, pix = k % pairs * 2, pix1 = pix + 1 < hw ? pix + 1 : pix;
     const int8_t *in_n = in + (size_t)n * p->in.h * p->in.w * p->in.c;
-    int32_t flushed = 0;
-    for (pix = 0; pix < hw; pix += 2) {
-      const int32_t pix1 = pix + 1 < hw ? pix + 1 : pix;
-      int8_t *o0 = mote__ring_pixel(p, 1, ring, out, n, pix);
-      int8_t *o1 = mote__ring_pixel(p, 1, ring, out, n, pix1);
-      im2col(p, in_n, pix / p->out.w, pix % p->out.w, row, col);
-      im2col(p, in_n, pix1 / p->out.w, pix1 % p->out.w, row, col + 2);
-      if (full) {
-        gemm_pair(p, col, w, chan, o0, o1, 1);
-      } else {
-        gemm_pair(p, col, w, chan, o0, o1, 0);
-      }
-      mote__ring_advance(p, 1, ring, out, n, &flushed, pix + 2);
+    int8_t *o0 = mote__ring_pixel(p, 1, ring, out, n, pix);
+    int8_t *o1 = mote__ring_pixel(p, 1, ring, out, n, pix1);
+    if (pix == 0) {
+      flushed = 0;
     }
+    im2col(p, in_n, pix / p->out.w, pix % p->out.w, row, col);
+    im2col(p, in_n, pix1 / p->out.w, pix1 % p->out.w, row, col + 2);
+    if (full) {
+      gemm_pair(p, col, w, chan, o0, o1, 1);
+    } else {
+      gemm_pair(p, col, w, chan, o0, o1, 0);
+    }
+    mote__ring_advance(p, 1, ring, out, n, &flushed, pix + 2);
   }
   return MOTE_OK;
 }

@@ -174,7 +174,7 @@ mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const
   const uint32_t neg_zp2 = ((uint32_t)(-p->in_zp) & 0xFFFFu) * 0x10001u;
   int32_t n, oy, ox;
   window v;
-  if (!mote__conv_dsp_ok(p, chan, p->out.c) || p->out.c != p->in.c ||
+  if (!mote__conv_dsp_ok(p, chan, p->out.c) || p->out.c != p->in.c || p->reverse ||
       (p->in_place && scratch == NULL)) {
     return MOTE_ERR_PARAM;
   }

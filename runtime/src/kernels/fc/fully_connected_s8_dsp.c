@@ -8,7 +8,9 @@
  * The weight term 128 (w1 + w3) summed over the row, like -in_zp * sum w, is in the record's bias;
  * the input term 128 * sum of the even inputs is subtracted once per input vector. The sums wrap
  * in int32 like SMLAD; only the final accumulator, the exact TFLite one, has to fit.
- * Rows go four at a time: each input pair is loaded once for four rows. */
+ * Rows go four at a time: each input pair is loaded once for four rows. Input vectors go first to
+ * last, or last to first (reverse) so that a growing layer's output may start where its input
+ * does: each vector is expanded into scratch before its outputs are written. */
 #include "../dsp_internal.h"
 
 /* groups of 4 inputs, even: the loop takes two at a time */
@@ -144,7 +146,7 @@ mote_status mote_fully_connected_s8_dsp(const mote_fc_s8_dsp_params *p, const in
                                         void *scratch) {
   uint32_t *col = (uint32_t *)scratch;
   const int full = p->act_min == -128 && p->act_max == 127;
-  int32_t b, o;
+  int32_t t, o;
   if (p->batches <= 0 || p->in_features <= 0 || p->out_features <= 0 || chan == NULL ||
       scratch == NULL || !mote__act_s8_ok(p->act_min, p->act_max)) {
     return MOTE_ERR_PARAM;
@@ -154,7 +156,8 @@ mote_status mote_fully_connected_s8_dsp(const mote_fc_s8_dsp_params *p, const in
       return MOTE_ERR_PARAM;
     }
   }
-  for (b = 0; b < p->batches; ++b) {
+  for (t = 0; t < p->batches; ++t) {
+    const int32_t b = p->reverse ? p->batches - 1 - t : t;
     const int32_t even = expand(p, in + (size_t)b * p->in_features, col);
     int8_t *y = out + (size_t)b * p->out_features;
     if (full) {
