@@ -93,12 +93,12 @@ std::optional<DspFc> dsp_fc(const LowerCtx& c) {
   if (is_fc(c)) {
     build_fc(c, d.portable);
     const mote_fc_s8_params& q = std::get<mote_fc_s8_params>(d.portable.params);
-    d.p = {q.batches, q.in_features, q.out_features, q.act_min, q.act_max};
+    d.p = {q.batches, q.in_features, q.out_features, q.act_min, q.act_max, 0, 0};
     d.in_zp = q.in_zp, out_zp = q.out_zp, per_row = q.per_channel != 0;
   } else {
     build_conv(c, d.portable);
     const mote_conv_s8_params& q = std::get<mote_conv_s8_params>(d.portable.params);
-    d.p = {q.in.n * q.in.h * q.in.w, q.in.c, q.out.c, q.act_min, q.act_max};
+    d.p = {q.in.n * q.in.h * q.in.w, q.in.c, q.out.c, q.act_min, q.act_max, 0, 0};
     d.in_zp = q.in_zp, out_zp = q.out_zp;
   }
   std::optional<std::vector<int32_t>> chan = dsp_records(
@@ -196,10 +196,24 @@ bool depthwise_dsp_in_place(const Graph& g, const Node& n, int input) {
 
 bool is_fc_dsp(const LowerCtx& c) { return dsp_fc(c).has_value(); }
 
+namespace {
+
+// The lean DSP FC (no scratch, slower) where the expanded input, 2 bytes per input, would take
+// more RAM than the layer's input and output together: a wide layer into a narrow one (the
+// anomaly-detection autoencoder's 640 -> 128), never the pointwise convs run as FC.
+bool lean_fc(int64_t batches, int64_t in_features, int64_t out_features) {
+  return (in_features + 7) / 8 * 16 > batches * (in_features + out_features);
+}
+
+}  // namespace
+
 // mote_fully_connected_s8_dsp reads a row's input into scratch before it writes the row's
-// output: in place where they have the same shape.
+// output: in place where they have the same shape, unless it is lean.
 bool fc_dsp_in_place(const Graph& g, const Node& n, int input) {
-  return input == n.in(0) && elementwise_in_place(g, n, input);
+  const Tensor& x = g.t(n.in(0));
+  const int64_t k = x.shape.empty() ? 0 : x.shape.back();
+  return input == n.in(0) && elementwise_in_place(g, n, input) && k > 0 &&
+         !lean_fc(x.numel() / k, k, g.t(n.out()).shape.back());
 }
 
 // Weights: rows in blocks of 4 (zero rows pad the last), groups of 4 inputs (an even number,
@@ -223,14 +237,16 @@ void build_fc_dsp(const LowerCtx& c, KernelCall& call) {
     d->chan[size_t(4 * o)] = int32_t(uint32_t(int64_t(d->chan[size_t(4 * o)]) + fold));
   }
   while (int64_t(d->chan.size()) < 16 * blocks) d->chan.insert(d->chan.end(), {0, 0, 1, 0});
-  // A row's input is expanded into scratch before the row's outputs are written.
-  const ConvWalk walk = fc_walk(d->p.batches, d->p.in_features, d->p.out_features, true);
+  // A row's input is expanded into scratch before the row's outputs are written; lean, the
+  // input is read while the outputs are written.
+  d->p.lean = lean_fc(d->p.batches, d->p.in_features, d->p.out_features) ? 1 : 0;
+  const ConvWalk walk = fc_walk(d->p.batches, d->p.in_features, d->p.out_features, !d->p.lean);
   d->p.reverse = walk_backward(walk.in, walk.out) ? 1 : 0;
   call.params = d->p;
   call.inputs = d->portable.inputs;
   call.tables.push_back(make_table("weights", DType::I32, r));
   call.tables.push_back(make_table("bias", DType::I32, d->chan));
-  call.overlap = stream_overlap(fc_walk(d->p.batches, d->p.in_features, d->p.out_features, true, d->p.reverse != 0));
+  call.overlap = stream_overlap(fc_walk(d->p.batches, d->p.in_features, d->p.out_features, !d->p.lean, d->p.reverse != 0));
 }
 
 int64_t fully_connected_s8_dsp_scratch(const KernelCall& call) {

@@ -87,6 +87,7 @@ template <typename S> void fields(S& s, mote_fc_s8_dsp_params& p) {
   s.i32("act_min", p.act_min);
   s.i32("act_max", p.act_max);
   s.i32("reverse", p.reverse);
+  s.i32("lean", p.lean);
 }
 
 template <typename S> void fields(S& s, mote_fc_s8_params& p) {

@@ -23,12 +23,13 @@ using test::lowered;
 using test::Rng;
 using test::tab;
 
-void check_case(Rng& r, const FcCase& k, bool expect_dsp = true) {
+// Returns whether the DSP call is the lean variant (no scratch).
+bool check_case(Rng& r, const FcCase& k, bool expect_dsp = true) {
   const Graph g = test::fc_graph(r, k);
   const KernelCall port = lowered(g, "host"), dsp = lowered(g, "cortex-m4");
-  ASSERT_EQ(port.kernel(), "mote_fully_connected_s8");
-  ASSERT_EQ(dsp.kernel(), expect_dsp ? "mote_fully_connected_s8_dsp" : "mote_fully_connected_s8") << k.str();
-  if (!expect_dsp) return;
+  EXPECT_EQ(port.kernel(), "mote_fully_connected_s8");
+  EXPECT_EQ(dsp.kernel(), expect_dsp ? "mote_fully_connected_s8_dsp" : "mote_fully_connected_s8") << k.str();
+  if (!expect_dsp || dsp.kernel() != "mote_fully_connected_s8_dsp") return false;
   const auto& pp = std::get<mote_fc_s8_params>(port.params);
   const auto& dp = std::get<mote_fc_s8_dsp_params>(dsp.params);
   // inputs at the extremes half of the time: the (x1 - 128 - 256 x0) pairs reach int16's ends
@@ -38,19 +39,19 @@ void check_case(Rng& r, const FcCase& k, bool expect_dsp = true) {
   }
   const size_t n = size_t(k.batches) * k.m;
   std::vector<int8_t> want(n), got(n + 4, 0x55), oracle(n);
-  ASSERT_EQ(mote_fully_connected_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"),
+  EXPECT_EQ(mote_fully_connected_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"),
                                     want.data()), MOTE_OK);
   std::vector<int32_t> scratch(mote_fully_connected_s8_dsp_scratch_bytes(&dp) / 4 + 1, 0x5A5A5A5A);
-  ASSERT_EQ(mote_fully_connected_s8_dsp(&dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
+  EXPECT_EQ(mote_fully_connected_s8_dsp(&dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
                                         got.data(), scratch.data()), MOTE_OK);
-  for (size_t i = n; i < got.size(); ++i) ASSERT_EQ(got[i], 0x55) << "overrun " << k.str();
+  for (size_t i = n; i < got.size(); ++i) EXPECT_EQ(got[i], 0x55) << "overrun " << k.str();
   got.resize(n);
   EXPECT_EQ(test::count_mismatches(got, want, k.str()), 0u);
-  ASSERT_EQ(ref::fully_connected_s8_dsp(dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
+  EXPECT_EQ(ref::fully_connected_s8_dsp(dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
                                         oracle.data()), MOTE_OK);
   EXPECT_EQ(test::count_mismatches(oracle, want, "oracle " + k.str()), 0u);
   // Both kernels with the output overlapping the input by their lags, as the plan may put them.
-  ASSERT_TRUE(dsp.overlap.has_value() && port.overlap.has_value()) << k.str();
+  EXPECT_TRUE(dsp.overlap.has_value() && port.overlap.has_value()) << k.str();
   const std::vector<int8_t> over = test::run_overlapped(in, n, *dsp.overlap, [&](const int8_t* x, int8_t* y) {
     return mote_fully_connected_s8_dsp(&dp, x, tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"), y, scratch.data());
   });
@@ -59,11 +60,19 @@ void check_case(Rng& r, const FcCase& k, bool expect_dsp = true) {
     return mote_fully_connected_s8(&pp, x, tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), y);
   });
   EXPECT_EQ(test::count_mismatches(port_over, want, "portable overlapped " + k.str()), 0u);
+  if (dp.lean) {  // needs no scratch at all
+    EXPECT_EQ(mote_fully_connected_s8_dsp_scratch_bytes(&dp), 0u);
+    std::vector<int8_t> none(n);
+    EXPECT_EQ(mote_fully_connected_s8_dsp(&dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"),
+                                          none.data(), nullptr), MOTE_OK);
+    EXPECT_EQ(test::count_mismatches(none, want, "lean without scratch " + k.str()), 0u);
+  }
+  return dp.lean != 0;
 }
 
 TEST(FcDsp, MatchesPortableOverShapes) {
   Rng r(831);
-  int cases = 0;
+  int cases = 0, lean = 0;
   for (int32_t k : {1, 2, 3, 5, 7, 8, 11, 13, 17, 31, 64, 97, 128, 257, 640})
     for (int32_t m : {1, 2, 3, 5, 7, 8, 10, 13, 17, 31}) {
       FcCase c;
@@ -76,10 +85,12 @@ TEST(FcDsp, MatchesPortableOverShapes) {
       c.relu = r.i(0, 2) == 0;
       c.real_hi = 0.5 / std::sqrt(double(k));
       c.real_lo = c.real_hi / 100;
-      check_case(r, c);
+      lean += check_case(r, c);
       ++cases;
     }
   EXPECT_EQ(cases, 150);
+  EXPECT_GT(lean, 10);  // both variants are covered
+  EXPECT_LT(lean, 140);
 }
 
 // The MLPerf Tiny FC layers: the AD autoencoder's 640 -> 128 -> 8 -> 128 -> 640 (ReLU, input
@@ -94,7 +105,8 @@ TEST(FcDsp, MatchesPortableOnModelLayers) {
     c.per_channel = false;
     c.real_hi = 0.5 / std::sqrt(double(k));
     c.real_lo = c.real_hi / 10;
-    check_case(r, c);
+    // the wide-to-narrow layers run lean: their expanded input would outweigh input and output
+    EXPECT_EQ(check_case(r, c), 16 * ((k + 7) / 8) > k + m) << k << " -> " << m;
   }
 }
 

@@ -802,13 +802,16 @@ typedef struct {
   int32_t batches, in_features, out_features;
   int32_t act_min, act_max;
   int32_t reverse; /* 1: rows from the last to the first (as mote_conv_s8_dsp_params) */
+  /* 1: no scratch; each block of rows reads the input words itself (slower), for a layer whose
+   * expanded input would take more RAM than its input and output together */
+  int32_t lean;
 } mote_fc_s8_dsp_params;
 
 /* Weights: rows in blocks of 4 (the last one padded with zero rows), each block as groups of 4
  * inputs k..k+3, an even number of them (zeros past in_features), one word per row; a word's
  * bytes from the lowest are w[k] + 128, w[k+1], w[k+2] + 128, w[k+3]. chan [out_features rounded
  * up to 4][4], whose biases also hold -in_zp * sum_k w[k] + 128 * sum of the odd-k w[k] (modulo
- * 2^32). scratch: 4-byte aligned, mote_fully_connected_s8_dsp_scratch_bytes. */
+ * 2^32). scratch: 4-byte aligned, mote_fully_connected_s8_dsp_scratch_bytes (none when lean). */
 mote_status mote_fully_connected_s8_dsp(const mote_fc_s8_dsp_params *p, const int8_t *in,
                                         const int32_t *w, const int32_t *chan, int8_t *out,
                                         void *scratch);

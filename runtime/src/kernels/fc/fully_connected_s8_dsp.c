@@ -17,7 +17,7 @@
 static int32_t k_groups(const mote_fc_s8_dsp_params *p) { return (p->in_features + 7) / 8 * 2; }
 
 size_t mote_fully_connected_s8_dsp_scratch_bytes(const mote_fc_s8_dsp_params *p) {
-  return p->in_features > 0 ? (size_t)k_groups(p) * 8u : 0u;
+  return p->in_features > 0 && !p->lean ? (size_t)k_groups(p) * 8u : 0u;
 }
 
 /* The pairs (p, q) of one group of 4 inputs packed in x (byte 0 = x0); returns p. */
@@ -105,6 +105,15 @@ MOTE_ALWAYS_INLINE void accumulate(const uint32_t *col, const uint32_t *end, con
 }
 #endif
 
+/* Lean: 128 * the sum of the even inputs of the vector at x, which expand() returns. */
+static int32_t even_sum(const mote_fc_s8_dsp_params *p, const int8_t *x) {
+  int32_t k, sum = 0;
+  for (k = 0; k < p->in_features; k += 2) {
+    sum += x[k];
+  }
+  return sum * 128;
+}
+
 /* The record's bias less the even-input term, wrapping like the sums. */
 static inline int32_t start(const int32_t *r, int32_t even) {
   return (int32_t)((uint32_t)r[0] - (uint32_t)even);
@@ -141,6 +150,52 @@ MOTE_ALWAYS_INLINE void rows(const mote_fc_s8_dsp_params *p, const uint32_t *col
   }
 }
 
+/* Lean: four rows' accumulators over one group's pairs (e, q) and the rows' weight words w. */
+static inline void mac_rows(uint32_t e, uint32_t q, const int32_t *w, int32_t *a) {
+  a[0] = mote_smlad(q, mote_sxtb16_ror8((uint32_t)w[0]), mote_smlad(e, (uint32_t)w[0], a[0]));
+  a[1] = mote_smlad(q, mote_sxtb16_ror8((uint32_t)w[1]), mote_smlad(e, (uint32_t)w[1], a[1]));
+  a[2] = mote_smlad(q, mote_sxtb16_ror8((uint32_t)w[2]), mote_smlad(e, (uint32_t)w[2], a[2]));
+  a[3] = mote_smlad(q, mote_sxtb16_ror8((uint32_t)w[3]), mote_smlad(e, (uint32_t)w[3], a[3]));
+}
+
+/* Lean: every row of the vector at x into y with no scratch, each group's pairs made again for
+ * every block of four rows (about 1.4 instructions per MAC instead of 0.9); the groups past
+ * in_features, zero inputs against zero weights, are skipped. */
+MOTE_ALWAYS_INLINE void rows_lean(const mote_fc_s8_dsp_params *p, const int8_t *x, int32_t even,
+                                  const int32_t *w, const int32_t *c, int8_t *y, int full) {
+  const int32_t whole = p->in_features / 4, lo = p->act_min, hi = p->act_max;
+  uint8_t b[4] = {0, 0, 0, 0};
+  uint32_t tail_e, tail_q;
+  int32_t left, g, j;
+  for (j = 0; 4 * whole + j < p->in_features; ++j) { /* the last, partial group, zero-filled */
+    b[j] = (uint8_t)x[4 * whole + j];
+  }
+  tail_e = expand_group(mote_ld32(b), &tail_q);
+  for (left = p->out_features; left > 0; left -= 4) {
+    int32_t a[4];
+    const int32_t *wp = w;
+    int8_t v[4];
+    a[0] = start(c, even), a[1] = start(c + 4, even), a[2] = start(c + 8, even), a[3] = start(c + 12, even);
+    for (g = 0; g < whole; ++g) {
+      uint32_t q;
+      const uint32_t e = expand_group(mote_ld32(x + 4 * g), &q);
+      mac_rows(e, q, wp, a);
+      wp += 4;
+    }
+    if (j > 0) {
+      mac_rows(tail_e, tail_q, wp, a);
+    }
+    v[0] = mote__dsp_clamp(mote__dsp_requant(a[0], c), full, lo, hi);
+    v[1] = mote__dsp_clamp(mote__dsp_requant(a[1], c + 4), full, lo, hi);
+    v[2] = mote__dsp_clamp(mote__dsp_requant(a[2], c + 8), full, lo, hi);
+    v[3] = mote__dsp_clamp(mote__dsp_requant(a[3], c + 12), full, lo, hi);
+    memcpy(y, v, (size_t)(left < 4 ? left : 4)); /* the padding rows of the last block are not stored */
+    w += 4 * k_groups(p);
+    c += 16;
+    y += 4;
+  }
+}
+
 mote_status mote_fully_connected_s8_dsp(const mote_fc_s8_dsp_params *p, const int8_t *in,
                                         const int32_t *w, const int32_t *chan, int8_t *out,
                                         void *scratch) {
@@ -148,7 +203,7 @@ mote_status mote_fully_connected_s8_dsp(const mote_fc_s8_dsp_params *p, const in
   const int full = p->act_min == -128 && p->act_max == 127;
   int32_t t, o;
   if (p->batches <= 0 || p->in_features <= 0 || p->out_features <= 0 || chan == NULL ||
-      scratch == NULL || !mote__act_s8_ok(p->act_min, p->act_max)) {
+      (scratch == NULL && !p->lean) || !mote__act_s8_ok(p->act_min, p->act_max)) {
     return MOTE_ERR_PARAM;
   }
   for (o = 0; o < (p->out_features + 3) / 4 * 4; ++o) {
@@ -158,12 +213,18 @@ mote_status mote_fully_connected_s8_dsp(const mote_fc_s8_dsp_params *p, const in
   }
   for (t = 0; t < p->batches; ++t) {
     const int32_t b = p->reverse ? p->batches - 1 - t : t;
-    const int32_t even = expand(p, in + (size_t)b * p->in_features, col);
+    const int8_t *x = in + (size_t)b * p->in_features;
     int8_t *y = out + (size_t)b * p->out_features;
-    if (full) {
-      rows(p, col, even, w, chan, y, 1);
+    if (p->lean) {
+      if (full) {
+        rows_lean(p, x, even_sum(p, x), w, chan, y, 1);
+      } else {
+        rows_lean(p, x, even_sum(p, x), w, chan, y, 0);
+      }
+    } else if (full) {
+      rows(p, col, expand(p, x, col), w, chan, y, 1);
     } else {
-      rows(p, col, even, w, chan, y, 0);
+      rows(p, col, expand(p, x, col), w, chan, y, 0);
     }
   }
   return MOTE_OK;
