@@ -1,5 +1,5 @@
 // The DSP kernels as the cores run them: their assembly paths exist only on the Cortex-M, so
-// here random Conv, depthwise Conv, Add, AvgPool and FullyConnected graphs are compiled to C for
+// here random Conv, depthwise Conv, Add, AvgPool and FullyConnected (dense and sparse) graphs are compiled to C for
 // cortex-m4, m7 and m33, cross-built into one firmware per core with arm-none-eabi-gcc (for the
 // M4 also at -O0 and -Os, where the kernels run the C versions of their asm) and run on
 // qemu-system-arm (semihosting). Every output must equal the int8 reference executor's on the
@@ -15,6 +15,8 @@
 #include "backend/c/codegen.h"
 #include "dsp_test_util.h"
 #include "e2e/e2e_util.h"
+#include "encode/graph.h"
+#include "encode/weights.h"
 #include "plan/planner.h"
 #include "ref/executor.h"
 #include "require.h"
@@ -174,6 +176,22 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
       k.real_hi = 0.5 / std::sqrt(double(k.k)), k.real_lo = k.real_hi / 100;
       cases.push_back(make_case(test::fc_graph(r, k), r, "f" + std::to_string(t), core.target, dir.path));
     }
+    // Sparse FullyConnected (--encode sparse: byte groups) at 90 and 99 % zeros, over rows long
+    // enough for filler entries.
+    for (int t = 0; t < 6; ++t) {
+      test::FcCase k;
+      k.batches = r.i(1, 2), k.k = t == 0 ? 784 : t == 1 ? 1031 : r.i(1, 300), k.m = t == 0 ? 300 : r.i(1, 23);
+      k.in_zp = r.i(-128, 127), k.out_zp = r.i(-100, 100), k.relu = t % 2 == 0;
+      k.per_channel = t % 3 != 0;
+      k.real_hi = 0.5 / std::sqrt(double(k.k)), k.real_lo = k.real_hi / 100;
+      Graph g = test::fc_graph(r, k);
+      Tensor& w = g.t(g.nodes.at(0).in(1));
+      for (int64_t i = 0; i < w.numel(); ++i)
+        if (r.i(0, 99) < (t % 2 ? 99 : 90)) w.as_mut<int8_t>()[i] = 0;
+      encode_graph(g, {EncodeMode::Sparse, 0});
+      ASSERT_TRUE(node_encoding(g.nodes.at(0)).has_value() && node_encoding(g.nodes.at(0))->groups) << k.str();
+      cases.push_back(make_case(g, r, "s" + std::to_string(t), core.target, dir.path));
+    }
     cases.push_back(make_case(pool_graph({1, 25, 5, 64}, 25, 5, 1), r, "p0", core.target, dir.path));
     cases.push_back(make_case(pool_graph({1, 16, 16, 7}, 16, 16, 1), r, "p1", core.target, dir.path));
     cases.push_back(make_case(pool_graph({2, 7, 9, 13}, 3, 2, 2), r, "p2", core.target, dir.path));
@@ -200,7 +218,7 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
                                           c_bytes(c.name + "_want", c.want.data(), c.want.size());
     main_c += "static int8_t y[" + std::to_string(max_out) + "];\nint main(void) {\n  int bad = 0;\n";
     for (const Case& c : cases)
-      main_c += "  if (" + c.name + "_invoke(" + c.name + "_x, y) != 0 || memcmp(y, " + c.name + "_want, sizeof " + c.name +
+      main_c += "  if (" + c.name + "_init() != 0 || " + c.name + "_invoke(" + c.name + "_x, y) != 0 || memcmp(y, " + c.name + "_want, sizeof " + c.name +
                 "_want) != 0) {\n    printf(\"case " + c.name + " differs\\n\");\n    ++bad;\n  }\n";
     main_c += "  printf(\"dsp sweep: %d of " + std::to_string(cases.size()) + " differ\\n\", bad);\n  return 0;\n}\n";
     spit(dir.path / "main.c", main_c);
@@ -218,7 +236,8 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
     EXPECT_NE(log.find("dsp sweep: 0 of " + std::to_string(cases.size()) + " differ"), std::string::npos)
         << core.target << " " << core.opt << ":\n" << log;
     EXPECT_EQ(kernels, (std::set<std::string>{"mote_add_s8_dsp.c", "mote_avgpool_s8_dsp.c", "mote_conv2d_s8_dsp.c",
-                                              "mote_depthwise_conv2d_s8_dsp.c", "mote_fully_connected_s8_dsp.c"}))
+                                              "mote_depthwise_conv2d_s8_dsp.c", "mote_fully_connected_s8_dsp.c",
+                                              "mote_fully_connected_s8_sparse8_dsp.c"}))
         << core.target;
   }
 }
