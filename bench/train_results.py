@@ -219,6 +219,39 @@ def encoding(out):
     ] + rows
 
 
+def sparse_fc(out):
+    """Section 8: the byte-group sparse FC kernels against the dense ones, M4 and M3."""
+    rows = []
+    for s in (90, 92):
+        runs = {(core, e): load(out, f"sfc_{s}_{core}_{e}.m4.json") for core in ("cortex-m4", "cortex-m3")
+                for e in ("none", "sparse")}
+        rep = load(out, f"sfc_{s}_cortex-m4_sparse/report.json")
+        if not all(runs.values()) or not rep:
+            continue
+        enc = [f"{l['name']} {100 * l['encoding']['density']:.1f} %" for l in rep["layers"] if "encoding" in l]
+        i = {k: r["instructions"][0] for k, r in runs.items()}
+        rows.append(f"| {s} % | {', '.join(enc)} | {i['cortex-m4', 'none']:,} | {i['cortex-m4', 'sparse']:,} | "
+                    f"{i['cortex-m4', 'none'] / i['cortex-m4', 'sparse']:.2f}x | {i['cortex-m3', 'none']:,} | "
+                    f"{i['cortex-m3', 'sparse']:,} | {i['cortex-m3', 'none'] / i['cortex-m3', 'sparse']:.2f}x | "
+                    f"{runs['cortex-m4', 'none']['flash']:,} | {runs['cortex-m4', 'sparse']['flash']:,} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "LeNet-300-100 trained one epoch on 5,000 Fashion-MNIST images and pruned (`mote prune --sparsity`,",
+        "one epoch), compiled with `mote compile --target cortex-m4|cortex-m3 [--encode sparse]`: the encoded",
+        "FC layers in byte groups (mote/decode.h), run by mote_fully_connected_s8_sparse8_dsp on the M4 and",
+        "the portable mote_fully_connected_s8_sparse8 on the M3; dense: mote_fully_connected_s8_dsp on the",
+        "M4, the portable kernel on the M3. Instructions per inference under QEMU (`mote run`), the whole",
+        "model (its input Mul and the layers left dense included); flash from the M4 ELF. bench/train.sh",
+        "section 8.",
+        "",
+        "| pruned | encoded layers (density) | M4 dense | M4 sparse | M4 fewer | M3 dense | M3 sparse | M3 fewer | "
+        "M4 flash dense B | M4 flash sparse B |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ] + rows
+
+
 def main(out, dest):
     sections = {
         "## Training: LeNet-300-100 on Fashion-MNIST, magnitude pruning": pruning(out),
@@ -228,6 +261,7 @@ def main(out, dest):
         "## Training: quantization-aware training against PTQ": qat(out),
         "## Training: mote's ONNX files in onnxruntime": onnxruntime(out),
         "## Encoding: weights decoded on the device": encoding(out),
+        "## Encoding: sparse fully connected in byte groups against the dense kernels": sparse_fc(out),
     }
     results_md.update(dest, {k: v for k, v in sections.items() if v})
 

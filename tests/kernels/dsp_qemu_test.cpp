@@ -180,7 +180,7 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
     // enough for filler entries.
     for (int t = 0; t < 6; ++t) {
       test::FcCase k;
-      k.batches = r.i(1, 2), k.k = t == 0 ? 784 : t == 1 ? 1031 : r.i(1, 300), k.m = t == 0 ? 300 : r.i(1, 23);
+      k.batches = r.i(1, 2), k.k = t == 0 ? 784 : t == 1 ? 1031 : r.i(40, 300), k.m = t == 0 ? 300 : r.i(1, 23);
       k.in_zp = r.i(-128, 127), k.out_zp = r.i(-100, 100), k.relu = t % 2 == 0;
       k.per_channel = t % 3 != 0;
       k.real_hi = 0.5 / std::sqrt(double(k.k)), k.real_lo = k.real_hi / 100;
