@@ -220,20 +220,27 @@ def encoding(out):
 
 
 def sparse_fc(out):
-    """Section 8: the byte-group sparse FC kernels against the dense ones, M4 and M3."""
+    """Section 8: the byte-group sparse FC kernels against the dense ones, M4 and M3, for the
+    whole model and each sparse layer alone."""
     rows = []
     for s in (90, 92):
-        runs = {(core, e): load(out, f"sfc_{s}_{core}_{e}.m4.json") for core in ("cortex-m4", "cortex-m3")
-                for e in ("none", "sparse")}
-        rep = load(out, f"sfc_{s}_cortex-m4_sparse/report.json")
-        if not all(runs.values()) or not rep:
-            continue
-        enc = [f"{l['name']} {100 * l['encoding']['density']:.1f} %" for l in rep["layers"] if "encoding" in l]
-        i = {k: r["instructions"][0] for k, r in runs.items()}
-        rows.append(f"| {s} % | {', '.join(enc)} | {i['cortex-m4', 'none']:,} | {i['cortex-m4', 'sparse']:,} | "
-                    f"{i['cortex-m4', 'none'] / i['cortex-m4', 'sparse']:.2f}x | {i['cortex-m3', 'none']:,} | "
-                    f"{i['cortex-m3', 'sparse']:,} | {i['cortex-m3', 'none'] / i['cortex-m3', 'sparse']:.2f}x | "
-                    f"{runs['cortex-m4', 'none']['flash']:,} | {runs['cortex-m4', 'sparse']['flash']:,} |")
+        for layer in ("", "fc1", "fc2"):
+            tag = f"sfc_{s}" + (f"_{layer}" if layer else "")
+            runs = {(core, e): load(out, f"{tag}_{core}_{e}.m4.json") for core in ("cortex-m4", "cortex-m3")
+                    for e in ("none", "sparse")}
+            rep = load(out, f"{tag}_cortex-m4_sparse/report.json")
+            if not all(runs.values()) or not rep:
+                continue
+            enc = [l for l in rep["layers"] if "encoding" in l]
+            density = ", ".join(f"{l['name']} {100 * l['encoding']['density']:.1f} %" for l in enc)
+            nonzeros = sum(l["encoding"]["density"] * l["encoding"]["weights"] for l in enc)
+            i = {k: r["instructions"][0] for k, r in runs.items()}
+            per = i["cortex-m4", "sparse"] / nonzeros
+            rows.append(f"| {s} % | {layer or 'whole model'} | {density} | {i['cortex-m4', 'none']:,} | "
+                        f"{i['cortex-m4', 'sparse']:,} | {i['cortex-m4', 'none'] / i['cortex-m4', 'sparse']:.2f}x | "
+                        f"{f'{per:.2f}' if layer else '-'} | {i['cortex-m3', 'none']:,} | "
+                        f"{i['cortex-m3', 'sparse']:,} | {i['cortex-m3', 'none'] / i['cortex-m3', 'sparse']:.2f}x | "
+                        f"{runs['cortex-m4', 'none']['flash']:,} | {runs['cortex-m4', 'sparse']['flash']:,} |")
     if not rows:
         return []
     return [
@@ -242,13 +249,14 @@ def sparse_fc(out):
         "one epoch), compiled with `mote compile --target cortex-m4|cortex-m3 [--encode sparse]`: the encoded",
         "FC layers in byte groups (mote/decode.h), run by mote_fully_connected_s8_sparse8_dsp on the M4 and",
         "the portable mote_fully_connected_s8_sparse8 on the M3; dense: mote_fully_connected_s8_dsp on the",
-        "M4, the portable kernel on the M3. Instructions per inference under QEMU (`mote run`), the whole",
-        "model (its input Mul and the layers left dense included); flash from the M4 ELF. bench/train.sh",
-        "section 8.",
+        "M4, the portable kernel on the M3. Instructions per inference under QEMU (`mote run`): the whole",
+        "model (its input Mul and fc3, dense either way, included), and fc1 and fc2 each alone (one Gemm",
+        "taken out of the model with bench/fc_layer.py, its float inputs as calibration); per non-zero: a",
+        "layer's sparse M4 figure over its non-zero weights. Flash from the M4 ELF. bench/train.sh section 8.",
         "",
-        "| pruned | encoded layers (density) | M4 dense | M4 sparse | M4 fewer | M3 dense | M3 sparse | M3 fewer | "
-        "M4 flash dense B | M4 flash sparse B |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| pruned | run | encoded layers (density) | M4 dense | M4 sparse | M4 fewer | M4 sparse per non-zero | "
+        "M3 dense | M3 sparse | M3 fewer | M4 flash dense B | M4 flash sparse B |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ] + rows
 
 

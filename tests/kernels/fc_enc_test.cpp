@@ -1,6 +1,7 @@
 // Fully connected over encoded weights (mote_fully_connected_s8_enc, _sparse, _sparse8, _sparse8_dsp) against the dense
 // kernel on the same weights, byte for byte, over prime-stepped shapes, sparsities and encodings.
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <optional>
@@ -167,23 +168,35 @@ TEST(FullyConnectedS8Sparse8, MatchesDenseKernelOverShapes) {
   EXPECT_GT(empty_rows, 44);
 }
 
-// Counts that do not add up to the groups the blob holds are refused before any output; so is
-// the bit-stream kernel's format.
-TEST(FullyConnectedS8Sparse8, RefusesCountsThatDoNotFit) {
+// A descriptor whose entries do not fill the blob is refused before any output, by both kernels;
+// counts that do not add up to the groups, or gaps past the row, by the check at init (whose CRC
+// is made to match here); the bit-stream kernel's format is not theirs.
+TEST(FullyConnectedS8Sparse8, RefusesWhatDoesNotFit) {
   const std::vector<int8_t> w = two_weights();
   EncodedWeights e = encode_weights(w, 4, 9, {true, false, 8, false, 0, true}, "w");
   const mote_fc_s8_params p = small_fc();
+  const mote_fc_s8_dsp_params dp{1, 9, 4, -128, 127};
+  const std::vector<int32_t> chan = {0, kHalf, 1, 1, 0, kHalf, 1, 1, 0, kHalf, 1, 1, 0, kHalf, 1, 1};
   const std::vector<int8_t> in(9, 1);
   const std::vector<int32_t> bias(4, 0);
   std::vector<int8_t> out(4, 55);
   ASSERT_EQ(mote_fully_connected_s8_sparse8(&p, in.data(), &e.wenc, bias.data(), out.data()), MOTE_ERR_PARAM);  // no blob
-  e.blob[2] = 1;  // row 1 says it has a group more
   mote_wenc d = e.view();
+  d.entries += 4;
   EXPECT_EQ(mote_fully_connected_s8_sparse8(&p, in.data(), &d, bias.data(), out.data()), MOTE_ERR_CORRUPT);
-  const mote_fc_s8_dsp_params dp{1, 9, 4, -128, 127};
-  const std::vector<int32_t> chan = {0, kHalf, 1, 1, 0, kHalf, 1, 1, 0, kHalf, 1, 1, 0, kHalf, 1, 1};
   EXPECT_EQ(mote_fully_connected_s8_sparse8_dsp(&dp, in.data(), &d, chan.data(), out.data()), MOTE_ERR_CORRUPT);
   EXPECT_EQ(out, std::vector<int8_t>(4, 55));
+  d = e.view();
+  ASSERT_EQ(mote_wenc_check(&d), MOTE_OK);
+  for (const auto& [byte, value] : std::vector<std::pair<size_t, uint8_t>>{{2, 1}, {8, 9}, {13, 6}}) {
+    // row 1 says it has a group; row 0's first gap lands past the row; its second entry, a
+    // nonzero, on the column of the first
+    EncodedWeights bad = e;
+    bad.blob[byte] = value;
+    bad.wenc.crc32 = uint32_t(crc32(0L, bad.blob.data(), uInt(bad.blob.size())));
+    d = bad.view();
+    EXPECT_EQ(mote_wenc_check(&d), MOTE_ERR_CORRUPT) << "byte " << byte;
+  }
   const EncodedWeights bits = encode_weights(w, 4, 9, {true, false, 8, false, 4}, "w");
   d = bits.view();
   EXPECT_EQ(mote_fully_connected_s8_sparse8(&p, in.data(), &d, bias.data(), out.data()), MOTE_ERR_PARAM);

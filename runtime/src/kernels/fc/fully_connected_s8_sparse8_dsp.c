@@ -11,23 +11,23 @@
 /* The groups' loads: LDRD needs them 4-byte aligned; two LDRs do not. */
 #define MOTE_LOAD_LDRD "ldrd %[gaps], %[v02], [%[g]], #8\n\t"
 #define MOTE_LOAD_LDR "ldr %[gaps], [%[g]], #4\n\tldr %[v02], [%[g]], #4\n\t"
-#define MOTE_GROUP(load)                                      \
-  load "uxtab %[x], %[x], %[gaps]\n\t"                         \
-  "ldrsb %[t], [%[x]]\n\t"                                     \
-  "sxtb16 %[v13], %[v02], ror #8\n\t"                          \
-  "sxtb16 %[v02], %[v02]\n\t"                                  \
-  "smlabb %[acc], %[t], %[v02], %[acc]\n\t"                    \
-  "uxtab %[x], %[x], %[gaps], ror #8\n\t"                      \
-  "ldrsb %[t], [%[x]]\n\t"                                     \
-  "smlabb %[acc], %[t], %[v13], %[acc]\n\t"                    \
-  "uxtab %[x], %[x], %[gaps], ror #16\n\t"                     \
-  "ldrsb %[t], [%[x]]\n\t"                                     \
-  "smlabt %[acc], %[t], %[v02], %[acc]\n\t"                    \
-  "uxtab %[x], %[x], %[gaps], ror #24\n\t"                     \
-  "ldrsb %[t], [%[x]]\n\t"                                     \
+#define MOTE_GROUP(load)                           \
+  load "uxtab %[x], %[x], %[gaps]\n\t"             \
+  "ldrsb %[t], [%[x]]\n\t"                         \
+  "sxtb16 %[v13], %[v02], ror #8\n\t"              \
+  "sxtb16 %[v02], %[v02]\n\t"                      \
+  "smlabb %[acc], %[t], %[v02], %[acc]\n\t"        \
+  "uxtab %[x], %[x], %[gaps], ror #8\n\t"          \
+  "ldrsb %[t], [%[x]]\n\t"                         \
+  "smlabb %[acc], %[t], %[v13], %[acc]\n\t"        \
+  "uxtab %[x], %[x], %[gaps], ror #16\n\t"         \
+  "ldrsb %[t], [%[x]]\n\t"                         \
+  "smlabt %[acc], %[t], %[v02], %[acc]\n\t"        \
+  "uxtab %[x], %[x], %[gaps], ror #24\n\t"         \
+  "ldrsb %[t], [%[x]]\n\t"                         \
   "smlabt %[acc], %[t], %[v13], %[acc]\n\t"
-/* n >= 1: LSRS leaves the pairs in n, the odd group in C and "no pair" in Z, which the group's
- * instructions do not touch. */
+/* n >= 1 groups, g advanced past them. LSRS leaves the pairs in n, the odd group in C and "no
+ * pair" in Z, which the group's instructions do not touch. */
 #define MOTE_DOT(load)                                                                      \
   __asm__("lsrs %[n], %[n], #1\n\t"                                                         \
           "bcc 1f\n\t" MOTE_GROUP(load) "beq 2f\n\t"                                        \
@@ -38,14 +38,16 @@
             [v02] "=&r"(v02), [v13] "=&r"(v13), [t] "=&r"(t)                                \
           :                                                                                 \
           : "cc", "memory")
-MOTE_ALWAYS_INLINE int32_t dot(const uint8_t *g, uint32_t n, const int8_t *x, int32_t acc,
+MOTE_ALWAYS_INLINE int32_t dot(const uint8_t **gp, uint32_t n, const int8_t *x, int32_t acc,
                                int aligned) {
+  const uint8_t *g = *gp;
   uint32_t gaps, v02, v13, t;
   if (aligned) {
     MOTE_DOT(MOTE_LOAD_LDRD);
   } else {
     MOTE_DOT(MOTE_LOAD_LDR);
   }
+  *gp = g;
   return acc;
 }
 #undef MOTE_DOT
@@ -53,10 +55,12 @@ MOTE_ALWAYS_INLINE int32_t dot(const uint8_t *g, uint32_t n, const int8_t *x, in
 #undef MOTE_LOAD_LDR
 #undef MOTE_LOAD_LDRD
 #else
-MOTE_ALWAYS_INLINE int32_t dot(const uint8_t *g, uint32_t n, const int8_t *x, int32_t acc,
+MOTE_ALWAYS_INLINE int32_t dot(const uint8_t **gp, uint32_t n, const int8_t *x, int32_t acc,
                                int aligned) {
+  const int32_t a = mote__sparse8_dot_c(*gp, n, x, acc);
   (void)aligned;
-  return mote__sparse8_dot_c(g, n, x, acc);
+  *gp += 8u * n;
+  return a;
 }
 #endif
 
@@ -69,9 +73,8 @@ MOTE_ALWAYS_INLINE void rows(const uint8_t *c, const uint8_t *g, const int32_t *
   const int8_t *end = y + n_rows;
   for (; y < end; ++y, c += 2, r += 4) {
     const uint32_t n = (uint32_t)c[0] | (uint32_t)c[1] << 8;
-    const int32_t acc = n > 0u ? dot(g, n, x, r[0], aligned) : r[0];
+    const int32_t acc = n > 0u ? dot(&g, n, x, r[0], aligned) : r[0];
     *y = mote__dsp_clamp(mote__dsp_requant(acc, r), full, lo, hi);
-    g += 8u * n;
   }
 }
 

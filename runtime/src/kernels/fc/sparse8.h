@@ -4,8 +4,9 @@
 
 #include "mote/decode.h"
 
-/* MOTE_OK when w holds byte groups for rows x len weights whose counts add up to the groups
- * it holds; MOTE_ERR_PARAM for another format or shape, MOTE_ERR_CORRUPT otherwise. */
+/* MOTE_OK when w holds byte groups for rows x len weights and its entries fill the blob;
+ * MOTE_ERR_PARAM for another format or shape, MOTE_ERR_CORRUPT otherwise. The counts and gaps
+ * are mote_wenc_check's. */
 mote_status mote__sparse8_check(const mote_wenc *w, int32_t rows, int32_t len);
 
 /* acc plus the n groups at g weighing the columns of x they land on, wrapping in 32 bits. */
