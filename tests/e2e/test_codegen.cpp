@@ -544,9 +544,14 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   // 16x8: the autoencoder and the hand-built graph (their own tests run their C).
   for (const KernelCall& k : resample_pipeline("upsample_ae", true, CalibMethod::MinMax, DType::I16).calls) used.insert(k.kernel());
   for (const KernelCall& k : sixteen_16x8().calls) used.insert(k.kernel());
-  // The kernels over encoded weights (their own tests below run their C).
-  for (const EncodeOptions& e : {EncodeOptions{EncodeMode::Sparse, 0}, EncodeOptions{EncodeMode::Huffman, 5}})
-    for (const KernelCall& k : encoded_pipeline("lenet5", e, 0.9).calls) used.insert(k.kernel());
+  // The kernels over encoded weights (their own tests below run their C), the DSP one for the
+  // byte groups on the M4 (DspQemu runs it).
+  for (const EncodeOptions& e : {EncodeOptions{EncodeMode::Sparse, 0}, EncodeOptions{EncodeMode::Sparse, 5},
+                                 EncodeOptions{EncodeMode::Huffman, 5}}) {
+    const Pipeline p = encoded_pipeline("lenet5", e, 0.9);
+    for (const KernelCall& k : p.calls) used.insert(k.kernel());
+    for (const KernelCall& k : lower(p.graph, target_named("cortex-m4")).calls) used.insert(k.kernel());
+  }
   for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }
 
