@@ -196,29 +196,23 @@ section7() {
 # 8. Sparse fully connected (--encode sparse: byte groups) against the dense kernels, minutes not
 # hours: LeNet-300-100 trained one epoch on 5,000 images (the instructions depend on which weights
 # are zero, not on accuracy), pruned to 90 and 92 %, compiled for the Cortex-M4 (dense: the DSP
-# kernel) and the M3 (portable kernels): the whole model, and fc1 and fc2 each as a model of its
-# own (bench/fc_layer.py); instructions per inference under QEMU and flash.
+# kernel) and the M3 (portable kernels); instructions per inference under QEMU, and per layer
+# (mote run --profile), and flash.
 section8() {
   local quick=(--limit 5000 --epochs 1 --seed 1)
   run sparse_fc_dense train --arch mlp:300,100 $TRAIN "${quick[@]}" -o "$OUT/sparse_fc.onnx"
   for s in 90 92; do
     run sparse_fc_prune$s prune "$OUT/sparse_fc.onnx" $TRAIN "${quick[@]}" --sparsity 0.$s -o "$OUT/sparse_fc_$s.onnx"
-    for layer in "" fc1 fc2; do
-      local model="$OUT/sparse_fc_$s${layer:+_$layer}.onnx" calib=(--calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200)
-      if [ -n "$layer" ]; then
-        /usr/bin/python3 "$ROOT/bench/fc_layer.py" "$OUT/sparse_fc_$s.onnx" $layer "$D/train-images-idx3-ubyte.gz" 200 \
-          "$model" "$OUT/sparse_fc_${s}_${layer}_calib.npy"
-        calib=(--calib "$OUT/sparse_fc_${s}_${layer}_calib.npy")
-      fi
-      for core in cortex-m4 cortex-m3; do
-        for e in none sparse; do
-          local tag="sfc_$s${layer:+_$layer}_${core}_$e"
-          [ -f "$OUT/$tag.m4.json" ] && continue
-          echo "== $tag"
-          "$MOTE" compile "$model" "${calib[@]}" --target $core --encode $e --name sfc -o "$OUT/$tag" > "$OUT/$tag.txt"
-          "$MOTE" run "$OUT/$tag" --json "$OUT/$tag.m4.json.tmp" > /dev/null
-          mv "$OUT/$tag.m4.json.tmp" "$OUT/$tag.m4.json"
-        done
+    for core in cortex-m4 cortex-m3; do
+      for e in none sparse; do
+        local tag="sfc_${s}_${core}_$e"
+        [ -f "$OUT/$tag.profile.json" ] && continue
+        echo "== $tag"
+        "$MOTE" compile "$OUT/sparse_fc_$s.onnx" --calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200 --target $core \
+          --encode $e --name sfc -o "$OUT/$tag" > "$OUT/$tag.txt"
+        "$MOTE" run "$OUT/$tag" --json "$OUT/$tag.m4.json" > /dev/null
+        "$MOTE" run "$OUT/$tag" --profile --json "$OUT/$tag.profile.json.tmp" > /dev/null
+        mv "$OUT/$tag.profile.json.tmp" "$OUT/$tag.profile.json"
       done
     done
   done

@@ -99,6 +99,7 @@ void build_fc_sparse8_dsp(const LowerCtx& c, KernelCall& call) {
   call.inputs = d->inputs;
   call.tables = std::move(d->tables);
   call.encoded = std::move(d->encoded);
+  call.overlap = d->overlap;  // the portable kernel's walk: batch by batch, a row after its reads
 }
 
 bool is_fc_sparse(const LowerCtx& c) {
