@@ -153,7 +153,7 @@ std::string sparse8_unaligned_code(Rng& r, int* calls) {
   std::vector<int32_t> bias = r.s32(size_t(m), -5000, 5000), mult(static_cast<size_t>(m)), shift(static_cast<size_t>(m));
   for (int32_t o = 0; o < m; ++o) mult[size_t(o)] = r.i(1 << 30, INT32_MAX), shift[size_t(o)] = -r.i(6, 12);
   const std::vector<int32_t> chan = dsp_records(w.data(), m, k, bias.data(), mult.data(), shift.data(), true, 0, -3).value();
-  const mote_fc_s8_dsp_params p{1, k, m, -128, 127};
+  const mote_fc_s8_dsp_params p{1, k, m, -128, 127, 0};
   const std::vector<int8_t> x = r.s8(size_t(k));
   std::vector<int8_t> want(static_cast<size_t>(m));
   mote_wenc d = e.view();
@@ -165,7 +165,7 @@ std::string sparse8_unaligned_code(Rng& r, int* calls) {
   c += "static uint32_t ucopy[" + std::to_string(e.blob.size() / 4 + 2) + "];\n" +
        "static int sparse8_at(size_t at) {\n  uint8_t *copy = (uint8_t *)ucopy + at;\n  int8_t out[" + std::to_string(m) +
        "];\n  mote_wenc d;\n  const mote_fc_s8_dsp_params p = {1, " + std::to_string(k) + ", " + std::to_string(m) +
-       ", -128, 127};\n  memcpy(copy, ublob, sizeof ublob);\n  memset(&d, 0, sizeof d);\n  d.blob = copy;\n" +
+       ", -128, 127, 0};\n  memcpy(copy, ublob, sizeof ublob);\n  memset(&d, 0, sizeof d);\n  d.blob = copy;\n" +
        "  d.bytes = " + std::to_string(d.bytes) + "u;\n  d.rows = " + std::to_string(m) + ";\n  d.row_len = " +
        std::to_string(k) + ";\n  d.vbits = 8;\n  d.sparse = MOTE_WENC_GROUPS;\n  d.ibits = 8;\n  d.entries = " +
        std::to_string(d.entries) + "u;\n  return mote_fully_connected_s8_sparse8_dsp(&p, ux, &d, uchan, out) == MOTE_OK &&" +

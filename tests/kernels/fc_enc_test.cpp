@@ -149,7 +149,7 @@ TEST(FullyConnectedS8Sparse8, MatchesDenseKernelOverShapes) {
         const std::optional<std::vector<int32_t>> chan =
             dsp_records(w.data(), o, k, folded.data(), mult.data(), shift.data(), p.per_channel != 0, 0, p.out_zp);
         ASSERT_TRUE(chan.has_value()) << what;
-        const mote_fc_s8_dsp_params dp{p.batches, k, o, p.act_min, p.act_max};
+        const mote_fc_s8_dsp_params dp{p.batches, k, o, p.act_min, p.act_max, 0};
         for (int dsp = 0; dsp < 2; ++dsp) {
           std::vector<int8_t> got(n + 4, 55);
           ASSERT_EQ(dsp ? mote_fully_connected_s8_sparse8_dsp(&dp, in.data(), &d, chan->data(), got.data())
@@ -175,7 +175,7 @@ TEST(FullyConnectedS8Sparse8, RefusesWhatDoesNotFit) {
   const std::vector<int8_t> w = two_weights();
   EncodedWeights e = encode_weights(w, 4, 9, {true, false, 8, false, 0, true}, "w");
   const mote_fc_s8_params p = small_fc();
-  const mote_fc_s8_dsp_params dp{1, 9, 4, -128, 127};
+  const mote_fc_s8_dsp_params dp{1, 9, 4, -128, 127, 0};
   const std::vector<int32_t> chan = {0, kHalf, 1, 1, 0, kHalf, 1, 1, 0, kHalf, 1, 1, 0, kHalf, 1, 1};
   const std::vector<int8_t> in(9, 1);
   const std::vector<int32_t> bias(4, 0);
@@ -186,6 +186,10 @@ TEST(FullyConnectedS8Sparse8, RefusesWhatDoesNotFit) {
   EXPECT_EQ(mote_fully_connected_s8_sparse8(&p, in.data(), &d, bias.data(), out.data()), MOTE_ERR_CORRUPT);
   EXPECT_EQ(mote_fully_connected_s8_sparse8_dsp(&dp, in.data(), &d, chan.data(), out.data()), MOTE_ERR_CORRUPT);
   EXPECT_EQ(out, std::vector<int8_t>(4, 55));
+  mote_fc_s8_dsp_params backward = dp;
+  backward.reverse = 1;
+  d = e.view();
+  EXPECT_EQ(mote_fully_connected_s8_sparse8_dsp(&backward, in.data(), &d, chan.data(), out.data()), MOTE_ERR_PARAM);
   d = e.view();
   ASSERT_EQ(mote_wenc_check(&d), MOTE_OK);
   for (const auto& [byte, value] : std::vector<std::pair<size_t, uint8_t>>{{2, 1}, {8, 9}, {13, 6}}) {

@@ -114,7 +114,7 @@ mote_status mote_fully_connected_s8_sparse8(const mote_fc_s8_params *p, const in
                                             const mote_wenc *w, const int32_t *bias, int8_t *out);
 /* The same on the DSP extension (Armv7E-M), about 4 instructions per entry, with the
  * requantization records of mote_fully_connected_s8_dsp (chan [out_features][4]) whose biases
- * hold the folded input offset. */
+ * hold the folded input offset. Batches go first to last: p->reverse must be 0. */
 mote_status mote_fully_connected_s8_sparse8_dsp(const mote_fc_s8_dsp_params *p, const int8_t *in,
                                                 const mote_wenc *w, const int32_t *chan,
                                                 int8_t *out);

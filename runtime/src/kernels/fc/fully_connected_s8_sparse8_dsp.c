@@ -87,7 +87,7 @@ mote_status mote_fully_connected_s8_sparse8_dsp(const mote_fc_s8_dsp_params *p, 
   int aligned;
   int32_t b, o;
   if (p->batches <= 0 || p->in_features <= 0 || p->out_features <= 0 || chan == NULL ||
-      !mote__act_s8_ok(p->act_min, p->act_max)) {
+      p->reverse != 0 || !mote__act_s8_ok(p->act_min, p->act_max)) {
     return MOTE_ERR_PARAM;
   }
   for (o = 0; o < p->out_features; ++o) {
