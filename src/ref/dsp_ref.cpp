@@ -109,7 +109,7 @@ mote_status fully_connected_s8_sparse8_dsp(const mote_fc_s8_dsp_params& d, const
                                            const int32_t* chan, int8_t* out) {
   mote_fc_s8_params p;
   std::vector<int32_t> bias, mult, shift;
-  if (!fc_params(d, chan, &p, &bias, &mult, &shift)) return MOTE_ERR_PARAM;
+  if (d.reverse != 0 || !fc_params(d, chan, &p, &bias, &mult, &shift)) return MOTE_ERR_PARAM;
   return fully_connected_s8(p, in, w, bias.data(), out);
 }
 
