@@ -219,6 +219,53 @@ def encoding(out):
     ] + rows
 
 
+def sparse_fc(out):
+    """Section 8: the byte-group sparse FC kernels against the dense ones, M4 and M3: the whole
+    model and each encoded layer."""
+    rows = []
+    cores, encs = ("cortex-m4", "cortex-m3"), ("none", "sparse")
+    for s in (90, 92):
+        tag = f"sfc_{s}"
+        runs = {(c, e): load(out, f"{tag}_{c}_{e}.m4.json") for c in cores for e in encs}
+        prof = {(c, e): load(out, f"{tag}_{c}_{e}.profile.json") for c in cores for e in encs}
+        rep = load(out, f"{tag}_cortex-m4_sparse/report.json")
+        if not all(runs.values()) or not all(prof.values()) or not rep:
+            continue
+        i = {k: r["instructions"][0] for k, r in runs.items()}
+        enc = [(n, l) for n, l in enumerate(rep["layers"]) if "encoding" in l]
+        density = ", ".join(f"{l['name']} {100 * l['encoding']['density']:.1f} %" for _, l in enc)
+        rows.append(f"| {s} % | whole model | {density} | {i['cortex-m4', 'none']:,} | {i['cortex-m4', 'sparse']:,} | "
+                    f"{i['cortex-m4', 'none'] / i['cortex-m4', 'sparse']:.2f}x | - | {i['cortex-m3', 'none']:,} | "
+                    f"{i['cortex-m3', 'sparse']:,} | {i['cortex-m3', 'none'] / i['cortex-m3', 'sparse']:.2f}x | "
+                    f"{runs['cortex-m4', 'none']['flash']:,} -> {runs['cortex-m4', 'sparse']['flash']:,} |")
+        for n, l in enc:
+            e = l["encoding"]
+            li = {k: next(x["instructions"] for x in p["layers"] if x["node"] == n) for k, p in prof.items()}
+            rows.append(f"| {s} % | {l['name']} | {100 * e['density']:.1f} % | {li['cortex-m4', 'none']:,} | "
+                        f"{li['cortex-m4', 'sparse']:,} | {li['cortex-m4', 'none'] / li['cortex-m4', 'sparse']:.2f}x | "
+                        f"{li['cortex-m4', 'sparse'] / (e['density'] * e['weights']):.2f} | {li['cortex-m3', 'none']:,} | "
+                        f"{li['cortex-m3', 'sparse']:,} | {li['cortex-m3', 'none'] / li['cortex-m3', 'sparse']:.2f}x | "
+                        f"{e['weights']:,} -> {e['flash_bytes']:,} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "LeNet-300-100 trained one epoch on 5,000 Fashion-MNIST images and pruned (`mote prune --sparsity`,",
+        "one epoch), compiled with `mote compile --target cortex-m4|cortex-m3 [--encode sparse]`: the encoded",
+        "FC layers in byte groups (mote/decode.h), run by mote_fully_connected_s8_sparse8_dsp on the M4 and",
+        "the portable mote_fully_connected_s8_sparse8 on the M3; dense: mote_fully_connected_s8_dsp on the",
+        "M4, the portable kernel on the M3. Instructions per inference under QEMU (`mote run`; the whole",
+        "model includes its input Mul and fc3, dense either way), and per layer (`mote run --profile`); per",
+        "non-zero: a layer's sparse M4 figure over its non-zero weights, rows and fillers included. Bytes:",
+        "the M4 ELF's flash for the whole model, a layer's int8 weights and its blob. bench/train.sh",
+        "section 8.",
+        "",
+        "| pruned | run | encoded layers (density) | M4 dense | M4 sparse | M4 fewer | M4 sparse per non-zero | "
+        "M3 dense | M3 sparse | M3 fewer | bytes dense -> sparse |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ] + rows
+
+
 def main(out, dest):
     sections = {
         "## Training: LeNet-300-100 on Fashion-MNIST, magnitude pruning": pruning(out),
@@ -228,6 +275,7 @@ def main(out, dest):
         "## Training: quantization-aware training against PTQ": qat(out),
         "## Training: mote's ONNX files in onnxruntime": onnxruntime(out),
         "## Encoding: weights decoded on the device": encoding(out),
+        "## Encoding: sparse fully connected in byte groups against the dense kernels": sparse_fc(out),
     }
     results_md.update(dest, {k: v for k, v in sections.items() if v})
 

@@ -96,7 +96,10 @@ void encode_graph(Graph& g, const EncodeOptions& opt) {
     }
     std::vector<WeightEncoding> tries;
     if (opt.mode == EncodeMode::Codebook) tries = {{false, true, 8, false, 0}};
-    if (opt.mode == EncodeMode::Sparse) tries = {{true, opt.share_bits != 0, 8, false, 0}};
+    // An FC's int8 values in byte groups, for the fast sparse kernels; shared ones as codebook
+    // indices in the bit stream, smaller.
+    if (opt.mode == EncodeMode::Sparse)
+      tries = {{true, opt.share_bits != 0, 8, false, 0, n.op == OpKind::FullyConnected && opt.share_bits == 0}};
     if (opt.mode == EncodeMode::Huffman)  // dense or sparse; symbols the int8 values or codebook indices
       for (bool sparse : {false, true})
         for (bool codebook : {false, true}) tries.push_back({sparse, codebook, 8, true, 0});

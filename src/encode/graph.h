@@ -14,7 +14,7 @@ enum class EncodeMode : uint8_t {
   None,      // plain int8 arrays
   Int4,      // weights requantized to 4 bits per channel, two per byte
   Codebook,  // indices into the layer's sorted distinct values, fixed width
-  Sparse,    // Deep Compression's relative-index entries for the nonzeros, fixed width
+  Sparse,    // Deep Compression's relative-index entries for the nonzeros (an FC's int8 ones in byte groups)
   Huffman,   // codebook indices (and, where smaller, sparse gaps) Huffman-coded
 };
 EncodeMode encode_mode_from_name(const std::string& name);  // throws listing the modes

@@ -191,6 +191,60 @@ void put_table(std::vector<uint8_t>& blob, const Alphabet& a, mote_huffman_code&
   blob.insert(blob.end(), a.code.symbols.begin(), a.code.symbols.end());
 }
 
+// Sparse rows in byte groups (MOTE_WENC_GROUPS, mote/decode.h): per row its count of groups,
+// then each group's four gaps and four values. A gap moves the row's read position (from
+// column 0) to the entry's column; a longer move than 255 takes filler entries of value zero,
+// and zero entries that do not move pad a row to whole groups.
+EncodedWeights encode_groups(const std::vector<int8_t>& w, int32_t rows, int32_t row_len, const std::string& what) {
+  std::vector<uint8_t> counts, groups;
+  uint32_t entries = 0;
+  for (int32_t r = 0; r < rows; ++r) {
+    std::vector<uint8_t> gap, value;
+    int32_t at = 0;
+    for (int32_t k = 0; k < row_len; ++k) {
+      const int8_t v = w[size_t(r) * size_t(row_len) + size_t(k)];
+      if (v == 0) continue;
+      for (; k - at > 255; at += 255) {
+        gap.push_back(255);
+        value.push_back(0);
+      }
+      gap.push_back(uint8_t(k - at));
+      value.push_back(uint8_t(v));
+      at = k;
+    }
+    while (gap.size() % 4) {
+      gap.push_back(0);
+      value.push_back(0);
+    }
+    const size_t n = gap.size() / 4;
+    if (n > MOTE_WENC_MAX_GROUPS) fail("{}: row {} needs {} groups of sparse entries, at most {}", what, r, n, MOTE_WENC_MAX_GROUPS);
+    counts.push_back(uint8_t(n & 0xFFu));
+    counts.push_back(uint8_t(n >> 8));
+    for (size_t g = 0; g < n; ++g) {
+      groups.insert(groups.end(), gap.begin() + ptrdiff_t(4 * g), gap.begin() + ptrdiff_t(4 * g + 4));
+      groups.insert(groups.end(), value.begin() + ptrdiff_t(4 * g), value.begin() + ptrdiff_t(4 * g + 4));
+    }
+    entries += uint32_t(gap.size());
+  }
+  counts.resize((counts.size() + 3) / 4 * 4, 0);  // the groups start 4-byte aligned in the blob
+  EncodedWeights e;
+  mote_wenc& d = e.wenc;
+  d.rows = rows;
+  d.row_len = row_len;
+  d.sparse = MOTE_WENC_GROUPS;
+  d.ibits = 8;
+  d.vbits = 8;
+  d.entries = entries;
+  d.stream_offset = 0;
+  e.blob = counts;
+  e.blob.insert(e.blob.end(), groups.begin(), groups.end());
+  d.bytes = uint32_t(e.blob.size());
+  d.crc32 = uint32_t(crc32(0L, e.blob.data(), uInt(e.blob.size())));
+  e.nonzeros = std::count_if(w.begin(), w.end(), [](int8_t v) { return v != 0; });
+  e.stream_bits = e.fixed_stream_bits = uint64_t(e.blob.size()) * 8;
+  return e;
+}
+
 }  // namespace
 
 EncodedWeights encode_weights(const std::vector<int8_t>& w, int32_t rows, int32_t row_len, const WeightEncoding& opt,
@@ -198,6 +252,11 @@ EncodedWeights encode_weights(const std::vector<int8_t>& w, int32_t rows, int32_
   if (rows < 1 || row_len < 1 || int64_t(w.size()) != int64_t(rows) * row_len)
     fail("{}: {} weights are not {} rows of {}", what, w.size(), rows, row_len);
   if (opt.index_bits < 0 || opt.index_bits > 8) fail("{}: index fields of {} bits, expected 1 to 8", what, opt.index_bits);
+  if (opt.groups) {
+    if (!opt.sparse || opt.codebook || opt.huffman || opt.value_bits != 8)
+      fail("{}: sparse byte groups hold int8 values, without a codebook or a Huffman code", what);
+    return encode_groups(w, rows, row_len, what);
+  }
   Plan best;
   if (!opt.sparse) {
     best = plan_encoding(w, opt, 1, what);
@@ -244,7 +303,7 @@ EncodedWeights encode_weights(const std::vector<int8_t>& w, int32_t rows, int32_
 }
 
 std::string EncodedWeights::kind() const {
-  std::string k = wenc.sparse ? "sparse" : "dense";
+  std::string k = wenc.sparse == MOTE_WENC_GROUPS ? "sparse groups" : wenc.sparse ? "sparse" : "dense";
   if (wenc.codebook_size) k += "+codebook";
   if (wenc.values.max_len || wenc.gaps.max_len) k += "+huffman";
   if (!wenc.codebook_size && wenc.vbits == 4) k += " int4";
@@ -259,6 +318,7 @@ std::optional<WeightEncoding> node_encoding(const Node& n) {
   e.value_bits = int(n.attrs.i("wenc_vbits", 8));
   e.huffman = n.attrs.i("wenc_huffman", 0) != 0;
   e.index_bits = int(n.attrs.i("wenc_ibits", 0));
+  e.groups = n.attrs.i("wenc_groups", 0) != 0;
   return e;
 }
 
@@ -268,6 +328,7 @@ void set_node_encoding(Node& n, const WeightEncoding& e) {
   n.attrs.set("wenc_vbits", int64_t(e.value_bits));
   n.attrs.set("wenc_huffman", int64_t(e.huffman));
   n.attrs.set("wenc_ibits", int64_t(e.index_bits));
+  n.attrs.set("wenc_groups", int64_t(e.groups));
 }
 
 }  // namespace mote

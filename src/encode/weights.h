@@ -28,6 +28,9 @@ struct WeightEncoding {
   int value_bits = 8;   // fixed value field without a codebook: 8, or 4 (packed int4)
   bool huffman = false;  // Huffman-code the values and (sparse) the gaps
   int index_bits = 0;   // sparse gap field width 1..8; 0 chooses the smallest stream
+  // sparse, int8 values: byte-aligned groups of four (gap, value) entries per row
+  // (MOTE_WENC_GROUPS), what the fast sparse FC kernels read; no codebook, no Huffman code.
+  bool groups = false;
 };
 
 // The blob and the runtime's descriptor of it.

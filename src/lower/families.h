@@ -63,6 +63,10 @@ bool fc_dsp_in_place(const Graph& g, const Node& n, int input);
 int64_t fully_connected_s8_dsp_scratch(const KernelCall& call);
 
 // lower/encoded.cpp: weights decoded on the device (--encode)
+bool is_fc_sparse8(const LowerCtx& c);
+void build_fc_sparse8(const LowerCtx& c, KernelCall& call);
+bool is_fc_sparse8_dsp(const LowerCtx& c);
+void build_fc_sparse8_dsp(const LowerCtx& c, KernelCall& call);
 bool is_fc_sparse(const LowerCtx& c);
 bool is_fc_enc(const LowerCtx& c);
 bool is_conv_enc(const LowerCtx& c);

@@ -88,16 +88,36 @@ mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& d, const int8
   return depthwise_conv2d_s8(p, in, hwo.data(), bias.data(), out);
 }
 
+namespace {
+
+// The portable FC params of the DSP ones from the records (in_zp 0: the biases hold it).
+bool fc_params(const mote_fc_s8_dsp_params& d, const int32_t* chan, mote_fc_s8_params* p, std::vector<int32_t>* bias,
+               std::vector<int32_t>* mult, std::vector<int32_t>* shift) {
+  *p = mote_fc_s8_params{};
+  if (d.in_features <= 0 || !read_records(chan, d.out_features, bias, mult, shift, &p->out_zp)) return false;
+  p->batches = d.batches, p->in_features = d.in_features, p->out_features = d.out_features;
+  p->act_min = d.act_min, p->act_max = d.act_max;
+  p->per_channel = 1;
+  p->multiplier = mult->data();
+  p->shift = shift->data();
+  return true;
+}
+
+}  // namespace
+
+mote_status fully_connected_s8_sparse8_dsp(const mote_fc_s8_dsp_params& d, const int8_t* in, const int8_t* w,
+                                           const int32_t* chan, int8_t* out) {
+  mote_fc_s8_params p;
+  std::vector<int32_t> bias, mult, shift;
+  if (d.reverse != 0 || !fc_params(d, chan, &p, &bias, &mult, &shift)) return MOTE_ERR_PARAM;
+  return fully_connected_s8(p, in, w, bias.data(), out);
+}
+
 mote_status fully_connected_s8_dsp(const mote_fc_s8_dsp_params& d, const int8_t* in, const int32_t* w,
                                   const int32_t* chan, int8_t* out) {
-  mote_fc_s8_params p{};
+  mote_fc_s8_params p;
   std::vector<int32_t> bias, mult, shift;
-  if (d.in_features <= 0 || !read_records(chan, d.out_features, &bias, &mult, &shift, &p.out_zp)) return MOTE_ERR_PARAM;
-  p.batches = d.batches, p.in_features = d.in_features, p.out_features = d.out_features;
-  p.act_min = d.act_min, p.act_max = d.act_max;
-  p.per_channel = 1;
-  p.multiplier = mult.data();
-  p.shift = shift.data();
+  if (!fc_params(d, chan, &p, &bias, &mult, &shift)) return MOTE_ERR_PARAM;
   // block o / 4, group k / 4 of an even count, word o % 4, byte k % 4: w + 128 at even k. The
   // records' biases hold -in_zp * sum w (in_zp is then 0 here) and 128 * the odd-k sum.
   const int64_t k_len = d.in_features, groups = (k_len + 7) / 8 * 2;

@@ -23,6 +23,9 @@ mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& p, const int8
                                     const int32_t* w, const int32_t* chan, int8_t* out);
 mote_status fully_connected_s8_dsp(const mote_fc_s8_dsp_params& p, const int8_t* in, const int32_t* w,
                                   const int32_t* chan, int8_t* out);
+// mote_fully_connected_s8_sparse8_dsp from the dense int8 weights it stores sparse.
+mote_status fully_connected_s8_sparse8_dsp(const mote_fc_s8_dsp_params& p, const int8_t* in, const int8_t* w,
+                                           const int32_t* chan, int8_t* out);
 // The conv chains (conv_chain_ref.cpp): conv1, conv2 and the add one after another over whole
 // tensors, the add row by row as its broadcast describes one row.
 mote_status conv_chain_s8(const mote_conv_chain_s8_params& p, const int8_t* x, const int8_t* skip, int8_t* out);

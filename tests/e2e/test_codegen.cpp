@@ -544,9 +544,14 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   // 16x8: the autoencoder and the hand-built graph (their own tests run their C).
   for (const KernelCall& k : resample_pipeline("upsample_ae", true, CalibMethod::MinMax, DType::I16).calls) used.insert(k.kernel());
   for (const KernelCall& k : sixteen_16x8().calls) used.insert(k.kernel());
-  // The kernels over encoded weights (their own tests below run their C).
-  for (const EncodeOptions& e : {EncodeOptions{EncodeMode::Sparse, 0}, EncodeOptions{EncodeMode::Huffman, 5}})
-    for (const KernelCall& k : encoded_pipeline("lenet5", e, 0.9).calls) used.insert(k.kernel());
+  // The kernels over encoded weights (their own tests below run their C), the DSP one for the
+  // byte groups on the M4 (DspQemu runs it).
+  for (const EncodeOptions& e : {EncodeOptions{EncodeMode::Sparse, 0}, EncodeOptions{EncodeMode::Sparse, 5},
+                                 EncodeOptions{EncodeMode::Huffman, 5}}) {
+    const Pipeline p = encoded_pipeline("lenet5", e, 0.9);
+    for (const KernelCall& k : p.calls) used.insert(k.kernel());
+    for (const KernelCall& k : lower(p.graph, target_named("cortex-m4")).calls) used.insert(k.kernel());
+  }
   for (const KernelDef& k : kernel_registry()) EXPECT_TRUE(used.count(k.name)) << k.name << " is never exercised";
 }
 
@@ -1208,7 +1213,7 @@ TEST(CodegenE2E, EncodedWeightsBitExactAndSmaller) {
   const EncodeCase cases[] = {
       {EncodeMode::Int4, 0, 0.0, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_enc"}},
       {EncodeMode::Codebook, 4, 0.0, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_enc"}},
-      {EncodeMode::Sparse, 0, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_sparse"}},
+      {EncodeMode::Sparse, 0, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_sparse8"}},
       {EncodeMode::Sparse, 5, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_sparse"}},
       {EncodeMode::Huffman, 0, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_enc"}},
       {EncodeMode::Huffman, 5, 0.9, {"mote_conv2d_s8_enc", "mote_fully_connected_s8_enc"}},
@@ -1249,40 +1254,45 @@ TEST(CodegenE2E, EncodedArenaAddsAtMostOneDecodeRow) {
   EXPECT_LE(p.plan.arena_bytes, plain.plan.arena_bytes + largest);
 }
 
-// A flipped bit in any encoded blob: NAME_init returns MOTE_ERR_CORRUPT (2), on every blob.
+// A flipped bit in any encoded blob: NAME_init returns MOTE_ERR_CORRUPT (2), on every blob, of
+// Huffman codes and of the FCs' sparse byte groups.
 TEST(CodegenE2E, EncodedBlobBitFlipFailsInit) {
-  const Pipeline p = encoded_pipeline("lenet5", {EncodeMode::Huffman, 5}, 0.9);
-  TempDir out;
-  const CodegenInput in = codegen_input(p, "enc");
-  emit_c(in, out.path.string());
-  const std::string c_text = slurp(out.path / "enc.c");
-  const std::regex blob_re(R"(static const uint8_t (l[0-9]+_[a-z]+_wblob)\[([0-9]+)\] = \{\n  ([0-9]+))");
-  int blobs = 0;
-  spit(out.path.parent_path() / (out.path.filename().string() + "_main.c"), "#include \"enc.h\"\nint main(void) {\n  return enc_init();\n}\n");
-  const fs::path main_c = out.path.parent_path() / (out.path.filename().string() + "_main.c");
-  for (auto it = std::sregex_iterator(c_text.begin(), c_text.end(), blob_re); it != std::sregex_iterator(); ++it) {
-    ++blobs;
-    // The blob's first byte with its lowest bit flipped.
-    const std::smatch& mt = *it;
-    const int first = std::stoi(mt[3].str());
-    std::string bad = c_text;
-    bad.replace(size_t(mt.position(3)), size_t(mt.length(3)), std::to_string(first ^ 1));
-    spit(out.path / "enc.c", bad);
+  for (const EncodeOptions& eo : {EncodeOptions{EncodeMode::Huffman, 5}, EncodeOptions{EncodeMode::Sparse, 0}}) {
+    const Pipeline p = encoded_pipeline("lenet5", eo, 0.9);
+    TempDir out;
+    const CodegenInput in = codegen_input(p, "enc");
+    emit_c(in, out.path.string());
+    const std::string c_text = slurp(out.path / "enc.c");
+    const std::regex blob_re(R"(static const uint8_t (l[0-9]+_[a-z]+_wblob)\[([0-9]+)\] = \{\n  ([0-9]+))");
+    int blobs = 0;
+    spit(out.path.parent_path() / (out.path.filename().string() + "_main.c"), "#include \"enc.h\"\nint main(void) {\n  return enc_init();\n}\n");
+    const fs::path main_c = out.path.parent_path() / (out.path.filename().string() + "_main.c");
+    for (auto it = std::sregex_iterator(c_text.begin(), c_text.end(), blob_re); it != std::sregex_iterator(); ++it) {
+      ++blobs;
+      // The blob's first byte with its lowest bit flipped.
+      const std::smatch& mt = *it;
+      const int first = std::stoi(mt[3].str());
+      std::string bad = c_text;
+      bad.replace(size_t(mt.position(3)), size_t(mt.length(3)), std::to_string(first ^ 1));
+      spit(out.path / "enc.c", bad);
+      std::string log;
+      const int rc = shell(harness_build_command(out.path, main_c, out.path / "init", "gcc"), out.path / "build.log", &log);
+      ASSERT_EQ(rc, 0) << log;
+      const int st = shell("'" + (out.path / "init").string() + "'", out.path / "run.log", &log);
+      EXPECT_EQ(WEXITSTATUS(st), 2) << mt[1].str() << " flipped, init returned " << WEXITSTATUS(st);
+    }
+    int64_t encoded = 0;
+    for (const KernelCall& c : p.calls) encoded += c.encoded ? 1 : 0;
+    EXPECT_GE(encoded, 4);  // both convs and the FCs, but a layer the encoding would not shrink
+    if (eo.mode == EncodeMode::Sparse)
+      EXPECT_TRUE(std::any_of(p.calls.begin(), p.calls.end(), [](const KernelCall& c) { return c.kernel() == "mote_fully_connected_s8_sparse8"; }));
+    EXPECT_EQ(blobs, encoded);
+    spit(out.path / "enc.c", c_text);
     std::string log;
-    const int rc = shell(harness_build_command(out.path, main_c, out.path / "init", "gcc"), out.path / "build.log", &log);
-    ASSERT_EQ(rc, 0) << log;
-    const int st = shell("'" + (out.path / "init").string() + "'", out.path / "run.log", &log);
-    EXPECT_EQ(WEXITSTATUS(st), 2) << mt[1].str() << " flipped, init returned " << WEXITSTATUS(st);
+    ASSERT_EQ(shell(harness_build_command(out.path, main_c, out.path / "init", "gcc"), out.path / "build.log", &log), 0) << log;
+    EXPECT_EQ(shell("'" + (out.path / "init").string() + "'", out.path / "run.log", &log), 0);
+    fs::remove(main_c);
   }
-  int64_t encoded = 0;
-  for (const KernelCall& c : p.calls) encoded += c.encoded ? 1 : 0;
-  EXPECT_GE(encoded, 4);  // both convs and the FCs, but a layer the encoding would not shrink
-  EXPECT_EQ(blobs, encoded);
-  spit(out.path / "enc.c", c_text);
-  std::string log;
-  ASSERT_EQ(shell(harness_build_command(out.path, main_c, out.path / "init", "gcc"), out.path / "build.log", &log), 0) << log;
-  EXPECT_EQ(shell("'" + (out.path / "init").string() + "'", out.path / "run.log", &log), 0);
-  fs::remove(main_c);
 }
 
 // Options that do not fit: a float graph, share bits out of range, int4 with share bits.

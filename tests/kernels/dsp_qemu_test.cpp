@@ -1,5 +1,5 @@
 // The DSP kernels as the cores run them: their assembly paths exist only on the Cortex-M, so
-// here random Conv, depthwise Conv, Add, AvgPool and FullyConnected graphs are compiled to C for
+// here random Conv, depthwise Conv, Add, AvgPool and FullyConnected (dense and sparse) graphs are compiled to C for
 // cortex-m4, m7 and m33, cross-built into one firmware per core with arm-none-eabi-gcc (for the
 // M4 also at -O0 and -Os, where the kernels run the C versions of their asm) and run on
 // qemu-system-arm (semihosting). Every output must equal the int8 reference executor's on the
@@ -15,6 +15,10 @@
 #include "backend/c/codegen.h"
 #include "dsp_test_util.h"
 #include "e2e/e2e_util.h"
+#include "encode/graph.h"
+#include "encode/weights.h"
+#include "lower/families.h"
+#include "mote/decode.h"
 #include "plan/planner.h"
 #include "ref/executor.h"
 #include "require.h"
@@ -137,6 +141,39 @@ Case make_case(const Graph& g, Rng& r, const std::string& name, const char* targ
   return c;
 }
 
+// main.c's direct calls of mote_fully_connected_s8_sparse8_dsp on one byte-group blob copied to
+// a 4-byte aligned address and one byte past it: its LDRD path and its two-LDR path, each against the
+// host's run of the kernel (its C version). Returns the code; `calls` counts the calls.
+std::string sparse8_unaligned_code(Rng& r, int* calls) {
+  const int32_t k = 301, m = 13;
+  std::vector<int8_t> w = r.s8(size_t(m) * k, -127, 127);
+  for (auto& v : w)
+    if (r.i(0, 99) < 90) v = 0;
+  const EncodedWeights e = encode_weights(w, m, k, {true, false, 8, false, 0, true}, "w");
+  std::vector<int32_t> bias = r.s32(size_t(m), -5000, 5000), mult(static_cast<size_t>(m)), shift(static_cast<size_t>(m));
+  for (int32_t o = 0; o < m; ++o) mult[size_t(o)] = r.i(1 << 30, INT32_MAX), shift[size_t(o)] = -r.i(6, 12);
+  const std::vector<int32_t> chan = dsp_records(w.data(), m, k, bias.data(), mult.data(), shift.data(), true, 0, -3).value();
+  const mote_fc_s8_dsp_params p{1, k, m, -128, 127, 0};
+  const std::vector<int8_t> x = r.s8(size_t(k));
+  std::vector<int8_t> want(static_cast<size_t>(m));
+  mote_wenc d = e.view();
+  EXPECT_EQ(mote_fully_connected_s8_sparse8_dsp(&p, x.data(), &d, chan.data(), want.data()), MOTE_OK);
+  std::string c = c_bytes("ublob", e.blob.data(), e.blob.size()) + "static const int32_t uchan[] = {";
+  for (size_t i = 0; i < chan.size(); ++i) c += (i ? "," : "") + std::to_string(chan[i]);
+  c += "};\n" + c_bytes("ux", reinterpret_cast<const uint8_t*>(x.data()), x.size()) +
+       c_bytes("uwant", reinterpret_cast<const uint8_t*>(want.data()), want.size());
+  c += "static uint32_t ucopy[" + std::to_string(e.blob.size() / 4 + 2) + "];\n" +
+       "static int sparse8_at(size_t at) {\n  uint8_t *copy = (uint8_t *)ucopy + at;\n  int8_t out[" + std::to_string(m) +
+       "];\n  mote_wenc d;\n  const mote_fc_s8_dsp_params p = {1, " + std::to_string(k) + ", " + std::to_string(m) +
+       ", -128, 127, 0};\n  memcpy(copy, ublob, sizeof ublob);\n  memset(&d, 0, sizeof d);\n  d.blob = copy;\n" +
+       "  d.bytes = " + std::to_string(d.bytes) + "u;\n  d.rows = " + std::to_string(m) + ";\n  d.row_len = " +
+       std::to_string(k) + ";\n  d.vbits = 8;\n  d.sparse = MOTE_WENC_GROUPS;\n  d.ibits = 8;\n  d.entries = " +
+       std::to_string(d.entries) + "u;\n  return mote_fully_connected_s8_sparse8_dsp(&p, ux, &d, uchan, out) == MOTE_OK &&" +
+       " memcmp(out, uwant, sizeof out) == 0;\n}\n";
+  *calls = 2;
+  return c;
+}
+
 TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
   TempDir probe;
   std::string log;
@@ -174,6 +211,22 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
       k.real_hi = 0.5 / std::sqrt(double(k.k)), k.real_lo = k.real_hi / 100;
       cases.push_back(make_case(test::fc_graph(r, k), r, "f" + std::to_string(t), core.target, dir.path));
     }
+    // Sparse FullyConnected (--encode sparse: byte groups) at 90 and 99 % zeros, over rows long
+    // enough for filler entries.
+    for (int t = 0; t < 6; ++t) {
+      test::FcCase k;
+      k.batches = r.i(1, 2), k.k = t == 0 ? 784 : t == 1 ? 1031 : r.i(40, 300), k.m = t == 0 ? 300 : r.i(1, 23);
+      k.in_zp = r.i(-128, 127), k.out_zp = r.i(-100, 100), k.relu = t % 2 == 0;
+      k.per_channel = t % 3 != 0;
+      k.real_hi = 0.5 / std::sqrt(double(k.k)), k.real_lo = k.real_hi / 100;
+      Graph g = test::fc_graph(r, k);
+      Tensor& w = g.t(g.nodes.at(0).in(1));
+      for (int64_t i = 0; i < w.numel(); ++i)
+        if (r.i(0, 99) < (t % 2 ? 99 : 90)) w.as_mut<int8_t>()[i] = 0;
+      encode_graph(g, {EncodeMode::Sparse, 0});
+      ASSERT_TRUE(node_encoding(g.nodes.at(0)).has_value() && node_encoding(g.nodes.at(0))->groups) << k.str();
+      cases.push_back(make_case(g, r, "s" + std::to_string(t), core.target, dir.path));
+    }
     cases.push_back(make_case(pool_graph({1, 25, 5, 64}, 25, 5, 1), r, "p0", core.target, dir.path));
     cases.push_back(make_case(pool_graph({1, 16, 16, 7}, 16, 16, 1), r, "p1", core.target, dir.path));
     cases.push_back(make_case(pool_graph({2, 7, 9, 13}, 3, 2, 2), r, "p2", core.target, dir.path));
@@ -198,11 +251,15 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
     for (const auto& [f, path] : runtime) sources += " '" + path.string() + "'";
     for (const Case& c : cases) main_c += c_bytes(c.name + "_x", c.input.bytes.data(), c.input.bytes.size()) +
                                           c_bytes(c.name + "_want", c.want.data(), c.want.size());
+    int direct = 0;
+    main_c += "#include \"mote/decode.h\"\n" + sparse8_unaligned_code(r, &direct);
     main_c += "static int8_t y[" + std::to_string(max_out) + "];\nint main(void) {\n  int bad = 0;\n";
+    main_c += "  if (!sparse8_at(0)) {\n    printf(\"case sparse8 aligned differs\\n\");\n    ++bad;\n  }\n";
+    main_c += "  if (!sparse8_at(1)) {\n    printf(\"case sparse8 unaligned differs\\n\");\n    ++bad;\n  }\n";
     for (const Case& c : cases)
-      main_c += "  if (" + c.name + "_invoke(" + c.name + "_x, y) != 0 || memcmp(y, " + c.name + "_want, sizeof " + c.name +
+      main_c += "  if (" + c.name + "_init() != 0 || " + c.name + "_invoke(" + c.name + "_x, y) != 0 || memcmp(y, " + c.name + "_want, sizeof " + c.name +
                 "_want) != 0) {\n    printf(\"case " + c.name + " differs\\n\");\n    ++bad;\n  }\n";
-    main_c += "  printf(\"dsp sweep: %d of " + std::to_string(cases.size()) + " differ\\n\", bad);\n  return 0;\n}\n";
+    main_c += "  printf(\"dsp sweep: %d of " + std::to_string(cases.size() + size_t(direct)) + " differ\\n\", bad);\n  return 0;\n}\n";
     spit(dir.path / "main.c", main_c);
     spit(dir.path / "startup.c", kStartup);
     spit(dir.path / "board.ld", linker_script(core));
@@ -215,10 +272,11 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
     const std::string run = "timeout 300 qemu-system-arm -machine " + std::string(core.machine) +
                             " -semihosting -nographic -kernel '" + (dir.path / "fw.elf").string() + "'";
     ASSERT_EQ(shell(run, dir.path / "run.log", &log), 0) << core.target << " " << core.opt << " run failed:\n" << log;
-    EXPECT_NE(log.find("dsp sweep: 0 of " + std::to_string(cases.size()) + " differ"), std::string::npos)
+    EXPECT_NE(log.find("dsp sweep: 0 of " + std::to_string(cases.size() + size_t(direct)) + " differ"), std::string::npos)
         << core.target << " " << core.opt << ":\n" << log;
     EXPECT_EQ(kernels, (std::set<std::string>{"mote_add_s8_dsp.c", "mote_avgpool_s8_dsp.c", "mote_conv2d_s8_dsp.c",
-                                              "mote_depthwise_conv2d_s8_dsp.c", "mote_fully_connected_s8_dsp.c"}))
+                                              "mote_depthwise_conv2d_s8_dsp.c", "mote_fully_connected_s8_dsp.c",
+                                              "mote_fully_connected_s8_sparse8_dsp.c"}))
         << core.target;
   }
 }

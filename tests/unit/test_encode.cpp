@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <queue>
 #include <random>
 #include <set>
@@ -114,6 +115,7 @@ const Case kCases[] = {
     {"sparse codebook", {true, true, 8, false, 0}},
     {"sparse codebook huffman", {true, true, 8, true, 0}},
     {"sparse codebook 3-bit gaps", {true, true, 8, false, 3}},
+    {"sparse byte groups", {true, false, 8, false, 0, true}},
 };
 
 TEST(WeightEncoding, EveryFormatDecodesToTheSameWeights) {
@@ -137,7 +139,7 @@ TEST(WeightEncoding, EveryFormatDecodesToTheSameWeights) {
           ++checked;
         }
       }
-  EXPECT_EQ(checked, 7 * 5 * 3 * 9);
+  EXPECT_EQ(checked, 7 * 5 * 3 * int(std::size(kCases)));
 }
 
 TEST(WeightEncoding, PackedInt4) {

@@ -108,13 +108,44 @@ static int code_fits(const mote_wenc *e, const mote_huffman_code *h, uint32_t en
   return total == (uint32_t)h->n_symbols;
 }
 
+/* Byte groups (mote/decode.h): the counts and groups fill the stream, and every row's entries
+ * stay inside it, a nonzero never on a column an entry before it took. */
+static int groups_fit(const mote_wenc *e) {
+  const uint8_t *s = e->blob + e->stream_offset, *g;
+  const uint32_t len = e->bytes - e->stream_offset, quads = e->entries / 4u;
+  uint32_t at, total = 0, k;
+  int32_t r;
+  if ((uint32_t)e->rows > len / 2u) return 0;
+  at = mote_wenc_groups_at(e);
+  if (at > len || e->entries % 4u != 0 || (len - at) % 8u != 0 || (len - at) / 8u != quads) return 0;
+  g = s + at;
+  for (r = 0; r < e->rows; ++r) {
+    const uint32_t n = (uint32_t)s[2 * r] | (uint32_t)s[2 * r + 1] << 8;
+    uint32_t pos = 0;
+    if (n > quads - total) return 0;
+    total += n;
+    for (k = 0; k < 4u * n; ++k) {
+      const uint8_t *q = g + k / 4u * 8u + k % 4u; /* its gap; its value 4 bytes on */
+      pos += q[0];
+      if (pos >= (uint32_t)e->row_len || (q[4] != 0 && q[0] == 0 && k > 0)) return 0;
+    }
+    g += 8u * n;
+  }
+  return total == quads;
+}
+
 mote_status mote_wenc_check(const mote_wenc *e) {
   if (!e->blob || e->rows < 1 || e->row_len < 1 || e->stream_offset > e->bytes) return MOTE_ERR_PARAM;
   if (e->vbits < 1 || e->vbits > 8 || e->codebook_size < 0 || e->codebook_size > 256 ||
       (uint32_t)e->codebook_size > e->stream_offset)
     return MOTE_ERR_PARAM;
   if (e->sparse && (e->ibits < 1 || e->ibits > 8)) return MOTE_ERR_PARAM;
+  if (e->sparse == MOTE_WENC_GROUPS && (e->codebook_size != 0 || e->vbits != 8 || e->ibits != 8 ||
+                                        e->values.max_len != 0 || e->gaps.max_len != 0))
+    return MOTE_ERR_PARAM;
+  if (e->sparse < 0 || e->sparse > MOTE_WENC_GROUPS) return MOTE_ERR_PARAM;
   if (mote_crc32(e->blob, e->bytes) != e->crc32) return MOTE_ERR_CORRUPT;
+  if (e->sparse == MOTE_WENC_GROUPS) return groups_fit(e) ? MOTE_OK : MOTE_ERR_CORRUPT;
   if (!code_fits(e, &e->values, e->stream_offset) || (e->sparse && !code_fits(e, &e->gaps, e->stream_offset)))
     return MOTE_ERR_CORRUPT;
   return MOTE_OK;
@@ -126,6 +157,11 @@ mote_status mote_wdec_start(const mote_wenc *e, mote_wdec *s) {
   s->next_pos = 0;
   s->next_val = 0;
   s->row = 0;
+  if (e->sparse == MOTE_WENC_GROUPS) {
+    if ((uint32_t)e->rows > (e->bytes - e->stream_offset) / 2u) return MOTE_ERR_CORRUPT;
+    s->bit = mote_wenc_groups_at(e);
+    return s->bit <= e->bytes - e->stream_offset ? MOTE_OK : MOTE_ERR_CORRUPT;
+  }
   if (e->sparse && !next_entry(e, s)) return MOTE_ERR_CORRUPT;
   return MOTE_OK;
 }
@@ -133,7 +169,21 @@ mote_status mote_wdec_start(const mote_wenc *e, mote_wdec *s) {
 mote_status mote_wdec_row(const mote_wenc *e, mote_wdec *s, int8_t *row) {
   int32_t i;
   if (s->row >= e->rows) return MOTE_ERR_PARAM;
-  if (e->sparse) {
+  if (e->sparse == MOTE_WENC_GROUPS) {
+    const uint8_t *c = e->blob + e->stream_offset + 2u * (uint32_t)s->row;
+    const uint8_t *g = e->blob + e->stream_offset + s->bit;
+    const uint32_t n = (uint32_t)c[0] | (uint32_t)c[1] << 8;
+    uint32_t k, pos = 0;
+    if (n > (e->bytes - e->stream_offset - s->bit) / 8u) return MOTE_ERR_CORRUPT;
+    memset(row, 0, (size_t)e->row_len);
+    for (k = 0; k < 4u * n; ++k) {
+      const uint8_t *q = g + k / 4u * 8u + k % 4u;
+      pos += q[0];
+      if (pos >= (uint32_t)e->row_len) return MOTE_ERR_CORRUPT;
+      if (q[4] != 0) row[pos] = (int8_t)q[4]; /* fillers and padding are zeros */
+    }
+    s->bit += 8u * n;
+  } else if (e->sparse) {
     const uint32_t start = (uint32_t)s->row * (uint32_t)e->row_len, end = start + (uint32_t)e->row_len;
     memset(row, 0, (size_t)e->row_len);
     while (s->next_pos < end) {

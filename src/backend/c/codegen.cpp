@@ -611,8 +611,9 @@ class ModelEmitter {
     h += fmt::format("int {}_invoke(const {} *input, {} *output);\n", P_, el, out_el);
     h += fmt::format("/* The same inference in a caller-owned arena of {}_ARENA_BYTES bytes, aligned to 8. */\n", P_);
     h += fmt::format("int {}_invoke_arena(uint8_t *arena, const {} *input, {} *output);\n", P_, el, out_el);
-    h += "/* Checks the CRC-32 of every encoded weight blob once, before the first inference: 0, or\n"
-         " * MOTE_ERR_CORRUPT (2) when flash does not hold what the compiler wrote. */\n";
+    h += "/* Checks the CRC-32 of every encoded weight blob once, before the first inference (the sparse\n"
+         " * FC kernels rely on its walk of their entries): 0, or MOTE_ERR_CORRUPT (2) when flash does not\n"
+         " * hold what the compiler wrote. */\n";
     h += fmt::format("int {}_init(void);\n\n", P_);
     h += "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
     return h;

@@ -15,7 +15,7 @@ mote_status mote_fully_connected_s8_sparse(const mote_fc_s8_params *p, const int
   const uint8_t *stream = w->blob + w->stream_offset;
   const int8_t *codebook = (const int8_t *)w->blob;
   int32_t b;
-  if (!mote__fc_s8_ok(p) || w->rows != p->out_features || w->row_len != in_features || !w->sparse ||
+  if (!mote__fc_s8_ok(p) || w->rows != p->out_features || w->row_len != in_features || w->sparse != 1 ||
       w->values.max_len != 0 || w->gaps.max_len != 0 || width > 16) {
     return MOTE_ERR_PARAM;
   }
