@@ -82,7 +82,7 @@ std::optional<KernelCall> sparse8_dsp_call(const LowerCtx& c) {
                   data("bias"), data("multiplier"), data("shift"), p.per_channel != 0, 0, p.out_zp);
   if (!chan) return std::nullopt;
   // batches first to last, as the portable kernel walks them
-  call.params = mote_fc_s8_dsp_params{p.batches, p.in_features, p.out_features, p.act_min, p.act_max, 0};
+  call.params = mote_fc_s8_dsp_params{p.batches, p.in_features, p.out_features, p.act_min, p.act_max, 0, 0};
   auto& t = call.tables;
   t.erase(std::remove_if(t.begin(), t.end(), [](const ConstTable& x) { return x.role != "weights"; }), t.end());
   t.push_back(make_table("bias", DType::I32, *chan));
