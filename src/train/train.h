@@ -100,7 +100,11 @@ struct FitOptions {
   int64_t step_epochs = 10;  // Step: lr *= gamma every step_epochs epochs
   double gamma = 0.1;
   double val_split = 0.1;    // the last fraction of a seeded shuffle validates
-  int64_t patience = 0;      // early stop after this many epochs without a val loss 1e-4 (relative) lower
+  int64_t patience = 0;      // early stop after this many epochs without a better validation score
+  // The score that picks the epoch kept (and that patience watches): the validation loss, or
+  // (classification) the validation accuracy. A distilled student's loss on the labels alone
+  // can prefer another epoch than its accuracy does.
+  bool select_accuracy = false;
   uint64_t seed = 0;
   int threads = 0;           // libtorch intra-op threads; 0 = its default
   std::string checkpoint_dir;  // a checkpoint after every epoch (and on Ctrl-C)
