@@ -140,7 +140,7 @@ def structured(out):
         row("DS-CNN", "dscnn", dense),
         row("pruned", "dscnn_pruned", pruned),
         "",
-        f"MACs {pruned['macs_after'] / pruned['macs_before']:.2f}x, instructions {instr['dscnn'] / instr['dscnn_pruned']:.2f}x fewer, "
+        f"MACs {rep['dscnn_pruned']['macs'] / rep['dscnn']['macs']:.2f}x, instructions {instr['dscnn'] / instr['dscnn_pruned']:.2f}x fewer, "
         f"{100 * (dense['test_accuracy'] - pruned['test_accuracy']):+.2f} points of float accuracy lost.",
     ] + structured_parts(out)
 
