@@ -39,7 +39,10 @@ void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_fla
   cmd->add_option("--step-epochs", f.step_epochs, "step schedule: epochs between decays")->capture_default_str();
   cmd->add_option("--gamma", f.gamma, "step schedule: decay factor")->capture_default_str();
   cmd->add_option("--val-split", f.val_split, "fraction of the data held out for validation")->capture_default_str();
-  cmd->add_option("--patience", f.patience, "early stop after N epochs without a better validation loss (0 = never)");
+  cmd->add_option("--patience", f.patience, "early stop after N epochs without a better validation score (0 = never)");
+  cmd->add_option("--select", a->select, "the validation score that picks the epoch kept: loss, or accuracy (classification)")
+      ->check(CLI::IsMember({"loss", "accuracy"}))
+      ->capture_default_str();
   cmd->add_option("--seed", f.seed, "seed of initialization, split and shuffling: same seed, same weights")->capture_default_str();
   cmd->add_option("--threads", f.threads, "libtorch threads (0 = its default; results repeat for the same count)");
   cmd->add_option("--checkpoint", f.checkpoint_dir, "write DIR/checkpoint.mote after every epoch and on Ctrl-C");
@@ -49,6 +52,7 @@ void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_fla
 Prepared prepare(TrainArgs& a) {
   if (a.data.empty()) fail("--data is required");
   if (a.model.empty() == a.arch.empty()) fail("give either a model file or --arch SPEC (not {})", a.model.empty() ? "neither" : "both");
+  a.fit.select_accuracy = a.select == "accuracy";
   a.fit.optimizer = a.optimizer == "sgd" ? train::Optimizer::Sgd : train::Optimizer::Adam;
   a.fit.schedule = a.schedule == "step" ? train::Schedule::Step : a.schedule == "cosine" ? train::Schedule::Cosine : train::Schedule::Constant;
   if (a.needs_output && a.out.empty()) fail("-o OUT.onnx is required");

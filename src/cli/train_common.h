@@ -17,7 +17,7 @@ struct TrainArgs {
   std::string test_data, test_labels;  // optional: accuracy on a held-out set at the end
   std::string out, log;
   int64_t limit = 0, classes = 0;
-  std::string optimizer = "adam", schedule = "constant";
+  std::string optimizer = "adam", schedule = "constant", select = "loss";
   bool needs_output = true;  // false: a report only (mote prune --scan)
   train::FitOptions fit;
 };

@@ -59,7 +59,7 @@ void add_prune(CLI::App& app) {
   cmd->add_option("--sparsity", p.sparsity, "fraction of weights (with --structured: of each layer's channels) removed, in [0, 1)");
   cmd->add_flag("--structured", structured, "remove whole channels (filters, and the next layers' inputs) instead of weights");
   static int64_t multiple = 1;
-  cmd->add_option("--channel-multiple", multiple, "with --structured: keep a multiple of this many channels per layer (4 suits the Cortex-M DSP kernels)")
+  cmd->add_option("--channel-multiple", multiple, "with --structured: keep a multiple of this many channels per layer (8 suits the Cortex-M DSP kernels)")
       ->check(CLI::PositiveNumber);
   static CLI::Option* scope_opt = nullptr;
   scope_opt = cmd->add_option("--scope", scope, "global: one magnitude threshold over all layers; layer: each layer to its target")

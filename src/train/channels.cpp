@@ -221,6 +221,20 @@ std::vector<float> slice(const Tensor& t, size_t axis, const std::vector<int64_t
   return v;
 }
 
+// The weight of each channel that layer `n` (a source or a depthwise conv) writes: its filters'
+// L1 norms relative to their mean, times the |gamma| / sqrt(var + eps) of a BatchNorm right after.
+std::vector<double> channel_weights(const Graph& g, const Node& n) {
+  std::vector<double> r = row_norms(g.t(n.in(1)));
+  const std::vector<int> users = g.consumers(n.out());
+  if (users.size() == 1 && g.nodes[size_t(users[0])].op == OpKind::BatchNorm) {
+    const Node& bn = g.nodes[size_t(users[0])];
+    const float eps = bn.attrs.f("epsilon", 1e-5f);
+    for (size_t c = 0; c < r.size(); ++c)
+      r[c] *= std::fabs(g.t(bn.in(1)).as<float>()[c]) / std::sqrt(double(g.t(bn.in(4)).as<float>()[c]) + eps);
+  }
+  return r;
+}
+
 }  // namespace
 
 Graph prune_channels(const Graph& g, double fraction, ChannelReport* report, int64_t multiple) {
@@ -248,19 +262,17 @@ Graph prune_channels(const Graph& g, double fraction, ChannelReport* report, int
       if (m.role != Role::Source) continue;
       const Node& n = g.nodes[size_t(m.node)];
       info.sources.push_back(n.name);
-      std::vector<double> r = row_norms(g.t(n.in(1)));
-      // A BatchNorm right after the layer scales each channel by |gamma| / sqrt(var + eps).
-      const std::vector<int> users = g.consumers(n.out());
-      if (users.size() == 1 && g.nodes[size_t(users[0])].op == OpKind::BatchNorm) {
-        const Node& bn = g.nodes[size_t(users[0])];
-        const float eps = bn.attrs.f("epsilon", 1e-5f);
-        for (size_t c = 0; c < r.size(); ++c)
-          r[c] *= std::fabs(g.t(bn.in(1)).as<float>()[c]) / std::sqrt(double(g.t(bn.in(4)).as<float>()[c]) + eps);
-      }
+      const std::vector<double> r = channel_weights(g, n);
       if (score.empty()) score.assign(r.size(), 0.0);
       if (r.size() != score.size()) fail("prune: layers tied to '{}' have {} and {} channels", info.sources[0], score.size(), r.size());
       for (size_t c = 0; c < r.size(); ++c) score[c] += r[c];
     }
+    // A depthwise conv (and its BatchNorm) scales each channel again before the next layer reads it.
+    for (const Member& m : group)
+      if (m.role == Role::Depthwise) {
+        const std::vector<double> r = channel_weights(g, g.nodes[size_t(m.node)]);
+        for (size_t c = 0; c < r.size() && c < score.size(); ++c) score[c] *= r[c];
+      }
     const int64_t channels = int64_t(score.size());
     int64_t kept = std::max<int64_t>(1, int64_t(std::llround(double(channels) * (1.0 - fraction))));
     kept = std::min(channels, (kept + multiple - 1) / multiple * multiple);

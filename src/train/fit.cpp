@@ -244,7 +244,7 @@ std::vector<std::pair<std::string, std::string>> fingerprint(const GraphModule& 
       {"momentum", fmt::format("{}", o.momentum)}, {"weight-decay", fmt::format("{}", o.weight_decay)},
       {"schedule", std::to_string(int(o.schedule))}, {"step-epochs", std::to_string(o.step_epochs)},
       {"gamma", fmt::format("{}", o.gamma)}, {"val-split", fmt::format("{}", o.val_split)},
-      {"patience", std::to_string(o.patience)}, {"seed", std::to_string(o.seed)},
+      {"patience", std::to_string(o.patience)}, {"select", o.select_accuracy ? "accuracy" : "loss"}, {"seed", std::to_string(o.seed)},
       {"teacher", o.teacher ? o.teacher->name : "none"}, {"temperature", fmt::format("{}", o.temperature)},
       {"alpha", fmt::format("{}", o.alpha)}, {"sparsity", fmt::format("{}", o.prune.sparsity)},
       {"prune", fmt::format("{}/{}/{}/{}", o.prune.global, o.prune.start, o.prune.end, o.prune.every)},
@@ -362,7 +362,7 @@ struct RunState {
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;           // the running sums of the epoch in progress
   double epoch_seconds = 0;                // training time spent in the epoch in progress
-  double best_loss = INFINITY;
+  double best_score = INFINITY;             // the best validation score: loss, or -accuracy
   int64_t best_epoch = 0, bad_epochs = 0;
   bool stopped = false;
   std::vector<EpochStats> history;
@@ -378,7 +378,7 @@ void save(const std::string& path, const std::string& print, const RunState& st,
   a.write("fingerprint", bytes_tensor(print));
   a.write("position", at::tensor(std::vector<int64_t>{st.epoch, st.batch, st.step, st.correct, st.seen, st.best_epoch,
                                                       st.bad_epochs, st.stopped ? 1 : 0}));
-  a.write("sums", at::tensor(std::vector<double>{st.loss_sum, st.epoch_seconds, st.best_loss}, at::TensorOptions().dtype(at::kDouble)));
+  a.write("sums", at::tensor(std::vector<double>{st.loss_sum, st.epoch_seconds, st.best_score}, at::TensorOptions().dtype(at::kDouble)));
   std::vector<double> h;
   for (const EpochStats& e : st.history)
     h.insert(h.end(), {double(e.epoch), e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.lr, e.sparsity, e.seconds,
@@ -427,7 +427,7 @@ void load(const std::string& path, const std::vector<std::pair<std::string, std:
     st.epoch = p[0], st.batch = p[1], st.step = p[2], st.correct = p[3], st.seen = p[4], st.best_epoch = p[5],
     st.bad_epochs = p[6], st.stopped = p[7] != 0;
     const auto s = sums.contiguous().data_ptr<double>();
-    st.loss_sum = s[0], st.epoch_seconds = s[1], st.best_loss = s[2];
+    st.loss_sum = s[0], st.epoch_seconds = s[1], st.best_score = s[2];
     const Tensor hc = hist.contiguous();
     for (int64_t r = 0; r < hc.numel() / kStatFields; ++r) {
       const double* e = hc.data_ptr<double>() + r * kStatFields;
@@ -482,6 +482,7 @@ void check_options(const FitOptions& o) {
   if (!(o.val_split >= 0 && o.val_split < 1)) fail("--val-split must be in [0, 1), got {}", o.val_split);
   if (o.patience < 0) fail("--patience must not be negative, got {}", o.patience);
   if (o.patience > 0 && o.val_split == 0) fail("--patience needs a validation split (--val-split > 0)");
+  if (o.select_accuracy && o.val_split == 0) fail("--select accuracy needs a validation split (--val-split > 0)");
   if (o.resume && o.checkpoint_dir.empty()) fail("--resume needs --checkpoint DIR");
   if (o.teacher && !(o.temperature > 0)) fail("--temperature must be positive, got {}", o.temperature);
   if (o.teacher && !(o.alpha >= 0 && o.alpha <= 1)) fail("--alpha must be in [0, 1], got {}", o.alpha);
@@ -615,6 +616,7 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   if (o.threads > 0) at::set_num_threads(o.threads);
   GraphModule m(model);
   if (m.trainable().empty()) fail("train: model '{}' has no trainable weights", model.name);
+  if (o.select_accuracy && !data.classification()) fail("--select accuracy needs class labels (--labels)");
   std::unique_ptr<GraphModule> teacher;
   if (o.teacher) {
     check_teacher(*o.teacher, model, data);
@@ -733,8 +735,9 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
       // Better means lower by more than 1e-4 of the best so far (noise is no progress); only
       // weights at their final sparsity count as the best of a pruning run.
       const bool counts = !pruner || pruner->reached(st.step);
-      if (counts && (st.best.empty() || v.loss < st.best_loss - 1e-4 * std::fabs(st.best_loss))) {
-        st.best_loss = v.loss;
+      const double score = o.select_accuracy ? -v.accuracy : v.loss;
+      if (counts && (st.best.empty() || score < st.best_score - 1e-4 * std::fabs(st.best_score))) {
+        st.best_score = score;
         st.best_epoch = e.epoch;
         st.bad_epochs = 0;
         st.best.clear();
@@ -754,7 +757,8 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
     if (!ckpt.empty()) save(ckpt, encode(print), st, m, *opt);
   }
   if (st.stopped && progress)
-    progress->note(fmt::format("early stop: no better validation loss for {} epochs; keeping epoch {}", o.patience, st.best_epoch));
+    progress->note(fmt::format("early stop: no better validation {} for {} epochs; keeping epoch {}", o.select_accuracy ? "accuracy" : "loss",
+                               o.patience, st.best_epoch));
 
   FitResult r;
   if (!st.best.empty()) {

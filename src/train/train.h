@@ -100,7 +100,11 @@ struct FitOptions {
   int64_t step_epochs = 10;  // Step: lr *= gamma every step_epochs epochs
   double gamma = 0.1;
   double val_split = 0.1;    // the last fraction of a seeded shuffle validates
-  int64_t patience = 0;      // early stop after this many epochs without a val loss 1e-4 (relative) lower
+  int64_t patience = 0;      // early stop after this many epochs without a better validation score
+  // The score that picks the epoch kept (and that patience watches): the validation loss, or
+  // (classification) the validation accuracy. A distilled student's loss on the labels alone
+  // can prefer another epoch than its accuracy does.
+  bool select_accuracy = false;
   uint64_t seed = 0;
   int threads = 0;           // libtorch intra-op threads; 0 = its default
   std::string checkpoint_dir;  // a checkpoint after every epoch (and on Ctrl-C)
@@ -169,12 +173,14 @@ struct ChannelReport {
 };
 
 // Removes the `fraction` of each group's channels with the smallest filter L1 norms (relative to
-// their layer's mean, times the |gamma| / sigma of a BatchNorm that follows): the filters, the
+// their layer's mean, times the |gamma| / sigma of a BatchNorm that follows; times the same of the
+// depthwise convs that carry them, which scale each channel again): the filters, the
 // depthwise filters and BatchNorm entries that carry them, and the matching inputs of the layers
 // that read them (Conv input channels, FullyConnected columns after a flatten). Channels that
 // reach a graph output or an op that mixes channels otherwise (grouped Conv, Concat, Softmax,
 // Transpose, reshapes other than flattening) are kept. The channels kept are rounded up to a
-// multiple of `multiple` (at most all of them): SIMD kernels take channels four at a time.
+// multiple of `multiple` (at most all of them): the Cortex-M DSP kernels take depthwise channels
+// four at a time and the input channels of a 1x1 conv eight at a time.
 Graph prune_channels(const Graph& g, double fraction, ChannelReport* report, int64_t multiple = 1);
 
 // Loss and accuracy of `model` on `data`; with `qat`, fake-quantized as QAT computes.

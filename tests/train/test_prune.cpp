@@ -4,6 +4,7 @@
 // so the pruned model computes what the unpruned one computes; bad sparsities are refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -198,6 +199,38 @@ TEST(Channels, ResidualAddTiesItsSources) {
 }
 
 }  // namespace
+// A depthwise conv scales the channels it carries: those it makes near zero go first, however
+// large the filters that made them.
+TEST(Channels, DepthwiseFiltersWeighTheChannelsTheyCarry) {
+  Graph g = train::build_arch("dscnn:16", {1, 16, 16}, 10, false, 4);
+  auto first_depthwise = [](const Graph& m) {
+    for (const Node& n : m.nodes)
+      if (n.op == OpKind::Conv && n.attrs.i("group", 1) > 1) return n.in(1);
+    return -1;
+  };
+  ASSERT_GE(first_depthwise(g), 0);
+  Tensor& w = g.t(first_depthwise(g));
+  const int64_t per = w.numel() / w.shape[0];
+  for (int64_t c = 0; c < 4; ++c)
+    for (int64_t k = 0; k < per; ++k) w.as_mut<float>()[(3 * c + 1) * per + k] *= 1e-3f;
+  const Graph p = train::prune_channels(g, 0.25, nullptr);
+  const Tensor& kept = p.t(first_depthwise(p));
+  ASSERT_EQ(kept.shape[0], 12);
+  double smallest = INFINITY;
+  for (int64_t c = 0; c < 12; ++c) {
+    double l1 = 0;
+    for (int64_t k = 0; k < per; ++k) l1 += std::fabs(kept.as<float>()[c * per + k]);
+    smallest = std::min(smallest, l1);
+  }
+  double largest_scaled = 0;
+  for (int64_t c = 0; c < 4; ++c) {
+    double l1 = 0;
+    for (int64_t k = 0; k < per; ++k) l1 += std::fabs(w.as<float>()[(3 * c + 1) * per + k]);
+    largest_scaled = std::max(largest_scaled, l1);
+  }
+  EXPECT_GT(smallest, largest_scaled);
+}
+
 // Kept channels rounded up to a multiple (DS-CNN:16: 16 channels, 40 % off leaves 10 -> 12).
 TEST(Channels, KeptChannelsRoundUpToTheMultiple) {
   const Graph g = train::build_arch("dscnn:16", {1, 16, 16}, 10, false, 4);

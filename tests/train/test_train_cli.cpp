@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -93,6 +94,36 @@ TEST(TrainCli, EarlyStoppingKeepsTheBestEpoch) {
   EXPECT_TRUE(j["stopped_early"].get<bool>());
   EXPECT_EQ(j["best_epoch"].get<int>(), 1);
   EXPECT_NE(r.out.find("early stop"), std::string::npos) << r.out;
+}
+
+// --select picks the kept epoch by validation accuracy (the first epoch of the highest) or by
+// loss (the last epoch that lowered it by more than 1e-4 of the best); separable blobs reach
+// their best accuracy before the loss stops falling, so the two differ.
+TEST(TrainCli, SelectKeepsTheEpochOfTheBestValidationScore) {
+  Blobs b;
+  const std::string log = b.dir / "log.json";
+  int64_t by[2] = {0, 0};
+  for (int k = 0; k < 2; ++k) {
+    const std::string select = k == 0 ? "accuracy" : "loss";
+    const CliRun r = mote_cli("train --arch mlp:8 --epochs 12 --batch 32 --threads 1 --seed 2 " + b.args() + " --select " + select +
+                              " -o " + (b.dir / "s.onnx") + " --log " + log);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(test::slurp(log));
+    const nlohmann::json& h = j["history"];
+    ASSERT_EQ(h.size(), 12u);
+    int64_t want = 1;
+    double best = k == 0 ? -h[0]["val_accuracy"].get<double>() : h[0]["val_loss"].get<double>();
+    for (size_t e = 1; e < h.size(); ++e) {
+      const double score = k == 0 ? -h[e]["val_accuracy"].get<double>() : h[e]["val_loss"].get<double>();
+      if (score < best - 1e-4 * std::fabs(best)) best = score, want = int64_t(e) + 1;
+    }
+    by[k] = j["best_epoch"].get<int64_t>();
+    EXPECT_EQ(by[k], want) << select;
+  }
+  EXPECT_LT(by[0], by[1]);
+  const CliRun bad = mote_cli("train --arch mlp:8 --epochs 1 " + b.args() + " --select accuracy --val-split 0 -o " + (b.dir / "n.onnx"));
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("--select accuracy needs a validation split"), std::string::npos) << bad.err;
 }
 
 TEST(TrainCli, LiveBarOnATerminal) {
