@@ -198,11 +198,15 @@ bool is_fc_dsp(const LowerCtx& c) { return dsp_fc(c).has_value(); }
 
 namespace {
 
-// The lean DSP FC (no scratch, slower) where the expanded input, 2 bytes per input, would take
-// more RAM than the layer's input and output together: a wide layer into a narrow one (the
-// anomaly-detection autoencoder's 640 -> 128), never the pointwise convs run as FC.
-bool lean_fc(int64_t batches, int64_t in_features, int64_t out_features) {
-  return (in_features + 7) / 8 * 16 > batches * (in_features + out_features);
+// The lean DSP FC (no scratch, about 1.5x the instructions) where the expanded input, 2 bytes
+// per input, would be larger than every activation of the graph and so set its arena: the
+// anomaly-detection autoencoder's 640 -> 128 among 640-byte activations; never the pointwise
+// convs run as FC, whose scratch is one pixel's.
+bool lean_fc(const Graph& g, int64_t in_features) {
+  int64_t largest = 0;
+  for (const Tensor& t : g.tensors)
+    if (!t.is_const()) largest = std::max(largest, int64_t(t.bytes()));
+  return (in_features + 7) / 8 * 16 > largest;
 }
 
 }  // namespace
@@ -211,9 +215,7 @@ bool lean_fc(int64_t batches, int64_t in_features, int64_t out_features) {
 // output: in place where they have the same shape, unless it is lean.
 bool fc_dsp_in_place(const Graph& g, const Node& n, int input) {
   const Tensor& x = g.t(n.in(0));
-  const int64_t k = x.shape.empty() ? 0 : x.shape.back();
-  return input == n.in(0) && elementwise_in_place(g, n, input) && k > 0 &&
-         !lean_fc(x.numel() / k, k, g.t(n.out()).shape.back());
+  return input == n.in(0) && elementwise_in_place(g, n, input) && !x.shape.empty() && !lean_fc(g, x.shape.back());
 }
 
 // Weights: rows in blocks of 4 (zero rows pad the last), groups of 4 inputs (an even number,
@@ -239,7 +241,7 @@ void build_fc_dsp(const LowerCtx& c, KernelCall& call) {
   while (int64_t(d->chan.size()) < 16 * blocks) d->chan.insert(d->chan.end(), {0, 0, 1, 0});
   // A row's input is expanded into scratch before the row's outputs are written; lean, the
   // input is read while the outputs are written.
-  d->p.lean = lean_fc(d->p.batches, d->p.in_features, d->p.out_features) ? 1 : 0;
+  d->p.lean = lean_fc(c.g, d->p.in_features) ? 1 : 0;
   const ConvWalk walk = fc_walk(d->p.batches, d->p.in_features, d->p.out_features, !d->p.lean);
   d->p.reverse = walk_backward(walk.in, walk.out) ? 1 : 0;
   call.params = d->p;

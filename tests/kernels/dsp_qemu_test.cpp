@@ -165,7 +165,7 @@ std::string sparse8_unaligned_code(Rng& r, int* calls) {
   c += "static uint32_t ucopy[" + std::to_string(e.blob.size() / 4 + 2) + "];\n" +
        "static int sparse8_at(size_t at) {\n  uint8_t *copy = (uint8_t *)ucopy + at;\n  int8_t out[" + std::to_string(m) +
        "];\n  mote_wenc d;\n  const mote_fc_s8_dsp_params p = {1, " + std::to_string(k) + ", " + std::to_string(m) +
-       ", -128, 127, 0};\n  memcpy(copy, ublob, sizeof ublob);\n  memset(&d, 0, sizeof d);\n  d.blob = copy;\n" +
+       ", -128, 127, 0, 0};\n  memcpy(copy, ublob, sizeof ublob);\n  memset(&d, 0, sizeof d);\n  d.blob = copy;\n" +
        "  d.bytes = " + std::to_string(d.bytes) + "u;\n  d.rows = " + std::to_string(m) + ";\n  d.row_len = " +
        std::to_string(k) + ";\n  d.vbits = 8;\n  d.sparse = MOTE_WENC_GROUPS;\n  d.ibits = 8;\n  d.entries = " +
        std::to_string(d.entries) + "u;\n  return mote_fully_connected_s8_sparse8_dsp(&p, ux, &d, uchan, out) == MOTE_OK &&" +

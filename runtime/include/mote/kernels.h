@@ -803,7 +803,7 @@ typedef struct {
   int32_t act_min, act_max;
   int32_t reverse; /* 1: rows from the last to the first (as mote_conv_s8_dsp_params) */
   /* 1: no scratch; each block of rows reads the input words itself (slower), for a layer whose
-   * expanded input would take more RAM than its input and output together */
+   * expanded input would take more RAM than any activation of the model */
   int32_t lean;
 } mote_fc_s8_dsp_params;
 

@@ -161,8 +161,8 @@ static inline void mac_rows(uint32_t e, uint32_t q, const int32_t *w, int32_t *a
 /* Lean: every row of the vector at x into y with no scratch, each group's pairs made again for
  * every block of four rows (about 1.4 instructions per MAC instead of 0.9); the groups past
  * in_features, zero inputs against zero weights, are skipped. */
-MOTE_ALWAYS_INLINE void rows_lean(const mote_fc_s8_dsp_params *p, const int8_t *x, int32_t even,
-                                  const int32_t *w, const int32_t *c, int8_t *y, int full) {
+static void rows_lean(const mote_fc_s8_dsp_params *p, const int8_t *x, int32_t even, const int32_t *w,
+                      const int32_t *c, int8_t *y, int full) {
   const int32_t whole = p->in_features / 4, lo = p->act_min, hi = p->act_max;
   uint8_t b[4] = {0, 0, 0, 0};
   uint32_t tail_e, tail_q;
@@ -215,12 +215,8 @@ mote_status mote_fully_connected_s8_dsp(const mote_fc_s8_dsp_params *p, const in
     const int32_t b = p->reverse ? p->batches - 1 - t : t;
     const int8_t *x = in + (size_t)b * p->in_features;
     int8_t *y = out + (size_t)b * p->out_features;
-    if (p->lean) {
-      if (full) {
-        rows_lean(p, x, even_sum(p, x), w, chan, y, 1);
-      } else {
-        rows_lean(p, x, even_sum(p, x), w, chan, y, 0);
-      }
+    if (p->lean) { /* one copy for both clamps: the lean path is about RAM, not speed */
+      rows_lean(p, x, even_sum(p, x), w, chan, y, full);
     } else if (full) {
       rows(p, col, expand(p, x, col), w, chan, y, 1);
     } else {
