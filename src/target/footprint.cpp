@@ -159,6 +159,8 @@ Footprint predict_footprint(const std::string& target, const ModelSource& m) {
     roots.push_back(it->second);
   }
   if (invoke_calls_memcpy) roots.push_back(s.globals.at("memcpy"));
+  const bool encoded = std::any_of(m.calls->begin(), m.calls->end(), [](const KernelCall& c) { return c.encoded.has_value(); });
+  if (encoded) roots.push_back(s.globals.at("mote_wenc_check"));  // NAME_init checks each blob
   for (int r : roots) keep.add(s, r);
   for (int n : keep.kept) {
     const SizeNode& x = s.nodes[size_t(n)];

@@ -436,6 +436,12 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
     if (n < 0) fail("measuring the runtime for {}: libc has no {}", p.target, lib);
     globals[lib] = n;
   }
+  // What the generated code calls besides the kernels: NAME_init's check of encoded weights.
+  for (const char* fn : {"mote_wenc_check"}) {
+    const int n = graph.root(fn);
+    if (n < 0) fail("measuring the runtime for {}: no runtime source defines {}", p.target, fn);
+    globals[fn] = n;
+  }
   nlohmann::json nodes = nlohmann::json::array();
   for (const SizeNode& n : graph.nodes)
     nodes.push_back({{"label", n.label}, {"kind", std::string(1, n.kind)}, {"size", n.size}, {"align", n.align},

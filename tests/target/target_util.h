@@ -19,9 +19,11 @@ inline bool have_tool(const char* t) {
 inline bool have_cortex_m_tools() { return have_tool("arm-none-eabi-gcc") && have_tool("qemu-system-arm"); }
 
 // A model mote ships: the test models, the demo, the MLPerf Tiny models. calib empty: the file
-// is compiled as it is (an int8 .tflite, or a float model).
+// is compiled as it is (an int8 .tflite, or a float model). encode: its weights as
+// mote compile --encode stores them (the decoders and NAME_init's checks in the image).
 struct ShippedModel {
   std::string name, path, calib;
+  EncodeOptions encode{};
 };
 
 // Test names show the model, not its bytes.
@@ -32,6 +34,7 @@ inline std::vector<ShippedModel> shipped_models() {
   return {
       {"mlp", d + "/models/mlp_opset13_folded.onnx", d + "/models/mlp_input.npy"},
       {"lenet5", d + "/models/lenet5_opset13_folded.onnx", d + "/models/lenet5_input.npy"},
+      {"lenet5_huffman", d + "/models/lenet5_opset13_folded.onnx", d + "/models/lenet5_input.npy", {EncodeMode::Huffman, 4}},
       {"dscnn", d + "/models/dscnn_opset13_folded.onnx", d + "/models/dscnn_input.npy"},
       {"resnet_relu6", d + "/models/resnet_relu6_opset13_folded.onnx", d + "/models/resnet_relu6_input.npy"},
       {"autoencoder", d + "/models/autoencoder_opset13_folded.onnx", d + "/models/autoencoder_input.npy"},
@@ -64,6 +67,7 @@ inline nlohmann::json compile_for(const ShippedModel& m, const std::string& targ
   opt.calib_limit = 8;
   opt.target = target;
   opt.part = part;
+  opt.encode = m.encode;
   return write_compiled(run_pipeline(opt), opt, m.name, outdir.string());
 }
 
