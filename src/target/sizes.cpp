@@ -437,11 +437,9 @@ nlohmann::json measure_runtime(const Profile& p, const std::string& gcc, const s
     globals[lib] = n;
   }
   // What the generated code calls besides the kernels: NAME_init's check of encoded weights.
-  for (const char* fn : {"mote_wenc_check"}) {
-    const int n = graph.root(fn);
-    if (n < 0) fail("measuring the runtime for {}: no runtime source defines {}", p.target, fn);
-    globals[fn] = n;
-  }
+  const int wenc_check = graph.root("mote_wenc_check");
+  if (wenc_check < 0) fail("measuring the runtime for {}: no runtime source defines mote_wenc_check", p.target);
+  globals["mote_wenc_check"] = wenc_check;
   nlohmann::json nodes = nlohmann::json::array();
   for (const SizeNode& n : graph.nodes)
     nodes.push_back({{"label", n.label}, {"kind", std::string(1, n.kind)}, {"size", n.size}, {"align", n.align},

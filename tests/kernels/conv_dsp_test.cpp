@@ -75,13 +75,13 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   std::vector<int8_t> want(out_n), got(out_n, 0x55), oracle(out_n);
   std::vector<int32_t> pscratch(
       (k.depthwise ? mote_depthwise_conv2d_s8_scratch_bytes(&pp) : mote_conv2d_s8_scratch_bytes(&pp)) / 4 + 1);
-  if (k.depthwise) {
-    ASSERT_EQ(mote_depthwise_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"),
-                                       want.data(), pscratch.data()), MOTE_OK);
-  } else {
-    ASSERT_EQ(mote_conv2d_s8(&pp, in.data(), tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), want.data(),
-                             pscratch.data()), MOTE_OK);
-  }
+  auto run_port = [&](const int8_t* x, int8_t* y) {
+    const int8_t* w = tab<int8_t>(port, "weights");
+    const int32_t* b = tab<int32_t>(port, "bias");
+    return k.depthwise ? mote_depthwise_conv2d_s8(&pp, x, w, b, y, pscratch.data())
+                       : mote_conv2d_s8(&pp, x, w, b, y, pscratch.data());
+  };
+  ASSERT_EQ(run_port(in.data(), want.data()), MOTE_OK);
   auto run_dsp = [&](const mote_conv_s8_dsp_params& p, const int8_t* x, int8_t* y) {
     const size_t bytes = k.depthwise ? mote_depthwise_conv2d_s8_dsp_scratch_bytes(&p) : mote_conv2d_s8_dsp_scratch_bytes(&p);
     std::vector<int32_t> scratch(bytes / 4 + 1, 0x5A5A5A5A);  // 4-byte aligned, not zeroed
@@ -99,10 +99,7 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   ASSERT_TRUE(dsp.overlap.has_value() && port.overlap.has_value()) << k.str();
   const std::vector<int8_t> over = test::run_overlapped(in, out_n, *dsp.overlap, [&](const int8_t* x, int8_t* y) { return run_dsp(dp, x, y); });
   EXPECT_EQ(test::count_mismatches(over, want, "DSP overlapped " + k.str()), 0u);
-  const std::vector<int8_t> port_over = test::run_overlapped(in, out_n, *port.overlap, [&](const int8_t* x, int8_t* y) {
-    return k.depthwise ? mote_depthwise_conv2d_s8(&pp, x, tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), y, pscratch.data())
-                       : mote_conv2d_s8(&pp, x, tab<int8_t>(port, "weights"), tab<int32_t>(port, "bias"), y, pscratch.data());
-  });
+  const std::vector<int8_t> port_over = test::run_overlapped(in, out_n, *port.overlap, run_port);
   EXPECT_EQ(test::count_mismatches(port_over, want, "portable overlapped " + k.str()), 0u);
   // In place where the kernel allows it: the output written over a copy of the input.
   if (pp.in == pp.out && k.sh == 1 && k.sw == 1 && k.pt < pp.out.h) {
