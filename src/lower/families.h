@@ -44,6 +44,10 @@ bool is_depthwise_dsp(const LowerCtx& c);
 void build_conv_dsp(const LowerCtx& c, KernelCall& call);
 void build_depthwise_dsp(const LowerCtx& c, KernelCall& call);
 bool depthwise_dsp_in_place(const Graph& g, const Node& n, int input);
+bool is_depthwise3x3_dsp(const LowerCtx& c);
+void build_depthwise3x3_dsp(const LowerCtx& c, KernelCall& call);
+bool depthwise3x3_dsp_in_place(const Graph& g, const Node& n, int input);
+int64_t depthwise_conv2d_3x3_s8_dsp_scratch(const KernelCall& call);
 int64_t conv2d_s8_dsp_scratch(const KernelCall& call);
 int64_t depthwise_conv2d_s8_dsp_scratch(const KernelCall& call);
 // The records {bias, multiplier, right shift e, 2^(e-1) + out_zp * 2^e} of `rows` output channels

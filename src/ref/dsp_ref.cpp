@@ -88,6 +88,37 @@ mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& d, const int8
   return depthwise_conv2d_s8(p, in, hwo.data(), bias.data(), out);
 }
 
+mote_status depthwise_conv2d_3x3_s8_dsp(const mote_conv_s8_dsp_params& d, const int8_t* in, const int32_t* w,
+                                        const int32_t* chan, int8_t* out) {
+  mote_conv_s8_params p;
+  std::vector<int32_t> bias, mult, shift;
+  if (!portable_params(d, chan, &p, &bias, &mult, &shift) || d.in.c != d.out.c || d.kh != 3 || d.kw != 3)
+    return MOTE_ERR_PARAM;
+  p.groups = d.in.c;
+  // channel o's words (w00, w02), (w10, w12), (w20, w22), (w01, w11), (w21, 0) of doubled
+  // weights -> HWO [ky * 3 + kx][o]; the bias back from 2 * (bias - in_zp * sum w)
+  static const int kTap[5][2] = {{0, 2}, {3, 5}, {6, 8}, {1, 4}, {7, -1}};
+  const int64_t c = d.out.c;
+  std::vector<int8_t> hwo(size_t(9 * c));
+  for (int64_t o = 0; o < c; ++o) {
+    int64_t sum = 0;
+    for (int k = 0; k < 5; ++k)
+      for (int h = 0; h < 2; ++h) {
+        const int16_t v = int16_t(uint16_t(uint32_t(w[5 * o + k]) >> (16 * h)));
+        if (kTap[k][h] < 0) {
+          if (v != 0) return MOTE_ERR_PARAM;
+          continue;
+        }
+        if (v % 2 != 0 || v < -256 || v > 254) return MOTE_ERR_PARAM;
+        hwo[size_t(kTap[k][h] * c + o)] = int8_t(v / 2);
+        sum += v / 2;
+      }
+    if (bias[size_t(o)] % 2 != 0) return MOTE_ERR_PARAM;
+    bias[size_t(o)] = int32_t(bias[size_t(o)] / 2 + int64_t(d.in_zp) * sum);
+  }
+  return depthwise_conv2d_s8(p, in, hwo.data(), bias.data(), out);
+}
+
 namespace {
 
 // The portable FC params of the DSP ones from the records (in_zp 0: the biases hold it).

@@ -21,6 +21,8 @@ mote_status conv2d_s8_dsp(const mote_conv_s8_dsp_params& p, const int8_t* in, co
                           const int32_t* chan, int8_t* out);
 mote_status depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params& p, const int8_t* in,
                                     const int32_t* w, const int32_t* chan, int8_t* out);
+mote_status depthwise_conv2d_3x3_s8_dsp(const mote_conv_s8_dsp_params& p, const int8_t* in, const int32_t* w,
+                                        const int32_t* chan, int8_t* out);
 mote_status fully_connected_s8_dsp(const mote_fc_s8_dsp_params& p, const int8_t* in, const int32_t* w,
                                   const int32_t* chan, int8_t* out);
 // mote_fully_connected_s8_sparse8_dsp from the dense int8 weights it stores sparse.

@@ -55,11 +55,20 @@ void check_pointwise_fc(Rng& r, const ConvCase& k, const KernelCall& port, const
   }
 }
 
+// The DSP kernel the registry should choose for a conv case: depthwise 3x3 of stride and
+// dilation 1 over rows of 12 or more goes channel by channel through a plane.
+bool plane_dw(const ConvCase& k) {
+  return k.depthwise && k.kh == 3 && k.kw == 3 && k.sh == 1 && k.sw == 1 && k.dh == 1 && k.dw == 1 &&
+         k.w + k.pl + k.pr - 2 >= 12;
+}
+
 // Runs the case's node on both targets, the DSP call also in place where it may be.
 void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   const Graph g = test::conv_graph(r, k);
   const KernelCall port = lowered(g, "host"), dsp = lowered(g, "cortex-m4");
-  const std::string dsp_name = k.depthwise ? "mote_depthwise_conv2d_s8_dsp" : "mote_conv2d_s8_dsp";
+  const std::string dsp_name = !k.depthwise ? "mote_conv2d_s8_dsp"
+                               : plane_dw(k) ? "mote_depthwise_conv2d_3x3_s8_dsp"
+                                             : "mote_depthwise_conv2d_s8_dsp";
   if (dsp.kernel() == "mote_fully_connected_s8_dsp") {  // a pointwise conv as FC over the pixels
     ASSERT_TRUE(expect_dsp && !k.depthwise && k.kh == 1 && k.kw == 1 && k.sh == 1 && k.sw == 1 &&
                 k.pt + k.pl + k.pb + k.pr == 0) << k.str();
@@ -68,6 +77,7 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   }
   ASSERT_EQ(dsp.kernel(), expect_dsp ? dsp_name : port.kernel()) << k.str();
   if (!expect_dsp) return;
+  const bool plane = plane_dw(k);
   const auto& pp = std::get<mote_conv_s8_params>(port.params);
   mote_conv_s8_dsp_params dp = std::get<mote_conv_s8_dsp_params>(dsp.params);
   const std::vector<int8_t> in = r.s8(size_t(k.n) * k.h * k.w * k.cin);
@@ -83,27 +93,34 @@ void check_case(Rng& r, const ConvCase& k, bool expect_dsp = true) {
   };
   ASSERT_EQ(run_port(in.data(), want.data()), MOTE_OK);
   auto run_dsp = [&](const mote_conv_s8_dsp_params& p, const int8_t* x, int8_t* y) {
-    const size_t bytes = k.depthwise ? mote_depthwise_conv2d_s8_dsp_scratch_bytes(&p) : mote_conv2d_s8_dsp_scratch_bytes(&p);
+    const size_t bytes = plane         ? mote_depthwise_conv2d_3x3_s8_dsp_scratch_bytes(&p)
+                         : k.depthwise ? mote_depthwise_conv2d_s8_dsp_scratch_bytes(&p)
+                                       : mote_conv2d_s8_dsp_scratch_bytes(&p);
     std::vector<int32_t> scratch(bytes / 4 + 1, 0x5A5A5A5A);  // 4-byte aligned, not zeroed
     const int32_t* w = tab<int32_t>(dsp, "weights");
     const int32_t* b = tab<int32_t>(dsp, "bias");
-    return k.depthwise ? mote_depthwise_conv2d_s8_dsp(&p, x, w, b, y, scratch.data())
-                       : mote_conv2d_s8_dsp(&p, x, w, b, y, scratch.data());
+    return plane         ? mote_depthwise_conv2d_3x3_s8_dsp(&p, x, w, b, y, scratch.data())
+           : k.depthwise ? mote_depthwise_conv2d_s8_dsp(&p, x, w, b, y, scratch.data())
+                         : mote_conv2d_s8_dsp(&p, x, w, b, y, scratch.data());
   };
   ASSERT_EQ(run_dsp(dp, in.data(), got.data()), MOTE_OK);
   EXPECT_EQ(test::count_mismatches(got, want, k.str()), 0u);
-  const auto oracle_fn = k.depthwise ? ref::depthwise_conv2d_s8_dsp : ref::conv2d_s8_dsp;
+  const auto oracle_fn = plane ? ref::depthwise_conv2d_3x3_s8_dsp
+                         : k.depthwise ? ref::depthwise_conv2d_s8_dsp : ref::conv2d_s8_dsp;
   ASSERT_EQ(oracle_fn(dp, in.data(), tab<int32_t>(dsp, "weights"), tab<int32_t>(dsp, "bias"), oracle.data()), MOTE_OK);
   EXPECT_EQ(test::count_mismatches(oracle, want, "oracle " + k.str()), 0u);
-  // Both kernels with the output overlapping the input by their lags, as the plan may put them.
-  ASSERT_TRUE(dsp.overlap.has_value() && port.overlap.has_value()) << k.str();
-  const std::vector<int8_t> over = test::run_overlapped(in, out_n, *dsp.overlap, [&](const int8_t* x, int8_t* y) { return run_dsp(dp, x, y); });
-  EXPECT_EQ(test::count_mismatches(over, want, "DSP overlapped " + k.str()), 0u);
+  // Both kernels with the output overlapping the input by their lags, as the plan may put them;
+  // the plane kernel reads every pixel of a channel before it writes one: no lag, in place.
+  ASSERT_TRUE(port.overlap.has_value() && dsp.overlap.has_value() != plane) << k.str();
+  if (!plane) {
+    const std::vector<int8_t> over = test::run_overlapped(in, out_n, *dsp.overlap, [&](const int8_t* x, int8_t* y) { return run_dsp(dp, x, y); });
+    EXPECT_EQ(test::count_mismatches(over, want, "DSP overlapped " + k.str()), 0u);
+  }
   const std::vector<int8_t> port_over = test::run_overlapped(in, out_n, *port.overlap, run_port);
   EXPECT_EQ(test::count_mismatches(port_over, want, "portable overlapped " + k.str()), 0u);
   // In place where the kernel allows it: the output written over a copy of the input.
-  if (pp.in == pp.out && k.sh == 1 && k.sw == 1 && k.pt < pp.out.h) {
-    dp.in_place = 1;
+  if (pp.in == pp.out && (plane || (k.sh == 1 && k.sw == 1 && k.pt < pp.out.h))) {
+    dp.in_place = plane ? 0 : 1;
     std::vector<int8_t> buf = in;
     ASSERT_EQ(run_dsp(dp, buf.data(), buf.data()), MOTE_OK);
     EXPECT_EQ(test::count_mismatches(buf, want, "in place " + k.str()), 0u);
@@ -118,6 +135,22 @@ TEST(ConvDsp, MatchesPortableOverShapes) {
 TEST(DepthwiseDsp, MatchesPortableOverShapes) {
   Rng r(802);
   for (int t = 0; t < 300; ++t) check_case(r, random_case(r, true));
+}
+
+// The plane kernel: 3x3, stride 1, pads 0 to 2 on each side (more than the window on the
+// bottom or right), heights by primes, odd widths, channel counts off multiples of 4; the
+// narrower rows keep the other kernel.
+TEST(DepthwiseDsp, PlaneMatchesPortableOverShapes) {
+  Rng r(805);
+  for (int t = 0; t < 200; ++t) {
+    ConvCase k = random_case(r, true);
+    k.kh = k.kw = 3, k.sh = k.sw = 1, k.dh = k.dw = 1;
+    k.w = r.pick(std::vector<int32_t>{7, 11, 12, 13, 17, 23});
+    k.pt = r.i(0, 2), k.pl = r.i(0, 2);
+    k.pb = std::max(r.i(0, 3), 3 - k.h - k.pt);
+    k.pr = std::max(r.i(0, 3), 3 - k.w - k.pl);
+    check_case(r, k);
+  }
 }
 
 // The layers of the MLPerf Tiny models: DS-CNN's 10x4 stride-2 first conv and 64-channel

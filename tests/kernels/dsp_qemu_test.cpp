@@ -196,6 +196,15 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
       k.depthwise = t == 0;
       cases.push_back(make_case(test::conv_graph(r, k, true), r, "m" + std::to_string(t), core.target, dir.path));
     }
+    // The plane depthwise kernel: 3x3 of stride 1, rows of 12 or more, pads 0 to 2, odd
+    // widths; chained ones may run in place.
+    for (int t = 0; t < 6; ++t) {
+      ConvCase k = test::random_case(r, true);
+      k.kh = k.kw = 3, k.sh = k.sw = 1, k.dh = k.dw = 1, k.pt = r.i(0, 2), k.pl = r.i(0, 2);
+      k.w = r.pick(std::vector<int32_t>{14, 17, 19}), k.h = r.i(1, 6);
+      k.pb = std::max(r.i(0, 2), 3 - k.h - k.pt), k.pr = std::max(r.i(0, 2), 3 - k.w - k.pl);
+      cases.push_back(make_case(test::conv_graph(r, k, t % 2 == 1), r, "d" + std::to_string(t), core.target, dir.path));
+    }
     for (int t = 0; t < 6; ++t) {
       ConvCase k;
       k.h = r.i(1, 9), k.w = r.i(1, 9), k.cin = k.cout = r.i(1, 19), k.in_zp = r.i(-128, 127), k.out_zp = r.i(-100, 100);
@@ -275,7 +284,7 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
     EXPECT_NE(log.find("dsp sweep: 0 of " + std::to_string(cases.size() + size_t(direct)) + " differ"), std::string::npos)
         << core.target << " " << core.opt << ":\n" << log;
     EXPECT_EQ(kernels, (std::set<std::string>{"mote_add_s8_dsp.c", "mote_avgpool_s8_dsp.c", "mote_conv2d_s8_dsp.c",
-                                              "mote_depthwise_conv2d_s8_dsp.c", "mote_fully_connected_s8_dsp.c",
+                                              "mote_depthwise_conv2d_3x3_s8_dsp.c", "mote_depthwise_conv2d_s8_dsp.c", "mote_fully_connected_s8_dsp.c",
                                               "mote_fully_connected_s8_sparse8_dsp.c"}))
         << core.target;
   }

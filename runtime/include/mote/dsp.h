@@ -37,6 +37,18 @@ static inline int32_t mote_smlatt(uint32_t a, uint32_t b, int32_t acc) {
   __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
+/* acc + bottom(a) * top(b) */
+static inline int32_t mote_smlabt(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlabt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+/* acc + top(a) * bottom(b) */
+static inline int32_t mote_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlatb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
 /* bytes 0 and 2 of x sign-extended into the bottom and top halves */
 static inline uint32_t mote_sxtb16(uint32_t x) {
   uint32_t r;
@@ -115,6 +127,12 @@ static inline int32_t mote_smlabb(uint32_t a, uint32_t b, int32_t acc) {
 }
 static inline int32_t mote_smlatt(uint32_t a, uint32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)(mote__dsp_hi(a) * mote__dsp_hi(b)));
+}
+static inline int32_t mote_smlabt(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(mote__dsp_lo(a) * mote__dsp_hi(b)));
+}
+static inline int32_t mote_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(mote__dsp_hi(a) * mote__dsp_lo(b)));
 }
 static inline uint32_t mote_sxtb16(uint32_t x) {
   return mote__dsp_sx8(x) | (mote__dsp_sx8(x >> 16) << 16);

@@ -796,6 +796,16 @@ mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const
                                          void *scratch);
 size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
 
+/* Depthwise 3x3, stride 1, dilation 1, depth multiplier 1: channel by channel through a padded
+ * plane in scratch, so out may be in itself. Weights: per channel 5 words of doubled 16-bit
+ * weights w[ky][kx] (low half first): (w00, w02), (w10, w12), (w20, w22), (w01, w11), (w21, 0).
+ * chan [out.c][4] with the bias as 2 * (bias - in_zp * sum w). scratch:
+ * mote_depthwise_conv2d_3x3_s8_dsp_scratch_bytes. */
+mote_status mote_depthwise_conv2d_3x3_s8_dsp(const mote_conv_s8_dsp_params *p, const int8_t *in,
+                                             const int32_t *w, const int32_t *chan, int8_t *out,
+                                             void *scratch);
+size_t mote_depthwise_conv2d_3x3_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p);
+
 /* Fully connected (mote_fully_connected_s8's results) with the requantization records of the
  * convolutions above, for every row, where they are exact. */
 typedef struct {

@@ -29,10 +29,16 @@
  * and |acc| < 2^30 (both guaranteed by the compiler), from a channel record r = {bias,
  * multiplier, e, 2^(e-1) + out_zp * 2^e}: SaturatingRoundingDoublingHighMul(acc, m) is
  * round(2 * acc * m / 2^32), one SMMULR; RoundingDivideByPOT rounds half away from zero, which
- * is rounding half up after subtracting 1 from negative values. */
-static inline int32_t mote__dsp_requant_e(int32_t acc, int32_t m, int32_t e, int32_t round) {
-  const int32_t t = mote_smmulr(acc * 2, m);
+ * is rounding half up after subtracting 1 from negative values. From acc2 = 2 * acc, which
+ * kernels with doubled weights and bias accumulate directly. */
+static inline int32_t mote__dsp_requant_e2(int32_t acc2, int32_t m, int32_t e, int32_t round) {
+  const int32_t t = mote_smmulr(acc2, m);
   return mote__asr(t + (t < 0 ? -1 : 0) + round, e);
+}
+
+/* The same from acc itself. */
+static inline int32_t mote__dsp_requant_e(int32_t acc, int32_t m, int32_t e, int32_t round) {
+  return mote__dsp_requant_e2(acc * 2, m, e, round);
 }
 
 static inline int32_t mote__dsp_requant(int32_t acc, const int32_t *r) {
