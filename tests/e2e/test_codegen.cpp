@@ -368,6 +368,30 @@ TEST(CodegenE2E, ResidualInt8ForCortexM4BitExactWithGccAndClang) {
   expect_int8_bitexact(c.graph, out.path, "res", random_batch({1, 8, 8, 4}, 12, 14, -1.5f, 1.5f));
 }
 
+// Three 3x3 depthwise convs over rows of 13 pixels for the M4: all run through the plane
+// kernel, the middle one in place (the graph's input and output are never written over).
+Compiled plane_dw_int8_m4() {
+  Builder b;
+  b.g.name = "plane";
+  const int x = b.input({1, 5, 13, 6});
+  const int a = b.conv("dw1", x, 6, 3, 1, 1, 6, 0.0f, kNoMax);
+  b.g.outputs.push_back(b.conv("dw3", b.conv("dw2", a, 6, 3, 1, 1, 6), 6, 3, 1, 1, 6));
+  verify(b.g, "plane");
+  return compile(quantize(b.g, random_batch({1, 5, 13, 6}, 32, 15), CalibMethod::MinMax), target_named("cortex-m4"));
+}
+
+TEST(CodegenE2E, PlaneDepthwiseForCortexM4BitExact) {
+  Compiled c = plane_dw_int8_m4();
+  ASSERT_EQ(c.calls.size(), 3u);
+  for (const KernelCall& k : c.calls) EXPECT_EQ(k.kernel(), "mote_depthwise_conv2d_3x3_s8_dsp");
+  EXPECT_EQ(c.calls[0].in_place, -1);
+  EXPECT_EQ(c.calls[1].in_place, c.graph.nodes[1].in(0));
+  EXPECT_EQ(c.calls[2].in_place, -1);
+  TempDir out;
+  emit_c(c.input("plane"), out.path.string());
+  expect_int8_bitexact(c.graph, out.path, "plane", random_batch({1, 5, 13, 6}, 12, 16, -1.5f, 1.5f));
+}
+
 // Two residual stages as in ResNet: conv -> conv -> Add over the block's input, then a 3x3 s2
 // conv -> conv -> Add with a 1x1 s2 conv's skip. Both become conv chains.
 Compiled chains_int8(const std::string& target) {
@@ -520,7 +544,7 @@ TEST(CodegenE2E, OpZooInt8BitExactAndFloatClose) {
   for (const Compiled* c : {&q, &f})
     for (const KernelCall& k : c->calls) used.insert(k.kernel());
   for (const Compiled& c : {small_cnn_int8(), compile(small_cnn()), rnn_zoo_int8(), compile(rnn_zoo()), residual_int8_m4(),
-                            chains_int8("host"), chains_int8("cortex-m4")})
+                            plane_dw_int8_m4(), chains_int8("host"), chains_int8("cortex-m4")})
     for (const KernelCall& k : c.calls) used.insert(k.kernel());
   // The ONNX op models (int8 and float) and an int8 -> float DEQUANTIZE, whose C runs in
   // OnnxOpsE2E and the conformance suite.
