@@ -106,6 +106,19 @@ static void copy_taps(int8_t *dst, const int8_t *src, int32_t n) {
   }
 }
 
+/* n >= 4 bytes from src to dst as words, the last one ending at the last byte (it may rewrite
+ * bytes already copied): a window row, without the byte tail of copy_taps. */
+static inline void copy_row(int8_t *dst, const int8_t *src, int32_t n) {
+  int32_t i;
+  uint32_t v;
+  for (i = 0; i + 4 < n; i += 4) {
+    v = mote_ld32(src + i);
+    memcpy(dst + i, &v, 4);
+  }
+  v = mote_ld32(src + n - 4);
+  memcpy(dst + n - 4, &v, 4);
+}
+
 /* The column of output pixel (oy, ox) into dst (one pixel's slot of the pair), but for the
  * groups past kh * kw * in.c. */
 static void im2col(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t oy, int32_t ox,
@@ -114,6 +127,19 @@ static void im2col(const mote_conv_s8_dsp_params *p, const int8_t *in_n, int32_t
   const int32_t cin = p->in.c, g = cin / 4; /* groups per tap when cin % 4 == 0 */
   const uint32_t neg_zp2 = ((uint32_t)(-p->in_zp) & 0xFFFFu) * 0x10001u;
   int32_t ky_lo, ky_hi, kx_lo, kx_hi, ky, kx;
+  if (gathers(p) && p->dil_w == 1 && p->kw * cin >= 4 && iy0 >= 0 && ix0 >= 0 && iy0 + (p->kh - 1) * p->dil_h < p->in.h &&
+      ix0 + p->kw - 1 < p->in.w) {
+    /* the window inside the input (most pixels of an RGB first layer): its rows of kw * in.c
+     * contiguous bytes straight into row, without the tap ranges' divides */
+    const int32_t span = p->kw * cin;
+    const size_t step = (size_t)p->dil_h * p->in.w * cin;
+    const int8_t *s = tap(p, in_n, iy0, ix0);
+    for (ky = 0; ky < p->kh; ++ky, s += step) {
+      copy_row(row + ky * span, s, span);
+    }
+    expand(row, k_groups(p), neg_zp2, dst);
+    return;
+  }
   mote__tap_range(iy0, p->dil_h, p->kh, p->in.h, &ky_lo, &ky_hi);
   mote__tap_range(ix0, p->dil_w, p->kw, p->in.w, &kx_lo, &kx_hi);
   if (gathers(p)) {
