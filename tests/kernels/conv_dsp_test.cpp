@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dsp_test_util.h"
+#include "../../runtime/src/kernels/dsp_internal.h"
 #include "mote/dsp.h"
 #include "mote/kernels.h"
 #include "ref/kernels_ref.h"
@@ -225,9 +226,32 @@ TEST(DspIntrinsics, HandWorked) {
   EXPECT_EQ(mote_pkhtb(0x11112222u, 0x33334444u), 0x11113333u);
   EXPECT_EQ(mote_smmulr(1 << 30, 1 << 30), 1 << 28);
   EXPECT_EQ(mote_smmulr(-3, 1 << 30), -1);  // (-3 * 2^30 + 2^31) / 2^32 = -0.25, floor -1
+  EXPECT_EQ(mote_smlabt(0x0000FFFEu, 0x00030000u, 10), 10 - 6);        // -2 * 3
+  EXPECT_EQ(mote_smlatb(0xFFFE0000u, 0x00000003u, 10), 10 - 6);
+  EXPECT_EQ(mote_smmlar(-3, 1 << 30, 5), 4);                            // 5 + floor(-0.25)
+  EXPECT_EQ(mote_smmlar(INT32_MAX, 2, INT32_MAX), INT32_MIN);           // the sum wraps
   EXPECT_EQ(mote_ssat8(300), 127);
   EXPECT_EQ(mote_ssat8(-129), -128);
   EXPECT_EQ(mote_ld32("\x01\x02\x03\x04"), 0x04030201u);
+}
+
+// The kernels' requantization against TFLite's MultiplyByQuantizedMultiplier plus the zero
+// point, over random sums and the edges: the sums that round to 0 or -1 (where it takes the
+// sum's sign for the product's), a power-of-two multiplier, the largest shifts.
+TEST(DspRequant, MatchesTfliteOverSumsAndEdges) {
+  Rng r(806);
+  int64_t checked = 0;
+  for (int t = 0; t < 20000; ++t) {
+    const int32_t m = t % 4 == 0 ? (1 << 30) : r.i(1 << 30, INT32_MAX);
+    const int32_t e = t % 7 == 0 ? 31 : r.i(1, 12);
+    const int32_t zp = r.i(-128, 127);
+    const int64_t round = (int64_t(1) << (e - 1)) + int64_t(zp) * (int64_t(1) << e);
+    const int32_t acc = t % 3 == 0 ? r.i(-3, 3) : r.i(-(1 << 20), 1 << 20);
+    if (std::abs(round) + (1 << 20) + 2 > INT32_MAX) continue;  // dsp_records refuses these
+    EXPECT_EQ(mote__dsp_requant_e(acc, m, e, int32_t(round)), mote__mbqm(acc, m, -e) + zp) << acc << " " << m << " " << e;
+    ++checked;
+  }
+  EXPECT_GT(checked, 15000);
 }
 
 }  // namespace

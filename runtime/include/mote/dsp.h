@@ -91,6 +91,12 @@ static inline int32_t mote_smmulr(int32_t a, int32_t b) {
   __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
   return r;
 }
+/* acc + (a * b + 2^31) >> 32: acc plus the rounded high word, wrapping */
+static inline int32_t mote_smmlar(int32_t a, int32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
 /* x saturated to int8 */
 static inline int32_t mote_ssat8(int32_t x) {
   int32_t r;
@@ -149,6 +155,9 @@ static inline int32_t mote_smmulr(int32_t a, int32_t b) {
   /* the high word of the rounded product, without shifting a negative value */
   const uint64_t p = (uint64_t)((int64_t)a * (int64_t)b) + 0x80000000u;
   return (int32_t)(uint32_t)(p >> 32);
+}
+static inline int32_t mote_smmlar(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)mote_smmulr(a, b));
 }
 static inline int32_t mote_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
 static inline uint32_t mote_usub16(uint32_t a, uint32_t b) {

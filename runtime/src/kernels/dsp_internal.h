@@ -29,11 +29,13 @@
  * and |acc| < 2^30 (both guaranteed by the compiler), from a channel record r = {bias,
  * multiplier, e, 2^(e-1) + out_zp * 2^e}: SaturatingRoundingDoublingHighMul(acc, m) is
  * round(2 * acc * m / 2^32), one SMMULR; RoundingDivideByPOT rounds half away from zero, which
- * is rounding half up after subtracting 1 from negative values. From acc2 = 2 * acc, which
- * kernels with doubled weights and bias accumulate directly. */
+ * is rounding half up after subtracting 1 from negative values. One SMMLAR adds the rounding
+ * term; the 1 is subtracted where acc is negative rather than the product, which differs only
+ * where the product rounds to 0, and there both give out_zp (2^(e-1) and 2^(e-1) - 1 shift to 0
+ * for e >= 1; the multiplier is positive). From acc2 = 2 * acc, which kernels with doubled
+ * weights and bias accumulate directly. */
 static inline int32_t mote__dsp_requant_e2(int32_t acc2, int32_t m, int32_t e, int32_t round) {
-  const int32_t t = mote_smmulr(acc2, m);
-  return mote__asr(t + (t < 0 ? -1 : 0) + round, e);
+  return mote__asr(mote_smmlar(acc2, m, round) + (acc2 < 0 ? -1 : 0), e);
 }
 
 /* The same from acc itself. */
