@@ -135,15 +135,18 @@ MOTE_ALWAYS_INLINE void rows(const mote_fc_s8_dsp_params *p, const uint32_t *col
     v1 = mote__dsp_clamp(mote__dsp_requant(a1, c + 4), full, lo, hi);
     v2 = mote__dsp_clamp(mote__dsp_requant(a2, c + 8), full, lo, hi);
     v3 = mote__dsp_clamp(mote__dsp_requant(a3, c + 12), full, lo, hi);
-    y[0] = v0; /* the padding rows of the last block are not stored */
-    if (left > 1) {
+    y[0] = v0;
+    if (left >= 4) { /* one test for a whole block */
       y[1] = v1;
-    }
-    if (left > 2) {
       y[2] = v2;
-    }
-    if (left > 3) {
       y[3] = v3;
+    } else { /* the padding rows of the last block are not stored */
+      if (left > 1) {
+        y[1] = v1;
+      }
+      if (left > 2) {
+        y[2] = v2;
+      }
     }
     c += 16;
     y += 4;
