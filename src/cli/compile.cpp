@@ -42,16 +42,17 @@ void add_compile(CLI::App& app) {
   cmd->add_option("--target", target, "what the code runs on: host (portable C99), cortex-m0plus, cortex-m3, cortex-m4, cortex-m7, cortex-m33, cortex-m55");
   cmd->add_option("--part", part, "a part of the target's profile (e.g. STM32L4R5ZI): fail, writing nothing, if the build does not fit its flash or RAM");
   static std::string encode = "none";
-  static int share_bits = 0;
+  static std::string share_bits = "0";
   cmd->add_option("--encode", encode, "weights in flash, decoded on the device layer by layer: none, int4 (4-bit weights, two per byte), codebook, sparse (pruned weights), huffman");
-  cmd->add_option("--share-bits", share_bits, "weight sharing before encoding: at most 2^N distinct values per layer (k-means, zeros kept), N = 2..8; 0: keep the int8 values (lossless)");
+  cmd->add_option("--share-bits", share_bits, "weight sharing before encoding: at most 2^N distinct values per layer (k-means, zeros kept), N = 2..8; auto: per layer, the fewest bits that keep the output within 1 % noise on the --calib samples; 0: keep the int8 values (lossless)");
   cmd->add_option("-o,--output", outdir, "output directory")->required();
   cmd->callback([] {
     if (!std::regex_match(name, std::regex("[A-Za-z_][A-Za-z0-9_]*")))
       fail("--name '{}' is not a C identifier", name);
     PipelineOptions opt{model, calib.calib, "", calib_method_from_name(calib.method), calib.limit, target, part};
     opt.activations = activations_from_name(calib.activations);
-    opt.encode = {encode_mode_from_name(encode), share_bits};
+    opt.encode.mode = encode_mode_from_name(encode);
+    opt.encode.share_bits = share_bits_from_name(share_bits);
     Pipeline p = run_pipeline(opt);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
     const nlohmann::json r = write_compiled(p, opt, name, outdir);

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "backend/c/codegen.h"
+#include "driver/share_scan.h"
 #include "frontend/import.h"
 #include "io/array.h"
 #include "io/layout.h"
@@ -28,23 +29,38 @@ Pipeline run_pipeline(const PipelineOptions& opt) {
     p.prequantized = true;
     p.graph = p.imported;
     canonicalize(p.graph);
-    if (!opt.calib.empty()) p.note = fmt::format("{} is already int8; calibration data {} is not used", opt.model, opt.calib);
+    if (!opt.calib.empty() && opt.encode.share_bits != kShareAuto)
+      p.note = fmt::format("{} is already int8; calibration data {} is not used", opt.model, opt.calib);
   } else {
     p.float_graph = p.imported;
     canonicalize(p.float_graph);
     p.graph = p.float_graph;
   }
-  if (!p.prequantized && !opt.calib.empty()) {
-    Array calib = to_graph_layout(p.imported, load_array(opt.calib, opt.calib_key), opt.calib);
+  Array calib;
+  if (!opt.calib.empty()) {
+    calib = to_graph_layout(p.imported, load_array(opt.calib, opt.calib_key), opt.calib);
     if (opt.calib_limit > 0 && calib.shape[0] > opt.calib_limit) {
       int64_t per = calib.numel() / calib.shape[0];
       calib.shape[0] = opt.calib_limit;
       calib.bytes.resize(size_t(opt.calib_limit * per) * sizeof(float));
     }
-    p.graph = quantize(p.float_graph, calib, opt.method, &p.quant_report, opt.activations);
   }
+  if (!p.prequantized && !opt.calib.empty())
+    p.graph = quantize(p.float_graph, calib, opt.method, &p.quant_report, opt.activations);
   if (opt.encode.mode != EncodeMode::None) {
-    encode_graph(p.graph, opt.encode);
+    EncodeOptions enc = opt.encode;
+    if (enc.share_bits == kShareAuto) {
+      if (opt.calib.empty()) fail("--share-bits auto: give --calib, the samples its sensitivity scan runs");
+      const ShareScan scan = scan_share_bits(p.graph, calib);
+      enc.layer_bits = scan.bits;
+      std::string layers;
+      for (size_t i = 0; i < scan.bits.size(); ++i)
+        if (scan.bits[i])
+          layers += fmt::format("{}{} {} bits", layers.empty() ? "" : ", ", p.graph.nodes[i].name, scan.bits[i]);
+      p.note += fmt::format("{}weight sharing chosen per layer: {}; output noise {:.2f} % of its variance (at most {:.0f} %)",
+                            p.note.empty() ? "" : "; ", layers, 100 * scan.noise_all, 100 * kShareNoiseTol);
+    }
+    encode_graph(p.graph, enc);
     verify(p.graph, "encode");
   }
   Lowered low = lower(p.graph, target_named(opt.target));
@@ -98,7 +114,8 @@ nlohmann::json compile_settings(const PipelineOptions& opt, const std::string& o
   return {{"model", rel(opt.model)}, {"calib", rel(opt.calib)}, {"calib_key", opt.calib_key},
           {"method", calib_method_name(opt.method)}, {"activations", activations_name(opt.activations)},
           {"calib_limit", opt.calib_limit}, {"target", opt.target}, {"part", opt.part},
-          {"encode", encode_mode_name(opt.encode.mode)}, {"share_bits", opt.encode.share_bits}};
+          {"encode", encode_mode_name(opt.encode.mode)},
+          {"share_bits", opt.encode.share_bits == kShareAuto ? nlohmann::json("auto") : nlohmann::json(opt.encode.share_bits)}};
 }
 
 PipelineOptions options_from_settings(const nlohmann::json& settings, const std::string& outdir) {
@@ -119,7 +136,8 @@ PipelineOptions options_from_settings(const nlohmann::json& settings, const std:
   opt.target = settings.value("target", "host");
   opt.part = settings.value("part", "");
   opt.encode.mode = encode_mode_from_name(settings.value("encode", "none"));
-  opt.encode.share_bits = settings.value("share_bits", 0);
+  const nlohmann::json bits = settings.value("share_bits", nlohmann::json(0));
+  opt.encode.share_bits = bits.is_string() ? share_bits_from_name(bits.get<std::string>()) : bits.get<int>();
   return opt;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "encode/weights.h"
 #include "util/error.h"
@@ -69,10 +70,19 @@ EncodeMode encode_mode_from_name(const std::string& name) {
 
 const char* encode_mode_name(EncodeMode m) { return kModes[size_t(m)]; }
 
+int share_bits_from_name(const std::string& name) {
+  if (name == "auto") return kShareAuto;
+  for (int b : {0, 2, 3, 4, 5, 6, 7, 8})
+    if (name == std::to_string(b)) return b;
+  fail("--share-bits {}: expected 2 to 8, 0 (no sharing) or auto", name);
+}
+
 void encode_graph(Graph& g, const EncodeOptions& opt) {
   if (opt.mode == EncodeMode::None) return;
-  if (opt.share_bits != 0 && (opt.share_bits < 2 || opt.share_bits > 8))
-    fail("--share-bits {}: expected 2 to 8", opt.share_bits);
+  if (opt.share_bits == kShareAuto && opt.layer_bits.size() != g.nodes.size())
+    fail("--share-bits auto: no sensitivity scan for graph '{}' (it needs --calib samples)", g.name);
+  if (opt.share_bits != 0 && opt.share_bits != kShareAuto && (opt.share_bits < 2 || opt.share_bits > 8))
+    fail("--share-bits {}: expected 2 to 8 or auto", opt.share_bits);
   if (opt.mode == EncodeMode::Int4 && opt.share_bits != 0)
     fail("--share-bits does not apply to --encode int4 (its 16 levels are the quantization grid)");
   if (g.inputs.empty() || g.t(g.inputs[0]).dtype != DType::I8)
@@ -89,17 +99,15 @@ void encode_graph(Graph& g, const EncodeOptions& opt) {
       set_node_encoding(n, WeightEncoding{false, false, 4, false, 0});
       continue;
     }
-    std::vector<int8_t> v = w->values<int8_t>();
-    if (opt.share_bits) {
-      v = share_weights(v, opt.share_bits, true);
-      std::memcpy(w->data.data(), v.data(), v.size());
-    }
+    const int bits = opt.share_bits == kShareAuto ? opt.layer_bits[i] : opt.share_bits;
+    if (bits) share_node_weights(g, int(i), bits);
+    const std::vector<int8_t> v = w->values<int8_t>();
     std::vector<WeightEncoding> tries;
     if (opt.mode == EncodeMode::Codebook) tries = {{false, true, 8, false, 0}};
     // An FC's int8 values in byte groups, for the fast sparse kernels; shared ones as codebook
     // indices in the bit stream, smaller.
     if (opt.mode == EncodeMode::Sparse)
-      tries = {{true, opt.share_bits != 0, 8, false, 0, n.op == OpKind::FullyConnected && opt.share_bits == 0}};
+      tries = {{true, bits != 0, 8, false, 0, n.op == OpKind::FullyConnected && bits == 0}};
     if (opt.mode == EncodeMode::Huffman)  // dense or sparse; symbols the int8 values or codebook indices
       for (bool sparse : {false, true})
         for (bool codebook : {false, true}) tries.push_back({sparse, codebook, 8, true, 0});
@@ -112,6 +120,17 @@ void encode_graph(Graph& g, const EncodeOptions& opt) {
       }
     }
   }
+}
+
+bool has_encodable_weights(const Graph& g, int node) {
+  return encodable_weights(const_cast<Graph&>(g), g.nodes.at(size_t(node)), node) != nullptr;
+}
+
+void share_node_weights(Graph& g, int node, int bits) {
+  Tensor* w = encodable_weights(g, g.nodes.at(size_t(node)), node);
+  if (!w) fail("weight sharing: node '{}' has no encodable weights", g.nodes[size_t(node)].name);
+  const std::vector<int8_t> v = share_weights(w->values<int8_t>(), bits, true);
+  std::memcpy(w->data.data(), v.data(), v.size());
 }
 
 }  // namespace mote

@@ -23,6 +23,7 @@
 #include "report/report.h"
 #include "driver/pipeline.h"
 #include "encode/graph.h"
+#include "driver/share_scan.h"
 #include "plan/planner.h"
 #include "io/array.h"
 #include "ir/op_registry.h"
@@ -1335,9 +1336,85 @@ TEST(CodegenE2E, EncodeRefusesWhatItCannotStore) {
   EXPECT_NE(message([&] { encode_graph(f.graph, {EncodeMode::Huffman, 0}); }).find("is not int8"), std::string::npos);
   opt.calib = input_path("lenet5");
   Pipeline q = run_pipeline(opt);
-  EXPECT_EQ(message([&] { encode_graph(q.graph, {EncodeMode::Huffman, 9}); }), "--share-bits 9: expected 2 to 8");
+  EXPECT_EQ(message([&] { encode_graph(q.graph, {EncodeMode::Huffman, 9}); }), "--share-bits 9: expected 2 to 8 or auto");
   EXPECT_NE(message([&] { encode_graph(q.graph, {EncodeMode::Int4, 4}); }).find("does not apply to --encode int4"), std::string::npos);
   EXPECT_NE(message([] { encode_mode_from_name("zip"); }).find("unknown encoding 'zip'"), std::string::npos);
+  EXPECT_EQ(message([] { share_bits_from_name("9"); }), "--share-bits 9: expected 2 to 8, 0 (no sharing) or auto");
+  EXPECT_EQ(message([] { share_bits_from_name("1"); }), "--share-bits 1: expected 2 to 8, 0 (no sharing) or auto");
+  opt.encode = {EncodeMode::Huffman, kShareAuto};
+  EXPECT_NE(message([&] { encode_graph(q.graph, opt.encode); }).find("--share-bits auto: no sensitivity scan for graph"),
+            std::string::npos);
+  opt.calib.clear();
+  EXPECT_EQ(message([&] { run_pipeline(opt); }), "--share-bits auto: give --calib, the samples its sensitivity scan runs");
+}
+
+// The output noise of graph g with every node's weights shared at bits[node] (0: not), measured
+// here apart from the scan: squared error of the int8 outputs over their variance.
+double shared_noise(const Graph& g, const std::vector<int>& bits, const Array& xs) {
+  Graph s = g;
+  for (size_t i = 0; i < bits.size(); ++i)
+    if (bits[i]) share_node_weights(s, int(i), bits[i]);
+  const Tensor& in = g.t(g.inputs[0]);
+  const std::vector<KernelCall> gc = lower(g, host_target()).calls, sc = lower(s, host_target()).calls;
+  std::vector<double> ref, got;
+  for (int64_t k = 0; k < xs.shape[0]; ++k) {
+    Array x;
+    x.shape = in.shape;
+    x.bytes.assign(xs.bytes.begin() + k * in.numel() * 4, xs.bytes.begin() + (k + 1) * in.numel() * 4);
+    const Array xq = quantize_input(g, x);
+    const Array a = run_int8(g, gc, {xq}).at(0), b = run_int8(s, sc, {xq}).at(0);
+    for (int64_t i = 0; i < a.numel(); ++i) ref.push_back(a.get_f32(i)), got.push_back(b.get_f32(i));
+  }
+  double mean = 0, var = 0, err = 0;
+  for (double v : ref) mean += v / double(ref.size());
+  for (size_t i = 0; i < ref.size(); ++i) var += (ref[i] - mean) * (ref[i] - mean), err += (got[i] - ref[i]) * (got[i] - ref[i]);
+  return err / var;
+}
+
+// --share-bits auto on the trained demo CNN (32 calibration samples): 2..8 bits for exactly the
+// encodable layers, not all alike, the whole model's output within the noise tolerance
+// (measured apart from the scan); the extremes of the tolerance give 2 bits everywhere (noisier
+// than allowed) or no noise at all; the pipeline shares each layer to at most 2^bits values
+// and names its choice.
+TEST(CodegenE2E, ShareBitsAutoKeepsTheOutputWithinItsNoise) {
+  PipelineOptions opt;
+  opt.model = std::string(MOTE_SOURCE_DIR) + "/examples/fashion_mnist/fashion_cnn.onnx";
+  opt.calib = std::string(MOTE_SOURCE_DIR) + "/examples/fashion_mnist/calib.npy";
+  opt.calib_limit = 32;
+  const Pipeline q = run_pipeline(opt);
+  Array xs = to_graph_layout(q.imported, load_array(opt.calib), opt.calib);
+  const int64_t per = xs.numel() / xs.shape[0];
+  xs.shape[0] = opt.calib_limit;
+  xs.bytes.resize(size_t(opt.calib_limit * per) * sizeof(float));
+  const ShareScan s = scan_share_bits(q.graph, xs);
+  std::set<int> widths;
+  int layers = 0;
+  for (size_t i = 0; i < q.graph.nodes.size(); ++i) {
+    EXPECT_EQ(s.bits[i] != 0, has_encodable_weights(q.graph, int(i))) << q.graph.nodes[i].name;
+    if (!s.bits[i]) continue;
+    ++layers;
+    widths.insert(s.bits[i]);
+    EXPECT_GE(s.bits[i], 3);  // 2 bits is too noisy for a trained layer
+    EXPECT_LE(s.bits[i], 7);
+  }
+  EXPECT_EQ(layers, 5);  // 3 convs, 2 FCs
+  EXPECT_GT(widths.size(), 1u);
+  EXPECT_LE(s.noise_all, kShareNoiseTol);
+  EXPECT_NEAR(shared_noise(q.graph, s.bits, xs), s.noise_all, 1e-12);
+  const ShareScan loose = scan_share_bits(q.graph, xs, 1e9), exact = scan_share_bits(q.graph, xs, 0.0);
+  for (size_t i = 0; i < q.graph.nodes.size(); ++i) EXPECT_EQ(loose.bits[i], s.bits[i] ? 2 : 0);
+  EXPECT_GT(shared_noise(q.graph, loose.bits, xs), kShareNoiseTol);
+  EXPECT_EQ(exact.noise_all, 0.0);
+  EXPECT_EQ(shared_noise(q.graph, exact.bits, xs), 0.0);
+
+  opt.encode = {EncodeMode::Huffman, kShareAuto};
+  const Pipeline e = run_pipeline(opt);
+  for (size_t i = 0; i < e.graph.nodes.size(); ++i) {
+    if (!s.bits[i]) continue;
+    const std::vector<int8_t> v = e.graph.t(e.graph.nodes[i].in(1)).values<int8_t>();
+    EXPECT_LE(std::set<int8_t>(v.begin(), v.end()).size(), size_t(1) << s.bits[i]) << e.graph.nodes[i].name;
+    EXPECT_NE(e.note.find(e.graph.nodes[i].name + " " + std::to_string(s.bits[i]) + " bits"), std::string::npos) << e.note;
+  }
 }
 }  // namespace
 }  // namespace mote
