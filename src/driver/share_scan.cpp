@@ -53,13 +53,7 @@ ShareScan scan_share_bits(const Graph& g, const Array& samples, double tol, int6
     fail("--share-bits auto: samples of shape {} do not fit graph input '{}' {}", shape_str(samples.shape), in.name,
          shape_str(in.shape));
   std::vector<Array> xs;
-  for (int64_t s = 0; s < std::min(samples.shape[0], max_samples); ++s) {
-    Array x;
-    x.shape = in.shape;
-    x.bytes.resize(size_t(in.numel()) * sizeof(float));
-    for (int64_t i = 0; i < in.numel(); ++i) x.as_mut<float>()[i] = samples.get_f32(s * in.numel() + i);
-    xs.push_back(quantize_input(g, x));
-  }
+  for (int64_t s = 0; s < std::min(samples.shape[0], max_samples); ++s) xs.push_back(quantize_input(g, sample(samples, s, in)));
   const std::vector<double> ref = outputs(g, xs);
   ShareScan r;
   r.bits.assign(g.nodes.size(), 0);

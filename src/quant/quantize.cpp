@@ -53,17 +53,6 @@ int16_t quantize_value16(float x, const QuantParams& q) {
   return int16_t(std::clamp(std::round(double(x) / double(q.scale[0])), -32768.0, 32767.0));
 }
 
-// The float values of the samples' k-th item, shaped as the graph input.
-Array sample(const Array& calib, int64_t k, const Tensor& input) {
-  Array a;
-  a.dtype = DType::F32;
-  a.shape = input.shape;
-  a.bytes.resize(size_t(input.numel()) * 4);
-  float* dst = a.as_mut<float>();
-  for (int64_t i = 0; i < input.numel(); ++i) dst[i] = calib.get_f32(k * input.numel() + i);
-  return a;
-}
-
 std::vector<float> as_floats(const Array& a) {
   std::vector<float> v(size_t(a.numel()));
   if (a.dtype == DType::F32) {
@@ -283,6 +272,16 @@ void report_sqnr(const Graph& g, const Graph& q, const Array& calib, QuantReport
 }
 
 }  // namespace
+
+Array sample(const Array& calib, int64_t k, const Tensor& input) {
+  Array a;
+  a.dtype = DType::F32;
+  a.shape = input.shape;
+  a.bytes.resize(size_t(input.numel()) * 4);
+  float* dst = a.as_mut<float>();
+  for (int64_t i = 0; i < input.numel(); ++i) dst[i] = calib.get_f32(k * input.numel() + i);
+  return a;
+}
 
 Array quantize_input(const Graph& q, const Array& x) {
   const Tensor& in = q.t(q.inputs.at(0));

@@ -47,4 +47,7 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
 // its shape.
 Array quantize_input(const Graph& q, const Array& x);
 
+// The float values of sample k of calibration data `calib`, shaped as graph input `input`.
+Array sample(const Array& calib, int64_t k, const Tensor& input);
+
 }  // namespace mote

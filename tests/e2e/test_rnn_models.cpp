@@ -25,15 +25,6 @@ Pipeline compile_model(const std::string& m, bool int8) {
   return run_pipeline(opt);
 }
 
-// Sample k of a batch of graph inputs, as a float array of the input's shape.
-Array sample(const Array& batch, int64_t k, const Tensor& in) {
-  Array a;
-  a.shape = in.shape;
-  const size_t per = size_t(in.numel()) * 4;
-  a.bytes.assign(batch.bytes.begin() + long(size_t(k) * per), batch.bytes.begin() + long(size_t(k + 1) * per));
-  return a;
-}
-
 Array quantize_sample(const Array& x, const Tensor& in) {
   Array q;
   q.dtype = DType::I8;
