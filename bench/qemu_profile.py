@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Where a firmware image's instructions go under QEMU: per function, per layer and the hottest
+translation blocks.
+
+Usage: bench/qemu_profile.py FW.elf [--machine mps2-an386] [--top N]
+
+FW.elf is the image `mote run OUTDIR --build-dir DIR` leaves in DIR. QEMU runs it with -icount
+shift=0 and logs every translated block (in_asm) and every block executed (exec, nochain so none
+is skipped); each execution adds the block's instruction count to its function. A layer is one
+stretch of blocks outside NAME_invoke_arena between two of its blocks, so the kernel calls of the
+generated invoke come out one per row, in order, with what they call (memcpy, memset) included.
+"""
+import argparse
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+IN_RE = re.compile(r"^IN: ?(\S*)")
+INSN_RE = re.compile(r"^0x([0-9a-f]+):\s")
+TRACE_RE = re.compile(r"^Trace \d+: \S+ \[[0-9a-f]+/([0-9a-f]+)/[^\]]*\] ?(\S*)")
+
+
+def run_qemu(elf, machine, log):
+    cmd = ["qemu-system-arm", "-machine", machine, "-semihosting", "-nographic", "-icount",
+           "shift=0", "-kernel", elf, "-d", "in_asm,exec,nochain", "-D", log]
+    # the harness reads run.cfg and input.bin beside the image by semihosting
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, timeout=600,
+                   cwd=os.path.dirname(os.path.abspath(elf)))
+
+
+def parse(log):
+    """Block start pc -> (instructions, function); the executed blocks in order."""
+    blocks, trace = {}, []
+    cur_fn, cur_pc, count = None, None, 0
+    with open(log, errors="replace") as f:
+        for line in f:
+            m = INSN_RE.match(line)
+            if m and cur_fn is not None:
+                if cur_pc is None:
+                    cur_pc = int(m.group(1), 16)
+                count += 1
+                continue
+            if cur_pc is not None and (line.strip() == "" or line.startswith(("IN:", "Trace"))):
+                blocks[cur_pc] = (count, cur_fn)
+                cur_pc, count, cur_fn = None, 0, None
+            m = IN_RE.match(line)
+            if m:
+                cur_fn, cur_pc, count = m.group(1) or "?", None, 0
+                continue
+            m = TRACE_RE.match(line)
+            if m:
+                trace.append(int(m.group(1), 16))
+    if cur_pc is not None:
+        blocks[cur_pc] = (count, cur_fn)
+    return blocks, trace
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("elf")
+    ap.add_argument("--machine", default="mps2-an386")
+    ap.add_argument("--top", type=int, default=15)
+    a = ap.parse_args()
+    if not os.path.isfile(a.elf):
+        sys.exit(f"qemu_profile: {a.elf}: no such file")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "q.log")
+        run_qemu(a.elf, a.machine, log)
+        blocks, trace = parse(log)
+    per_fn, per_block = collections.Counter(), collections.Counter()
+    layers, started, in_layer, total = [], False, False, 0
+    for pc in trace:
+        n, fn = blocks.get(pc, (0, "?"))
+        total += n
+        per_fn[fn] += n
+        per_block[pc] += n
+        if fn.endswith("_invoke_arena"):
+            started, in_layer = True, False
+        elif started:
+            if not in_layer:
+                layers.append(collections.Counter())
+                in_layer = True
+            layers[-1][fn] += n
+    print(f"total instructions executed: {total:,}")
+    print("\nper function:")
+    for fn, n in per_fn.most_common(a.top):
+        print(f"  {n:>12,}  {100.0 * n / total:5.1f} %  {fn}")
+    if layers:
+        print("\nper layer (stretches outside *_invoke_arena, in order):")
+        for i, l in enumerate(layers):
+            fn, _ = l.most_common(1)[0]
+            print(f"  {i:3d} {sum(l.values()):>12,}  {fn}")
+    print("\nhottest blocks:")
+    for pc, n in per_block.most_common(a.top):
+        cnt, fn = blocks[pc]
+        print(f"  {n:>12,}  0x{pc:08x} ({cnt} instr, run {n // max(cnt, 1):,}x)  {fn}")
+
+
+if __name__ == "__main__":
+    main()
