@@ -63,6 +63,7 @@ def main():
     ap.add_argument("elf")
     ap.add_argument("--machine", default="mps2-an386")
     ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--layer", type=int, help="the hottest blocks of this layer only")
     a = ap.parse_args()
     if not os.path.isfile(a.elf):
         sys.exit(f"qemu_profile: {a.elf}: no such file")
@@ -71,7 +72,7 @@ def main():
         run_qemu(a.elf, a.machine, log)
         blocks, trace = parse(log)
     per_fn, per_block = collections.Counter(), collections.Counter()
-    layers, started, in_layer, total = [], False, False, 0
+    layers, layer_blocks, started, in_layer, total = [], [], False, False, 0
     for pc in trace:
         n, fn = blocks.get(pc, (0, "?"))
         total += n
@@ -82,8 +83,10 @@ def main():
         elif started:
             if not in_layer:
                 layers.append(collections.Counter())
+                layer_blocks.append(collections.Counter())
                 in_layer = True
             layers[-1][fn] += n
+            layer_blocks[-1][pc] += n
     print(f"total instructions executed: {total:,}")
     print("\nper function:")
     for fn, n in per_fn.most_common(a.top):
@@ -93,7 +96,11 @@ def main():
         for i, l in enumerate(layers):
             fn, _ = l.most_common(1)[0]
             print(f"  {i:3d} {sum(l.values()):>12,}  {fn}")
-    print("\nhottest blocks:")
+    if a.layer is not None:
+        if not 0 <= a.layer < len(layers):
+            sys.exit(f"qemu_profile: --layer {a.layer}: the run has layers 0 to {len(layers) - 1}")
+        per_block = layer_blocks[a.layer]
+    print("\nhottest blocks" + (f" of layer {a.layer}:" if a.layer is not None else ":"))
     for pc, n in per_block.most_common(a.top):
         cnt, fn = blocks[pc]
         print(f"  {n:>12,}  0x{pc:08x} ({cnt} instr, run {n // max(cnt, 1):,}x)  {fn}")

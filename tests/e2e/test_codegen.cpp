@@ -336,8 +336,8 @@ TEST(CodegenE2E, HandBuiltCnnInt8BitExactWithGccAndClang) {
 }
 
 // A residual block for the DSP kernels of cortex-m4: conv, depthwise conv, a same-shape add, a
-// 1x1 conv, a global average pool; the generated C built on the host, the DSP instructions
-// emulated.
+// 1x1 conv, a global average pool, a 1x1 conv on the pooled pixel; the generated C built on the
+// host, the DSP instructions emulated.
 Compiled residual_int8_m4() {
   Builder b;
   b.g.name = "residual";
@@ -352,7 +352,8 @@ Compiled residual_int8_m4() {
   pool.set("kernel", std::vector<int64_t>{8, 8});
   pool.set("strides", std::vector<int64_t>{8, 8});
   pool.set("pads", std::vector<int64_t>{0, 0, 0, 0});
-  b.g.outputs.push_back(b.node(OpKind::AvgPool, "gap", {b.conv("proj", s, 5, 1, 1, 0, 1)}, pool));
+  const int gap = b.node(OpKind::AvgPool, "gap", {b.conv("proj", s, 5, 1, 1, 0, 1)}, pool);
+  b.g.outputs.push_back(b.conv("head", gap, 3, 1, 1, 0, 1, 0.0f, kNoMax));
   verify(b.g, "residual");
   return compile(quantize(b.g, random_batch({1, 8, 8, 4}, 32, 13), CalibMethod::MinMax), target_named("cortex-m4"));
 }
@@ -361,7 +362,7 @@ TEST(CodegenE2E, ResidualInt8ForCortexM4BitExactWithGccAndClang) {
   Compiled c = residual_int8_m4();
   std::set<std::string> kernels;
   for (const KernelCall& k : c.calls) kernels.insert(k.kernel());
-  // "proj", a 1x1 conv over 8 channels, runs as FC over the pixels
+  // "proj", a 1x1 conv over 64 pixels, runs as conv; "head", over 1 pixel, as FC
   EXPECT_EQ(kernels, (std::set<std::string>{"mote_conv2d_s8_dsp", "mote_depthwise_conv2d_s8_dsp", "mote_add_s8_dsp",
                                             "mote_avgpool_s8_dsp", "mote_fully_connected_s8_dsp"}));
   TempDir out;

@@ -154,6 +154,25 @@ TEST(DepthwiseDsp, PlaneMatchesPortableOverShapes) {
   }
 }
 
+// Pixels go three at a time: 1x1 convs (whole groups of 4 channels take the pointwise path, the
+// others gather), and 3x3 ones, over every width from 1 to 8 (blocks that span two or three
+// rows, the ring in place) and pixel counts on both sides of multiples of 3; in place wherever
+// the channels match.
+TEST(ConvDsp, PixelBlocksMatchPortableOverWidths) {
+  Rng r(806);
+  for (int32_t w = 1; w <= 8; ++w)
+    for (int32_t k : {1, 3})
+      for (int t = 0; t < 6; ++t) {
+        ConvCase c = random_case(r, false);
+        c.w = w, c.h = r.pick(std::vector<int32_t>{1, 2, 3, 5, 7});
+        c.kh = c.kw = k, c.sh = c.sw = 1, c.dh = c.dw = 1;
+        c.pt = c.pl = c.pb = c.pr = k / 2;
+        c.cin = r.pick(std::vector<int32_t>{4, 8, 12, 5, 16});
+        c.cout = t % 2 == 0 ? c.cin : r.pick(std::vector<int32_t>{1, 2, 3, 7, 16});
+        check_case(r, c);
+      }
+}
+
 // The layers of the MLPerf Tiny models: DS-CNN's 10x4 stride-2 first conv and 64-channel
 // depthwise / pointwise pairs, ResNet-8's 3x3 convs and 1x1 stride-2 shortcuts.
 TEST(ConvDsp, MatchesPortableOnModelLayers) {
@@ -180,7 +199,7 @@ TEST(ConvDsp, MatchesPortableOnModelLayers) {
   check_case(r, base(32, 32, 16, 32, 3, 2, 1));
   check_case(r, base(32, 32, 16, 32, 1, 2, 0));
   check_case(r, base(8, 8, 64, 64, 3, 1, 1));
-  // VWW's pointwise convs: 8 channels at 48x48, 16 (both as FC), 128 -> 256 at 3x3 (FC), 6x6
+  // VWW's pointwise convs: 8 and 16 channels at 48x48, 128 -> 256 at 3x3, 128 at 6x6
   check_case(r, base(48, 48, 8, 16, 1, 1, 0));
   check_case(r, base(48, 48, 16, 16, 1, 1, 0));
   check_case(r, base(3, 3, 128, 256, 1, 1, 0));

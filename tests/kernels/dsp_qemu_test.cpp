@@ -196,6 +196,15 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
       k.depthwise = t == 0;
       cases.push_back(make_case(test::conv_graph(r, k, true), r, "m" + std::to_string(t), core.target, dir.path));
     }
+    // Blocks of three pixels over narrow rows (a block spans rows; chained, the ring in place):
+    // 1x1 (pointwise path, or gathered) and 3x3 convs, channels matching.
+    for (int t = 0; t < 4; ++t) {
+      ConvCase k = test::random_case(r, false);
+      k.w = t + (t > 1 ? 2 : 1), k.h = r.i(2, 7), k.kh = k.kw = t % 2 == 0 ? 1 : 3;
+      k.sh = k.sw = k.dh = k.dw = 1, k.pt = k.pl = k.pb = k.pr = k.kh / 2;
+      k.cin = k.cout = t == 2 ? 5 : 8 * (t + 1);
+      cases.push_back(make_case(test::conv_graph(r, k, true), r, "b" + std::to_string(t), core.target, dir.path));
+    }
     // The plane depthwise kernel: 3x3 of stride 1, rows of 12 or more, pads 0 to 2, odd
     // widths; chained ones may run in place.
     for (int t = 0; t < 6; ++t) {

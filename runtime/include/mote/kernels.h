@@ -757,7 +757,7 @@ typedef struct {
   /* 1: out may be the same buffer as in (stride 1, output dims = input dims); output rows then
    * wait in scratch until no later row reads the input rows they overwrite */
   int32_t in_place;
-  /* 1 (conv2d only, not in place): pixel pairs from the last to the first, so that the output of
+  /* 1 (conv2d only, not in place): pixel blocks from the last to the first, so that the output of
    * a layer that grows may start where its input starts (the memory plan's overlap) */
   int32_t reverse;
 } mote_conv_s8_dsp_params;

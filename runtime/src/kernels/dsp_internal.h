@@ -77,25 +77,26 @@ static inline int mote__conv_dsp_ok(const mote_conv_s8_dsp_params *p, const int3
 
 /* In place, output pixels are computed in row-major order into a ring of rows and a row is
  * copied over its input row once the next pixel to compute no longer reads it: with stride 1,
- * output row r reads input rows from r - pad_top on. A step that computes two pixels at once
- * may start the next row before the previous one is copied: `pair` adds that row. */
-static inline int32_t mote__ring_rows(const mote_conv_s8_dsp_params *p, int pair) {
-  return p->pad_top + 1 + (pair && (p->out.w & 1) ? 1 : 0);
+ * output row r reads input rows from r - pad_top on. A step that computes `step` pixels at once
+ * may write rows past the one it starts in before that one is copied, unless the steps tile the
+ * rows: those rows are added. */
+static inline int32_t mote__ring_rows(const mote_conv_s8_dsp_params *p, int32_t step) {
+  return p->pad_top + 1 + (p->out.w % step != 0 ? (step - 2 + p->out.w) / p->out.w : 0);
 }
 
-static inline size_t mote__ring_bytes(const mote_conv_s8_dsp_params *p, int pair) {
+static inline size_t mote__ring_bytes(const mote_conv_s8_dsp_params *p, int32_t step) {
   if (!p->in_place || p->pad_top < 0) {
     return 0;
   }
-  return (size_t)mote__ring_rows(p, pair) * (size_t)p->out.w * (size_t)p->out.c;
+  return (size_t)mote__ring_rows(p, step) * (size_t)p->out.w * (size_t)p->out.c;
 }
 
 /* Where output pixel `pix` (row-major in batch n) of the kernel goes: the output, or its ring
  * row in place. */
-static inline int8_t *mote__ring_pixel(const mote_conv_s8_dsp_params *p, int pair, int8_t *ring,
-                                       int8_t *out, int32_t n, int32_t pix) {
+static inline int8_t *mote__ring_pixel(const mote_conv_s8_dsp_params *p, int32_t step,
+                                       int8_t *ring, int8_t *out, int32_t n, int32_t pix) {
   if (p->in_place) {
-    const int32_t rows = mote__ring_rows(p, pair);
+    const int32_t rows = mote__ring_rows(p, step);
     const int32_t r = pix / p->out.w;
     return ring + ((size_t)(r % rows) * p->out.w + (size_t)(pix - r * p->out.w)) * p->out.c;
   }
@@ -104,10 +105,11 @@ static inline int8_t *mote__ring_pixel(const mote_conv_s8_dsp_params *p, int pai
 
 /* Copies the finished ring rows [*flushed, upto) of batch n to the output; upto = out.h flushes
  * all. */
-static inline void mote__ring_flush(const mote_conv_s8_dsp_params *p, int pair, const int8_t *ring,
-                                    int8_t *out, int32_t n, int32_t *flushed, int32_t upto) {
+static inline void mote__ring_flush(const mote_conv_s8_dsp_params *p, int32_t step,
+                                    const int8_t *ring, int8_t *out, int32_t n, int32_t *flushed,
+                                    int32_t upto) {
   const size_t row = (size_t)p->out.w * (size_t)p->out.c;
-  const int32_t rows = mote__ring_rows(p, pair);
+  const int32_t rows = mote__ring_rows(p, step);
   for (; *flushed < upto; ++*flushed) {
     memcpy(out + ((size_t)n * p->out.h + *flushed) * row, ring + (size_t)(*flushed % rows) * row,
            row);
@@ -115,13 +117,13 @@ static inline void mote__ring_flush(const mote_conv_s8_dsp_params *p, int pair, 
 }
 
 /* After the pixels before `next` are done: flush the rows no later pixel reads. */
-static inline void mote__ring_advance(const mote_conv_s8_dsp_params *p, int pair,
+static inline void mote__ring_advance(const mote_conv_s8_dsp_params *p, int32_t step,
                                       const int8_t *ring, int8_t *out, int32_t n,
                                       int32_t *flushed, int32_t next) {
   const int32_t hw = p->out.h * p->out.w;
   const int32_t q = next < hw ? next / p->out.w : p->out.h;
   if (p->in_place) {
-    mote__ring_flush(p, pair, ring, out, n, flushed, q == p->out.h ? q : q - p->pad_top);
+    mote__ring_flush(p, step, ring, out, n, flushed, q == p->out.h ? q : q - p->pad_top);
   }
 }
 

@@ -5,7 +5,7 @@
 #include "../dsp_internal.h"
 
 size_t mote_depthwise_conv2d_s8_dsp_scratch_bytes(const mote_conv_s8_dsp_params *p) {
-  return mote__ring_bytes(p, 0);
+  return mote__ring_bytes(p, 1);
 }
 
 /* The first `nch` (<= 4) bytes at p, the rest zero: a tail block must not read past the
@@ -189,7 +189,7 @@ mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const
       mote__tap_range(iy0, p->dil_h, p->kh, p->in.h, &ky_lo, &ky_hi);
       for (ox = 0; ox < p->out.w; ++ox) {
         const int32_t ix0 = ox * p->stride_w - p->pad_left;
-        int8_t *o = mote__ring_pixel(p, 0, ring, out, n, oy * p->out.w + ox);
+        int8_t *o = mote__ring_pixel(p, 1, ring, out, n, oy * p->out.w + ox);
         int32_t kx_lo, kx_hi;
         mote__tap_range(ix0, p->dil_w, p->kw, p->in.w, &kx_lo, &kx_hi);
         v.rows = ky_hi - ky_lo;
@@ -206,7 +206,7 @@ mote_status mote_depthwise_conv2d_s8_dsp(const mote_conv_s8_dsp_params *p, const
           pixel(p, &v, w, chan, 0, neg_zp2, o);
         }
       }
-      mote__ring_advance(p, 0, ring, out, n, &flushed, (oy + 1) * p->out.w);
+      mote__ring_advance(p, 1, ring, out, n, &flushed, (oy + 1) * p->out.w);
     }
   }
   return MOTE_OK;
