@@ -117,9 +117,18 @@ static void copy_taps(int8_t *dst, const int8_t *src, int32_t n) {
 static inline void copy_row(int8_t *dst, const int8_t *src, int32_t n) {
   int32_t i;
   uint32_t v;
-  for (i = 0; i + 4 < n; i += 4) {
-    v = mote_ld32(src + i);
-    memcpy(dst + i, &v, 4);
+  if (n <= 12) { /* rows of up to 3 taps of 4 channels (RGB 3x3: 9 bytes) without the loop */
+    v = mote_ld32(src);
+    memcpy(dst, &v, 4);
+    if (n > 8) {
+      v = mote_ld32(src + 4);
+      memcpy(dst + 4, &v, 4);
+    }
+  } else {
+    for (i = 0; i + 4 < n; i += 4) {
+      v = mote_ld32(src + i);
+      memcpy(dst + i, &v, 4);
+    }
   }
   v = mote_ld32(src + n - 4);
   memcpy(dst + n - 4, &v, 4);
