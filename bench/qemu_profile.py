@@ -2,12 +2,12 @@
 """Where a firmware image's instructions go under QEMU: per function, per layer and the hottest
 translation blocks.
 
-Usage: bench/qemu_profile.py FW.elf [--machine mps2-an386] [--top N]
+Usage: bench/qemu_profile.py FW.elf [--machine mps2-an386] [--top N] [--layer K]
 
 FW.elf is the image `mote run OUTDIR --build-dir DIR` leaves in DIR. QEMU runs it with -icount
 shift=0 and logs every translated block (in_asm) and every block executed (exec, nochain so none
 is skipped); each execution adds the block's instruction count to its function. A layer is one
-stretch of blocks outside NAME_invoke_arena between two of its blocks, so the kernel calls of the
+stretch of blocks outside NAME_invoke(_arena) between two of its blocks, so the kernel calls of the
 generated invoke come out one per row, in order, with what they call (memcpy, memset) included.
 """
 import argparse
@@ -20,6 +20,9 @@ import tempfile
 
 IN_RE = re.compile(r"^IN: ?(\S*)")
 INSN_RE = re.compile(r"^0x([0-9a-f]+):\s")
+# NAME_invoke, NAME_invoke_arena or a part of one GCC split off (NAME_invoke_arena.part.0);
+# timed_invoke is the harness's
+INVOKE_RE = re.compile(r"(?<!^timed)_invoke(_arena)?(\.|$)")
 TRACE_RE = re.compile(r"^Trace \d+: \S+ \[[0-9a-f]+/([0-9a-f]+)/[^\]]*\] ?(\S*)")
 
 
@@ -78,7 +81,7 @@ def main():
         total += n
         per_fn[fn] += n
         per_block[pc] += n
-        if fn.endswith("_invoke_arena"):
+        if INVOKE_RE.search(fn):
             started, in_layer = True, False
         elif started:
             if not in_layer:
@@ -92,7 +95,7 @@ def main():
     for fn, n in per_fn.most_common(a.top):
         print(f"  {n:>12,}  {100.0 * n / total:5.1f} %  {fn}")
     if layers:
-        print("\nper layer (stretches outside *_invoke_arena, in order):")
+        print("\nper layer (stretches outside NAME_invoke(_arena), in order):")
         for i, l in enumerate(layers):
             fn, _ = l.most_common(1)[0]
             print(f"  {i:3d} {sum(l.values()):>12,}  {fn}")
