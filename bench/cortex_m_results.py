@@ -97,7 +97,24 @@ def main(bench, dest):
             # [systick] cortex-m4 on mps2-an386: 1000 turns -> 2040 instructions (2n = 2000, tick = 40)
             w = line.split()
             body.append(f"| {w[1]} | {w[3].rstrip(':')} | {int(w[4]):,} | {int(w[7]):,} | {int(w[11].rstrip(',')):,} |")
-    results_md.update(dest, {"## Cortex-M4 under QEMU: instructions, flash, RAM against TFLM": body})
+    layers = ["", "bench/qemu_profile.py on the Armv7E-M builds above: QEMU's log of every translated and executed",
+              "block (-d in_asm,exec,nochain), a layer being what runs between two blocks of NAME_invoke; the first",
+              "row is the input's copy into the arena. Counted from the log, so the total differs from SysTick's by the",
+              "timer's own reads."]
+    profiled = 0
+    for m, _, opt, _, _ in rows:
+        prof = load(os.path.join(bench, "cortexm", m, "layers.json"))
+        if not prof:
+            continue
+        profiled += 1
+        total = sum(n for _, n in prof["layers"])
+        layers += ["", f"{m}: {total:,} instructions", "", "| # | kernel | instructions | share |", "|---|---|---|---|"]
+        for i, (fn, n) in enumerate(prof["layers"]):
+            layers.append(f"| {i} | {fn} | {n:,} | {100.0 * n / total:.1f} % |")
+    sections = {"## Cortex-M4 under QEMU: instructions, flash, RAM against TFLM": body}
+    if profiled:
+        sections["## Cortex-M4 under QEMU: instructions per layer"] = layers
+    results_md.update(dest, sections)
 
 
 if __name__ == "__main__":

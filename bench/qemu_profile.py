@@ -2,7 +2,7 @@
 """Where a firmware image's instructions go under QEMU: per function, per layer and the hottest
 translation blocks.
 
-Usage: bench/qemu_profile.py FW.elf [--machine mps2-an386] [--top N] [--layer K]
+Usage: bench/qemu_profile.py FW.elf [--machine mps2-an386] [--top N] [--layer K] [--json OUT]
 
 FW.elf is the image `mote run OUTDIR --build-dir DIR` leaves in DIR. QEMU runs it with -icount
 shift=0 and logs every translated block (in_asm) and every block executed (exec, nochain so none
@@ -12,6 +12,7 @@ generated invoke come out one per row, in order, with what they call (memcpy, me
 """
 import argparse
 import collections
+import json
 import os
 import re
 import subprocess
@@ -27,11 +28,12 @@ TRACE_RE = re.compile(r"^Trace \d+: \S+ \[[0-9a-f]+/([0-9a-f]+)/[^\]]*\] ?(\S*)"
 
 
 def run_qemu(elf, machine, log):
+    elf = os.path.abspath(elf)
     cmd = ["qemu-system-arm", "-machine", machine, "-semihosting", "-nographic", "-icount",
            "shift=0", "-kernel", elf, "-d", "in_asm,exec,nochain", "-D", log]
     # the harness reads run.cfg and input.bin beside the image by semihosting
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, timeout=600,
-                   cwd=os.path.dirname(os.path.abspath(elf)))
+                   cwd=os.path.dirname(elf))
 
 
 def parse(log):
@@ -61,12 +63,19 @@ def parse(log):
     return blocks, trace
 
 
+def label(layer):
+    """A stretch's kernel: its runtime function (mote_*) that ran most, else what ran most."""
+    ranked = [fn for fn, _ in layer.most_common()]
+    return next((fn for fn in ranked if fn.startswith("mote_")), ranked[0])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("elf")
     ap.add_argument("--machine", default="mps2-an386")
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--layer", type=int, help="the hottest blocks of this layer only")
+    ap.add_argument("--json", help="also write the layers ([function, instructions] each) here")
     a = ap.parse_args()
     if not os.path.isfile(a.elf):
         sys.exit(f"qemu_profile: {a.elf}: no such file")
@@ -90,6 +99,13 @@ def main():
                 in_layer = True
             layers[-1][fn] += n
             layer_blocks[-1][pc] += n
+    # what runs after the invoke's last block is the harness's, not a layer
+    if layers and in_layer:
+        layers.pop()
+        layer_blocks.pop()
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"layers": [[label(l), sum(l.values())] for l in layers]}, f)
     print(f"total instructions executed: {total:,}")
     print("\nper function:")
     for fn, n in per_fn.most_common(a.top):
@@ -97,8 +113,7 @@ def main():
     if layers:
         print("\nper layer (stretches outside NAME_invoke(_arena), in order):")
         for i, l in enumerate(layers):
-            fn, _ = l.most_common(1)[0]
-            print(f"  {i:3d} {sum(l.values()):>12,}  {fn}")
+            print(f"  {i:3d} {sum(l.values()):>12,}  {label(l)}")
     if a.layer is not None:
         if not 0 <= a.layer < len(layers):
             sys.exit(f"qemu_profile: --layer {a.layer}: the run has layers 0 to {len(layers) - 1}")
