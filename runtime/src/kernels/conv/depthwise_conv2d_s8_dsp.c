@@ -89,48 +89,70 @@ static inline void row(const int8_t *x, size_t step, const int32_t **w, uint32_t
   "sub %[xv], %[xv], %[" a "], lsr #31\n\t"         \
   "asr %[xv], %[xv], %[xe]\n\t"                     \
   "ssat %[" a "], #8, %[xv]\n\t"
-#define MOTE_ROW3 MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]")
-/* Every whole block of 4 channels (records r..r_end) of a pixel whose 3x3 window lies inside the
- * input, at x with steps col_step and row_step, for the full clamp: block's MACs, requantization
- * and store in one loop, the records' and the output's pointers in memory (block spills and
- * reloads its pointers around the 12 registers of row: 56 instructions more per block). */
-static void whole_windows(const int8_t *x, size_t col_step, size_t row_step, const int32_t *wp,
-                          uint32_t neg_zp2, const int32_t *r, const int32_t *r_end, int8_t *o) {
+/* The taps of a window row, 3 or 2 of them (a column clipped: the third's weights skipped) */
+#define MOTE_COLS3 MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") MOTE_TAP("[%[x], %[step], lsl #1]")
+#define MOTE_COLS2 MOTE_TAP("[%[x]]") MOTE_TAP("[%[x], %[step]]") "add %[w], %[w], #8\n\t"
+/* The rows of a window, 3 or 2 (a row clipped: its weights skipped), x back at the first */
+#define MOTE_ROWS3(cols)                                                              \
+  cols "add %[x], %[x], %[rstep]\n\t" cols "add %[x], %[x], %[rstep]\n\t" cols      \
+       "sub %[x], %[x], %[rstep], lsl #1\n\t"
+#define MOTE_ROWS2(cols)                                                              \
+  cols "add %[x], %[x], %[rstep]\n\t" cols "sub %[x], %[x], %[rstep]\n\t"            \
+       "add %[w], %[w], #24\n\t"
+/* The loop over the blocks of 4 channels (records r..r_end) for one window shape: its MACs,
+ * requantization and word store, the records' and the output's pointers in memory. */
+#define MOTE_WINDOWS(window)                                                              \
+  __asm__ volatile("2:\n\t"                                                               \
+                   "ldr %[we], %[r]\n\t"                                                  \
+                   "ldr %[a0], [%[we]]\n\t"                                               \
+                   "ldr %[a1], [%[we], #16]\n\t"                                          \
+                   "ldr %[a2], [%[we], #32]\n\t"                                          \
+                   "ldr %[a3], [%[we], #48]\n\t" window                                   \
+                   "add %[x], %[x], #4\n\t"                                               \
+                   "ldr %[we], %[r]\n\t" MOTE_REQUANT("0", "a0") MOTE_REQUANT("16", "a1")  \
+                       MOTE_REQUANT("32", "a2") MOTE_REQUANT("48", "a3")                    \
+                   "bfi %[a0], %[a1], #8, #8\n\t"                                         \
+                   "bfi %[a0], %[a2], #16, #8\n\t"                                        \
+                   "bfi %[a0], %[a3], #24, #8\n\t"                                        \
+                   "ldr %[xv], %[o]\n\t"                                                  \
+                   "str %[a0], [%[xv]], #4\n\t"                                           \
+                   "str %[xv], %[o]\n\t"                                                  \
+                   "add %[we], %[we], #64\n\t"                                            \
+                   "str %[we], %[r]\n\t"                                                  \
+                   "ldr %[xv], %[r_end]\n\t"                                              \
+                   "cmp %[we], %[xv]\n\t"                                                 \
+                   "blo 2b"                                                               \
+                   : [x] "+r"(x), [w] "+r"(wp), [a0] "=&r"(a0), [a1] "=&r"(a1),             \
+                     [a2] "=&r"(a2), [a3] "=&r"(a3), [xv] "=&r"(xv), [xe] "=&r"(xe),        \
+                     [we] "=&r"(we), [wo] "=&r"(wo), [r] "+m"(r), [o] "+m"(o)               \
+                   : [step] "r"(col_step), [rstep] "r"(row_step), [nz] "r"(neg_zp2),        \
+                     [r_end] "m"(r_end)                                                     \
+                   : "cc", "memory")
+/* Every whole block of 4 channels (records r..r_end) of the pixel of window v, 2 or 3 taps each
+ * way, for the full clamp: block's work in one loop (block spills and reloads its pointers
+ * around the 12 registers of row: about 50 instructions more per block). */
+static void windows(const window *v, const int32_t *wp, uint32_t neg_zp2, const int32_t *r,
+                    const int32_t *r_end, int8_t *o) {
+  const int8_t *x = v->x;
+  const size_t col_step = v->col_step, row_step = v->row_step;
   int32_t a0, a1, a2, a3;
   uint32_t xv, xe, we, wo;
-  __asm__ volatile("2:\n\t"
-                   "ldr %[we], %[r]\n\t"
-                   "ldr %[a0], [%[we]]\n\t"
-                   "ldr %[a1], [%[we], #16]\n\t"
-                   "ldr %[a2], [%[we], #32]\n\t"
-                   "ldr %[a3], [%[we], #48]\n\t"
-                   MOTE_ROW3 "add %[x], %[x], %[rstep]\n\t"
-                   MOTE_ROW3 "add %[x], %[x], %[rstep]\n\t"
-                   MOTE_ROW3
-                   "sub %[x], %[x], %[rstep], lsl #1\n\t"
-                   "add %[x], %[x], #4\n\t"
-                   "ldr %[we], %[r]\n\t"
-                   MOTE_REQUANT("0", "a0") MOTE_REQUANT("16", "a1") MOTE_REQUANT("32", "a2")
-                   MOTE_REQUANT("48", "a3")
-                   "bfi %[a0], %[a1], #8, #8\n\t"
-                   "bfi %[a0], %[a2], #16, #8\n\t"
-                   "bfi %[a0], %[a3], #24, #8\n\t"
-                   "ldr %[xv], %[o]\n\t"
-                   "str %[a0], [%[xv]], #4\n\t"
-                   "str %[xv], %[o]\n\t"
-                   "add %[we], %[we], #64\n\t"
-                   "str %[we], %[r]\n\t"
-                   "ldr %[xv], %[r_end]\n\t"
-                   "cmp %[we], %[xv]\n\t"
-                   "blo 2b"
-                   : [x] "+r"(x), [w] "+r"(wp), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2),
-                     [a3] "=&r"(a3), [xv] "=&r"(xv), [xe] "=&r"(xe), [we] "=&r"(we),
-                     [wo] "=&r"(wo), [r] "+m"(r), [o] "+m"(o)
-                   : [step] "r"(col_step), [rstep] "r"(row_step), [nz] "r"(neg_zp2),
-                     [r_end] "m"(r_end)
-                   : "cc", "memory");
+  wp += 2 * v->tap0;
+  if (v->rows == 3 && v->cols == 3) {
+    MOTE_WINDOWS(MOTE_ROWS3(MOTE_COLS3));
+  } else if (v->rows == 3) {
+    MOTE_WINDOWS(MOTE_ROWS3(MOTE_COLS2));
+  } else if (v->cols == 3) {
+    MOTE_WINDOWS(MOTE_ROWS2(MOTE_COLS3));
+  } else {
+    MOTE_WINDOWS(MOTE_ROWS2(MOTE_COLS2));
+  }
 }
-#undef MOTE_ROW3
+#undef MOTE_WINDOWS
+#undef MOTE_ROWS2
+#undef MOTE_ROWS3
+#undef MOTE_COLS2
+#undef MOTE_COLS3
 #undef MOTE_REQUANT
 #undef MOTE_ROW
 #undef MOTE_TAP
@@ -209,9 +231,9 @@ MOTE_ALWAYS_INLINE void pixel(const mote_conv_s8_dsp_params *p, const window *v,
                               int8_t *o) {
   int32_t c;
 #if defined(MOTE_HAS_ASM_WINDOWS)
-  if (full && p->kh == 3 && p->kw == 3 && v->rows == 3 && v->cols == 3 && p->out.c >= 4) {
+  if (full && p->kh == 3 && p->kw == 3 && v->rows >= 2 && v->cols >= 2 && p->out.c >= 4) {
     c = p->out.c / 4 * 4;
-    whole_windows(v->x, v->col_step, v->row_step, w, neg_zp2, chan, chan + 4 * c, o);
+    windows(v, w, neg_zp2, chan, chan + 4 * c, o);
   } else
 #endif
   if (p->kw == 3 && v->cols == 3) { /* rows of a 3-wide kernel, unrolled */
