@@ -36,9 +36,9 @@ def run_qemu(elf, machine, log):
                    cwd=os.path.dirname(elf))
 
 
-def parse(log):
-    """Block start pc -> (instructions, function); the executed blocks in order."""
-    blocks, trace = {}, []
+def executed(log, blocks):
+    """The start pc of each block executed, in order, filling blocks (start pc -> (instructions,
+    function)) as QEMU logs each translation, before the block's first execution."""
     cur_fn, cur_pc, count = None, None, 0
     with open(log, errors="replace") as f:
         for line in f:
@@ -57,16 +57,21 @@ def parse(log):
                 continue
             m = TRACE_RE.match(line)
             if m:
-                trace.append(int(m.group(1), 16))
-    if cur_pc is not None:
-        blocks[cur_pc] = (count, cur_fn)
-    return blocks, trace
+                yield int(m.group(1), 16)
 
 
-def label(layer):
-    """A stretch's kernel: its runtime function (mote_*) that ran most, else what ran most."""
-    ranked = [fn for fn, _ in layer.most_common()]
+def label(layer, blocks):
+    """A layer's kernel (layer: block pc -> instructions): its runtime function (mote_*) that
+    ran most, else what ran most."""
+    ranked = [fn for fn, _ in per_function(layer, blocks).most_common()]
     return next((fn for fn in ranked if fn.startswith("mote_")), ranked[0])
+
+
+def per_function(counts, blocks):
+    out = collections.Counter()
+    for pc, n in counts.items():
+        out[blocks[pc][1]] += n
+    return out
 
 
 def main():
@@ -79,45 +84,42 @@ def main():
     a = ap.parse_args()
     if not os.path.isfile(a.elf):
         sys.exit(f"qemu_profile: {a.elf}: no such file")
+    # Per block, and per layer: the stretches of blocks between two blocks of the invoke.
+    blocks, per_block, layers, started, in_layer = {}, collections.Counter(), [], False, False
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "q.log")
         run_qemu(a.elf, a.machine, log)
-        blocks, trace = parse(log)
-    per_fn, per_block = collections.Counter(), collections.Counter()
-    layers, layer_blocks, started, in_layer, total = [], [], False, False, 0
-    for pc in trace:
-        n, fn = blocks.get(pc, (0, "?"))
-        total += n
-        per_fn[fn] += n
-        per_block[pc] += n
-        if INVOKE_RE.search(fn):
-            started, in_layer = True, False
-        elif started:
-            if not in_layer:
-                layers.append(collections.Counter())
-                layer_blocks.append(collections.Counter())
-                in_layer = True
-            layers[-1][fn] += n
-            layer_blocks[-1][pc] += n
+        for pc in executed(log, blocks):
+            if pc not in blocks:  # none: each block is logged when translated, before it runs
+                continue
+            n, fn = blocks[pc]
+            per_block[pc] += n
+            if INVOKE_RE.search(fn):
+                started, in_layer = True, False
+            elif started:
+                if not in_layer:
+                    layers.append(collections.Counter())
+                    in_layer = True
+                layers[-1][pc] += n
     # what runs after the invoke's last block is the harness's, not a layer
     if layers and in_layer:
         layers.pop()
-        layer_blocks.pop()
+    total = sum(per_block.values())
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"layers": [[label(l), sum(l.values())] for l in layers]}, f)
+            json.dump({"layers": [[label(l, blocks), sum(l.values())] for l in layers]}, f)
     print(f"total instructions executed: {total:,}")
     print("\nper function:")
-    for fn, n in per_fn.most_common(a.top):
+    for fn, n in per_function(per_block, blocks).most_common(a.top):
         print(f"  {n:>12,}  {100.0 * n / total:5.1f} %  {fn}")
     if layers:
         print("\nper layer (stretches outside NAME_invoke(_arena), in order):")
         for i, l in enumerate(layers):
-            print(f"  {i:3d} {sum(l.values()):>12,}  {label(l)}")
+            print(f"  {i:3d} {sum(l.values()):>12,}  {label(l, blocks)}")
     if a.layer is not None:
         if not 0 <= a.layer < len(layers):
             sys.exit(f"qemu_profile: --layer {a.layer}: the run has layers 0 to {len(layers) - 1}")
-        per_block = layer_blocks[a.layer]
+        per_block = layers[a.layer]
     print("\nhottest blocks" + (f" of layer {a.layer}:" if a.layer is not None else ":"))
     for pc, n in per_block.most_common(a.top):
         cnt, fn = blocks[pc]

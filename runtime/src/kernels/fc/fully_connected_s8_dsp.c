@@ -54,20 +54,22 @@ static int32_t expand(const mote_fc_s8_dsp_params *p, const int8_t *x, uint32_t 
 
 /* The accumulators *a0..*a3 of four rows over the pairs [col, end), from their values as set,
  * the rows' weight words at *w (advanced past them: per group, one word per row). */
-#if MOTE_DSP_ASM
-/* The C version's instructions with LDRD and post-indexing: 15 per group of 16 MACs, the four
- * accumulators, the pair and two weight words in registers. LDRD needs the 4-byte aligned
- * scratch and weights. */
+/* For the asm loops below: the four rows' MACs of a group, its pairs in %[p] and %[q], the rows'
+ * weight words at %[w] (advanced past them), mac_rows' instructions. */
 #define MOTE_ROW(a, wr)                           \
   "smlad %[" a "], %[p], %[" wr "], %[" a "]\n\t" \
   "sxtb16 %[" wr "], %[" wr "], ror #8\n\t"       \
   "smlad %[" a "], %[q], %[" wr "], %[" a "]\n\t"
-#define MOTE_GROUP                          \
-  "ldrd %[p], %[q], [%[x]], #8\n\t"         \
+#define MOTE_ROWS                           \
   "ldrd %[w0], %[w1], [%[w]], #8\n\t"       \
   MOTE_ROW("a0", "w0") MOTE_ROW("a1", "w1") \
   "ldrd %[w0], %[w1], [%[w]], #8\n\t"       \
   MOTE_ROW("a2", "w0") MOTE_ROW("a3", "w1")
+#if MOTE_DSP_ASM
+/* The C version's instructions with LDRD and post-indexing: 15 per group of 16 MACs, the four
+ * accumulators, the pair and two weight words in registers. LDRD needs the 4-byte aligned
+ * scratch and weights. */
+#define MOTE_GROUP "ldrd %[p], %[q], [%[x]], #8\n\t" MOTE_ROWS
 MOTE_ALWAYS_INLINE void accumulate(const uint32_t *col, const uint32_t *end, const int32_t **w,
                                    int32_t *a0, int32_t *a1, int32_t *a2, int32_t *a3) {
   const uint32_t *x = col;
@@ -83,7 +85,6 @@ MOTE_ALWAYS_INLINE void accumulate(const uint32_t *col, const uint32_t *end, con
   *w = wp;
 }
 #undef MOTE_GROUP
-#undef MOTE_ROW
 #else
 /* one row's 4 MACs of a group */
 static inline int32_t mac4(const uint32_t *x, uint32_t wr, int32_t a) {
@@ -166,15 +167,11 @@ static inline void mac_rows(uint32_t e, uint32_t q, const int32_t *w, int32_t *a
 #if MOTE_DSP_ASM
 /* The C version's instructions, one group per turn: 23 per 16 MACs, 13 registers (GCC spills
  * the four accumulators around the C version's calls: 27). */
-#define MOTE_ROW(a, wr)                           \
-  "smlad %[" a "], %[e], %[" wr "], %[" a "]\n\t" \
-  "sxtb16 %[" wr "], %[" wr "], ror #8\n\t"       \
-  "smlad %[" a "], %[q], %[" wr "], %[" a "]\n\t"
 static inline void lean_groups(const int8_t *x, int32_t whole, const int32_t **w, int32_t *a) {
   const int8_t *end = x + 4 * whole;
   const int32_t *wp = *w;
   int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-  uint32_t xw, hi, e, q, w0, w1;
+  uint32_t xw, hi, p, q, w0, w1;
   __asm__("1:\n\t"
           "ldr %[xw], [%[x]], #4\n\t"
           "lsl %[hi], %[xw], #8\n\t"
@@ -182,22 +179,18 @@ static inline void lean_groups(const int8_t *x, int32_t whole, const int32_t **w
           "orr %[hi], %[hi], #0x00800080\n\t"
           "sxtb16 %[q], %[xw], ror #8\n\t"
           "usub16 %[q], %[q], %[hi]\n\t"
-          "sxtb16 %[e], %[xw]\n\t"
-          "ldrd %[w0], %[w1], [%[w]], #8\n\t"
-          MOTE_ROW("a0", "w0") MOTE_ROW("a1", "w1")
-          "ldrd %[w0], %[w1], [%[w]], #8\n\t"
-          MOTE_ROW("a2", "w0") MOTE_ROW("a3", "w1")
+          "sxtb16 %[p], %[xw]\n\t"
+          MOTE_ROWS
           "cmp %[x], %[end]\n\t"
           "blo 1b"
           : [x] "+r"(x), [w] "+r"(wp), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-            [xw] "=&r"(xw), [hi] "=&r"(hi), [e] "=&r"(e), [q] "=&r"(q), [w0] "=&r"(w0),
+            [xw] "=&r"(xw), [hi] "=&r"(hi), [p] "=&r"(p), [q] "=&r"(q), [w0] "=&r"(w0),
             [w1] "=&r"(w1)
           : [end] "r"(end)
           : "cc", "memory");
   *w = wp;
   a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
 }
-#undef MOTE_ROW
 #else
 static inline void lean_groups(const int8_t *x, int32_t whole, const int32_t **w, int32_t *a) {
   int32_t g;
@@ -209,6 +202,8 @@ static inline void lean_groups(const int8_t *x, int32_t whole, const int32_t **w
   }
 }
 #endif
+#undef MOTE_ROWS
+#undef MOTE_ROW
 
 /* Lean: every row of the vector at x into y with no scratch, each group's pairs made again for
  * every block of four rows (about 1.4 instructions per MAC instead of 0.9); the groups past
