@@ -126,7 +126,7 @@ def structured(out):
     groups = ", ".join(f"{g['channels']} -> {g['kept']}" for g in pruned["groups"])
     return [
         "",
-        f"`--arch dscnn:32` ({len(dense['history'])} epochs, Adam 2e-3, cosine), then `mote prune --structured --sparsity "
+        f"`--arch dscnn` ({pruned['groups'][0]['channels']} channels; {len(dense['history'])} epochs, Adam 2e-3, cosine), then `mote prune --structured --sparsity "
         f"{pruned['sparsity']:g} --channel-multiple {pruned['channel_multiple']}`",
         f"({100 * pruned['sparsity']:.0f} % of every channel group removed, a multiple of {pruned['channel_multiple']} kept: "
         f"{groups}; {len(pruned['history'])} epochs of fine-tuning",
@@ -142,13 +142,13 @@ def structured(out):
         "",
         f"MACs {rep['dscnn_pruned']['macs'] / rep['dscnn']['macs']:.2f}x, instructions {instr['dscnn'] / instr['dscnn_pruned']:.2f}x fewer, "
         f"{100 * (dense['test_accuracy'] - pruned['test_accuracy']):+.2f} points of float accuracy lost.",
-    ] + structured_parts(out)
+    ] + structured_parts(out, pruned["groups"][0]["channels"], pruned["groups"][0]["kept"])
 
 
-def structured_parts(out):
-    """Where the DS-CNN's instructions go: its layers in parts (bench/dscnn_parts.py) at 32 and 16 channels."""
+def structured_parts(out, wide, narrow):
+    """Where the DS-CNN's instructions go: its layers in parts (bench/dscnn_parts.py) at the dense and pruned widths."""
     cost = {}
-    for c in (32, 16):
+    for c in (wide, narrow):
         for part in ("base", "dw", "pw", "all"):
             r, rep = load(out, f"parts{c}_{part}.m4.json"), load(out, f"parts{c}_{part}/report.json")
             if not r or not rep:
@@ -163,15 +163,15 @@ def structured_parts(out):
     rows = []
     for name, label in (("base", "first conv, pooling, classifier"), ("dw", "4 depthwise 3x3"), ("pw", "4 pointwise 1x1"),
                         ("all", "all")):
-        (m32, i32), (m16, i16) = (cost[32, "all"], cost[16, "all"]) if name == "all" else (part(32, name), part(16, name))
-        rows.append(f"| {label} | {m32:,} | {i32:,} | {i32 / m32:.2f} | {m16:,} | {i16:,} | {i16 / m16:.2f} | {i32 / i16:.2f} |")
+        (mw, iw), (mn, i_n) = (cost[wide, "all"], cost[narrow, "all"]) if name == "all" else (part(wide, name), part(narrow, name))
+        rows.append(f"| {label} | {mw:,} | {iw:,} | {iw / mw:.2f} | {mn:,} | {i_n:,} | {i_n / mn:.2f} | {iw / i_n:.2f} |")
     return [
         "",
         "Where the instructions go: the same layers in parts (bench/dscnn_parts.py: the first conv, pooling and",
         "classifier alone, with the depthwise or the 1x1 convs added; PyTorch's random weights, float input, so",
         "no leading 1/255), compiled and run the same way; each part's figure is its model's less the base's.",
         "",
-        "| layers | MACs, 32 ch | M4 instructions | per MAC | MACs, 16 ch | M4 instructions | per MAC | 32 / 16 ch |",
+        f"| layers | MACs, {wide} ch | M4 instructions | per MAC | MACs, {narrow} ch | M4 instructions | per MAC | {wide} / {narrow} ch |",
         "|---|---|---|---|---|---|---|---|",
     ] + rows
 
