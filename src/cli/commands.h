@@ -17,6 +17,7 @@ void add_infer(CLI::App& app);
 void add_train(CLI::App& app);
 void add_distill(CLI::App& app);
 void add_prune(CLI::App& app);
+void add_share(CLI::App& app);
 // Runs the stages of a pipeline file and prints one table of the results.
 void run_pipeline_file(const std::string& file);
 

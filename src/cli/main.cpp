@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   mote::cli::add_train(app);
   mote::cli::add_distill(app);
   mote::cli::add_prune(app);
+  mote::cli::add_share(app);
 #endif
   try {
     app.parse(argc, argv);

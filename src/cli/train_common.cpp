@@ -124,4 +124,17 @@ void finish(const TrainArgs& a, const std::string& command, const train::FitResu
   if (!a.log.empty()) write_file_atomic(a.log, log.dump(2) + "\n");
 }
 
+std::pair<std::string, double> name_value(const std::string& flag, const std::string& item, const std::string& form) {
+  const size_t eq = item.rfind('=');
+  size_t used = 0;
+  double v = 0;
+  try {
+    if (eq != std::string::npos) v = std::stod(item.substr(eq + 1), &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (eq == std::string::npos || eq == 0 || used == 0 || used != item.size() - eq - 1) fail("{} {}: expected {}", flag, item, form);
+  return {item.substr(0, eq), v};
+}
+
 }  // namespace mote::cli

@@ -40,6 +40,10 @@ Prepared prepare(TrainArgs& a);
 void finish(const TrainArgs& a, const std::string& command, const train::FitResult& r, const Prepared& p,
             const nlohmann::json& extra = {});
 
+// NAME=V of a per-layer option (--layer-sparsity, --layer-bits); throws "FLAG ITEM: expected
+// NAME=FORM" when the item is not a name, '=' and a number.
+std::pair<std::string, double> name_value(const std::string& flag, const std::string& item, const std::string& form);
+
 // Parameters and non-zero parameters of the weights training changes.
 struct ParamCount {
   int64_t params = 0, nonzero = 0;

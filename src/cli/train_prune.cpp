@@ -79,17 +79,9 @@ void add_prune(CLI::App& app) {
     if (!(ps.sparsity >= 0 && ps.sparsity < 1)) fail("--sparsity must be in [0, 1), got {}", ps.sparsity);
     if (a.model.empty()) fail("prune needs a MODEL file");
     for (const std::string& t : layer_targets) {
-      const size_t eq = t.rfind('=');
-      size_t used = 0;
-      double v = -1;
-      try {
-        if (eq != std::string::npos) v = std::stod(t.substr(eq + 1), &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (eq == std::string::npos || eq == 0 || used == 0 || used != t.size() - eq - 1) fail("--layer-sparsity {}: expected NAME=S", t);
+      const auto [name, v] = name_value("--layer-sparsity", t, "NAME=S");
       if (!(v >= 0 && v < 1)) fail("--layer-sparsity {}: the sparsity must be in [0, 1)", t);
-      ps.layers[t.substr(0, eq)] = v;
+      ps.layers[name] = v;
     }
     ps.global = scope == "global" && ps.layers.empty();
     if (scope == "global" && !ps.layers.empty() && scope_opt->count() > 0) fail("--layer-sparsity sets per-layer targets: it cannot go with --scope global");

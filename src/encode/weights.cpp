@@ -13,17 +13,23 @@ namespace mote {
 
 std::vector<int8_t> share_weights(const std::vector<int8_t>& w, int bits, bool keep_zero) {
   if (bits < 1 || bits > 8) fail("weight sharing: {} bits, expected 1 to 8", bits);
-  std::array<uint64_t, 256> hist{};  // index v + 128
+  const int k = (1 << bits) - (keep_zero ? 1 : 0);
+  if (k < 1 && std::any_of(w.begin(), w.end(), [](int8_t v) { return v != 0; }))
+    fail("weight sharing: 1 bit with zeros kept leaves no value for the nonzeros");
+  return share_weights_fixed(w, k, keep_zero ? std::vector<int8_t>{0} : std::vector<int8_t>{});
+}
+
+std::vector<int8_t> share_weights_fixed(const std::vector<int8_t>& w, int k, const std::vector<int8_t>& fixed) {
+  std::array<bool, 256> pinned{};  // index v + 128
+  for (int8_t v : fixed) pinned[size_t(v + 128)] = true;
+  std::array<uint64_t, 256> hist{};
   for (int8_t v : w)
-    if (!(keep_zero && v == 0)) ++hist[size_t(v + 128)];
+    if (!pinned[size_t(v + 128)]) ++hist[size_t(v + 128)];
   std::vector<int> values;
   for (int v = -128; v <= 127; ++v)
     if (hist[size_t(v + 128)]) values.push_back(v);
-  const int k = (1 << bits) - (keep_zero ? 1 : 0);
-  if (int(values.size()) <= k || k < 1) {
-    if (k < 1 && !values.empty()) fail("weight sharing: 1 bit with zeros kept leaves no value for the nonzeros");
-    return w;
-  }
+  if (int(values.size()) <= k) return w;
+  if (k < 1) fail("weight sharing: no centroid left for {} values besides the fixed ones", values.size());
   std::vector<double> c(static_cast<size_t>(k));
   const double lo = values.front(), hi = values.back();
   for (int j = 0; j < k; ++j) c[size_t(j)] = k == 1 ? (lo + hi) / 2 : lo + (hi - lo) * j / (k - 1);
@@ -48,10 +54,11 @@ std::vector<int8_t> share_weights(const std::vector<int8_t>& w, int bits, bool k
       if (n[q] > 0) c[q] = sum[q] / n[q];  // an empty cluster keeps its place
   }
   std::array<int8_t, 256> map{};
+  for (int v = -128; v <= 127; ++v) map[size_t(v + 128)] = int8_t(v);  // fixed values map to themselves
   for (size_t i = 0; i < values.size(); ++i)
     map[size_t(values[i] + 128)] = int8_t(std::clamp<long>(std::lround(c[size_t(owner[i])]), -128, 127));
   std::vector<int8_t> out(w.size());
-  for (size_t i = 0; i < w.size(); ++i) out[i] = keep_zero && w[i] == 0 ? int8_t(0) : map[size_t(w[i] + 128)];
+  for (size_t i = 0; i < w.size(); ++i) out[i] = map[size_t(w[i] + 128)];
   return out;
 }
 

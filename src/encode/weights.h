@@ -21,6 +21,10 @@ namespace mote {
 // weights) stay zero and are not clustered; the nonzeros get 2^bits - 1 centroids, so the
 // codebook with its zero has at most 2^bits entries.
 std::vector<int8_t> share_weights(const std::vector<int8_t>& w, int bits, bool keep_zero);
+// The same k-means with at most `k` centroids for the values not in `fixed`; those keep their
+// value and are not clustered. Centroid fine-tuning (src/train) pins 0 and +-127 so that every
+// channel keeps its weight scale.
+std::vector<int8_t> share_weights_fixed(const std::vector<int8_t>& w, int k, const std::vector<int8_t>& fixed);
 
 struct WeightEncoding {
   bool sparse = false;  // relative-index entries for the nonzeros

@@ -150,6 +150,29 @@ std::vector<std::string> param_names(const GraphModule& m) {
   return names;
 }
 
+// Weight sharing of every FullyConnected and non-depthwise Conv weight at its bits.
+std::vector<FitResult::Shared> share_layers(GraphModule& m, const ShareOptions& s) {
+  const Graph& g = m.graph();
+  std::map<std::string, int> unused = s.layers;
+  std::vector<FitResult::Shared> r;
+  for (const Node& n : g.nodes) {
+    const bool conv = n.op == OpKind::Conv && n.attrs.i("group", 1) == 1;
+    if (!(n.op == OpKind::FullyConnected || conv) || !g.t(n.in(1)).is_const()) continue;
+    auto it = s.layers.find(n.name);
+    const int bits = it == s.layers.end() ? s.bits : it->second;
+    unused.erase(n.name);
+    if (bits == 0) continue;
+    for (size_t k = 0; k < m.params().size(); ++k)
+      if (m.params()[k].tensor == n.in(1)) {
+        const auto [entries, pinned] = m.share(k, bits);
+        r.push_back({n.name, bits, g.t(n.in(1)).numel(), entries, pinned});
+      }
+  }
+  if (!unused.empty()) fail("--layer-bits {}: no FullyConnected or Conv layer of that name in '{}'", unused.begin()->first, g.name);
+  if (r.empty()) fail("weight sharing: model '{}' has no FullyConnected or Conv weights to share", g.name);
+  return r;
+}
+
 // Zhu & Gupta's gradual magnitude pruning on the module's prunable parameters.
 class Pruner {
  public:
@@ -248,7 +271,9 @@ std::vector<std::pair<std::string, std::string>> fingerprint(const GraphModule& 
       {"teacher", o.teacher ? o.teacher->name : "none"}, {"temperature", fmt::format("{}", o.temperature)},
       {"alpha", fmt::format("{}", o.alpha)}, {"sparsity", fmt::format("{}", o.prune.sparsity)},
       {"prune", fmt::format("{}/{}/{}/{}", o.prune.global, o.prune.start, o.prune.end, o.prune.every)},
-      {"qat", o.qat.on ? fmt::format("{} bits, {} calibration samples", o.qat.bits, o.qat.calib.shape.empty() ? 0 : o.qat.calib.shape[0]) : "off"}};
+      {"qat", o.qat.on ? fmt::format("{} bits, {} calibration samples", o.qat.bits, o.qat.calib.shape.empty() ? 0 : o.qat.calib.shape[0]) : "off"},
+      {"share", std::to_string(o.share.bits)}};
+  for (const auto& [name, bits] : o.share.layers) f.back().second += fmt::format(" {}={}", name, bits);
   std::string shapes;
   for (const auto& p : m.params()) shapes += shape_str(m.graph().t(p.tensor).shape);
   f.push_back({"parameters", shapes});
@@ -491,6 +516,13 @@ void check_options(const FitOptions& o) {
     if (!(s >= 0 && s < 1)) fail("sparsity of layer '{}' must be in [0, 1), got {}", name, s);
   if (o.qat.on && (o.qat.bits < 2 || o.qat.bits > 8)) fail("--bits must be in [2, 8], got {}", o.qat.bits);
   if (o.qat.on && o.qat.calib.numel() == 0) fail("QAT needs calibration data (--calib)");
+  auto share_bits_ok = [](int b) { return b == 0 || (b >= 2 && b <= 8); };
+  if (!share_bits_ok(o.share.bits)) fail("--bits must be 2 to 8, got {}", o.share.bits);
+  for (const auto& [name, b] : o.share.layers)
+    if (!share_bits_ok(b)) fail("bits of layer '{}' must be 0 or 2 to 8, got {}", name, b);
+  if (o.share.on() && (o.prune.sparsity > 0 || !o.prune.layers.empty()))
+    fail("weight sharing fine-tunes the codebook of the weights as they are: prune first, then share");
+  if (o.share.on() && o.qat.on) fail("weight sharing and QAT do not combine: share the weights, then quantize");
   if (!(o.prune.start >= 0 && o.prune.start <= o.prune.end && o.prune.end <= 1))
     fail("the pruning window must satisfy 0 <= start <= end <= 1, got {} .. {}", o.prune.start, o.prune.end);
 }
@@ -616,6 +648,8 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   if (o.threads > 0) at::set_num_threads(o.threads);
   GraphModule m(model);
   if (m.trainable().empty()) fail("train: model '{}' has no trainable weights", model.name);
+  std::vector<FitResult::Shared> shared;
+  if (o.share.on()) shared = share_layers(m, o.share);
   if (o.select_accuracy && !data.classification()) fail("--select accuracy needs class labels (--labels)");
   std::unique_ptr<GraphModule> teacher;
   if (o.teacher) {
@@ -668,7 +702,7 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   }
 
   const bool validate = n_val > 0;
-  if (progress) progress->start(o.qat.on ? "qat" : pruner ? "prune" : o.teacher ? "distill" : "train", o.epochs, batches, st.epoch);
+  if (progress) progress->start(o.qat.on ? "qat" : o.share.on() ? "share" : pruner ? "prune" : o.teacher ? "distill" : "train", o.epochs, batches, st.epoch);
   InterruptScope interrupts;
   double cur_sparsity = pruner ? sparsity(m) : 0;
   double train_seconds = 0;
@@ -773,6 +807,7 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
     r.qat_val = evaluate_module(m, tap, validate ? val : train, validate ? vt : tt, 256);
   }
   r.model = m.export_graph();
+  r.shared = shared;
   r.history = st.history;
   r.stopped_early = st.stopped;
   r.samples_per_second = train_seconds > 0 ? double(trained_samples) / train_seconds : 0;

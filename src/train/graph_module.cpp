@@ -2,9 +2,11 @@
 // (ref/run_float.cpp) on a leading batch axis, differentiable wherever the op is.
 #include "train/graph_module.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
+#include "encode/weights.h"
 #include "frontend/op_geometry.h"
 #include "ir/op_registry.h"
 #include "lower/params/resize.h"
@@ -278,11 +280,50 @@ void GraphModule::clear_hooks() {
   for (TensorHook& h : act_hooks_) h = nullptr;
 }
 
+Tensor GraphModule::weight(const Param& p, bool rounded) const {
+  if (!p.index.defined()) return p.mask.defined() ? p.value * p.mask : p.value;
+  Tensor book = at::where(p.fixed, p.pinned, p.value);
+  if (rounded) book = at::clamp(round_away(book.detach()), -127, 127);
+  const Shape& shape = g_.t(p.tensor).shape;
+  return (book.index_select(0, p.index) * p.scale).view(IntList(shape.begin(), shape.end()));
+}
+
+std::pair<int64_t, int64_t> GraphModule::share(size_t k, int bits) {
+  Param& p = params_.at(k);
+  if (p.index.defined() || p.mask.defined()) fail("weight sharing: tensor '{}' is already shared or pruned", g_.t(p.tensor).name);
+  const Tensor w = p.value.detach();
+  const int64_t rows = w.size(0), per = w.numel() / rows;
+  const Tensor scale = fake_quant_weight(w, 8).second.to(at::kDouble);
+  const Tensor q = at::clamp(round_away(w.reshape({rows, per}).to(at::kDouble) / scale.unsqueeze(1)), -127, 127).to(at::kChar).contiguous();
+  std::vector<int8_t> codes(q.data_ptr<int8_t>(), q.data_ptr<int8_t>() + q.numel());
+  std::vector<int8_t> pin;
+  for (int8_t v : {int8_t(-127), int8_t(0), int8_t(127)})
+    if (std::find(codes.begin(), codes.end(), v) != codes.end()) pin.push_back(v);
+  const int64_t free = (int64_t(1) << bits) - int64_t(pin.size());
+  if (free < 1) fail("weight sharing: {} bits leave no trainable value in '{}' besides 0 and +-127", bits, g_.t(p.tensor).name);
+  codes = share_weights_fixed(codes, int(free), pin);
+  std::vector<int8_t> book = codes;
+  std::sort(book.begin(), book.end());
+  book.erase(std::unique(book.begin(), book.end()), book.end());
+  std::vector<int64_t> index(codes.size());
+  for (size_t i = 0; i < codes.size(); ++i) index[i] = std::lower_bound(book.begin(), book.end(), codes[i]) - book.begin();
+  std::vector<float> values(book.begin(), book.end());
+  std::vector<uint8_t> fixed(book.size());
+  for (size_t e = 0; e < book.size(); ++e) fixed[e] = std::find(pin.begin(), pin.end(), book[e]) != pin.end();
+  p.value = at::tensor(values).requires_grad_(p.trainable);
+  p.pinned = p.value.detach().clone();
+  p.fixed = at::tensor(std::vector<int64_t>(fixed.begin(), fixed.end())).to(at::kBool);
+  p.index = at::tensor(index);
+  p.scale = scale.to(at::kFloat).repeat_interleave(per);
+  p.prunable = false;
+  return {int64_t(book.size()), int64_t(pin.size())};
+}
+
 Graph GraphModule::export_graph() const {
   Graph g = g_;
   for (const Param& p : params_) {
     mote::Tensor& t = g.t(p.tensor);
-    Tensor v = (p.mask.defined() ? p.value * p.mask : p.value).detach().contiguous();
+    Tensor v = weight(p, true).detach().contiguous();
     std::memcpy(t.data.data(), v.data_ptr<float>(), t.data.size());
   }
   return g;
@@ -292,7 +333,7 @@ std::vector<Tensor> GraphModule::run(const std::vector<Tensor>& inputs, const st
   if (inputs.size() != g_.inputs.size()) fail("train: graph '{}' has {} inputs, got {}", g_.name, g_.inputs.size(), inputs.size());
   std::vector<Tensor> v(g_.tensors.size());
   for (const Param& p : params_) {
-    Tensor w = p.mask.defined() ? p.value * p.mask : p.value;
+    Tensor w = weight(p);
     v[size_t(p.tensor)] = p.hook ? p.hook(w) : w;
   }
   for (size_t k = 0; k < inputs.size(); ++k) {

@@ -43,6 +43,10 @@ class GraphModule {
     bool prunable;       // Conv / FullyConnected / TransposeConv / recurrent weight matrices
     Tensor mask;         // 0/1, same shape; undefined = dense
     TensorHook hook;     // applied to value * mask before use; empty = none
+    // Weight sharing (share()): `value` is then the layer's codebook in int8 code units, and
+    // the weight is scale * codebook[index] per output channel; entries flagged in `fixed`
+    // keep their `pinned` value and do not train.
+    Tensor index, scale, fixed, pinned;
   };
   std::vector<Param>& params() { return params_; }
   const std::vector<Param>& params() const { return params_; }
@@ -53,8 +57,19 @@ class GraphModule {
   void set_activation_hook(int id, TensorHook h) { act_hooks_.at(size_t(id)) = std::move(h); }
   void clear_hooks();
 
-  // The graph with the current values written back (masks applied, hooks not).
+  // The graph with the current values written back (masks applied, hooks not; shared weights
+  // with their codebook rounded to int8 codes, so that the quantize pass finds exactly them).
   Graph export_graph() const;
+
+  // Weight sharing with trainable centroids (Deep Compression's trained quantization): the
+  // weight of param `k` (a FullyConnected or Conv weight) quantized per output channel as the
+  // quantize pass does it (absmax / 127), its codes clustered by k-means into at most 2^bits
+  // values (encode/weights.h), 0 and +-127 pinned so that no channel's scale moves; from then
+  // on the codebook trains, each entry by the sum of its weights' gradients. Returns the
+  // number of codebook entries and of pinned ones.
+  std::pair<int64_t, int64_t> share(size_t k, int bits);
+  // The value param `p` holds as the graph reads it; `rounded`: shared codebooks as int8 codes.
+  Tensor weight(const Param& p, bool rounded = false) const;
 
   // Quantization-aware training: each Conv / FullyConnected / TransposeConv runs on its weights
   // as the quantize pass will store them: a BatchNorm that only it feeds folded in (its running

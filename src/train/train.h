@@ -92,6 +92,18 @@ struct QatOptions {
   CalibMethod method = CalibMethod::MinMax;
 };
 
+// Weight sharing with trained centroids (Deep Compression's trained quantization): the weights of
+// FullyConnected and Conv layers (not depthwise: those mote compile --encode does not encode)
+// take at most 2^bits int8 codes per layer, clustered by k-means on the codes the quantize pass
+// gives them, and the fine-tuning trains the codebook, each entry by the summed gradients of
+// its weights. Zero (pruned) weights stay zero. The model written keeps exactly those codes
+// through mote compile, which then stores the codebook (--encode codebook / huffman).
+struct ShareOptions {
+  int bits = 0;                          // every such layer; 0: no sharing
+  std::map<std::string, int> layers;     // per node name, overriding bits (0: not shared)
+  bool on() const { return bits > 0 || !layers.empty(); }
+};
+
 struct FitOptions {
   int64_t epochs = 10, batch = 64;
   Optimizer optimizer = Optimizer::Adam;
@@ -115,6 +127,7 @@ struct FitOptions {
   double temperature = 4.0, alpha = 0.9;
   PruneSchedule prune;
   QatOptions qat;
+  ShareOptions share;
 };
 
 struct EpochStats {
@@ -134,6 +147,12 @@ struct FitResult {
   bool stopped_early = false;
   double samples_per_second = 0;  // training throughput (forward, backward, step)
   Metrics qat_val;                 // QAT: fake-quantized, calibrated on the final weights
+  struct Shared {
+    std::string layer;
+    int bits = 0;
+    int64_t weights = 0, entries = 0, pinned = 0;  // codebook entries, of them pinned (0, +-127)
+  };
+  std::vector<Shared> shared;      // weight sharing: each shared layer
 };
 
 // Trains `model` on `data`. Throws before training on options that cannot work (a teacher

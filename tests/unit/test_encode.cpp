@@ -208,6 +208,27 @@ TEST(WeightSharing, AtMostTwoToTheBitsValuesAndBetterThanAGrid) {
   EXPECT_LE(d.size(), 15u);  // 16 entries with the zero
 }
 
+
+// Fixed values (centroid fine-tuning pins 0 and +-127) keep their places; the rest get at
+// most k centroids.
+TEST(WeightSharing, FixedValuesStayThemselves) {
+  std::mt19937 rng(21);
+  std::vector<int8_t> w = weights(rng, 4000, 0.5, 255);
+  w[0] = 127, w[1] = -127;  // each channel's largest weight, as per-channel quantization gives it
+  const std::vector<int8_t> fixed = {0, -127, 127};
+  const std::vector<int8_t> s = share_weights_fixed(w, 13, fixed);
+  std::vector<int8_t> others;
+  for (size_t i = 0; i < w.size(); ++i) {
+    const bool pinned = std::find(fixed.begin(), fixed.end(), w[i]) != fixed.end();
+    if (pinned) EXPECT_EQ(s[i], w[i]) << i;
+    else others.push_back(s[i]);
+  }
+  std::sort(others.begin(), others.end());
+  others.erase(std::unique(others.begin(), others.end()), others.end());
+  EXPECT_LE(others.size(), 13u);
+  EXPECT_GE(others.size(), 10u);  // the clusters are used, not collapsed
+  EXPECT_THROW(share_weights_fixed(w, 0, fixed), Error);
+}
 // CRC-32 catches every single flipped bit of every blob.
 TEST(WeightEncoding, EveryFlippedBitIsCaught) {
   std::mt19937 rng(13);
