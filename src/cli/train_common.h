@@ -1,4 +1,4 @@
-// What the training commands (train, distill, prune) share: the model or --arch, the data,
+// What the training commands (train, distill, prune, share) share: the model or --arch, the data,
 // the optimizer and schedule options, and writing the result.
 #pragma once
 #include <CLI/CLI.hpp>
