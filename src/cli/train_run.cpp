@@ -1,4 +1,4 @@
-// mote run PIPELINE.yaml: stages (train, distill, prune, quantize, compile, validate), each run
+// mote run PIPELINE.yaml: stages (train, distill, prune, share, quantize, compile, validate), each run
 // as the mote command of the same name, chained by name, then one table: accuracy, parameters,
 // non-zeros, MACs, flash and RAM after every stage.
 //
@@ -14,10 +14,12 @@
 //       train: {arch: "mlp:300,100", epochs: 20}
 //     - name: pruned
 //       prune: {model: dense, sparsity: 0.9, teacher: dense}
+//     - name: shared
+//       share: {model: pruned, bits: 5, teacher: pruned}
 //     - name: c
-//       compile: {model: pruned}
+//       compile: {model: shared, encode: huffman, target: cortex-m4}
 //     - name: check
-//       validate: {compiled: c}
+//       validate: {compiled: c, target: compiled}  # every test sample under QEMU
 //
 // A stage's options are its command's flags without the dashes (true for a flag, a list for a
 // repeated one); `model`, `student`, `teacher` and `compiled` may name an earlier stage.
@@ -46,8 +48,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::set<std::string> kCommands = {"train", "distill", "prune", "quantize", "compile", "validate"};
-const std::set<std::string> kTraining = {"train", "distill", "prune"};
+const std::set<std::string> kCommands = {"train", "distill", "prune", "share", "quantize", "compile", "validate"};
+const std::set<std::string> kTraining = {"train", "distill", "prune", "share"};
 
 struct Stage {
   std::string name, command;
@@ -126,7 +128,7 @@ class Pipeline {
     for (const auto& kv : n) {
       const std::string key = kv.first.as<std::string>();
       if (key == "name") continue;
-      if (!kCommands.count(key)) fail("{} ('{}'): unknown command '{}' (train, distill, prune, quantize, compile, validate)", at, s.name, key);
+      if (!kCommands.count(key)) fail("{} ('{}'): unknown command '{}' (train, distill, prune, share, quantize, compile, validate)", at, s.name, key);
       if (!s.command.empty()) fail("{} ('{}'): two commands, '{}' and '{}'", at, s.name, s.command, key);
       s.command = key;
       opts = kv.second;

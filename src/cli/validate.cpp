@@ -1,4 +1,5 @@
-// mote validate OUTDIR --data X --labels Y: run the generated C on the host and compare.
+// mote validate OUTDIR --data X --labels Y [--target T]: run the generated C on the host (or on a
+// Cortex-M core under QEMU) over a data set and compare with the C++ references.
 #include <fmt/format.h>
 
 #include "cli/commands.h"
@@ -10,14 +11,16 @@
 namespace mote::cli {
 
 void add_validate(CLI::App& app) {
-  auto* cmd = app.add_subcommand("validate", "build the generated C on the host, run it over a data set, compare with the references");
-  static std::string outdir, data, labels, out_json;
+  auto* cmd = app.add_subcommand("validate", "run the generated C over a data set, on the host or a Cortex-M core under QEMU, and compare with the references");
+  static std::string outdir, data, labels, out_json, target;
   static int64_t limit = 0;
   cmd->add_option("outdir", outdir, "directory written by mote compile")->required();
   cmd->add_option("--data", data, "inputs (.npy/.npz/IDX) in the model's input layout")->required();
   cmd->add_option("--labels", labels, "integer labels, one per sample (optional)");
   cmd->add_option("--limit", limit, "validate at most this many samples (0 = all)");
   cmd->add_option("-o,--output", out_json, "write the result as JSON");
+  cmd->add_option("--target", target,
+                  "run every sample under QEMU on this Cortex-M core (compiled: the one it was compiled for) instead of the host");
   cmd->callback([] {
     Array x = load_array(data);
     Array y;
@@ -44,7 +47,7 @@ void add_validate(CLI::App& app) {
     }
     const Pipeline p = run_pipeline(options_from_settings(report.value("source", nlohmann::json()), outdir));
     const ValidationInput ref{&p.imported, &p.float_graph, &p.graph, &p.calls, p.prequantized};
-    ValidationResult r = validate(outdir, ref, x, labels.empty() ? nullptr : &y);
+    ValidationResult r = validate(outdir, ref, x, labels.empty() ? nullptr : &y, target);
     fmt::print("{}", r.to_text());
     if (!out_json.empty()) write_file_atomic(out_json, r.to_json().dump(2) + "\n");
     if (r.bitexact_samples != r.samples) fail("generated C is not bit-exact with the C++ int8 reference on {} of {} samples", r.samples - r.bitexact_samples, r.samples);

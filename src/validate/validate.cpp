@@ -19,6 +19,7 @@
 #include "quant/quantize.h"
 #include "util/file.h"
 #include "ref/executor.h"
+#include "target/firmware.h"
 #include "util/error.h"
 #include "util/process.h"
 
@@ -66,6 +67,33 @@ std::string harness_source(const std::string& name, bool is_float, bool is16) {
       name, el, in_n, out_n);
 }
 
+// Builds the generated C with the harness on the host and runs it over the inputs.
+std::string run_on_host(const std::string& outdir, const std::string& name, const std::string& inputs, int64_t n,
+                        bool is_float, bool is16) {
+  TempDir tmp("mote-validate");
+  const fs::path tmp_path(tmp.path);
+  const fs::path in_file = tmp_path / "inputs.bin", out_file = tmp_path / "outputs.bin";
+  write_file(in_file, inputs.data(), inputs.size());
+  const std::string harness = (tmp_path / "harness.c").string();
+  std::string text = harness_source(name, is_float, is16);
+  write_file(harness, text.data(), text.size());
+
+  std::vector<std::string> sources;
+  for (const auto& e : fs::directory_iterator(fs::path(outdir)))
+    if (e.path().extension() == ".c") sources.push_back(e.path().string());
+  std::sort(sources.begin(), sources.end());
+  const char* cc_env = std::getenv("CC");
+  std::string cmd = std::string(cc_env && *cc_env ? cc_env : "cc") + " -std=c99 -O2 -Wall -Wextra -Werror -pedantic";
+  for (const std::string& s : sources) cmd += " " + shell_quote(s);
+  const fs::path exe = tmp_path / "harness";
+  cmd += " " + shell_quote(harness) + " -I " + shell_quote(outdir) + " -o " + shell_quote(exe.string());
+  run_logged(cmd, (tmp_path / "build.log").string(), "validate: building the generated C");
+  run_logged(shell_quote(exe.string()) + " " + shell_quote(in_file.string()) + " " + shell_quote(out_file.string()) +
+                 " " + std::to_string(n),
+             (tmp_path / "run.log").string(), "validate: running the generated C");
+  return read_file(out_file.string());
+}
+
 int64_t argmax(const float* v, int64_t n) {
   return int64_t(std::max_element(v, v + n) - v);
 }
@@ -82,7 +110,9 @@ nlohmann::json ValidationResult::to_json() const {
                       {"top1_agree", top1_agree},
                       {"has_labels", has_labels},
                       {"float_model", float_model},
-                      {"has_float_reference", has_float_reference}};
+                      {"has_float_reference", has_float_reference},
+                      {"ran_on", ran_on}};
+  if (ran_on != "host") j["instructions"] = {{"min", instructions_min}, {"max", instructions_max}};
   if (!has_float_reference) j["top1_agree"] = nullptr;
   if (has_labels) {
     j["correct_c"] = correct_c;
@@ -94,7 +124,9 @@ nlohmann::json ValidationResult::to_json() const {
 }
 
 std::string ValidationResult::to_text() const {
-  std::string r;
+  std::string r = fmt::format("ran on {}", ran_on);
+  if (ran_on != "host") r += fmt::format(": {} to {} instructions per inference", instructions_min, instructions_max);
+  r += "\n";
   if (float_model)
     r += fmt::format("matches C++ float reference within {:g} relative: {}/{} samples ({})\n", kFloatTol,
                      bitexact_samples, samples, pct(bitexact_samples, samples));
@@ -111,7 +143,8 @@ std::string ValidationResult::to_text() const {
   return r;
 }
 
-ValidationResult validate(const std::string& outdir, const ValidationInput& p, const Array& data, const Array* labels) {
+ValidationResult validate(const std::string& outdir, const ValidationInput& p, const Array& data, const Array* labels,
+                          const std::string& target) {
   const fs::path dir(outdir);
   nlohmann::json report;
   try {
@@ -148,34 +181,31 @@ ValidationResult validate(const std::string& outdir, const ValidationInput& p, c
     q_in = quantize_input(g, x).bytes;
   }
 
-  TempDir tmp("mote-validate");
-  const fs::path tmp_path(tmp.path);
-  const fs::path in_file = tmp_path / "inputs.bin", out_file = tmp_path / "outputs.bin";
-  if (is_float) write_file(in_file, xf, size_t(n * per_in) * sizeof(float));
-  else write_file(in_file, q_in.data(), q_in.size());
-  const std::string harness = (tmp_path / "harness.c").string();
-  std::string text = harness_source(name, is_float, gin.dtype == DType::I16);
-  write_file(harness, text.data(), text.size());
-
-  std::vector<std::string> sources;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".c") sources.push_back(e.path().string());
-  std::sort(sources.begin(), sources.end());
-  const char* cc_env = std::getenv("CC");
-  std::string cmd = std::string(cc_env && *cc_env ? cc_env : "cc") + " -std=c99 -O2 -Wall -Wextra -Werror -pedantic";
-  for (const std::string& s : sources) cmd += " " + shell_quote(s);
-  const fs::path exe = tmp_path / "harness";
-  cmd += " " + shell_quote(harness) + " -I " + shell_quote(dir.string()) + " -o " + shell_quote(exe.string());
-  run_logged(cmd, (tmp_path / "build.log").string(), "validate: building the generated C");
-  run_logged(shell_quote(exe.string()) + " " + shell_quote(in_file.string()) + " " + shell_quote(out_file.string()) +
-                 " " + std::to_string(n),
-             (tmp_path / "run.log").string(), "validate: running the generated C");
-  const std::string c_out = read_file(out_file.string());
+  const std::string inputs = is_float ? std::string(reinterpret_cast<const char*>(xf), size_t(n * per_in) * sizeof(float))
+                                      : std::string(q_in.begin(), q_in.end());
+  ValidationResult r;
+  std::string c_out;
+  if (target.empty()) {
+    c_out = run_on_host(outdir, name, inputs, n, is_float, gin.dtype == DType::I16);
+    r.ran_on = "host";
+  } else {
+    RunOptions opt;
+    opt.outdir = outdir;
+    opt.target = target == "compiled" ? std::string() : target;
+    opt.inputs = inputs;
+    // A guard against a hang, not a budget: QEMU runs a few hundred million instructions a second.
+    opt.timeout_s = 600 + 0.5 * double(n);
+    opt.max_instructions = 4'000'000'000;
+    const RunResult run = run_on_qemu(opt);
+    for (const std::string& o : run.outputs) c_out += o;
+    r.ran_on = fmt::format("{} on {} (QEMU)", run.target, run.board);
+    r.instructions_min = *std::min_element(run.instructions.begin(), run.instructions.end());
+    r.instructions_max = *std::max_element(run.instructions.begin(), run.instructions.end());
+  }
   const size_t out_elem = dtype_size(gout.dtype);
   if (int64_t(c_out.size()) != n * per_out * int64_t(out_elem))
     fail("validate: the harness wrote {} bytes, expected {}", c_out.size(), n * per_out * int64_t(out_elem));
 
-  ValidationResult r;
   r.samples = n;
   r.has_labels = labels != nullptr;
   r.float_model = is_float;

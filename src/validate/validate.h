@@ -1,5 +1,5 @@
-// Validation of a generated output directory: build the C code with the host compiler, run it
-// over a data set, and compare with the C++ int8 reference (bit-exactness), the float model
+// Validation of a generated output directory: build the C code with the host compiler (or for a
+// Cortex-M core, run under QEMU), run it over a data set, and compare with the C++ int8 reference (bit-exactness), the float model
 // (top-1 agreement) and the labels (accuracy).
 #pragma once
 #include <string>
@@ -22,6 +22,8 @@ struct ValidationResult {
   bool has_labels = false;
   bool float_model = false;         // float graph: "bitexact" means within 1e-4 relative of run_float
   bool has_float_reference = true;  // false for a prequantized (int8 .tflite) model: top-1 is n/a
+  std::string ran_on;               // "host", or the core and board under QEMU
+  int64_t instructions_min = 0, instructions_max = 0;  // per inference, under QEMU only
   nlohmann::json to_json() const;
   std::string to_text() const;      // a few readable lines
 };
@@ -36,7 +38,9 @@ struct ValidationInput {
 };
 
 // `outdir` is what `mote compile` wrote. `data` is in the model's own input layout; `labels`
-// (integer class ids, one per sample) may be null.
-ValidationResult validate(const std::string& outdir, const ValidationInput& ref, const Array& data, const Array* labels);
+// (integer class ids, one per sample) may be null. `target` empty: the C runs on the host; a
+// Cortex-M core (or "compiled": the one it was compiled for): all samples run under QEMU.
+ValidationResult validate(const std::string& outdir, const ValidationInput& ref, const Array& data, const Array* labels,
+                          const std::string& target = "");
 
 }  // namespace mote

@@ -27,6 +27,8 @@ TEST(Run, ChainsStagesIntoOneTable) {
                 "  - name: dense\n    train: {arch: \"mlp:32,16\", epochs: 2}\n"
                 "  - name: pruned\n    prune: {model: dense, sparsity: 0.5, teacher: dense, epochs: 2}\n"
                 "  - name: small\n    distill: {teacher: dense, arch: \"mlp:8\", epochs: 2}\n"
+                "  - name: shared\n    share: {model: pruned, bits: 3, teacher: pruned, epochs: 1}\n"
+                "  - name: cs\n    compile: {model: shared, encode: codebook, calib-limit: 100}\n"
                 "  - name: qat\n    quantize: {model: pruned, qat: true, epochs: 1, lr: 1e-4, calib-limit: 100}\n"
                 "  - name: c\n    compile: {model: qat, calib-limit: 100}\n"
                 "  - name: check\n    validate: {compiled: c}\n");
@@ -35,17 +37,28 @@ TEST(Run, ChainsStagesIntoOneTable) {
   for (const char* s : {"== stage dense (train)", "== stage pruned (prune)", "prune epoch 2/2", "== stage check (validate)", "bit-exact"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << " not in " << r.out;
   const nlohmann::json j = nlohmann::json::parse(test::slurp(d / "out/pipeline.json"));
-  ASSERT_EQ(j["stages"].size(), 6u);
+  ASSERT_EQ(j["stages"].size(), 8u);
   std::map<std::string, nlohmann::json> by;
   for (const auto& s : j["stages"]) by[s["stage"].get<std::string>()] = s;
   for (const auto& [name, s] : by) {
-    EXPECT_TRUE(s.contains("accuracy") || name == "c") << name;
+    EXPECT_TRUE(s.contains("accuracy") || name == "c" || name == "cs") << name;
     EXPECT_GT(s["flash_bytes"].get<int64_t>(), 0) << name;
     EXPECT_GT(s["ram_bytes"].get<int64_t>(), 0) << name;
   }
   EXPECT_EQ(by["dense"]["nonzero"], by["dense"]["params"]);
   EXPECT_LT(by["pruned"]["nonzero"].get<int64_t>(), by["pruned"]["params"].get<int64_t>() * 6 / 10);
   EXPECT_LT(by["small"]["params"].get<int64_t>(), by["dense"]["params"].get<int64_t>());
+  // The shared model compiles to codebooks of at most 2^3 codes, every layer.
+  const nlohmann::json cs = nlohmann::json::parse(test::slurp(d / "out/cs/report.json"));
+  int shared_layers = 0;
+  for (const auto& l : cs["layers"])
+    if (l.contains("encoding")) {
+      ++shared_layers;
+      EXPECT_GT(l["encoding"]["codebook_size"].get<int64_t>(), 0) << l["name"];
+      EXPECT_LE(l["encoding"]["codebook_size"].get<int64_t>(), 8) << l["name"];
+    }
+  EXPECT_EQ(shared_layers, 3);
+  EXPECT_EQ(by["shared"]["params"], by["pruned"]["params"]);
   // The int8 C runs what QAT simulated: the same accuracy within two of the 600 samples.
   EXPECT_NEAR(by["check"]["accuracy"].get<double>(), by["qat"]["accuracy"].get<double>(), 2.0 / 600);
   EXPECT_EQ(by["check"]["flash_bytes"], by["c"]["flash_bytes"]);
