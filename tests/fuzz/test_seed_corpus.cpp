@@ -44,6 +44,15 @@ TEST(SeedCorpus, Tflite) {
   check_corpus("tflite", [](const std::string& bytes, const std::string& name) { import_tflite_bytes(bytes, name); });
 }
 
+// The fuzzer reaches the DECODE readers from seeds that hold them: one file per TFLM compression.
+TEST(SeedCorpus, TfliteHasEveryCompression) {
+  for (const char* method : {"lut", "huffman", "prune"}) {
+    const fs::path f = fs::path(MOTE_CORPUS_DIR) / "tflite" / (std::string("compressed_") + method + ".tflite");
+    ASSERT_TRUE(fs::exists(f)) << f << ": run tests/fuzz/corpus/make_seeds.py";
+    EXPECT_NE(read_file(f.string()).find("TFLM_DECODE"), std::string::npos) << f << " holds no DECODE operator";
+  }
+}
+
 TEST(SeedCorpus, DataFiles) {
   check_corpus("array", [](const std::string& bytes, const std::string& name) { parse_array(bytes, name); });
 }

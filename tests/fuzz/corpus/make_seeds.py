@@ -1,9 +1,13 @@
 """Writes the libFuzzer seed corpora under tests/fuzz/corpus/: tiny ONNX models covering the
-importer's op families (onnx/), single-op conformance .tflite cases from ../shared (tflite/) and
-the data files of tests/data/io (array/). Every seed loads. Inputs that once crashed a reader are
-kept beside them as crash-* (this script leaves those alone). Run with /usr/bin/python3."""
+importer's op families (onnx/), single-op conformance .tflite cases from ../shared and TFLM
+compressed files (DECODE operators: LUT, Huffman, prune) that mote convert --compress writes
+(tflite/), and the data files of tests/data/io (array/). Every seed loads. Inputs that once
+crashed a reader are kept beside them as crash-* (this script leaves those alone). Run with
+/usr/bin/python3; MOTE names the mote binary (default build/mote)."""
 import os
 import shutil
+import subprocess
+import tempfile
 
 import numpy as np
 import onnx
@@ -102,6 +106,34 @@ def tflite_seeds():
     for case in TFLITE_CASES:
         shutil.copyfile(os.path.join(ROOT, "..", "shared", "conformance", case, "model.tflite"),
                     os.path.join(d, case + ".tflite"))
+    compressed_seeds(d)
+
+
+def compressed_seeds(d):
+    """A two-layer MLP whose weights are mostly zero and take a few values per output channel, so
+    that each of TFLM's compressions (lut, huffman, prune) has something to compress."""
+    mote = os.environ.get("MOTE", os.path.join(ROOT, "build", "mote"))
+    levels = np.array([-1.0, -0.5, 0.0, 0.0, 0.0, 0.0, 0.5, 1.0], np.float32)
+
+    def weights(name, n_out, n_in):
+        w = levels[rng.integers(0, len(levels), (n_out, n_in))] * rng.uniform(0.1, 1.0, (n_out, 1))
+        w[:, 0] = 1.0  # every channel keeps its largest code, 127
+        return numpy_helper.from_array(w.astype(np.float32), name)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_path, calib = os.path.join(tmp, "mlp.onnx"), os.path.join(tmp, "calib.npy")
+        model(onnx_path, [
+            helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=1),
+            helper.make_node("Relu", ["h"], ["r"]),
+            helper.make_node("Gemm", ["r", "w2", "b2"], ["y"], transB=1),
+        ], [vi("x", 1, 96)], [vi("y", 1, 10)], [weights("w1", 64, 96), init("b1", 64), weights("w2", 10, 64), init("b2", 10)], 13)
+        np.save(calib, rng.standard_normal((16, 96)).astype(np.float32))
+        for method in ("", "lut", "huffman", "prune"):
+            out = os.path.join(d, f"compressed_{method}.tflite") if method else os.path.join(tmp, "plain.tflite")
+            subprocess.run([mote, "convert", onnx_path, "--calib", calib, "-o", out] + (["--compress", method] if method else []),
+                           check=True, stdout=subprocess.DEVNULL)
+            if method and os.path.getsize(out) >= os.path.getsize(os.path.join(tmp, "plain.tflite")):
+                raise SystemExit(f"--compress {method} wrote no smaller file: the seed would not hold DECODE operators")
 
 
 def array_seeds():
