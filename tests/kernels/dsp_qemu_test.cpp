@@ -21,6 +21,7 @@
 #include "mote/decode.h"
 #include "plan/planner.h"
 #include "ref/executor.h"
+#include "qemu_util.h"
 #include "require.h"
 
 namespace mote {
@@ -47,38 +48,8 @@ const Core kCores[] = {
     {"cortex-m33", "-mfloat-abi=hard -mfpu=fpv5-sp-d16", "-O2", "mps2-an505", "0x10000000", "0x38000000"},
 };
 
-// Vector table (stack top, reset) and a reset handler that enables the FPU and enters newlib.
-const char* const kStartup = R"(extern void _start(void);
-extern unsigned int __stack_top;
-void reset_entry(void);
-void reset_entry(void) {
-  *(volatile unsigned int *)0xE000ED88u |= 0xFu << 20;
-  __asm__ volatile("dsb\n isb");
-  _start();
-  for (;;) {
-  }
-}
-__attribute__((section(".vectors"), used)) const void *const vectors[2] = {&__stack_top, (const void *)reset_entry};
-)";
-
-std::string linker_script(const Core& c) {
-  return std::string("MEMORY { CODE (rx) : ORIGIN = ") + c.code + ", LENGTH = 4M\n RAM (rwx) : ORIGIN = " + c.ram +
-         ", LENGTH = 4M }\nENTRY(reset_entry)\nSECTIONS {\n"
-         "  .text : { KEEP(*(.vectors)) *(.text*) *(.rodata*) KEEP(*(.init)) KEEP(*(.fini)) . = ALIGN(4);\n"
-         "    __preinit_array_start = .; KEEP(*(.preinit_array)) __preinit_array_end = .;\n"
-         "    __init_array_start = .; KEEP(*(.init_array*)) __init_array_end = .;\n"
-         "    __fini_array_start = .; KEEP(*(.fini_array*)) __fini_array_end = .; } > CODE\n"
-         "  .ARM.exidx : { *(.ARM.exidx*) } > CODE\n"
-         "  .data : { *(.data*) . = ALIGN(4); } > RAM\n"
-         "  .bss : { __bss_start__ = .; *(.bss*) *(COMMON) . = ALIGN(8); __bss_end__ = .; } > RAM\n"
-         "  end = .; _end = .; __end__ = .;\n"
-         "  __stack_top = ORIGIN(RAM) + LENGTH(RAM);\n  __stack = __stack_top;\n}\n";
-}
-
 std::string c_bytes(const std::string& name, const uint8_t* p, size_t n) {
-  std::string s = "static const int8_t " + name + "[" + std::to_string(n) + "] = {";
-  for (size_t k = 0; k < n; ++k) s += (k ? "," : "") + std::to_string(int(int8_t(p[k])));
-  return s + "};\n";
+  return test::c_array("int8_t", name, reinterpret_cast<const int8_t*>(p), n);
 }
 
 // x (zero point k.in_zp) and a 1x1 conv of it (k) added or subtracted: one input, and the conv's
@@ -279,8 +250,8 @@ TEST(DspQemu, KernelsOnTheCoresMatchTheReference) {
                 "_want) != 0) {\n    printf(\"case " + c.name + " differs\\n\");\n    ++bad;\n  }\n";
     main_c += "  printf(\"dsp sweep: %d of " + std::to_string(cases.size() + size_t(direct)) + " differ\\n\", bad);\n  return 0;\n}\n";
     spit(dir.path / "main.c", main_c);
-    spit(dir.path / "startup.c", kStartup);
-    spit(dir.path / "board.ld", linker_script(core));
+    spit(dir.path / "startup.c", test::kStartup);
+    spit(dir.path / "board.ld", test::linker_script(core.code, core.ram));
 
     const std::string flags = std::string("-mcpu=") + core.target + " -mthumb " + core.fpu + " " + core.opt;
     const std::string build = "(cd '" + dir.path.string() + "' && arm-none-eabi-gcc " + flags + " -c startup.c -o startup.o && " +
