@@ -5,11 +5,11 @@
 
 #include <stdint.h>
 
-/* v / 2^e rounded to nearest, ties toward +infinity, 1 <= e <= 62, written without the
- * implementation-defined >> of negative values; v + 2^(e-1) must not overflow. */
+/* v / 2^e rounded to nearest, ties toward +infinity, for 1 <= e <= 62 and |v| <= 2^62: shifted
+ * as the unsigned v + 2^62 (no implementation-defined >> of a negative value, no branch). */
 static inline int64_t mote__round_shr64(int64_t v, int32_t e) {
-  const int64_t x = v + ((int64_t)1 << (e - 1));
-  return x < 0 ? ~(~x >> e) : x >> e;
+  const uint64_t bias = (uint64_t)1 << 62;
+  return (int64_t)((((uint64_t)v + bias) + ((uint64_t)1 << (e - 1))) >> e) - (int64_t)(bias >> e);
 }
 
 #endif

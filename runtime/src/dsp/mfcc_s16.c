@@ -17,15 +17,15 @@ static int32_t log2_of_pow2(int32_t n) {
  * the mantissa in Q30 (each square rounded). */
 static int32_t log2_q16(uint64_t v) {
   int32_t b = 63, i, frac = 0;
-  uint64_t m;
+  uint32_t m;
   while (!((v >> b) & 1u)) {
     --b;
   }
-  m = b >= 30 ? v >> (b - 30) : v << (30 - b);
+  m = (uint32_t)(b >= 30 ? v >> (b - 30) : v << (30 - b)); /* in [2^30, 2^31) */
   for (i = 0; i < 16; ++i) {
-    m = (m * m + ((uint64_t)1 << 29)) >> 30;
+    m = (uint32_t)(((uint64_t)m * m + ((uint64_t)1 << 29)) >> 30);
     frac <<= 1;
-    if (m >= ((uint64_t)1 << 31)) {
+    if (m >= (uint32_t)1 << 31) {
       m >>= 1;
       frac |= 1;
     }
@@ -85,7 +85,7 @@ mote_status mote_mfcc_s16(const mote_mfcc_params *p, const int16_t *in, int8_t *
     }
     sh = 1 + log2_of_pow2(p->fft_len);
     for (t = 0; t < p->window_len; ++t) {
-      buf[t] = (int32_t)mote__round_shr64((int64_t)in[t] * (1 << s) * p->window[t], 15 + sh);
+      buf[t] = (int32_t)mote__round_shr64((int64_t)(in[t] * (1 << s)) * p->window[t], 15 + sh);
     }
     memset(buf + p->window_len, 0, (size_t)(p->fft_len - p->window_len) * sizeof(int32_t));
     (void)mote_rfft_s32(p->fft_len, p->twiddle, buf);
