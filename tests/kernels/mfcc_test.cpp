@@ -8,7 +8,9 @@
 #include <functional>
 
 #include "dsp/mfcc.h"
+#include "e2e/e2e_util.h"
 #include "mfcc_signals.h"
+#include "require.h"
 #include "util/error.h"
 
 namespace mote {
@@ -236,6 +238,23 @@ TEST(Mfcc, RuntimeRefusesInconsistentParams) {
   EXPECT_EQ(mote_mfcc_s16(&good, x.data(), mel.data(), mfcc.data(), nullptr, nullptr, nullptr), MOTE_ERR_PARAM);
   EXPECT_EQ(mote_mfcc_s16(&good, nullptr, mel.data(), mfcc.data(), nullptr, nullptr, scratch.data()), MOTE_ERR_PARAM);
   EXPECT_EQ(mote_rfft_s32(500, t.twiddle.data(), scratch.data()), MOTE_ERR_PARAM);
+}
+
+// The front end's sources build clean as strict C99 with gcc and clang (arm-none-eabi-gcc: in
+// MfccQemu), at -O0 and -O2.
+TEST(Mfcc, RuntimeBuildsWithoutWarnings) {
+  TempDir dir;
+  std::string log;
+  MOTE_REQUIRE(shell("gcc --version && clang --version", dir.path / "probe.log", &log) == 0) << "gcc and clang are needed";
+  const fs::path rt = fs::path(MOTE_SOURCE_DIR) / "runtime";
+  for (const char* cc : {"gcc", "clang"})
+    for (const char* opt : {"-O0", "-O2"})
+      for (const char* src : {"src/dsp/fft_s32.c", "src/dsp/mfcc_s16.c"}) {
+        const std::string cmd = std::string(cc) + " " + opt + " -std=c99 -Wall -Wextra -Werror -pedantic -I '" +
+                                (rt / "include").string() + "' -c '" + (rt / src).string() + "' -o '" +
+                                (dir.path / "x.o").string() + "'";
+        EXPECT_EQ(shell(cmd, dir.path / "build.log", &log), 0) << cmd << "\n" << log;
+      }
 }
 
 }  // namespace
