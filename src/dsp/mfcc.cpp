@@ -27,8 +27,9 @@ void check(const MfccSettings& s) {
     fail("mfcc: mel band {} Hz .. {} Hz is not within 0 .. {} Hz (the Nyquist frequency)", s.low_hz, s.high_hz,
          s.sample_rate / 2.0);
   if (!(s.floor > 0.0 && std::isfinite(s.floor))) fail("mfcc: energy floor {} is not positive", s.floor);
-  if (!(s.mel_scale > 0.0) || !(s.mfcc_scale > 0.0))
-    fail("mfcc: output scales {} (log-mel) and {} (MFCC) must be positive", s.mel_scale, s.mfcc_scale);
+  // below 2^-14 the int8 requantization would shift left and could wrap
+  if (!(s.mel_scale >= 0x1p-14 && std::isfinite(s.mel_scale)) || !(s.mfcc_scale >= 0x1p-14 && std::isfinite(s.mfcc_scale)))
+    fail("mfcc: output scales {} (log-mel) and {} (MFCC) must be at least 2^-14", s.mel_scale, s.mfcc_scale);
   if (s.mel_zp < -128 || s.mel_zp > 127 || s.mfcc_zp < -128 || s.mfcc_zp > 127)
     fail("mfcc: output zero points {} and {} are not int8", s.mel_zp, s.mfcc_zp);
 }
