@@ -15,6 +15,14 @@ static void cmul_add(int32_t a, int32_t b, int32_t c, int32_t d, int32_t e, int3
   *im = (int32_t)mote__round_shr64((int64_t)a * d + (int64_t)b * c + (int64_t)f * ((int64_t)1 << 30), 30);
 }
 
+/* a, b <- a + t, a - t */
+static void butterfly(int32_t *a, int32_t *b, int32_t tr, int32_t ti) {
+  b[0] = a[0] - tr;
+  b[1] = a[1] - ti;
+  a[0] += tr;
+  a[1] += ti;
+}
+
 /* The m-point complex FFT of z[2m] (interleaved) in place; twiddle holds W_{2m}^k, k < m. */
 static void cfft(int32_t m, const int32_t *twiddle, int32_t *z) {
   int32_t i, j = 0, len;
@@ -33,19 +41,28 @@ static void cfft(int32_t m, const int32_t *twiddle, int32_t *z) {
     }
     j |= bit;
   }
+  /* The twiddles 1 (k = 0) and -i (k = len / 4) are exact: their butterflies skip the
+   * products and give the same values. */
   for (len = 2; len <= m; len <<= 1) {
     const int32_t half = len >> 1, step = 2 * m / len; /* W_len^j = W_{2m}^(j * step) */
     int32_t k;
-    for (k = 0; k < half; ++k) {
+    for (i = 0; i < m; i += len) {
+      butterfly(z + 2 * i, z + 2 * (i + half), z[2 * (i + half)], z[2 * (i + half) + 1]);
+    }
+    for (k = 1; k < half; ++k) {
       const int32_t c = twiddle[2 * k * step], d = twiddle[2 * k * step + 1];
-      for (i = k; i < m; i += len) {
-        int32_t *a = z + 2 * i, *b = z + 2 * (i + half);
-        int32_t tr, ti;
-        cmul_add(b[0], b[1], c, d, 0, 0, &tr, &ti);
-        b[0] = a[0] - tr;
-        b[1] = a[1] - ti;
-        a[0] += tr;
-        a[1] += ti;
+      if (4 * k == len) {
+        for (i = k; i < m; i += len) {
+          int32_t *b = z + 2 * (i + half);
+          butterfly(z + 2 * i, b, b[1], -b[0]);
+        }
+      } else {
+        for (i = k; i < m; i += len) {
+          int32_t *b = z + 2 * (i + half);
+          int32_t tr, ti;
+          cmul_add(b[0], b[1], c, d, 0, 0, &tr, &ti);
+          butterfly(z + 2 * i, b, tr, ti);
+        }
       }
     }
   }
