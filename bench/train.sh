@@ -194,8 +194,22 @@ section7() {
   run teacher_lenet5 train --arch lenet5 $TRAIN $TEST --epochs 20 --batch 128 --lr 1e-3 --schedule cosine --seed 1 -o "$OUT/teacher.onnx"
   run lenet5_prune92_kd prune "$OUT/teacher.onnx" $TRAIN $TEST --sparsity 0.92 --epochs 20 --batch 128 --lr 1e-3 --schedule cosine \
     --teacher "$OUT/teacher.onnx" --temperature 4 --alpha 0.9 --seed 1 -o "$OUT/lenet5_92.onnx"
+  local calib=(--calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200)
+  local data=(--data "$D/t10k-images-idx3-ubyte.gz" --labels "$D/t10k-labels-idx1-ubyte.gz")
+  # Trained sharing: k-means codebooks with 0 and +-127 pinned (so pruned weights stay zero),
+  # fine-tuned 5 epochs distilled from the model before sharing, then compiled with its codes as
+  # they are (--encode huffman, no --share-bits). The compile-time k-means at the same bits,
+  # untrained, is the "huffman 4" and "huffman 3" rows of the loop below.
+  for m in lenet300_92 lenet5_92; do
+    [ -f "$OUT/$m.onnx" ] || continue
+    for b in 4 3; do
+      run share_${m}_$b share "$OUT/$m.onnx" $TRAIN $TEST --bits $b --epochs 5 --batch 128 --lr 1e-2 --schedule cosine \
+        --teacher "$OUT/$m.onnx" --seed 1 -o "$OUT/${m}_share$b.onnx"
+      encoded "enc_${m}_trained$b" "$OUT/${m}_share$b.onnx" huffman 0
+    done
+  done
   local encodings=("none" "int4" "codebook 5" "sparse" "sparse 5" "huffman" "huffman 5" "huffman 4" "huffman 3")
-  for m in lenet300 lenet300_92 teacher lenet5_92 demo; do
+  for m in lenet300_92 lenet5_92 lenet300 teacher demo; do  # the pruned first: the QEMU runs
     local src="$OUT/$m.onnx" calib=(--calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200)
     local data=(--data "$D/t10k-images-idx3-ubyte.gz" --labels "$D/t10k-labels-idx1-ubyte.gz")
     if [ $m = demo ]; then
@@ -207,20 +221,6 @@ section7() {
     for e in "${encodings[@]}"; do
       set -- $e
       encoded "enc_${m}_$1${2:-}" "$src" "$1" "${2:-0}"
-    done
-  done
-  # Trained sharing: k-means codebooks with 0 and +-127 pinned (so pruned weights stay zero),
-  # fine-tuned 5 epochs distilled from the model before sharing, then compiled with its codes as
-  # they are (--encode huffman, no --share-bits). The compile-time k-means at the same bits,
-  # untrained, is the "huffman 4" and "huffman 3" rows above.
-  calib=(--calib "$D/train-images-idx3-ubyte.gz" --calib-limit 200)
-  data=(--data "$D/t10k-images-idx3-ubyte.gz" --labels "$D/t10k-labels-idx1-ubyte.gz")
-  for m in lenet300_92 lenet5_92; do
-    [ -f "$OUT/$m.onnx" ] || continue
-    for b in 4 3; do
-      run share_${m}_$b share "$OUT/$m.onnx" $TRAIN $TEST --bits $b --epochs 5 --batch 128 --lr 1e-2 --schedule cosine \
-        --teacher "$OUT/$m.onnx" --seed 1 -o "$OUT/${m}_share$b.onnx"
-      encoded "enc_${m}_trained$b" "$OUT/${m}_share$b.onnx" huffman 0
     done
   done
 }
