@@ -1051,12 +1051,14 @@ Graph import_tflite_bytes(const std::string& file, const std::string& path) {
   if (tflm::has_decode_ops(imp.model)) {  // TFLM's compressed format: import the decoded model
     tflite::ModelT m;
     imp.model->UnPackTo(&m);
+    std::string decoded;
     try {
       tflm::expand_decode_ops(m);
+      decoded = tflm::pack_model(m);
     } catch (const Error& e) {
       fail("{}: {}", path, e.what());
     }
-    return import_tflite_bytes(tflm::pack_model(m), path);
+    return import_tflite_bytes(decoded, path);
   }
   try {
     imp.run();

@@ -252,6 +252,21 @@ void expand_decode_ops(tflite::ModelT& m) {
 }
 
 std::string pack_model(const tflite::ModelT& m) {
+  // A union whose type names a table the file does not hold unpacks to a null value, which Pack
+  // would read: refuse it (the flatbuffer verifier accepts the missing table).
+  for (size_t s = 0; s < m.subgraphs.size(); ++s) {
+    const tflite::SubGraphT& sg = *m.subgraphs[s];
+    for (size_t t = 0; t < sg.tensors.size(); ++t) {
+      const tflite::QuantizationParametersT* q = sg.tensors[t]->quantization.get();
+      if (q && q->details.type != tflite::QuantizationDetails::NONE && !q->details.value)
+        fail("subgraph {} tensor {}: quantization details of type {} without their table", s, t, int(q->details.type));
+    }
+    for (size_t o = 0; o < sg.operators.size(); ++o) {
+      const tflite::BuiltinOptionsUnion& b = sg.operators[o]->builtin_options;
+      if (b.type != tflite::BuiltinOptions::NONE && !b.value)
+        fail("subgraph {} operator {}: builtin options of type {} without their table", s, o, int(b.type));
+    }
+  }
   flatbuffers::FlatBufferBuilder fb;
   tflite::FinishModelBuffer(fb, tflite::Model::Pack(fb, &m));
   return std::string(reinterpret_cast<const char*>(fb.GetBufferPointer()), fb.GetSize());

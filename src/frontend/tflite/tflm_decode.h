@@ -77,7 +77,8 @@ bool has_decode_ops(const tflite::Model* m);
 // (all DECODEs of one tensor must agree). The ancillary and DECODE output tensors stay, unused.
 void expand_decode_ops(tflite::ModelT& m);
 
-// The model serialized again (file identifier TFL3, buffers 16-byte aligned as the schema asks).
+// The model serialized again (file identifier TFL3, buffers 16-byte aligned as the schema asks);
+// a union whose table is missing is an error.
 std::string pack_model(const tflite::ModelT& m);
 
 }  // namespace mote::tflm
