@@ -1049,6 +1049,20 @@ Graph import_tflite_bytes(const std::string& file, const std::string& path) {
   imp.model = tflite::GetModel(bytes.data());
   if (imp.model->version() != 3) fail("{}: TFLite schema version {} is not supported (expected 3)", path, imp.model->version());
   if (tflm::has_decode_ops(imp.model)) {  // TFLM's compressed format: import the decoded model
+    // UnPackTo reads every int64 as an aligned load; the verifier checks no such alignment.
+    auto misaligned = [](const void* p) { return p && reinterpret_cast<uintptr_t>(p) % sizeof(int64_t) != 0; };
+    if (imp.model->subgraphs())
+      for (const tflite::SubGraph* sg : *imp.model->subgraphs())
+        if (sg && sg->tensors())
+          for (const tflite::Tensor* t : *sg->tensors())
+            if (t && t->quantization() && t->quantization()->zero_point() && misaligned(t->quantization()->zero_point()->Data()))
+              fail("{}: a tensor's int64 zero points are not 8-byte aligned", path);
+    if (imp.model->buffers())
+      for (const tflite::Buffer* b : *imp.model->buffers()) {
+        const auto* tb = reinterpret_cast<const flatbuffers::Table*>(b);
+        if (b && (misaligned(tb->GetAddressOf(tflite::Buffer::VT_OFFSET)) || misaligned(tb->GetAddressOf(tflite::Buffer::VT_SIZE))))
+          fail("{}: a buffer's int64 offset or size is not 8-byte aligned", path);
+      }
     tflite::ModelT m;
     imp.model->UnPackTo(&m);
     std::string decoded;
