@@ -8,9 +8,9 @@ PKGS=(
   libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev valgrind
-  libtorch-dev libyaml-cpp-dev
+  libtorch-dev libyaml-cpp-dev libsndfile1-dev
   python3 python3-numpy python3-torch python3-onnx
-  dataset-fashion-mnist
+  dataset-fashion-mnist espeak-ng chromium
   python3-pyarmnn libarmnntfliteparser22 libarmnn-cpuref-backend22
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 )

@@ -13,6 +13,7 @@ void add_convert(CLI::App& app);
 void add_run(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_infer(CLI::App& app);
+void add_features(CLI::App& app);
 // Training commands (src/cli/train_*.cpp), present when built with MOTE_WITH_TRAINING.
 void add_train(CLI::App& app);
 void add_distill(CLI::App& app);

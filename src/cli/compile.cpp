@@ -45,6 +45,10 @@ void add_compile(CLI::App& app) {
   static std::string share_bits = "0";
   cmd->add_option("--encode", encode, "weights in flash, decoded on the device layer by layer: none, int4 (4-bit weights, two per byte), codebook, sparse (pruned weights), huffman");
   cmd->add_option("--share-bits", share_bits, "weight sharing before encoding: at most 2^N distinct values per layer (k-means, zeros kept), N = 2..8; auto: per layer, the fewest bits that keep the output within 1 % noise on the --calib samples; 0: keep the int8 values (lossless)");
+  static std::string frontend;
+  static bool posteriors = false;
+  cmd->add_flag("--posteriors", posteriors, "end the network in a Softmax (int8 posteriors, scale 1/256) unless it ends in one");
+  cmd->add_option("--frontend", frontend, "frontend.json of mote features: generate the audio front end beside the network (NAME_frontend.c), its int8 features the network's input");
   cmd->add_option("-o,--output", outdir, "output directory")->required();
   cmd->callback([] {
     if (!std::regex_match(name, std::regex("[A-Za-z_][A-Za-z0-9_]*")))
@@ -53,6 +57,8 @@ void add_compile(CLI::App& app) {
     opt.activations = activations_from_name(calib.activations);
     opt.encode.mode = encode_mode_from_name(encode);
     opt.encode.share_bits = share_bits_from_name(share_bits);
+    opt.frontend = frontend;
+    opt.posteriors = posteriors;
     Pipeline p = run_pipeline(opt);
     if (!p.note.empty()) fmt::print(stderr, "note: {}\n", p.note);
     const nlohmann::json r = write_compiled(p, opt, name, outdir);

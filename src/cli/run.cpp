@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <map>
 #include <filesystem>
 
 #include "cli/commands.h"
@@ -22,6 +24,7 @@ struct RunCli {
   double timeout = 300, rate = 1;
   int64_t max_instructions = 0;
   bool profile = false;
+  std::string app;
 };
 
 void add_run_options(CLI::App* cmd, RunCli* o) {
@@ -140,13 +143,60 @@ void print_costs(const Ran& ran, double rate) {
   }
 }
 
+// mote run OUTDIR --app main.c: the app's output (printed when it is text) and, per key of the
+// records it wrote, the range of values (ticks as instructions under QEMU).
+void run_application(const RunCli& o) {
+  AppOptions opt;
+  opt.outdir = o.outdir;
+  opt.app = o.app;
+  opt.target = o.target;
+  opt.input = o.input.empty() ? std::string() : read_file(o.input);
+  opt.timeout_s = o.timeout;
+  opt.build_dir = o.build_dir;
+  const AppResult r = run_app(opt);
+  const bool text = std::all_of(r.output.begin(), r.output.end(), [](char c) { return c == '\n' || (c >= 0x20 && c < 0x7f); });
+  fmt::print("ran {} with {} on {}: {} bytes of output\n", o.app, o.outdir, r.board.empty() ? r.target : r.board + " (" + r.target + ")",
+             r.output.size());
+  if (text) fmt::print("{}", r.output);
+  std::map<std::string, std::pair<int64_t, int64_t>> range;
+  std::map<std::string, int64_t> count;
+  for (const auto& rec : r.records)
+    for (const auto& [k, v] : rec) {
+      const bool ticks = k.size() > 5 && k.compare(k.size() - 5, 5, "ticks") == 0;
+      const int64_t x = ticks ? std::llround(double(v) * r.instructions_per_tick) : int64_t(v);
+      auto [it, fresh] = range.emplace(k, std::make_pair(x, x));
+      it->second = {std::min(it->second.first, x), std::max(it->second.second, x)};
+      ++count[k];
+    }
+  nlohmann::json figures = {{"target", r.target}, {"board", r.board}, {"output_bytes", r.output.size()}};
+  for (const auto& [k, mm] : range) {
+    const bool ticks = k.size() > 5 && k.compare(k.size() - 5, 5, "ticks") == 0;
+    const std::string name = ticks ? k.substr(0, k.size() - 5) + "instructions" : k;
+    fmt::print("{}: {} records, {} to {}\n", name, count[k], with_commas(mm.first), with_commas(mm.second));
+    figures["records"][name] = {{"count", count[k]}, {"min", mm.first}, {"max", mm.second}};
+  }
+  if (!r.board.empty()) {
+    fmt::print("image (model, front end and app): .text {} B  .rodata {} B  .data {} B  .bss {} B: flash {} B, static RAM {} B\n",
+               r.sections.text, r.sections.rodata, r.sections.data, r.sections.bss, r.sections.flash(),
+               r.sections.data + r.sections.bss);
+    figures["sections"] = {{"text", r.sections.text}, {"rodata", r.sections.rodata}, {"data", r.sections.data}, {"bss", r.sections.bss}};
+    figures["flash"] = r.sections.flash();
+    figures["static_ram"] = r.sections.data + r.sections.bss;
+  }
+  if (!o.output.empty()) write_file_atomic(o.output, r.output);
+  if (!o.json.empty()) write_file_atomic(o.json, figures.dump(2) + "\n");
+}
+
 }  // namespace
 
 void add_run(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "run a compiled model on a Cortex-M core under QEMU, or the stages of a PIPELINE.yaml");
   static RunCli o;
   add_run_options(cmd, &o);
-  cmd->add_option("--output", o.output, "write the raw output bytes of every inference here");
+  cmd->add_option("--output", o.output, "write the raw output bytes of every inference (with --app: the app's output.bin) here");
+  cmd->add_option("--app", o.app,
+                  "an application firmware (C, using firmware/fw.h's files) instead of the test harness; --target host "
+                  "builds and runs it natively");
   cmd->callback([] {
     const std::string ext = std::filesystem::path(o.outdir).extension().string();
     if (ext == ".yaml" || ext == ".yml") {
@@ -156,6 +206,10 @@ void add_run(CLI::App& app) {
 #else
       fail("mote run {}: pipelines need the training stages, and this mote was built with MOTE_WITH_TRAINING=OFF", o.outdir);
 #endif
+    }
+    if (!o.app.empty()) {
+      run_application(o);
+      return;
     }
     const Ran ran = run_and_record(o);
     const RunResult& r = ran.r;

@@ -1,12 +1,14 @@
 // The whole compile pipeline in one place, shared by the CLI commands and validation:
 // import -> canonicalize -> (calibrate + quantize) -> (encode) -> lower -> plan.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "backend/c/codegen.h"
+#include "dsp/mfcc.h"
 #include "encode/graph.h"
 #include "io/layout.h"
 #include "ir/ir.h"
@@ -26,6 +28,12 @@ struct PipelineOptions {
   std::string part;             // a part of the target's profile the build must fit; empty: none
   DType activations = DType::I8;  // I16: TFLite's 16x8 scheme (quant/quantize.h)
   EncodeOptions encode;           // how weights are stored and decoded on the device
+  // frontend.json of `mote features`: the audio front end generated beside the network, whose
+  // int8 features are the model's input (its quantization is then the front end's, not calibrated)
+  std::string frontend;
+  // End the network in a Softmax over its output's last axis (unless it ends in one): int8
+  // posteriors (scale 1/256) that an application averages over time.
+  bool posteriors = false;
 };
 
 struct Pipeline {
@@ -35,6 +43,7 @@ struct Pipeline {
   bool prequantized = false;  // int8 model from the file (int8 .tflite): compiled as it is
   std::string note;        // something the user should know (e.g. calibration data ignored)
   QuantReport quant_report;
+  std::optional<MfccTables> frontend;  // opt.frontend's tables
   std::vector<KernelCall> calls;
   MemoryPlan plan;
   bool quantized() const;

@@ -42,7 +42,56 @@ double dct2(int32_t k, int32_t m, int32_t n_mel) {
 
 int16_t q15(double v) { return int16_t(std::clamp(std::lround(v * 32768.0), -32768L, 32767L)); }
 
+// Every setting by its JSON name, so that writing and reading cannot drift apart.
+const std::pair<const char*, int32_t MfccSettings::*> kIntFields[] = {
+    {"sample_rate", &MfccSettings::sample_rate}, {"window", &MfccSettings::window}, {"stride", &MfccSettings::stride},
+    {"fft", &MfccSettings::fft},           {"n_mel", &MfccSettings::n_mel},   {"n_mfcc", &MfccSettings::n_mfcc},
+    {"mel_zp", &MfccSettings::mel_zp},     {"mfcc_zp", &MfccSettings::mfcc_zp}};
+const std::pair<const char*, double MfccSettings::*> kRealFields[] = {
+    {"low_hz", &MfccSettings::low_hz},       {"high_hz", &MfccSettings::high_hz},     {"floor", &MfccSettings::floor},
+    {"mel_scale", &MfccSettings::mel_scale}, {"mfcc_scale", &MfccSettings::mfcc_scale}};
+
 }  // namespace
+
+nlohmann::json to_json(const MfccSettings& s) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, field] : kIntFields) j[name] = s.*field;
+  for (const auto& [name, field] : kRealFields) j[name] = s.*field;
+  return j;
+}
+
+MfccSettings mfcc_settings_from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) fail("{}: the front end settings must be a JSON object", where);
+  MfccSettings s;
+  for (const auto& [key, value] : j.items()) {
+    bool known = false;
+    for (const auto& [name, field] : kIntFields)
+      if (key == name) {
+        if (!value.is_number_integer() || value.get<int64_t>() != int64_t(int32_t(value.get<int64_t>())))
+          fail("{}: front end setting '{}' must be a 32-bit integer, not {}", where, key, value.dump());
+        s.*field = value.get<int32_t>();
+        known = true;
+      }
+    for (const auto& [name, field] : kRealFields)
+      if (key == name) {
+        if (!value.is_number()) fail("{}: front end setting '{}' must be a number, not {}", where, key, value.dump());
+        s.*field = value.get<double>();
+        known = true;
+      }
+    if (!known) {
+      std::string names;
+      for (const auto& f : kIntFields) names += std::string(names.empty() ? "" : ", ") + f.first;
+      for (const auto& f : kRealFields) names += std::string(", ") + f.first;
+      fail("{}: unknown front end setting '{}' (known: {})", where, key, names);
+    }
+  }
+  try {
+    check(s);
+  } catch (const Error& e) {
+    fail("{}: {}", where, e.what());
+  }
+  return s;
+}
 
 std::vector<std::vector<double>> mel_filterbank(const MfccSettings& s) {
   check(s);

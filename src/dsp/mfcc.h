@@ -6,7 +6,10 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "mote/audio.h"
 
@@ -34,6 +37,12 @@ struct MfccSettings {
   double mfcc_scale = 0.65;
   int32_t mfcc_zp = 6;
 };
+
+// The settings as JSON (every field, by its name here: "sample_rate", "window", ...) and back:
+// keys missing from `j` keep their defaults; an unknown key or a value of the wrong type is an
+// error naming `where` and the key.
+nlohmann::json to_json(const MfccSettings& s);
+MfccSettings mfcc_settings_from_json(const nlohmann::json& j, const std::string& where);
 
 // The float mel filterbank: weights[m][k] for filter m < n_mel, FFT bin k <= fft / 2.
 std::vector<std::vector<double>> mel_filterbank(const MfccSettings& s);

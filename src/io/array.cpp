@@ -476,7 +476,7 @@ Array parse_array(const std::string& bytes, const std::string& path, const std::
   fail("{}: unknown file format (expected .npy, .npz or IDX, optionally gzip-compressed)", path);
 }
 
-void save_npy(const std::string& path, const Array& a) {
+std::string npy_bytes(const Array& a, const std::string& path) {
   uint64_t want = data_bytes(path, a.shape, dtype_size(a.dtype));
   if (a.bytes.size() != want)
     fail("{}: array has {} bytes, shape {} of {} needs {}", path, a.bytes.size(),
@@ -506,7 +506,9 @@ void save_npy(const std::string& path, const Array& a) {
   }
   out += header;
   out.append(reinterpret_cast<const char*>(a.bytes.data()), a.bytes.size());
-  write_file_atomic(path, out);
+  return out;
 }
+
+void save_npy(const std::string& path, const Array& a) { write_file_atomic(path, npy_bytes(a, path)); }
 
 }  // namespace mote

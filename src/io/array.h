@@ -24,6 +24,8 @@ struct Array {
 Array load_array(const std::string& path, const std::string& key = "");
 // The same for a file's bytes already in memory; `path` only names it in errors.
 Array parse_array(const std::string& bytes, const std::string& path, const std::string& key = "");
+// The bytes of `a` as a .npy file; `path` only names it in errors.
+std::string npy_bytes(const Array& a, const std::string& path);
 // Writes a .npy file atomically (temp file, then rename).
 void save_npy(const std::string& path, const Array& a);
 

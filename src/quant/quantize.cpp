@@ -310,7 +310,8 @@ float weight_scale(float absmax, int bits) {
   return absmax > 0 ? absmax / qmax : 1.0f / qmax;
 }
 
-Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report, DType activations) {
+Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report, DType activations,
+               const QuantParams* input_quant) {
   if (activations != DType::I8 && activations != DType::I16)
     fail("quantize: activations must be int8 or int16, not {}", dtype_name(activations));
   const bool q16 = activations == DType::I16;
@@ -332,7 +333,14 @@ Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantRepo
     q.t(id).dtype = activations;
     q.t(id).quant = std::move(qp);
   };
-  set_act(q.inputs[0], calibrated(q.inputs[0], nullptr));
+  if (input_quant) {
+    if (activations != DType::I8 || input_quant->scale.size() != 1 || input_quant->zero_point.size() != 1 ||
+        !(input_quant->scale[0] > 0) || input_quant->zero_point[0] < -128 || input_quant->zero_point[0] > 127)
+      fail("quantize: a fixed input quantization must be one int8 scale > 0 and zero point");
+    set_act(q.inputs[0], *input_quant);
+  } else {
+    set_act(q.inputs[0], calibrated(q.inputs[0], nullptr));
+  }
 
   for (size_t k = 0; k < q.nodes.size(); ++k) {
     const Node n = q.nodes[k];  // a copy: own_const may rewrite the node's inputs

@@ -38,9 +38,11 @@ const char* activations_name(DType d);
 // shape with its batch dimension (1) replaced by N, in the graph's layout, float32 — e.g.
 // [N,28,28,1] for input [1,28,28,1]. Each sample runs as batch 1. Returns the int8 graph, or
 // the 16x8 graph for activations == I16 (Conv, FullyConnected, TransposeConv and the ops that
-// keep their input's quantization; any other op is refused naming the node).
+// keep their input's quantization; any other op is refused naming the node). `input_quant`
+// (int8 only) fixes the input's quantization instead of calibrating it: the input comes from a
+// front end (dsp/) whose int8 outputs are quantized so.
 Graph quantize(const Graph& g, const Array& calib, CalibMethod method, QuantReport* report = nullptr,
-               DType activations = DType::I8);
+               DType activations = DType::I8, const QuantParams* input_quant = nullptr);
 
 // Float values x quantized as quantized graph q's input says (int8 or int16, rounded to
 // nearest and saturated): the bytes its generated code and its int8 reference take. x keeps

@@ -148,6 +148,45 @@ std::vector<std::vector<std::pair<std::string, uint32_t>>> read_records(const st
   return r;
 }
 
+// The folder to build in: `wanted`, or a temp folder *tmp removes.
+fs::path build_folder(const std::string& wanted, const char* tag, std::unique_ptr<TempDir>* tmp) {
+  fs::path dir = wanted;
+  if (dir.empty()) {
+    *tmp = std::make_unique<TempDir>(tag);
+    dir = (*tmp)->path;
+  }
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Compiles every .c of the model's folder into DIR, with the warnings the generated code
+// promises to pass.
+void compile_model(const fs::path& dir, const std::string& cc, const fs::path& out, const std::string& log,
+                   const std::string& what) {
+  std::string sources;
+  for (const auto& e : fs::directory_iterator(out))
+    if (e.path().extension() == ".c") sources += " " + shell_quote(e.path().string());
+  run_logged("cd " + shell_quote(dir.string()) + " && " + cc + " -Wall -Wextra -Werror -pedantic -I " +
+                 shell_quote(out.string()) + " -c" + sources,
+             log, what);
+}
+
+// The sections outside the firmware's own (.fw_*): the model's and the application's.
+ImageSections image_sections(const ElfFile& elf) {
+  auto size = [&](const char* n) {
+    const ElfSection* s = elf.section(n);
+    return s ? int64_t(s->size) : int64_t(0);
+  };
+  return {size(".text"), size(".rodata") + size(".ARM.exidx"), size(".data"), size(".bss")};
+}
+
+// QEMU on DIR/fw.elf, one instruction per ns, semihosting in DIR, killed after timeout_s.
+std::string qemu_command(const fs::path& dir, const Board& board, double timeout_s) {
+  return "cd " + shell_quote(dir.string()) + " && timeout -s KILL " + fmt::format("{:.0f}", std::ceil(timeout_s)) +
+         " qemu-system-arm -machine " + board.name +
+         " -icount shift=0 -semihosting-config enable=on,target=native -nographic -monitor none -serial none -kernel fw.elf";
+}
+
 }  // namespace
 
 int64_t RunResult::max_stack() const {
@@ -195,32 +234,21 @@ RunResult run_on_qemu(const RunOptions& opt) {
     fail("the inputs are {} bytes, not a multiple of {}'s {}-byte input", opt.inputs.size(), name, r.input_bytes);
 
   std::unique_ptr<TempDir> tmp;
-  fs::path dir = opt.build_dir;
-  if (dir.empty()) {
-    tmp = std::make_unique<TempDir>("mote-run");
-    dir = tmp->path;
-  }
-  fs::create_directories(dir);
+  const fs::path dir = build_folder(opt.build_dir, "mote-run", &tmp);
   const fs::path fw = firmware_dir(), out = fs::absolute(opt.outdir);
   const std::string log = (dir / "build.log").string();
   const std::string gcc = "arm-none-eabi-gcc" + flags(prof);
 
-  // The model as its folder holds it, with the warnings the generated code promises to pass.
-  std::string model_sources;
-  for (const auto& e : fs::directory_iterator(out))
-    if (e.path().extension() == ".c") model_sources += " " + shell_quote(e.path().string());
   // Profiled, each layer ends with a call into the harness.
   const std::string profile_model =
       opt.profile ? " -include " + shell_quote((fw / "fw.h").string()) + " '-DMOTE_PROFILE_LAYER(k)=mote_fw_layer_end(k)'" : "";
-  run_logged("cd " + shell_quote(dir.string()) + " && " + gcc + " -Wall -Wextra -Werror -pedantic" + profile_model + " -I " +
-                 shell_quote(out.string()) + " -c" + model_sources,
-             log, fmt::format("building {} for {}", opt.outdir, prof.target));
+  compile_model(dir, gcc + profile_model, out, log, fmt::format("building {} for {}", opt.outdir, prof.target));
   // The firmware, as fw-*.o (the linker script keeps them out of the model's sections).
   std::string objects;
   for (const auto& e : fs::directory_iterator(dir))
     if (e.path().extension() == ".o" && e.path().filename().string().rfind("fw-", 0) != 0)
       objects += " " + shell_quote(e.path().filename().string());
-  for (const char* f : {"io", "startup", "harness"}) {
+  for (const char* f : {"io", "records", "startup", "harness"}) {
     run_logged("cd " + shell_quote(dir.string()) + " && " + gcc +
                    " -ffreestanding -fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -I " + shell_quote(fw.string()) +
                    " -I " + shell_quote(out.string()) + " -DMOTE_FW_NAME=" + name + " '-DMOTE_FW_HEADER=\"" + name + ".h\"'" +
@@ -234,12 +262,7 @@ RunResult run_on_qemu(const RunOptions& opt) {
                  " -Wl,-Map=fw.map" + objects + " -o fw.elf",
              log, fmt::format("linking the {} firmware", board.name));
   const ElfFile elf = read_elf((dir / "fw.elf").string());
-  auto section_size = [&](const char* n) {
-    const ElfSection* s = elf.section(n);
-    return s ? int64_t(s->size) : int64_t(0);
-  };
-  r.sections = {section_size(".text"), section_size(".rodata") + section_size(".ARM.exidx"), section_size(".data"),
-                section_size(".bss")};
+  r.sections = image_sections(elf);
 
   // The instruction limit, as SysTick reload and wraps.
   const double per_tick = 1e9 / board.systick_hz;
@@ -254,11 +277,7 @@ RunResult run_on_qemu(const RunOptions& opt) {
   fs::remove(dir / "output.bin");
 
   const std::string qlog = (dir / "qemu.log").string();
-  const int rc = run_command("cd " + shell_quote(dir.string()) + " && timeout -s KILL " +
-                                 fmt::format("{:.0f}", std::ceil(opt.timeout_s)) + " qemu-system-arm -machine " + board.name +
-                                 " -icount shift=0 -semihosting-config enable=on,target=native -nographic -monitor none"
-                                 " -serial none -kernel fw.elf",
-                             qlog);
+  const int rc = run_command(qemu_command(dir, board, opt.timeout_s), qlog);
   const auto records = read_records((dir / "figures.txt").string());
   const std::string where = fmt::format("{} on {} ({})", opt.outdir, board.name, prof.target);
   if (rc == kFwFault || rc == kFwTimeout) {
@@ -312,6 +331,73 @@ RunResult run_on_qemu(const RunOptions& opt) {
     r.stack.push_back(s);
     r.outputs.push_back(outputs.substr(k * size_t(r.output_bytes), size_t(r.output_bytes)));
   }
+  return r;
+}
+
+AppResult run_app(const AppOptions& opt) {
+  const nlohmann::json report = read_report(opt.outdir);
+  if (!fs::is_regular_file(opt.app)) fail("{}: no such application source", opt.app);
+  std::unique_ptr<TempDir> tmp;
+  const fs::path dir = build_folder(opt.build_dir, "mote-app", &tmp);
+  const fs::path fw = firmware_dir(), out = fs::absolute(opt.outdir), app = fs::absolute(opt.app);
+  const std::string log = (dir / "build.log").string();
+  const std::string app_flags = " -Wall -Wextra -Werror -pedantic -I " + shell_quote(fw.string()) + " -I " + shell_quote(out.string());
+  AppResult r;
+  write_file_atomic((dir / "input.bin").string(), opt.input);
+  fs::remove(dir / "output.bin");
+  fs::remove(dir / "figures.txt");
+  int rc = 0;
+  const std::string qlog = (dir / "run.log").string();
+  const bool host = opt.target == host_target().name;
+  if (host) {
+    r.target = host_target().name;
+    const std::string cc = "cc -std=c99 -O2";
+    compile_model(dir, cc, out, log, fmt::format("building {} for the host", opt.outdir));
+    run_logged("cd " + shell_quote(dir.string()) + " && " + cc + app_flags + " -o app *.o " + shell_quote(app.string()) + " " +
+                   shell_quote((fw / "fw_records.c").string()) + " " + shell_quote((fw / "fw_host.c").string()),
+               log, fmt::format("building {} for the host", opt.app));
+    rc = run_command("cd " + shell_quote(dir.string()) + " && timeout -s KILL " + fmt::format("{:.0f}", std::ceil(opt.timeout_s)) +
+                         " ./app",
+                     qlog);
+  } else {
+    RunOptions ro;
+    ro.outdir = opt.outdir;
+    ro.target = opt.target;
+    const Profile& prof = run_profile(ro, report);
+    const Board& board = board_of(prof);
+    r.target = prof.target;
+    r.board = board.name;
+    r.instructions_per_tick = 1e9 / board.systick_hz;
+    const std::string gcc = "arm-none-eabi-gcc" + flags(prof);
+    compile_model(dir, gcc, out, log, fmt::format("building {} for {}", opt.outdir, prof.target));
+    run_logged("cd " + shell_quote(dir.string()) + " && " + gcc + app_flags + " -c " + shell_quote(app.string()) + " -o app.o", log,
+               fmt::format("building {} for {}", opt.app, prof.target));
+    std::string objects;
+    for (const auto& e : fs::directory_iterator(dir))
+      if (e.path().extension() == ".o") objects += " " + shell_quote(e.path().filename().string());
+    for (const char* f : {"io", "records", "startup"}) {
+      run_logged("cd " + shell_quote(dir.string()) + " && " + gcc +
+                     " -ffreestanding -fno-tree-loop-distribute-patterns -Wall -Wextra -Werror -c " +
+                     shell_quote((fw / (std::string("fw_") + f + ".c")).string()) + " -o fw-" + f + ".o",
+                 log, fmt::format("building the {} firmware", board.name));
+      objects += std::string(" fw-") + f + ".o";
+    }
+    run_logged("cd " + shell_quote(dir.string()) + " && " + gcc + " -nostartfiles -Wl,--gc-sections -L " + shell_quote(fw.string()) +
+                   " -T " + shell_quote((fw / board.linker_script).string()) + " -Wl,-Map=fw.map" + objects + " -o fw.elf",
+               log, fmt::format("linking {} for {}", opt.app, board.name));
+    r.sections = image_sections(read_elf((dir / "fw.elf").string()));
+    rc = run_command(qemu_command(dir, board, opt.timeout_s), qlog);
+  }
+  const std::string where = fmt::format("{} with {} on {}", opt.app, opt.outdir, r.board.empty() ? r.target : r.board);
+  if (rc == kKilled) fail("{}: did not finish within {} s of wall time", where, opt.timeout_s);
+  if (rc != 0) {
+    std::string text = fs::exists(qlog) ? read_file(qlog) : std::string();
+    if (text.size() > 1000) text = "..." + text.substr(text.size() - 1000);
+    fail("{}: exited with status {}{}{}", where, rc, rc == kFwFault ? " (a fault)" : rc == kFwIo ? " (file I/O failed)" : "",
+         text.empty() ? "" : ": " + text);
+  }
+  r.output = fs::exists(dir / "output.bin") ? read_file((dir / "output.bin").string()) : std::string();
+  r.records = read_records((dir / "figures.txt").string());
   return r;
 }
 

@@ -56,6 +56,30 @@ struct RunResult {
 // target, or the run faults or times out (naming the layer it was in).
 RunResult run_on_qemu(const RunOptions& opt);
 
+// An application firmware around a compiled model: the user's main.c (an example's), using the
+// firmware's files (fw.h: input.bin to read, output.bin and figures.txt to write) in place of the
+// test harness. Under QEMU on a Cortex-M target, or built natively with a stdio fw.h ("host"),
+// so that the two outputs can be compared byte for byte.
+struct AppOptions {
+  std::string outdir;     // written by mote compile
+  std::string app;        // the application's C source
+  std::string target;     // "host", or a Cortex-M target; empty: the one the folder was compiled for
+  std::string input;      // bytes of input.bin
+  double timeout_s = 600;
+  std::string build_dir;  // empty: a temp folder, removed after
+};
+struct AppResult {
+  std::string target, board;  // board empty on the host
+  std::string output;         // output.bin
+  // figures.txt: "key hexvalue" records the app wrote (instruction counts are SysTick ticks
+  // times instructions_per_tick under QEMU; 0 on the host)
+  std::vector<std::vector<std::pair<std::string, uint32_t>>> records;
+  double instructions_per_tick = 0;
+  ImageSections sections;  // the model's and the app's share of the image (QEMU only)
+};
+// Throws mote::Error when the build fails or the app faults, times out or exits non-zero.
+AppResult run_app(const AppOptions& opt);
+
 // The folder of the firmware sources and the boards' linker scripts.
 std::string firmware_dir();
 

@@ -2,7 +2,10 @@
 // running generated C on the host with a harness.
 #pragma once
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <cstdlib>
 #include <filesystem>
@@ -48,6 +51,34 @@ inline int shell(const std::string& cmd, const fs::path& log_file, std::string* 
   int rc = std::system((cmd + " > '" + log_file.string() + "' 2>&1").c_str());
   *log = slurp(log_file);
   return rc;
+}
+
+struct CliRun {
+  int code = 0;
+  std::string out, err;
+};
+
+// `mote ARGS` with stdout and stderr captured (stdin from /dev/null, so never a terminal).
+inline CliRun mote_cli(const std::string& args) {
+  TempDir d;
+  const std::string out = (d.path / "stdout").string(), err = (d.path / "stderr").string();
+  const int status = std::system((std::string(MOTE_CLI) + " " + args + " >" + out + " 2>" + err + " </dev/null").c_str());
+  CliRun r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+// A failed command: exit 1, exactly one line on stderr ("mote: error: ...") containing every
+// needle, nothing at `left_out`.
+inline void expect_clean_failure(const CliRun& r, const std::vector<std::string>& needles, const fs::path& left_out) {
+  EXPECT_EQ(r.code, 1) << r.err;
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("mote: error: ", 0), 0u) << r.err;
+  for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "'" << n << "' not in: " << r.err;
+  EXPECT_FALSE(fs::exists(left_out)) << left_out << " was left behind";
 }
 
 // A harness main.c for the generated model NAME: `exe IN OUT N` reads N inputs from file IN, runs

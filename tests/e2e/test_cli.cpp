@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "../frontend/onnx_builder.h"
+#include "e2e/e2e_util.h"
 #include "io/array.h"
 
 namespace mote {
@@ -16,44 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code = 0;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-CliRun mote(const std::string& args) {
-  const fs::path dir = test::temp_path("cli");
-  fs::create_directories(dir);
-  const std::string out = (dir / "stdout").string(), err = (dir / "stderr").string();
-  const std::string cmd = std::string(MOTE_CLI) + " " + args + " >" + out + " 2>" + err + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  CliRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+// Every test here runs the command line.
+CliRun mote(const std::string& args) { return mote_cli(args); }
 
 std::string model(const std::string& stem) { return std::string(MOTE_TEST_DATA) + "/models/" + stem + ".onnx"; }
 std::string samples(const std::string& m) { return std::string(MOTE_TEST_DATA) + "/models/" + m + "_input.npy"; }
-
-// A failed command: exit 1, exactly one line on stderr containing every `needles`, nothing at
-// `left_out`.
-void expect_clean_failure(const CliRun& r, const std::vector<std::string>& needles, const fs::path& left_out) {
-  EXPECT_EQ(r.code, 1) << r.err;
-  ASSERT_FALSE(r.err.empty());
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_EQ(r.err.rfind("mote: error: ", 0), 0u) << r.err;
-  for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "'" << n << "' not in: " << r.err;
-  EXPECT_FALSE(fs::exists(left_out)) << left_out << " was left behind";
-}
 
 Array floats(Shape shape, float v) {
   Array a;
@@ -65,7 +33,7 @@ Array floats(Shape shape, float v) {
 }
 
 TEST(Cli, HelpOnEveryCommand) {
-  for (const char* c : {"", "inspect", "quantize", "compile", "validate"}) {
+  for (const char* c : {"", "inspect", "quantize", "compile", "validate", "features"}) {
     CliRun r = mote(std::string(c) + " --help");
     EXPECT_EQ(r.code, 0) << c;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << c;

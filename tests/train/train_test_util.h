@@ -37,24 +37,10 @@ struct Dir : TempDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
+using ::mote::CliRun;
+using ::mote::expect_clean_failure;
+using ::mote::mote_cli;
 using ::mote::slurp;
-
-struct CliRun {
-  int code = 0;
-  std::string out, err;
-};
-
-// `mote ARGS` with stdout and stderr captured (stdin from /dev/null, so never a terminal).
-inline CliRun mote_cli(const std::string& args) {
-  Dir d;
-  const std::string out = d / "stdout", err = d / "stderr";
-  const int status = std::system((std::string(MOTE_CLI) + " " + args + " >" + out + " 2>" + err + " </dev/null").c_str());
-  CliRun r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
 
 // A classification data set that a small MLP learns in a few epochs: `classes` Gaussian blobs
 // in `dim` dimensions, x [n, dim] float32 and y [n] int64, written to X_PATH and Y_PATH.
@@ -78,15 +64,6 @@ inline void write_blobs(const std::string& x_path, const std::string& y_path, in
   }
   save_npy(x_path, x);
   save_npy(y_path, y);
-}
-
-// A failed command: exit 1, one line on stderr naming every needle, nothing at `left_out`.
-inline void expect_clean_failure(const CliRun& r, const std::vector<std::string>& needles, const std::string& left_out) {
-  EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_EQ(r.err.rfind("mote: error: ", 0), 0u) << r.err;
-  for (const auto& n : needles) EXPECT_NE(r.err.find(n), std::string::npos) << "'" << n << "' not in: " << r.err;
-  EXPECT_FALSE(fs::exists(left_out)) << left_out << " was left behind";
 }
 
 }  // namespace mote::test

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "dsp/mfcc.h"
 #include "ir/ir.h"
 #include "lower/lower.h"
 #include "plan/planner.h"
@@ -16,6 +17,7 @@ struct CodegenInput {
   const std::vector<KernelCall>* calls = nullptr;  // lower(*graph)
   const MemoryPlan* plan = nullptr;             // plan_memory(*graph, scratch per node)
   std::string name = "model";                   // C identifier prefix
+  const MfccTables* frontend = nullptr;         // the audio front end generated beside it, or none
 };
 
 // The files of the output directory, by output-relative path: NAME.h, NAME.c, the runtime

@@ -95,4 +95,11 @@ std::map<std::string, std::string> runtime_files(const std::set<std::string>& ke
   return files;
 }
 
+std::map<std::string, std::string> runtime_sources(const std::vector<std::string>& srcs) {
+  std::map<std::string, std::string> files;
+  RuntimeCopier copier(files);
+  for (const std::string& f : srcs) copier.add_src(f);
+  return files;
+}
+
 }  // namespace mote

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace mote {
 
@@ -12,5 +13,7 @@ namespace mote {
 // flat as mote_<file>, their relative includes (e.g. "../internal.h") rewritten to the flat
 // names so that `cc OUTDIR/*.c -I OUTDIR` builds.
 std::map<std::string, std::string> runtime_files(const std::set<std::string>& kernels);
+// The same for runtime sources named by their path under runtime/src (e.g. "dsp/mfcc_s16.c").
+std::map<std::string, std::string> runtime_sources(const std::vector<std::string>& srcs);
 
 }  // namespace mote

@@ -1,4 +1,4 @@
-/* Semihosting calls and the text records the firmware reports to the host. */
+/* Semihosting calls: the firmware's files on the host. */
 #include "fw.h"
 
 enum { SYS_OPEN = 0x01, SYS_CLOSE = 0x02, SYS_WRITE = 0x05, SYS_READ = 0x06, SYS_EXIT_EXTENDED = 0x20 };
@@ -57,21 +57,3 @@ void mote_fw_exit(int code) {
     (void)semihost(SYS_EXIT_EXTENDED, block);
   }
 }
-
-void mote_fw_put(int fh, const char *key, uint32_t value) {
-  char text[48];
-  size_t n = 0;
-  int shift;
-  while (key[n] != '\0' && n < 32) {
-    text[n] = key[n];
-    ++n;
-  }
-  text[n++] = ' ';
-  for (shift = 28; shift >= 0; shift -= 4) {
-    text[n++] = "0123456789abcdef"[(value >> shift) & 15u];
-  }
-  text[n++] = ' ';
-  (void)mote_fw_write(fh, text, n);
-}
-
-void mote_fw_endl(int fh) { (void)mote_fw_write(fh, "\n", 1); }
