@@ -19,8 +19,11 @@ build: deps
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-demo: build
-	bash examples/fashion_mnist/demo.sh $(BUILD)
+# The keyword-spotting pipeline end to end (examples/kws); builds only the mote command.
+demo: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS) --target mote
+	bash examples/kws/run.sh $(BUILD)
 
 bench: build
 	bash bench/run.sh $(BUILD)

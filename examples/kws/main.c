@@ -6,8 +6,9 @@
  * beside the network) enter a ring of the last second: kws_FEATURE_FRAMES rows. Every
  * INFER_HOPS hops the network reads the ring, oldest row first, and gives int8 posteriors
  * (scale 1/256); their mean over the last SMOOTH inferences is the score of each word. A
- * keyword is reported when its score reaches THRESHOLD, then no word for REFRACTORY_HOPS hops
- * (one utterance, one report). Lines go to output.bin ("1.240 s  yes  0.87"); the instructions
+ * keyword is reported when its score reaches THRESHOLD, unless a word was reported less than
+ * MIN_GAP_HOPS hops before, or the same word less than REPEAT_HOPS before: a word stays in the
+ * one-second ring for a second after it is spoken (one utterance, one report). Lines go to output.bin ("1.240 s  yes  0.87"); the instructions
  * of the front end and of each inference go to figures.txt.
  *
  * Portable C99 with no libc: everything is static, nothing is allocated. */
@@ -21,7 +22,8 @@
 #define INFER_HOPS 4        /* an inference every 80 ms */
 #define SMOOTH 4            /* posteriors averaged over the last 320 ms */
 #define THRESHOLD 150       /* of 256: a smoothed posterior of 0.59 */
-#define REFRACTORY_HOPS 40  /* 800 ms without a report after one */
+#define MIN_GAP_HOPS 25     /* 500 ms between two reports */
+#define REPEAT_HOPS 60      /* 1.2 s before the same word again */
 #define CLASSES kws_OUTPUT_SIZE
 
 /* The labels in the network's order: mote features' class folders, by name. */
@@ -82,7 +84,8 @@ int main(void) {
   const int fin = mote_fw_open("input.bin", 1);
   const int fout = mote_fw_open("output.bin", 5);
   const int ffig = mote_fw_open("figures.txt", 5);
-  uint32_t hop = 0, head = 0, filled = 0, inferences = 0, quiet = 0;
+  uint32_t hop = 0, head = 0, filled = 0, inferences = 0, since = REPEAT_HOPS;
+  int32_t last = -1; /* the word reported last */
   if (fin < 0 || fout < 0 || ffig < 0 || kws_init() != 0) {
     return MOTE_FW_IO;
   }
@@ -109,8 +112,8 @@ int main(void) {
     if (filled < kws_FEATURE_FRAMES) {
       ++filled;
     }
-    if (quiet > 0u) {
-      --quiet;
+    if (since < REPEAT_HOPS) {
+      ++since;
     }
     if (filled < kws_FEATURE_FRAMES || hop % INFER_HOPS != 0u) {
       continue;
@@ -127,7 +130,7 @@ int main(void) {
     mote_fw_put(ffig, "invoke_ticks", t1 - t0);
     mote_fw_endl(ffig);
     ++inferences;
-    if (inferences < SMOOTH || quiet > 0u) {
+    if (inferences < SMOOTH || since < MIN_GAP_HOPS) {
       continue;
     }
     {
@@ -143,7 +146,7 @@ int main(void) {
         }
       }
       best_score /= SMOOTH;
-      if (best >= 0 && best_score >= THRESHOLD) {
+      if (best >= 0 && best_score >= THRESHOLD && (best != last || since >= REPEAT_HOPS)) {
         char line[48];
         /* the time of the latest sample heard */
         const uint32_t ms = (hop + 1u) * kws_HOP_SAMPLES / (kws_SAMPLE_RATE / 1000);
@@ -151,7 +154,8 @@ int main(void) {
         if (mote_fw_write(fout, line, n) != 0) {
           return MOTE_FW_IO;
         }
-        quiet = REFRACTORY_HOPS;
+        last = best;
+        since = 0;
       }
     }
   }

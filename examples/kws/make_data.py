@@ -1,21 +1,23 @@
-#!/usr/bin/env python3
-"""Keyword-spotting data: one-second clips of spoken words, synthesized with espeak-ng.
+#!/usr/bin/python3
+"""Generates a keyword-spotting data set with espeak-ng, laid out like Google Speech Commands so
+that real recordings can be dropped in next to (or instead of) the synthetic ones:
 
-Writes OUTDIR/train/<label>/*.wav and OUTDIR/test/<label>/*.wav (16 kHz mono 16-bit, the layout
-of Google's Speech Commands, so that real recordings can replace them), OUTDIR/stream.wav (the
-ten keywords and two other words in a row, with noise between them) with OUTDIR/stream.json (when
-each word is spoken) and OUTDIR/data.json (labels, counts, voices, settings).
+  OUTDIR/train/<label>/NNNNN.wav   1 s, 16 kHz, mono, 16-bit PCM
+  OUTDIR/test/<label>/NNNNN.wav    same, spoken by voices never used in train
+  OUTDIR/stream.wav, stream.json   ~20 s recording of all 10 keywords and 1-2 other words in
+                                   background noise; the json gives the noise and, per word,
+                                   {word, keyword (true/false), start_s, end_s}
+  OUTDIR/data.json                 labels, counts, voices, seed and settings
 
-The twelve labels are the Speech Commands benchmark's: ten keywords, _silence_ (background
-noise only) and _unknown_ (other words). Every utterance takes a random speed and pitch; it is
-placed at a random time in its clip, with one of several kinds of background noise
-at a random signal-to-noise ratio. The test set is spoken by voices that training never hears:
-one accent and three voice variants are held out entirely.
+Labels: the 10 Speech Commands keywords, _silence_ (background noise only) and _unknown_ (other
+words). A voice is an espeak-ng accent plus a variant ("en-us+f3"). The test split holds out one
+accent and some variants entirely, so it measures a condition the model was not trained on.
+Every clip is seeded from (seed, split, label, index): the same seed gives the same bytes for any
+--jobs.
 
-    /usr/bin/python3 make_data.py OUTDIR [--per-voice K] [--seed S] [--jobs J]
+Run: /usr/bin/python3 examples/kws/make_data.py OUTDIR [--per-class-voice K] [--seed S] [--jobs J]
 """
 import argparse
-import io
 import json
 import multiprocessing
 import os
@@ -27,193 +29,349 @@ import wave
 
 import numpy as np
 
-RATE = 16000
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from datagen import Parser, check_outdir  # noqa: E402
+
+SR = 16000
+ESPEAK_SR = 22050
+CLIP = SR  # samples in one clip (1 s)
+
 KEYWORDS = ["yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"]
-UNKNOWN_WORDS = ["bed", "bird", "cat", "dog", "eight", "five", "four", "happy", "house", "marvin", "nine", "one",
-                 "seven", "sheila", "six", "three", "tree", "two", "wow", "zero", "learn", "follow", "forward",
-                 "visual", "backward"]
-LABELS = KEYWORDS + ["_silence_", "_unknown_"]
-ACCENTS = ["en", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-029", "en-us-nyc", "en-gb-x-gbcwmd"]
-VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5", "klatt", "klatt2", "klatt3", "croak"]
-HELD_OUT_ACCENTS = {"en-gb-x-gbcwmd"}
-HELD_OUT_VARIANTS = {"m6", "f4", "klatt3"}
-NOISES = ["white", "pink", "brown", "hum", "fan", "babble"]
+SILENCE, UNKNOWN = "_silence_", "_unknown_"
+LABELS = KEYWORDS + [SILENCE, UNKNOWN]
+# The Speech Commands v2 auxiliary words plus a few more, some close to keywords on purpose.
+UNKNOWN_WORDS = ["bed", "bird", "cat", "dog", "eight", "five", "four", "happy", "house", "marvin",
+                 "nine", "one", "seven", "sheila", "six", "three", "tree", "two", "wow", "zero",
+                 "backward", "forward", "follow", "learn", "visual", "hello", "light", "music",
+                 "water", "kitchen"]
+# Babble talkers say sentences of these; none is a keyword or an unknown word.
+BABBLE_WORDS = ["the", "and", "people", "morning", "about", "think", "really", "because",
+                "little", "number", "maybe", "there", "would", "could", "every", "world", "after",
+                "answer", "market", "problem", "table", "garden", "picture", "together", "money",
+                "family", "question", "station", "weather", "sometimes", "important", "evening",
+                "children", "minute", "letter", "paper", "city", "something", "nothing", "coffee"]
+
+# "en" is British English; "en-gb+variant" would silently ignore the variant in espeak-ng 1.51.
+ACCENTS = ["en", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
+           "en-029", "en-us-nyc"]
+VARIANTS = ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5",
+            "klatt", "klatt2", "klatt3", "klatt4", "croak", "whisper", "belinda", "edward", "steph",
+            "robert", "grandma"]
+TEST_ACCENT = "en-029"
+TEST_VARIANTS = ["m3", "m7", "f2", "klatt4", "steph", "robert"]
+
+TRAIN_VOICES = [f"{a}+{v}" for a in ACCENTS if a != TEST_ACCENT
+                for v in VARIANTS if v not in TEST_VARIANTS]
+# The held-out accent speaks every trained variant; each held-out variant gets its own accent,
+# starting with the held-out one, so the test split has both kinds of shift and one with both.
+_TEST_ACCENT_ORDER = [TEST_ACCENT] + [a for a in ACCENTS if a != TEST_ACCENT]
+TEST_VOICES = ([f"{TEST_ACCENT}+{v}" for v in VARIANTS if v not in TEST_VARIANTS] +
+               [f"{_TEST_ACCENT_ORDER[i % len(ACCENTS)]}+{v}" for i, v in enumerate(TEST_VARIANTS)])
+SPLITS = {"train": TRAIN_VOICES, "test": TEST_VOICES}
+
+SPEED_WPM = (110, 220)
+PITCH = (20, 80)              # espeak-ng -p, 0..99
+PITCH_RANGE_PERCENT = (40, 200)  # SSML prosody range; the 1.51 command line has no option for it
+AMPLITUDE = (60, 140)         # espeak-ng -a; the level is set afterwards, this shifts its rounding
+SPEECH_RMS_DBFS = (-32.0, -16.0)
+SNR_DB = (5.0, 30.0)
+BABBLE_MIN_SNR_DB = 10.0      # louder babble would be intelligible speech, not background
+CLEAN_FRACTION = 0.1          # clips with no added noise (only the dither of the int16 rounding)
+SILENCE_RMS_DBFS = (-75.0, -25.0)
+NOISE_KINDS = ["white", "pink", "brown", "hum", "fan", "babble"]
+TRIM_DB = 40.0                # speech ends where 10 ms frames fall this far below the loudest
 
 
-def fail(msg):
-    print(f"make_data.py: error: {msg}", file=sys.stderr)
-    sys.exit(1)
+def db(x):
+    return 10.0 ** (x / 20.0)
 
 
-def voices(test):
-    """The accent+variant voices of one split: test voices have a held-out accent or variant."""
-    return [f"{a}+{v}" for a in ACCENTS for v in VARIANTS
-            if ((a in HELD_OUT_ACCENTS) or (v in HELD_OUT_VARIANTS)) == test]
+def rms(x):
+    return float(np.sqrt(np.mean(np.square(x)))) if len(x) else 0.0
 
 
-def speak(word, voice, rng):
-    """The word spoken by espeak-ng at a random speed and pitch, as float at 16 kHz."""
-    cmd = ["espeak-ng", "-v", voice, "-s", str(rng.integers(110, 221)), "-p", str(rng.integers(15, 86)), "--stdout", word]
-    out = subprocess.run(cmd, capture_output=True, check=True).stdout
-    with wave.open(io.BytesIO(out)) as w:
-        rate = w.getframerate()
-        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64) / 32768.0
-    # Band-limited resampling: keep the spectrum below the new Nyquist frequency.
-    n = int(round(len(x) * RATE / rate))
-    x = np.fft.irfft(np.fft.rfft(x)[: n // 2 + 1], n) * (n / len(x))
-    # Trim the silence espeak-ng leaves around the word (10 ms kept on each side).
-    loud = np.nonzero(np.abs(x) > 0.02 * np.max(np.abs(x)))[0]
-    pad = RATE // 100
-    return x[max(0, loud[0] - pad): loud[-1] + pad]
+def resample_to_16k(x):
+    """Band-limited 22050 -> 16000 Hz resampling in the frequency domain: pads to a multiple of
+    441 input samples so the output length is exact, keeps the spectrum below 8 kHz with a
+    raised-cosine roll-off from 7.2 kHz (no brick wall, so no long ringing)."""
+    n_in = len(x)
+    m = -(-n_in // 441) * 441
+    p = m // 441 * 160
+    spec = np.fft.rfft(x, m)[:p // 2 + 1]
+    f = np.fft.rfftfreq(p, 1.0 / SR)
+    spec *= np.where(f < 7200.0, 1.0, 0.5 * (1.0 + np.cos(np.pi * np.clip((f - 7200.0) / 800.0, 0, 1))))
+    y = np.fft.irfft(spec, p) * (p / m)
+    return y[:round(n_in * 160 / 441)]
 
 
-def noise(kind, n, rng):
-    """n samples of one kind of background noise, unit RMS."""
-    white = rng.standard_normal(n)
-    f = np.fft.rfftfreq(n, 1.0 / RATE)
-    f[0] = f[1]
+def speak(text, voice, rng):
+    """Synthesizes text with random pitch, speed, amplitude and pitch range; returns float 16 kHz
+    audio in [-1, 1]."""
+    pitch = int(rng.integers(PITCH[0], PITCH[1] + 1))
+    speed = int(rng.integers(SPEED_WPM[0], SPEED_WPM[1] + 1))
+    amp = int(rng.integers(AMPLITUDE[0], AMPLITUDE[1] + 1))
+    prange = int(rng.integers(PITCH_RANGE_PERCENT[0], PITCH_RANGE_PERCENT[1] + 1))
+    cmd = ["espeak-ng", "--stdout", "-m", "-v", voice, "-p", str(pitch), "-s", str(speed),
+           "-a", str(amp), f'<prosody range="{prange}%">{text}</prosody>']
+    r = subprocess.run(cmd, capture_output=True)
+    out = r.stdout
+    # --stdout streams, so the RIFF sizes are placeholders: read up to the end instead.
+    data = out.find(b"data", 12)
+    if (r.returncode != 0 or out[:4] != b"RIFF" or data < 0 or
+            int.from_bytes(out[24:28], "little") != ESPEAK_SR):
+        msg = r.stderr.decode(errors="replace").strip().splitlines()
+        raise RuntimeError(f"espeak-ng -v {voice} '{text}' failed: {msg[-1] if msg else 'no WAV'}")
+    pcm = out[data + 8:]
+    x = np.frombuffer(pcm[:len(pcm) // 2 * 2], dtype="<i2").astype(np.float64) / 32768.0
+    return resample_to_16k(x)
+
+
+def trim(x):
+    """Cuts leading and trailing silence, keeping one 10 ms frame of margin on each side."""
+    hop = SR // 100
+    n = len(x) // hop
+    if n == 0:
+        return x
+    frames = np.sqrt(np.mean(np.square(x[:n * hop].reshape(n, hop)), axis=1))
+    loud = np.flatnonzero(frames > max(frames.max() * db(-TRIM_DB), 1e-5))
+    if len(loud) == 0:
+        return x[:0]
+    return x[max(loud[0] - 1, 0) * hop:min(loud[-1] + 2, n) * hop]
+
+
+def shaped_noise(rng, n, gain):
+    """Gaussian noise with amplitude response gain(f_hz), unit RMS."""
+    f = np.fft.rfftfreq(n, 1.0 / SR)
+    y = np.fft.irfft(np.fft.rfft(rng.standard_normal(n)) * gain(f), n)
+    return y / rms(y)
+
+
+def hum(rng, n):
+    """Mains hum: 50 or 60 Hz with decaying random harmonics over a faint pink floor."""
+    t = np.arange(n) / SR
+    f0 = (50.0 if rng.random() < 0.5 else 60.0) * (1.0 + rng.uniform(-0.002, 0.002))
+    y = sum(rng.uniform(0.2, 1.0) / k * np.sin(2 * np.pi * k * f0 * t + rng.uniform(0, 2 * np.pi))
+            for k in range(1, 11))
+    y = y / rms(y) + 0.1 * shaped_noise(rng, n, lambda f: 1.0 / np.sqrt(np.maximum(f, 20.0)))
+    return y / rms(y)
+
+
+def fan(rng, n):
+    """Fan: low-passed rumble, a blade-pass tone, some air hiss, slow amplitude wobble."""
+    fc = rng.uniform(150.0, 600.0)
+    y = shaped_noise(rng, n, lambda f: 1.0 / np.sqrt(1.0 + (f / fc) ** 4) + 0.03)
+    t = np.arange(n) / SR
+    y += 0.2 * np.sqrt(2) * np.sin(2 * np.pi * rng.uniform(80.0, 250.0) * t)
+    y *= 1.0 + 0.2 * np.sin(2 * np.pi * rng.uniform(0.5, 4.0) * t + rng.uniform(0, 2 * np.pi))
+    return y / rms(y)
+
+
+def babble(rng, n, voices):
+    """Three to six talkers saying random sentences, each starting at a random point."""
+    y = np.zeros(n)
+    for _ in range(int(rng.integers(3, 7))):
+        start = int(rng.integers(0, SR // 2))
+        talk = []
+        while sum(map(len, talk)) < n + start:
+            words = [BABBLE_WORDS[i] for i in rng.integers(0, len(BABBLE_WORDS), rng.integers(4, 9))]
+            s = trim(speak(" ".join(words), voices[rng.integers(len(voices))], rng))
+            talk.append(s / max(rms(s), 1e-9))
+        y += rng.uniform(0.5, 1.0) * np.concatenate(talk)[start:start + n]
+    return y / rms(y)
+
+
+def noise(kind, rng, n, voices):
+    """Unit-RMS background noise of one kind; babble talkers come from the split's voices."""
     if kind == "white":
-        x = white
-    elif kind in ("pink", "brown"):
-        x = np.fft.irfft(np.fft.rfft(white) / (np.sqrt(f) if kind == "pink" else f), n)
-    elif kind == "hum":  # mains hum and its harmonics, with a little hiss
-        base = rng.choice([50.0, 60.0])
-        t = np.arange(n) / RATE
-        x = sum(np.sin(2 * np.pi * base * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 8)) + 0.05 * white
-    elif kind == "fan":  # broadband air noise with a blade tone
-        shaped = np.fft.rfft(white) / (1.0 + (f / rng.uniform(300, 1500)) ** 2)
-        t = np.arange(n) / RATE
-        x = np.fft.irfft(shaped, n) + 0.3 * np.sin(2 * np.pi * rng.uniform(80, 300) * t)
-    else:  # babble: speech-shaped noise modulated at syllable rate
-        shaped = np.fft.rfft(white) * np.exp(-(((f - 500.0) / 700.0) ** 2))
-        t = np.arange(n) / RATE
-        x = np.fft.irfft(shaped, n) * (1.2 + np.sin(2 * np.pi * rng.uniform(3, 6) * t))
-    return x / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+        return shaped_noise(rng, n, lambda f: np.ones_like(f))
+    if kind == "pink":
+        return shaped_noise(rng, n, lambda f: 1.0 / np.sqrt(np.maximum(f, 20.0)))
+    if kind == "brown":
+        return shaped_noise(rng, n, lambda f: 1.0 / np.maximum(f, 20.0))
+    if kind == "hum":
+        return hum(rng, n)
+    if kind == "fan":
+        return fan(rng, n)
+    return babble(rng, n, voices)
 
 
-def db(v):
-    return 10.0 ** (v / 20.0)
-
-
-def to_int16(x):
-    return np.clip(np.round(x * 32767.0), -32768, 32767).astype("<i2")
-
-
-def clip_of(task):
-    """One clip: (label, speech placed in one second, with noise)."""
-    label, word, voice, seed = task
-    rng = np.random.default_rng(seed)
-    bg = noise(NOISES[rng.integers(len(NOISES))], RATE, rng)
-    if label == "_silence_":
-        return to_int16(bg * db(rng.uniform(-65, -25)))
-    s = speak(word, voice, rng)
-    if len(s) > RATE:  # a slow utterance: keep its middle second
-        start = (len(s) - RATE) // 2
-        s = s[start: start + RATE]
-    x = np.zeros(RATE)
-    at = rng.integers(0, RATE - len(s) + 1)
-    x[at: at + len(s)] = s
-    x *= db(rng.uniform(-20, -1)) / np.max(np.abs(x))  # peak level of the speaker
-    rms = np.sqrt(np.mean(s ** 2)) * db(rng.uniform(-20, -1)) / np.max(np.abs(s))
-    if rng.uniform() > 0.15:  # most clips are not clean
-        x += bg * rms * db(-rng.uniform(5, 30))
-    return to_int16(x)
-
-
-def write_wav(path, samples):
+def write_wav(path, x, rng):
+    """Writes 16-bit PCM with TPDF dither; returns how many samples had to be clipped."""
+    v = np.round(x * 32767.0 + rng.uniform(-0.5, 0.5, len(x)) + rng.uniform(-0.5, 0.5, len(x)))
+    clipped = int(np.count_nonzero(np.abs(v) > 32767))
     with wave.open(path, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(samples.tobytes())
+        w.setframerate(SR)
+        w.writeframes(np.clip(v, -32767, 32767).astype("<i2").tobytes())
+    return clipped
 
 
-def tasks(split, per_voice, rng):
-    """(label, word, voice, seed) for every clip of a split."""
-    vs = voices(split == "test")
-    out = []
-    for label in LABELS:
-        for v in vs:
-            for _ in range(per_voice):
-                word = label if label in KEYWORDS else str(rng.choice(UNKNOWN_WORDS))
-                out.append((label, word, v, int(rng.integers(1 << 62))))
-    return out
+def make_clip(task):
+    """Renders one 1 s clip to its file; returns (label, speech seconds or None, truncated,
+    clipped samples)."""
+    path, seed, split, label, index, voice = task
+    rng = np.random.default_rng([seed, list(SPLITS).index(split), LABELS.index(label), index])
+    voices = SPLITS[split]
+    kind = NOISE_KINDS[rng.integers(len(NOISE_KINDS))]
+    if label == SILENCE:
+        clip = noise(kind, rng, CLIP, voices) * db(rng.uniform(*SILENCE_RMS_DBFS))
+        return label, None, False, write_wav(path, clip, rng)
+    word = label if label != UNKNOWN else UNKNOWN_WORDS[rng.integers(len(UNKNOWN_WORDS))]
+    s = trim(speak(word, voice, rng))
+    truncated = len(s) > CLIP
+    if truncated:  # keep the onset, fade out the cut over 10 ms so it does not click
+        s = s[:CLIP] * np.concatenate([np.ones(CLIP - 160), np.linspace(1.0, 0.0, 160)])
+    s *= db(rng.uniform(*SPEECH_RMS_DBFS)) / max(rms(s), 1e-9)
+    clip = np.zeros(CLIP)
+    offset = int(rng.integers(0, CLIP - len(s) + 1))
+    clip[offset:offset + len(s)] = s
+    if rng.random() >= CLEAN_FRACTION:
+        lo = BABBLE_MIN_SNR_DB if kind == "babble" else SNR_DB[0]
+        clip += noise(kind, rng, CLIP, voices) * rms(s) / db(rng.uniform(lo, SNR_DB[1]))
+    return label, len(s) / SR, truncated, write_wav(path, clip, rng)
 
 
-def stream(rng):
-    """About 20 s: the ten keywords and two unknown words by held-out voices, noise between."""
-    vs = voices(True)
-    words = list(rng.permutation(KEYWORDS))
-    for _ in range(2):
-        words.insert(int(rng.integers(1, len(words))), str(rng.choice(UNKNOWN_WORDS)))
-    kind = NOISES[rng.integers(len(NOISES))]
-    parts, marks, t = [], [], 0
-    gap = lambda: int(rng.uniform(0.6, 1.2) * RATE)
-    t = gap()
-    parts.append(np.zeros(t))
+def make_stream(path, seed):
+    """Writes stream.wav: the 10 keywords once each in random order plus 1-2 unknown words, all
+    from test voices, with 0.6-1.2 s of noise around every word. Returns the word list."""
+    rng = np.random.default_rng([seed, len(SPLITS)])
+    words = [KEYWORDS[i] for i in rng.permutation(len(KEYWORDS))]
+    for _ in range(int(rng.integers(1, 3))):
+        words.insert(int(rng.integers(0, len(words) + 1)), UNKNOWN_WORDS[rng.integers(len(UNKNOWN_WORDS))])
+    gap = lambda: int(rng.uniform(0.6, 1.2) * SR)
+    pieces, marks, pos, levels = [], [], gap(), []
     for w in words:
-        s = speak(w, str(rng.choice(vs)), rng)
-        s *= db(rng.uniform(-12, -3)) / np.max(np.abs(s))
-        marks.append({"word": w, "keyword": w in KEYWORDS, "start_s": round(t / RATE, 3),
-                      "end_s": round((t + len(s)) / RATE, 3)})
-        g = gap()
-        parts += [s, np.zeros(g)]
-        t += len(s) + g
-    x = np.concatenate(parts)
-    x += noise(kind, len(x), rng) * db(-45)
-    return to_int16(x), marks, kind
+        s = trim(speak(w, TEST_VOICES[rng.integers(len(TEST_VOICES))], rng))
+        s *= db(rng.uniform(-28.0, -18.0)) / max(rms(s), 1e-9)
+        pieces.append((pos, s))
+        marks.append({"word": w, "keyword": w in KEYWORDS, "start_s": round(pos / SR, 3),
+                      "end_s": round((pos + len(s)) / SR, 3)})
+        levels.append(rms(s))
+        pos += len(s) + gap()
+    y = np.zeros(pos)
+    for start, s in pieces:
+        y[start:start + len(s)] = s
+    kind = NOISE_KINDS[rng.integers(len(NOISE_KINDS))]
+    y += noise(kind, rng, pos, TEST_VOICES) * np.mean(levels) / db(rng.uniform(10.0, 20.0))
+    write_wav(path, y, rng)
+    return marks, pos / SR, kind
+
+
+def espeak_version():
+    r = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True)
+    return r.stdout.split("Data at")[0].strip()
+
+
+def positive(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: '{text}'")
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def seed_value(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: '{text}'")
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative, got {v}")
+    return v
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("outdir")
-    ap.add_argument("--per-voice", type=int, default=3, help="training clips per label and voice (test: half as many)")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    a = ap.parse_args()
-    if a.per_voice < 1:
-        fail(f"--per-voice {a.per_voice}: must be at least 1")
-    if a.jobs < 1:
-        fail(f"--jobs {a.jobs}: must be at least 1")
+    ap = Parser(prog="make_data.py", description=__doc__.split("\n\n")[0])
+    ap.add_argument("outdir", help="output directory (new, empty, or an earlier output)")
+    ap.add_argument("--per-class-voice", type=positive, default=3, metavar="K",
+                    help="clips per label and voice (default 3: %d train, %d test per label)"
+                    % (3 * len(TRAIN_VOICES), 3 * len(TEST_VOICES)))
+    ap.add_argument("--seed", type=seed_value, default=1, metavar="S")
+    ap.add_argument("--jobs", type=positive, default=2, metavar="J", help="worker processes")
+    args = ap.parse_args()
+
+    out = os.path.abspath(args.outdir)
+    problem = check_outdir(out)
+    if problem:
+        ap.error(problem)
     if shutil.which("espeak-ng") is None:
-        fail("espeak-ng is not installed (apt install espeak-ng)")
-    out = os.path.abspath(a.outdir)
-    if os.path.exists(out) and not os.path.exists(os.path.join(out, "data.json")):
-        fail(f"{out} exists and holds no earlier data set; not replacing it")
-    rng = np.random.default_rng(a.seed)
-    splits = {"train": tasks("train", a.per_voice, rng), "test": tasks("test", max(1, (a.per_voice + 1) // 2), rng)}
-    parent = os.path.dirname(out) or "."
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=".kws-", dir=parent)
+        ap.error("espeak-ng not found on PATH (apt-get install espeak-ng)")
+    parent = os.path.dirname(out)
     try:
-        counts = {}
-        with multiprocessing.Pool(a.jobs) as pool:
-            for split, ts in splits.items():
-                clips = pool.map(clip_of, ts, chunksize=16)
-                counts[split] = {}
-                for (label, _, _, _), x in zip(ts, clips):
-                    d = os.path.join(tmp, split, label)
-                    os.makedirs(d, exist_ok=True)
-                    k = counts[split].get(label, 0)
-                    write_wav(os.path.join(d, f"{k:05d}.wav"), x)
-                    counts[split][label] = k + 1
-                print(f"{split}: {len(ts)} clips, {len(voices(split == 'test'))} voices, "
-                      f"{min(counts[split].values())}-{max(counts[split].values())} per label")
-        x, marks, kind = stream(rng)
-        write_wav(os.path.join(tmp, "stream.wav"), x)
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.", dir=parent)
+    except OSError as e:
+        ap.error(f"cannot create a directory in {parent}: {e.strerror}")
+
+    k = args.per_class_voice
+    try:
+        tasks = []
+        for split, voices in SPLITS.items():
+            for label in LABELS:
+                os.makedirs(os.path.join(tmp, split, label))
+                for i in range(k * len(voices)):
+                    path = os.path.join(tmp, split, label, f"{i:05d}.wav")
+                    tasks.append((path, args.seed, split, label, i, voices[i // k]))
+        with multiprocessing.Pool(args.jobs) as pool:
+            results = pool.map(make_clip, tasks, chunksize=16)
+        marks, stream_s, stream_noise = make_stream(os.path.join(tmp, "stream.wav"), args.seed)
         with open(os.path.join(tmp, "stream.json"), "w") as f:
-            json.dump({"noise": kind, "words": marks}, f, indent=1)
-        print(f"stream: {len(x) / RATE:.1f} s, {len(marks)} words ({sum(m['keyword'] for m in marks)} keywords)")
-        meta = {"labels": LABELS, "sample_rate": RATE, "seed": a.seed, "per_voice": a.per_voice, "counts": counts,
-                "voices": {"train": voices(False), "test": voices(True)}, "unknown_words": UNKNOWN_WORDS,
-                "noises": NOISES, "held_out": {"accents": sorted(HELD_OUT_ACCENTS), "variants": sorted(HELD_OUT_VARIANTS)}}
+            json.dump({"noise": stream_noise, "words": marks}, f, indent=1)
+
+        counts = {}
+        for split, voices in SPLITS.items():
+            mine = [r for t, r in zip(tasks, results) if t[2] == split]
+            counts[split] = {label: sum(r[0] == label for r in mine) for label in LABELS}
+            speech = [r[1] for r in mine if r[1] is not None]
+            print(f"{split}: {len(mine)} clips, {len(mine) // len(LABELS)} per label, "
+                  f"{len(voices)} voices, speech {min(speech):.2f}-{max(speech):.2f} s "
+                  f"(mean {np.mean(speech):.2f}), {sum(r[2] for r in mine)} cut at 1 s, "
+                  f"{sum(r[3] > 0 for r in mine)} with clipped samples")
+        print(f"stream: {len(marks)} words, {stream_s:.1f} s, {stream_noise} noise")
+
+        meta = {
+            "labels": LABELS,
+            "sample_rate": SR,
+            "clip_seconds": CLIP / SR,
+            "counts": counts,
+            "voices": {split: voices for split, voices in SPLITS.items()},
+            "held_out": {"accent": TEST_ACCENT, "variants": TEST_VARIANTS},
+            "seed": args.seed,
+            "per_class_voice": k,
+            "espeak_ng": espeak_version(),
+            "settings": {
+                "unknown_words": UNKNOWN_WORDS,
+                "babble_words": BABBLE_WORDS,
+                "speed_wpm": SPEED_WPM,
+                "pitch": PITCH,
+                "pitch_range_percent": PITCH_RANGE_PERCENT,
+                "amplitude": AMPLITUDE,
+                "speech_rms_dbfs": SPEECH_RMS_DBFS,
+                "snr_db": SNR_DB,
+                "babble_min_snr_db": BABBLE_MIN_SNR_DB,
+                "clean_fraction": CLEAN_FRACTION,
+                "silence_rms_dbfs": SILENCE_RMS_DBFS,
+                "noise_kinds": NOISE_KINDS,
+                "trim_db": TRIM_DB,
+            },
+            "stream": {"seconds": round(stream_s, 3), "noise": stream_noise, "words": len(marks)},
+        }
         with open(os.path.join(tmp, "data.json"), "w") as f:
             json.dump(meta, f, indent=1)
-        if os.path.exists(out):
-            shutil.rmtree(out)
-        os.rename(tmp, out)
-    except BaseException:
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private
+        if os.path.exists(out):  # an earlier output (check_outdir): swap it out only now
+            os.rename(out, tmp + ".old")
+            os.rename(tmp, out)
+            shutil.rmtree(tmp + ".old")
+        else:
+            os.rename(tmp, out)
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, (RuntimeError, OSError)):
+            sys.exit(f"make_data.py: error: {e}")
         raise
 
 

@@ -51,6 +51,26 @@ namespace fs = std::filesystem;
 const std::set<std::string> kCommands = {"train", "distill", "prune", "share", "quantize", "compile", "validate"};
 const std::set<std::string> kTraining = {"train", "distill", "prune", "share"};
 
+// Whether `mote COMMAND` takes --KEY (or KEY as its positional model / folder), read from the
+// commands' own definitions.
+bool command_has_option(const std::string& command, const std::string& key) {
+  static CLI::App probe;
+  if (probe.get_subcommands({}).empty()) {
+    add_train(probe);
+    add_distill(probe);
+    add_prune(probe);
+    add_share(probe);
+    add_quantize(probe);
+    add_compile(probe);
+    add_validate(probe);
+  }
+  if (key == "model" || key == "student" || key == "teacher" || key == "compiled" || key == "qat") return true;
+  const CLI::App* sub = nullptr;
+  for (const CLI::App* c : probe.get_subcommands({}))
+    if (c->get_name() == command) sub = c;
+  return sub && sub->get_option_no_throw("--" + key) != nullptr;
+}
+
 struct Stage {
   std::string name, command;
   std::vector<std::string> args;  // after `mote`
@@ -75,7 +95,8 @@ class Pipeline {
       if (!kv.second.IsScalar()) fail("{}: '{}' must be a single value", path, key);
       if (key != "data" && key != "labels" && key != "test-data" && key != "test-labels" && key != "calib" && key != "threads" &&
           key != "out")
-        fail("{}: unknown key '{}' (data, labels, test-data, test-labels, calib, threads, out, stages)", path, key);
+        fail("{}:{}: unknown key '{}' (data, labels, test-data, test-labels, calib, threads, out, stages)", path,
+             kv.first.Mark().line + 1, key);
       top_[key] = kv.second.as<std::string>();
     }
     const fs::path p(path);
@@ -128,7 +149,9 @@ class Pipeline {
     for (const auto& kv : n) {
       const std::string key = kv.first.as<std::string>();
       if (key == "name") continue;
-      if (!kCommands.count(key)) fail("{} ('{}'): unknown command '{}' (train, distill, prune, share, quantize, compile, validate)", at, s.name, key);
+      if (!kCommands.count(key))
+        fail("{} ('{}', line {}): unknown command '{}' (train, distill, prune, share, quantize, compile, validate)", at, s.name,
+             kv.first.Mark().line + 1, key);
       if (!s.command.empty()) fail("{} ('{}'): two commands, '{}' and '{}'", at, s.name, s.command, key);
       s.command = key;
       opts = kv.second;
@@ -137,7 +160,14 @@ class Pipeline {
     if (opts && !opts.IsNull() && !opts.IsMap()) fail("{} ('{}'): the options of {} must be a map", at, s.name, s.command);
     std::map<std::string, YAML::Node> o;
     if (opts && opts.IsMap())
-      for (const auto& kv : opts) o[kv.first.as<std::string>()] = kv.second;
+      for (const auto& kv : opts) {
+        const std::string k = kv.first.as<std::string>();
+        // An option the command does not have fails here, before any stage runs.
+        if (!command_has_option(s.command, k))
+          fail("{} ('{}', line {}): {} has no option '{}' (see mote {} --help)", at, s.name, kv.first.Mark().line + 1, s.command,
+               k, s.command);
+        o[k] = kv.second;
+      }
     auto take = [&](const std::string& k) {
       auto it = o.find(k);
       if (it == o.end()) return std::string();
