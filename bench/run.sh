@@ -88,5 +88,9 @@ done
 "$BUILD/tests/test_target" --gtest_filter='SysTick.CountsALoopOfKnownLengthOnEveryBoard' | grep '^\[systick\]' > "$OUT/systick.txt"
 /usr/bin/python3 "$ROOT/bench/cortex_m_results.py" "$OUT" "$ROOT/docs/results.md"
 
+# Keyword spotting end to end: make demo's pipeline, its summary into its own section.
+bash "$ROOT/examples/kws/run.sh" "$BUILD" "$OUT/kws" > "$OUT/kws.log"
+/usr/bin/python3 "$ROOT/bench/kws_results.py" "$OUT/kws/summary.json" "$ROOT/docs/results.md"
+
 /usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"

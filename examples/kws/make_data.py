@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Generates a keyword-spotting data set with espeak-ng, laid out like Google Speech Commands so
-that real recordings can be dropped in next to (or instead of) the synthetic ones:
+"""Generates a keyword-spotting data set with espeak-ng in the layout of Google Speech Commands.
+
+Real recordings can be dropped in next to (or instead of) the synthetic ones:
 
   OUTDIR/train/<label>/NNNNN.wav   1 s, 16 kHz, mono, 16-bit PCM
   OUTDIR/test/<label>/NNNNN.wav    same, spoken by voices never used in train
@@ -72,13 +73,14 @@ SPLITS = {"train": TRAIN_VOICES, "test": TEST_VOICES}
 SPEED_WPM = (110, 220)
 PITCH = (20, 80)              # espeak-ng -p, 0..99
 PITCH_RANGE_PERCENT = (40, 200)  # SSML prosody range; the 1.51 command line has no option for it
-AMPLITUDE = (60, 140)         # espeak-ng -a; the level is set afterwards, this shifts its rounding
-SPEECH_RMS_DBFS = (-32.0, -16.0)
+AMPLITUDE = (40, 80)          # espeak-ng -a; the klatt voices clip inside espeak-ng above ~90
+SPEECH_RMS_DBFS = (-34.0, -18.0)  # speech peaks ~16 dB above its RMS: few clips clip
 SNR_DB = (5.0, 30.0)
 BABBLE_MIN_SNR_DB = 10.0      # louder babble would be intelligible speech, not background
 CLEAN_FRACTION = 0.1          # clips with no added noise (only the dither of the int16 rounding)
 SILENCE_RMS_DBFS = (-75.0, -25.0)
 NOISE_KINDS = ["white", "pink", "brown", "hum", "fan", "babble"]
+BABBLE_SENTENCES = 64         # per split; a babble clip mixes 3-6 of them
 TRIM_DB = 40.0                # speech ends where 10 ms frames fall this far below the loudest
 
 
@@ -91,17 +93,17 @@ def rms(x):
 
 
 def resample_to_16k(x):
-    """Band-limited 22050 -> 16000 Hz resampling in the frequency domain: pads to a multiple of
-    441 input samples so the output length is exact, keeps the spectrum below 8 kHz with a
-    raised-cosine roll-off from 7.2 kHz (no brick wall, so no long ringing)."""
+    """Band-limited 22050 -> 16000 Hz (ratio 320/441) resampling in the frequency domain: pads to
+    a multiple of 441 input samples so both lengths share one bin spacing, keeps the spectrum
+    below 8 kHz with a raised-cosine roll-off from 7.2 kHz (no brick wall, so little ringing)."""
     n_in = len(x)
     m = -(-n_in // 441) * 441
-    p = m // 441 * 160
+    p = m // 441 * 320
     spec = np.fft.rfft(x, m)[:p // 2 + 1]
     f = np.fft.rfftfreq(p, 1.0 / SR)
-    spec *= np.where(f < 7200.0, 1.0, 0.5 * (1.0 + np.cos(np.pi * np.clip((f - 7200.0) / 800.0, 0, 1))))
+    spec *= 0.5 * (1.0 + np.cos(np.pi * np.clip((f - 7200.0) / 800.0, 0.0, 1.0)))
     y = np.fft.irfft(spec, p) * (p / m)
-    return y[:round(n_in * 160 / 441)]
+    return y[:round(n_in * 320 / 441)]
 
 
 def speak(text, voice, rng):
@@ -123,20 +125,19 @@ def speak(text, voice, rng):
         raise RuntimeError(f"espeak-ng -v {voice} '{text}' failed: {msg[-1] if msg else 'no WAV'}")
     pcm = out[data + 8:]
     x = np.frombuffer(pcm[:len(pcm) // 2 * 2], dtype="<i2").astype(np.float64) / 32768.0
+    if not np.any(x):
+        raise RuntimeError(f"espeak-ng -v {voice} '{text}' gave no sound")
     return resample_to_16k(x)
 
 
 def trim(x):
-    """Cuts leading and trailing silence, keeping one 10 ms frame of margin on each side."""
+    """Cuts leading and trailing silence of non-silent audio, keeping one 10 ms frame of margin
+    on each side."""
     hop = SR // 100
-    n = len(x) // hop
-    if n == 0:
-        return x
-    frames = np.sqrt(np.mean(np.square(x[:n * hop].reshape(n, hop)), axis=1))
-    loud = np.flatnonzero(frames > max(frames.max() * db(-TRIM_DB), 1e-5))
-    if len(loud) == 0:
-        return x[:0]
-    return x[max(loud[0] - 1, 0) * hop:min(loud[-1] + 2, n) * hop]
+    frames = np.pad(x, (0, -len(x) % hop)).reshape(-1, hop)
+    level = np.sqrt(np.mean(np.square(frames), axis=1))
+    loud = np.flatnonzero(level >= level.max() * db(-TRIM_DB))
+    return x[max(loud[0] - 1, 0) * hop:(loud[-1] + 2) * hop]
 
 
 def shaped_noise(rng, n, gain):
@@ -166,22 +167,41 @@ def fan(rng, n):
     return y / rms(y)
 
 
-def babble(rng, n, voices):
-    """Three to six talkers saying random sentences, each starting at a random point."""
+def babble_sentence(task):
+    """One sentence of a babble talker, a random voice of the split, unit RMS."""
+    seed, split, index = task
+    rng = np.random.default_rng([seed, list(SPLITS).index(split), len(LABELS), index])
+    words = [BABBLE_WORDS[i] for i in rng.integers(0, len(BABBLE_WORDS), rng.integers(4, 9))]
+    voices = SPLITS[split]
+    s = trim(speak(" ".join(words), voices[rng.integers(len(voices))], rng))
+    return (s / max(rms(s), 1e-9)).astype(np.float32)
+
+
+# Babble sentences per split, synthesized once and handed to every worker: synthesizing talkers
+# per clip would cost more than all the words of the data set.
+BABBLE = {}
+
+
+def set_babble(sentences):
+    BABBLE.update(sentences)
+
+
+def babble(rng, n, split):
+    """Three to six talkers, each a run of random sentences of the split starting at a random
+    point."""
+    bank = BABBLE[split]
     y = np.zeros(n)
     for _ in range(int(rng.integers(3, 7))):
-        start = int(rng.integers(0, SR // 2))
+        start = int(rng.integers(0, SR))
         talk = []
         while sum(map(len, talk)) < n + start:
-            words = [BABBLE_WORDS[i] for i in rng.integers(0, len(BABBLE_WORDS), rng.integers(4, 9))]
-            s = trim(speak(" ".join(words), voices[rng.integers(len(voices))], rng))
-            talk.append(s / max(rms(s), 1e-9))
+            talk.append(bank[rng.integers(len(bank))])
         y += rng.uniform(0.5, 1.0) * np.concatenate(talk)[start:start + n]
     return y / rms(y)
 
 
-def noise(kind, rng, n, voices):
-    """Unit-RMS background noise of one kind; babble talkers come from the split's voices."""
+def noise(kind, rng, n, split):
+    """Unit-RMS background noise of one kind; babble talkers are voices of the split."""
     if kind == "white":
         return shaped_noise(rng, n, lambda f: np.ones_like(f))
     if kind == "pink":
@@ -192,7 +212,7 @@ def noise(kind, rng, n, voices):
         return hum(rng, n)
     if kind == "fan":
         return fan(rng, n)
-    return babble(rng, n, voices)
+    return babble(rng, n, split)
 
 
 def write_wav(path, x, rng):
@@ -212,10 +232,9 @@ def make_clip(task):
     clipped samples)."""
     path, seed, split, label, index, voice = task
     rng = np.random.default_rng([seed, list(SPLITS).index(split), LABELS.index(label), index])
-    voices = SPLITS[split]
     kind = NOISE_KINDS[rng.integers(len(NOISE_KINDS))]
     if label == SILENCE:
-        clip = noise(kind, rng, CLIP, voices) * db(rng.uniform(*SILENCE_RMS_DBFS))
+        clip = noise(kind, rng, CLIP, split) * db(rng.uniform(*SILENCE_RMS_DBFS))
         return label, None, False, write_wav(path, clip, rng)
     word = label if label != UNKNOWN else UNKNOWN_WORDS[rng.integers(len(UNKNOWN_WORDS))]
     s = trim(speak(word, voice, rng))
@@ -228,32 +247,37 @@ def make_clip(task):
     clip[offset:offset + len(s)] = s
     if rng.random() >= CLEAN_FRACTION:
         lo = BABBLE_MIN_SNR_DB if kind == "babble" else SNR_DB[0]
-        clip += noise(kind, rng, CLIP, voices) * rms(s) / db(rng.uniform(lo, SNR_DB[1]))
+        clip += noise(kind, rng, CLIP, split) * rms(s) / db(rng.uniform(lo, SNR_DB[1]))
     return label, len(s) / SR, truncated, write_wav(path, clip, rng)
 
 
 def make_stream(path, seed):
     """Writes stream.wav: the 10 keywords once each in random order plus 1-2 unknown words, all
-    from test voices, with 0.6-1.2 s of noise around every word. Returns the word list."""
+    from test voices, 0.6-1.2 s of noise between words. Returns (words with their times,
+    seconds, noise kind)."""
     rng = np.random.default_rng([seed, len(SPLITS)])
     words = [KEYWORDS[i] for i in rng.permutation(len(KEYWORDS))]
     for _ in range(int(rng.integers(1, 3))):
-        words.insert(int(rng.integers(0, len(words) + 1)), UNKNOWN_WORDS[rng.integers(len(UNKNOWN_WORDS))])
-    gap = lambda: int(rng.uniform(0.6, 1.2) * SR)
-    pieces, marks, pos, levels = [], [], gap(), []
-    for w in words:
+        unknown = UNKNOWN_WORDS[rng.integers(len(UNKNOWN_WORDS))]
+        words.insert(int(rng.integers(0, len(words) + 1)), unknown)
+    # A detector needs a full 1 s window before its first decision, and the last word must stay
+    # in the window for a while after it ends: longer noise at both ends.
+    pos = int(rng.uniform(1.0, 1.5) * SR)
+    pieces, marks, levels = [], [], []
+    for i, w in enumerate(words):
         s = trim(speak(w, TEST_VOICES[rng.integers(len(TEST_VOICES))], rng))
         s *= db(rng.uniform(-28.0, -18.0)) / max(rms(s), 1e-9)
         pieces.append((pos, s))
         marks.append({"word": w, "keyword": w in KEYWORDS, "start_s": round(pos / SR, 3),
                       "end_s": round((pos + len(s)) / SR, 3)})
         levels.append(rms(s))
-        pos += len(s) + gap()
+        pause = rng.uniform(0.6, 1.2) if i + 1 < len(words) else rng.uniform(1.5, 2.0)
+        pos += len(s) + int(pause * SR)
     y = np.zeros(pos)
     for start, s in pieces:
         y[start:start + len(s)] = s
     kind = NOISE_KINDS[rng.integers(len(NOISE_KINDS))]
-    y += noise(kind, rng, pos, TEST_VOICES) * np.mean(levels) / db(rng.uniform(10.0, 20.0))
+    y += noise(kind, rng, pos, "test") * np.mean(levels) / db(rng.uniform(10.0, 20.0))
     write_wav(path, y, rng)
     return marks, pos / SR, kind
 
@@ -289,8 +313,8 @@ def main():
     ap.add_argument("--per-class-voice", type=positive, default=3, metavar="K",
                     help="clips per label and voice (default 3: %d train, %d test per label)"
                     % (3 * len(TRAIN_VOICES), 3 * len(TEST_VOICES)))
-    ap.add_argument("--seed", type=seed_value, default=1, metavar="S")
-    ap.add_argument("--jobs", type=positive, default=2, metavar="J", help="worker processes")
+    ap.add_argument("--seed", type=seed_value, default=1, metavar="S", help="default 1")
+    ap.add_argument("--jobs", type=positive, default=2, metavar="J", help="worker processes (default 2)")
     args = ap.parse_args()
 
     out = os.path.abspath(args.outdir)
@@ -316,6 +340,11 @@ def main():
                     path = os.path.join(tmp, split, label, f"{i:05d}.wav")
                     tasks.append((path, args.seed, split, label, i, voices[i // k]))
         with multiprocessing.Pool(args.jobs) as pool:
+            sentences = {split: pool.map(babble_sentence,
+                                         [(args.seed, split, i) for i in range(BABBLE_SENTENCES)])
+                         for split in SPLITS}
+        set_babble(sentences)  # for the stream, made here
+        with multiprocessing.Pool(args.jobs, initializer=set_babble, initargs=(sentences,)) as pool:
             results = pool.map(make_clip, tasks, chunksize=16)
         marks, stream_s, stream_noise = make_stream(os.path.join(tmp, "stream.wav"), args.seed)
         with open(os.path.join(tmp, "stream.json"), "w") as f:
@@ -345,6 +374,7 @@ def main():
             "settings": {
                 "unknown_words": UNKNOWN_WORDS,
                 "babble_words": BABBLE_WORDS,
+                "babble_sentences": BABBLE_SENTENCES,
                 "speed_wpm": SPEED_WPM,
                 "pitch": PITCH,
                 "pitch_range_percent": PITCH_RANGE_PERCENT,

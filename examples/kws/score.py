@@ -60,6 +60,15 @@ def main():
     missed = [keywords[i]["word"] for i in range(len(keywords)) if i not in found]
     if missed:
         print(f"missed                      {', '.join(missed)}")
+    summary = {"clips": n, "accuracy_float": device["correct_float"] / n, "accuracy_int8": device["correct_c"] / n,
+               "ran_on": device["ran_on"], "bitexact": device["bitexact_samples"], "params": report["params"],
+               "macs": report["macs"], "arena": report["arena_bytes"], "frontend_tables": fe["table_bytes"],
+               "frontend_scratch": fe["scratch_bytes"], "frontend_instructions": rec["frontend_instructions"],
+               "invoke_instructions": rec["invoke_instructions"], "flash": fig["flash"], "static_ram": fig["static_ram"],
+               "keywords": len(keywords), "found": len(found), "false": len(false), "missed": missed,
+               "detections": [{"t": t, "word": w, "score": sc} for t, w, sc in heard]}
+    with open(os.path.join(out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,12 @@ TEST(Run, BadPipelinesNameTheStage) {
   test::write_blobs(x, y, 100, 16, 4, 42);
   const std::string head = "data: " + x + "\nlabels: " + y + "\nout: " + (d / "out") + "\nstages:\n";
   put(yaml, head + "  - name: a\n    tune: {epochs: 1}\n");
-  test::expect_clean_failure(mote_cli("run " + yaml), {"p.yaml: stage 1 ('a')", "unknown command 'tune'"}, d / "out/pipeline.json");
+  test::expect_clean_failure(mote_cli("run " + yaml), {"p.yaml: stage 1 ('a', line 6)", "unknown command 'tune'"}, d / "out/pipeline.json");
+  // An option the command lacks, or a key the file may not hold: refused before any stage runs.
+  put(yaml, head + "  - name: a\n    train: {arch: \"mlp:4\", epochs: 1}\n  - name: b\n    prune:\n      model: a\n      sparsty: 0.5\n");
+  test::expect_clean_failure(mote_cli("run " + yaml), {"stage 2 ('b', line 10)", "prune has no option 'sparsty'"}, d / "out/a.onnx");
+  put(yaml, "data: " + x + "\nlabel: " + y + "\nstages:\n  - name: a\n    train: {arch: \"mlp:4\"}\n");
+  test::expect_clean_failure(mote_cli("run " + yaml), {"p.yaml:2: unknown key 'label'"}, d / "p.out");
   put(yaml, head + "  - name: a\n    prune: {model: b, sparsity: 0.5}\n  - name: b\n    train: {arch: \"mlp:4\"}\n");
   test::expect_clean_failure(mote_cli("run " + yaml), {"stage 1 ('a'): model 'b' is stage 2, which runs later"}, d / "out/pipeline.json");
   put(yaml, head + "  - name: a\n    train: {arch: \"mlp:4\", epochs: 1}\n  - name: b\n    prune: {model: a, sparsity: 2}\n");
