@@ -112,12 +112,21 @@ FeatureSet compute_feature_set(const std::string& input, const MfccSettings& s, 
     });
     fs_out.padded = padded;
   } else {
+    // .npy int16 arrives widened to int32 (io/array.h); any integer array within int16 is taken.
     const Array a = load_array(input);
-    if (a.dtype != DType::I16 || a.shape.size() != 2)
+    if ((a.dtype != DType::I16 && a.dtype != DType::I32) || a.shape.size() != 2)
       fail("{}: expected int16 signals [N, T] (or a folder of audio files per class), got {} {}", input,
            dtype_name(a.dtype), shape_str(a.shape));
     const size_t n = size_t(a.shape[0]), t = size_t(a.shape[1]);
-    for (size_t k = 0; k < n; ++k) clips.emplace_back(a.as<int16_t>() + k * t, a.as<int16_t>() + (k + 1) * t);
+    for (size_t k = 0; k < n; ++k) {
+      std::vector<int16_t> c(t);
+      for (size_t i = 0; i < t; ++i) {
+        const float v = a.get_f32(int64_t(k * t + i));
+        if (v < -32768.0f || v > 32767.0f) fail("{}: signal {} sample {} is {}, outside int16", input, k, i, v);
+        c[i] = int16_t(v);
+      }
+      clips.push_back(std::move(c));
+    }
   }
   if (clips.empty()) fail("{}: no signals", input);
   const size_t len = clips[0].size();
