@@ -4,7 +4,8 @@
 #                       add_subdirectory links it instead of its own copies of the kernels
 #   MOTE_EXECUTABLE     the mote command
 #   MOTE_RUNTIME_DIR    the runtime sources and headers
-#   MOTE_FIRMWARE_DIR   the QEMU firmware mote run builds: startup, semihosting, linker scripts
+#   MOTE_FIRMWARE_DIR   the QEMU firmware mote run builds: startup, semihosting (fw_io.c and
+#                       fw_records.c), linker scripts
 #   MOTE_TOOLCHAIN_FILE arm-none-eabi.cmake, a toolchain file for arm-none-eabi-gcc
 get_filename_component(_mote_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
 set(MOTE_EXECUTABLE "${_mote_prefix}/bin/mote")

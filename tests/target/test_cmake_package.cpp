@@ -29,7 +29,7 @@ TEST(CMakePackage, FirmwareProjectFindsMoteAddsTheModelAndRunsOnAn386) {
   spit(proj / "CMakeLists.txt",
        "cmake_minimum_required(VERSION 3.20)\nproject(mote_firmware_example C)\n"
        "find_package(mote REQUIRED)\nadd_subdirectory(mlp)\n"
-       "add_executable(fw main.c ${MOTE_FIRMWARE_DIR}/fw_startup.c ${MOTE_FIRMWARE_DIR}/fw_io.c)\n"
+       "add_executable(fw main.c ${MOTE_FIRMWARE_DIR}/fw_startup.c ${MOTE_FIRMWARE_DIR}/fw_io.c ${MOTE_FIRMWARE_DIR}/fw_records.c)\n"
        "target_include_directories(fw PRIVATE ${MOTE_FIRMWARE_DIR})\ntarget_link_libraries(fw PRIVATE mlp)\n"
        "target_link_options(fw PRIVATE -nostartfiles -L${MOTE_FIRMWARE_DIR} -T${MOTE_FIRMWARE_DIR}/mps2.ld)\n");
   spit(proj / "main.c",
