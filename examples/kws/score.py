@@ -28,6 +28,7 @@ def main():
         sys.exit("usage: score.py OUT")
     out = sys.argv[1]
     said = json.load(open(os.path.join(out, "data/stream.json")))["words"]
+    data = json.load(open(os.path.join(out, "data/data.json")))
     heard = detections(os.path.join(out, "stream.m4.txt"))
     device = json.load(open(os.path.join(out, "pipeline/device.json")))
     report = json.load(open(os.path.join(out, "pipeline/kws/report.json")))
@@ -60,7 +61,8 @@ def main():
     missed = [keywords[i]["word"] for i in range(len(keywords)) if i not in found]
     if missed:
         print(f"missed                      {', '.join(missed)}")
-    summary = {"clips": n, "accuracy_float": device["correct_float"] / n, "accuracy_int8": device["correct_c"] / n,
+    summary = {"voices_train": len(data["voices"]["train"]), "voices_test": len(data["voices"]["test"]),
+               "train_clips": sum(data["counts"]["train"].values()), "clips": n, "accuracy_float": device["correct_float"] / n, "accuracy_int8": device["correct_c"] / n,
                "ran_on": device["ran_on"], "bitexact": device["bitexact_samples"], "params": report["params"],
                "macs": report["macs"], "arena": report["arena_bytes"], "frontend_tables": fe["table_bytes"],
                "frontend_scratch": fe["scratch_bytes"], "frontend_instructions": rec["frontend_instructions"],
