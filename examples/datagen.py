@@ -27,7 +27,14 @@ def check_outdir(outdir):
 
 def write_outputs(outdir, arrays, meta):
     """Writes everything into a temporary sibling folder and renames it to outdir at the end, so a
-    failed run leaves no half-written output."""
+    failed run leaves no half-written output; a file system error ends the run in one line."""
+    try:
+        _write_outputs(outdir, arrays, meta)
+    except OSError as e:
+        sys.exit(f"make_data.py: error: cannot write {outdir}: {e.strerror}")
+
+
+def _write_outputs(outdir, arrays, meta):
     outdir = os.path.abspath(outdir)
     parent = os.path.dirname(outdir)
     os.makedirs(parent, exist_ok=True)

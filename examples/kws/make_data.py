@@ -287,34 +287,27 @@ def espeak_version():
     return r.stdout.split("Data at")[0].strip()
 
 
-def positive(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: '{text}'")
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
-
-
-def seed_value(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: '{text}'")
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be non-negative, got {v}")
-    return v
+def int_at_least(lo):
+    """An argparse type: an integer >= lo."""
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: '{text}'")
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be at least {lo}, got {v}")
+        return v
+    return parse
 
 
 def main():
     ap = Parser(prog="make_data.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("outdir", help="output directory (new, empty, or an earlier output)")
-    ap.add_argument("--per-class-voice", type=positive, default=3, metavar="K",
+    ap.add_argument("--per-class-voice", type=int_at_least(1), default=3, metavar="K",
                     help="clips per label and voice (default 3: %d train, %d test per label)"
                     % (3 * len(TRAIN_VOICES), 3 * len(TEST_VOICES)))
-    ap.add_argument("--seed", type=seed_value, default=1, metavar="S", help="default 1")
-    ap.add_argument("--jobs", type=positive, default=2, metavar="J", help="worker processes (default 2)")
+    ap.add_argument("--seed", type=int_at_least(0), default=1, metavar="S", help="default 1")
+    ap.add_argument("--jobs", type=int_at_least(1), default=2, metavar="J", help="worker processes (default 2)")
     args = ap.parse_args()
 
     out = os.path.abspath(args.outdir)

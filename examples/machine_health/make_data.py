@@ -245,10 +245,7 @@ def main():
         "seen_machines": seen,
         "machines": [m.describe() for m in machines],
     }
-    try:
-        write_outputs(args.outdir, arrays, meta)
-    except OSError as e:
-        sys.exit(f"make_data.py: error: cannot write {args.outdir}: {e.strerror}")
+    write_outputs(args.outdir, arrays, meta)
     print(f"wrote {args.outdir}: train {args.train}, val {args.val}, test {args.test} clips "
           f"({n_fault} faulty) from {args.machines} + {args.unseen_machines} unseen machines")
 

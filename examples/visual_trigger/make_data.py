@@ -295,10 +295,7 @@ def main():
                     f"'{HELD_OUT_FAMILY}' family, absent from training) and another camera's "
                     f"fixed pattern; objects in {n_test_pos} of {args.test} test frames",
     }
-    try:
-        write_outputs(args.outdir, arrays, meta)
-    except OSError as e:
-        sys.exit(f"make_data.py: error: cannot write {args.outdir}: {e.strerror}")
+    write_outputs(args.outdir, arrays, meta)
     print(f"wrote {args.outdir}: train {args.train} frames ({args.train // 2} with an object), "
           f"test {args.test} frames ({n_test_pos} with an object)")
 

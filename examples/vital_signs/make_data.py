@@ -371,10 +371,7 @@ def main():
         "held_out": "train and test come from disjoint subjects (ECG shape, ectopic focus, "
                     "heart-rate range, HRV, respiration, noise and temperature baseline)",
     }
-    try:
-        write_outputs(args.outdir, arrays, meta)
-    except OSError as e:
-        sys.exit(f"make_data.py: error: cannot write {args.outdir}: {e.strerror}")
+    write_outputs(args.outdir, arrays, meta)
     print(f"wrote {args.outdir}: train {args.train} windows ({args.train_subjects} subjects), "
           f"test {args.test} windows ({args.test_subjects} subjects)")
 
