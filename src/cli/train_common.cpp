@@ -43,6 +43,14 @@ void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_fla
   cmd->add_option("--select", a->select, "the validation score that picks the epoch kept: loss, or accuracy (classification)")
       ->check(CLI::IsMember({"loss", "accuracy"}))
       ->capture_default_str();
+  cmd->add_option("--augment-shift", f.augment.shift, "augmentation: shift each training sample by up to N time steps")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--augment-time-mask", f.augment.time_mask, "augmentation: mask up to N consecutive time steps (SpecAugment)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--augment-freq-mask", f.augment.freq_mask, "augmentation: mask up to N consecutive frequency bins (SpecAugment)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--augment-noise", f.augment.noise, "augmentation: Gaussian noise, this fraction of the data's deviation")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", f.seed, "seed of initialization, split and shuffling: same seed, same weights")->capture_default_str();
   cmd->add_option("--threads", f.threads, "libtorch threads (0 = its default; results repeat for the same count)");
   cmd->add_option("--checkpoint", f.checkpoint_dir, "write DIR/checkpoint.mote after every epoch and on Ctrl-C");

@@ -28,6 +28,7 @@
 #include "ir/op_registry.h"
 #include "passes/passes.h"
 #include "quant/calibrate.h"
+#include "train/augment.h"
 #include "train/checkpoint.h"
 #include "train/graph_module.h"
 #include "train/progress.h"
@@ -272,7 +273,8 @@ std::vector<std::pair<std::string, std::string>> fingerprint(const GraphModule& 
       {"alpha", fmt::format("{}", o.alpha)}, {"sparsity", fmt::format("{}", o.prune.sparsity)},
       {"prune", fmt::format("{}/{}/{}/{}", o.prune.global, o.prune.start, o.prune.end, o.prune.every)},
       {"qat", o.qat.on ? fmt::format("{} bits, {} calibration samples", o.qat.bits, o.qat.calib.shape.empty() ? 0 : o.qat.calib.shape[0]) : "off"},
-      {"share", std::to_string(o.share.bits)}};
+      {"share", std::to_string(o.share.bits)},
+      {"augment", fmt::format("{}/{}/{}/{}", o.augment.shift, o.augment.time_mask, o.augment.freq_mask, o.augment.noise)}};
   for (const auto& [name, bits] : o.share.layers) f.back().second += fmt::format(" {}={}", name, bits);
   std::string shapes;
   for (const auto& p : m.params()) shapes += shape_str(m.graph().t(p.tensor).shape);
@@ -667,6 +669,7 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
   // A last batch of a single sample is dropped: BatchNorm cannot normalize one value.
   const int64_t batches = n_train / o.batch + (n_train % o.batch > 1 ? 1 : 0);
   const int64_t total_steps = batches * o.epochs;
+  const double noise_sigma = o.augment.noise > 0 ? o.augment.noise * tt.x.std().item<double>() : 0;
 
   // The teacher is fixed and in inference mode: its logits for every training sample, once.
   Tensor teacher_logits;
@@ -725,7 +728,7 @@ FitResult fit(const Graph& model, const Samples& data, const FitOptions& o, Prog
       lr = lr_at(o, st.epoch, st.batch, batches);
       for (auto& group : opt->param_groups()) group.options().set_lr(lr);
       if (pruner && pruner->update(st.step)) cur_sparsity = sparsity(m);
-      const Tensor x = tt.x.index_select(0, rows);
+      const Tensor x = augment_batch(tt.x.index_select(0, rows), o.augment, noise_sigma, o.seed, st.epoch, st.batch);
       const Tensor out = m.run({x}, {tap})[0];
       BatchLoss l = hard_loss(out, tt, rows, train.classification());
       Tensor loss = l.loss;

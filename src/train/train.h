@@ -104,6 +104,18 @@ struct ShareOptions {
   bool on() const { return bits > 0 || !layers.empty(); }
 };
 
+// Augmentation of every training batch, drawn anew each epoch (validation data is left as is).
+// Shifts and masks act along the time axis: the first spatial axis longer than 1 (the frames
+// of [1, frames, coefficients] features, the samples of [C, 1, T] signals); the frequency mask
+// along the axis after it.
+struct AugmentOptions {
+  int64_t shift = 0;      // each sample moved by up to +-shift steps, its edge values repeated
+  int64_t time_mask = 0;  // SpecAugment: up to this many consecutive steps set to the sample's mean
+  int64_t freq_mask = 0;  // likewise along the frequency (coefficient) axis
+  double noise = 0;       // Gaussian noise, its deviation this fraction of the training data's
+  bool on() const { return shift > 0 || time_mask > 0 || freq_mask > 0 || noise > 0; }
+};
+
 struct FitOptions {
   int64_t epochs = 10, batch = 64;
   Optimizer optimizer = Optimizer::Adam;
@@ -125,6 +137,7 @@ struct FitOptions {
   // alpha T^2 KL(softmax(t/T) || softmax(s/T)) + (1 - alpha) CE(s, labels).
   const Graph* teacher = nullptr;
   double temperature = 4.0, alpha = 0.9;
+  AugmentOptions augment;
   PruneSchedule prune;
   QatOptions qat;
   ShareOptions share;
