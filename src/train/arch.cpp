@@ -1,5 +1,6 @@
 // The built-in architectures of `mote train --arch`, built as IR graphs so that they take the
 // same path as an imported model (training, ONNX output, compilation).
+#include <array>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -44,14 +45,22 @@ class Builder {
   int64_t channels(int x) const { return g_.t(x).shape[1]; }
 
   int conv(int x, int64_t out_c, int64_t k, int64_t stride, int64_t pad, int64_t group = 1) {
-    const int64_t in_c = channels(x), fan_in = in_c / group * k * k;
+    return conv2d(x, out_c, {k, k}, {stride, stride}, {pad, pad}, group);
+  }
+  // A convolution along W only (kernel 1 x k): 1-D signals are [C, 1, T].
+  int conv1d(int x, int64_t out_c, int64_t k, int64_t stride, int64_t pad) {
+    return conv2d(x, out_c, {1, k}, {1, stride}, {0, pad}, 1);
+  }
+  // kernel, stride and pad are {along H, along W}.
+  int conv2d(int x, int64_t out_c, std::array<int64_t, 2> k, std::array<int64_t, 2> stride, std::array<int64_t, 2> pad, int64_t group) {
+    const int64_t in_c = channels(x), fan_in = in_c / group * k[0] * k[1];
     const std::string base = "conv" + std::to_string(count_["conv"] + 1);
     Attrs a;
-    a.set("strides", std::vector<int64_t>{stride, stride});
+    a.set("strides", std::vector<int64_t>{stride[0], stride[1]});
     a.set("dilations", std::vector<int64_t>{1, 1});
-    a.set("pads", std::vector<int64_t>{pad, pad, pad, pad});
+    a.set("pads", std::vector<int64_t>{pad[0], pad[1], pad[0], pad[1]});
     a.set("group", group);
-    const int w = uniform_const(base + ".weight", {out_c, in_c / group, k, k}, fan_in);
+    const int w = uniform_const(base + ".weight", {out_c, in_c / group, k[0], k[1]}, fan_in);
     const int b = uniform_const(base + ".bias", {out_c}, fan_in);
     return node(OpKind::Conv, "conv", {x, w, b}, a);
   }
@@ -73,10 +82,11 @@ class Builder {
                 a);
   }
   int relu(int x) { return node(OpKind::Relu, "relu", {x}); }
-  int maxpool(int x, int64_t k) {
+  int maxpool(int x, int64_t k) { return maxpool2d(x, k, k); }
+  int maxpool2d(int x, int64_t kh, int64_t kw) {
     Attrs a;
-    a.set("kernel", std::vector<int64_t>{k, k});
-    a.set("strides", std::vector<int64_t>{k, k});
+    a.set("kernel", std::vector<int64_t>{kh, kw});
+    a.set("strides", std::vector<int64_t>{kh, kw});
     a.set("pads", std::vector<int64_t>{0, 0, 0, 0});
     return node(OpKind::MaxPool, "pool", {x}, a);
   }
@@ -136,6 +146,22 @@ Shape image_input(const std::string& spec, const Shape& sample) {
   fail("--arch {}: needs image samples [H,W] or [C,H,W], the data has samples {}", spec, shape_str(sample));
 }
 
+// Signal samples [T], [C, T] or [C, 1, T] as the NCHW input [1, C, 1, T]: time runs along W.
+Shape signal_input(const std::string& spec, const Shape& sample) {
+  if (sample.size() == 1) return {1, 1, 1, sample[0]};
+  if (sample.size() == 2) return {1, sample[0], 1, sample[1]};
+  if (sample.size() == 3 && sample[1] == 1) return {1, sample[0], 1, sample[2]};
+  fail("--arch {}: needs signal samples [T], [C,T] or [C,1,T], the data has samples {}", spec, shape_str(sample));
+}
+
+// The first (and only) width of a spec "kind:C", or `fallback` without one.
+int64_t width(const std::string& spec, const std::string& args, int64_t fallback) {
+  if (args.empty()) return fallback;
+  const std::vector<int64_t> v = parse_ints(spec, args);
+  if (v.size() != 1) fail("--arch {}: takes one width after ':', not {}", spec, v.size());
+  return v[0];
+}
+
 }  // namespace
 
 Graph build_arch(const std::string& spec, const Shape& sample, int64_t classes, bool uint8_input, uint64_t seed) {
@@ -159,7 +185,8 @@ Graph build_arch(const std::string& spec, const Shape& sample, int64_t classes, 
     for (int64_t h : parse_ints(spec, args.empty() ? "300,100" : args)) x = b.relu(b.fc(x, h));
     return b.finish(b.fc(x, classes));
   }
-  if (!args.empty() && kind != "dscnn" && kind != "autoencoder") fail("--arch {}: {} takes no arguments", spec, kind);
+  const bool takes_width = kind == "dscnn" || kind == "autoencoder" || kind == "mobilenet" || kind == "cnn1d";
+  if (!args.empty() && !takes_width) fail("--arch {}: {} takes no arguments", spec, kind);
   if (kind == "lenet5") {
     int x = start(image_input(spec, sample));
     x = b.maxpool(b.relu(b.conv(x, 6, 5, 1, 2)), 2);
@@ -176,6 +203,36 @@ Graph build_arch(const std::string& spec, const Shape& sample, int64_t classes, 
       x = b.relu(b.bn(b.conv(x, c, 3, 1, 1, c)));
       x = b.relu(b.bn(b.conv(x, c, 1, 1, 0)));
     }
+    return b.finish(b.fc(b.global_pool(x), classes));
+  }
+  if (kind == "mobilenet") {
+    // MobileNet-v1's shape for small always-on frames: a strided 3x3 conv to C channels, then
+    // depthwise-separable blocks that alternate stride 1 and stride 2 (doubling the channels)
+    // down to 1/16 of the frame (6x6 at 96x96), global average pool, FC. The largest
+    // activations are the first 48x48xC maps (18 KB at C = 8), small enough for a 64 KB part.
+    const int64_t c = width(spec, args, 8);
+    const Shape in = image_input(spec, sample);
+    if (in[2] < 16 || in[3] < 16) fail("--arch {}: needs frames of at least 16x16, the data has {}x{}", spec, in[2], in[3]);
+    int x = b.relu(b.bn(b.conv(start(in), c, 3, 2, 1)));
+    int64_t ch = c;
+    for (int64_t stride : {1, 2, 1, 2, 1, 2, 1}) {
+      if (stride == 2) ch *= 2;
+      x = b.relu(b.bn(b.conv(x, b.channels(x), 3, stride, 1, b.channels(x))));
+      x = b.relu(b.bn(b.conv(x, ch, 1, 1, 0)));
+    }
+    return b.finish(b.fc(b.global_pool(x), classes));
+  }
+  if (kind == "cnn1d") {
+    // A 1-D CNN over time: a strided 1x7 conv to C channels, four 1x5 convs each followed by a
+    // max pool of 2 (the channels doubling twice), a 1x3 conv, global average pool, FC. Each
+    // last feature sees 221 samples (1.8 s at 125 Hz: one or two R-R intervals); the average
+    // pool over the window turns their beat-by-beat findings into rates and irregularity.
+    const int64_t c = width(spec, args, 16);
+    const Shape in = signal_input(spec, sample);
+    if (in[3] < 32) fail("--arch {}: needs signals of at least 32 samples, the data has {}", spec, in[3]);
+    int x = b.relu(b.bn(b.conv1d(start(in), c, 7, 2, 3)));
+    for (int64_t ch : {c, 2 * c, 2 * c, 4 * c}) x = b.maxpool2d(b.relu(b.bn(b.conv1d(x, ch, 5, 1, 2))), 1, 2);
+    x = b.relu(b.bn(b.conv1d(x, 4 * c, 3, 1, 1)));
     return b.finish(b.fc(b.global_pool(x), classes));
   }
   if (kind == "resnet8") {
@@ -204,7 +261,7 @@ Graph build_arch(const std::string& spec, const Shape& sample, int64_t classes, 
     x = b.fc(x, features);
     return b.finish(b.reshape(x, in));
   }
-  fail("--arch {}: unknown architecture '{}' (known: mlp:H1,H2,..., lenet5, dscnn[:C], resnet8, autoencoder[:B])", spec, kind);
+  fail("--arch {}: unknown architecture '{}' (known: mlp:H1,H2,..., lenet5, dscnn[:C], mobilenet[:C], cnn1d[:C], resnet8, autoencoder[:B])", spec, kind);
 }
 
 }  // namespace mote::train
