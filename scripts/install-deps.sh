@@ -7,7 +7,7 @@ PKGS=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libflatbuffers-dev flatbuffers-compiler
   libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzip-dev
-  libgtest-dev libgmock-dev libbenchmark-dev valgrind
+  libgtest-dev libgmock-dev libbenchmark-dev valgrind libpng-dev
   libtorch-dev libyaml-cpp-dev libsndfile1-dev
   python3 python3-numpy python3-torch python3-onnx
   dataset-fashion-mnist espeak-ng chromium

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   mote::cli::add_bench(app);
   mote::cli::add_infer(app);
   mote::cli::add_features(app);
+  mote::cli::add_report(app);
 #ifdef MOTE_WITH_TRAINING
   mote::cli::add_train(app);
   mote::cli::add_distill(app);

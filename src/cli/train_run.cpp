@@ -40,6 +40,7 @@
 #include "driver/pipeline.h"
 #include "frontend/import.h"
 #include "ir/op_registry.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "util/file.h"
 
@@ -277,6 +278,7 @@ class Pipeline {
                "flash B", "RAM B");
     for (const Stage& s : stages_) {
       nlohmann::json r = {{"stage", s.name}, {"command", s.command}, {"model", s.model}};
+      if (s.command == "validate") r["compiled"] = fs::path(s.compiled).filename().string();
       const nlohmann::json log = s.log.empty() || !fs::exists(s.log) ? nlohmann::json() : nlohmann::json::parse(read_file(s.log));
       // Accuracy: the test set's, else the validation split's; int8 for QAT and validate.
       if (log.contains("qat_test_accuracy")) r["accuracy"] = log["qat_test_accuracy"];
@@ -320,6 +322,9 @@ class Pipeline {
     const std::string summary = (fs::path(out_) / "pipeline.json").string();
     write_file_atomic(summary, nlohmann::json({{"pipeline", path_}, {"stages", rows}}).dump(2) + "\n");
     fmt::print("wrote {}\n", summary);
+    const std::string page = (fs::path(out_) / "report.html").string();
+    write_file_atomic(page, report_page(out_));
+    fmt::print("report: {}\n", page);
   }
 
   std::string path_, out_;

@@ -217,6 +217,11 @@ MemoryPlan plan_memory(const Graph& g, const std::vector<int64_t>& scratch_bytes
   plan.arena_bytes = buffers.arena_bytes;
   plan.greedy_bytes = plan_greedy_by_size(reqs, align).arena_bytes;
   plan.lower_bound = plan_lower_bound(reqs, align, lags);
+  plan.buffers = reqs;
+  plan.buffer_offset = buffers.offsets;
+  plan.tensor_buffer.assign(size_t(num_tensors), -1);
+  for (int t = 0; t < num_tensors; ++t)
+    if (plan.tensor_offset[size_t(t)] >= 0) plan.tensor_buffer[size_t(t)] = buffer_of[size_t(root[size_t(t)])];
   return plan;
 }
 

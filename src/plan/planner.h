@@ -53,6 +53,11 @@ struct MemoryPlan {
   int64_t arena_bytes = 0;
   int64_t greedy_bytes = 0;             // what greedy-by-size would need (for the report)
   int64_t lower_bound = 0;
+  // What was placed, for the report's memory timeline: each buffer (a tensor with its aliases,
+  // or a node's scratch) with its steps and offset, and per tensor the buffer holding it (-1: none).
+  std::vector<BufferReq> buffers;
+  std::vector<int64_t> buffer_offset;
+  std::vector<int> tensor_buffer;
 };
 
 // Per node, the input tensor its output takes over, chosen among candidates[node] (the inputs the

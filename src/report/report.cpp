@@ -102,6 +102,19 @@ nlohmann::json make_report(const Graph& g, const std::vector<KernelCall>& calls,
   r["input"] = g.inputs.size() == 1 ? io_json(g.t(g.inputs[0])) : nlohmann::json(nullptr);
   r["output"] = g.outputs.size() == 1 ? io_json(g.t(g.outputs[0])) : nlohmann::json(nullptr);
   r["layers"] = layers;
+  // The memory plan as placed: every buffer with the steps (layer indices) it is live at and the
+  // tensors it holds; a buffer holding none is the scratch of the one layer it lives at.
+  std::vector<nlohmann::json> held(plan.buffers.size(), nlohmann::json::array());
+  for (size_t t = 0; t < plan.tensor_buffer.size(); ++t)
+    if (plan.tensor_buffer[t] >= 0) held[size_t(plan.tensor_buffer[t])].push_back(g.t(int(t)).name);
+  nlohmann::json buffers = nlohmann::json::array();
+  for (size_t b = 0; b < plan.buffers.size(); ++b)
+    buffers.push_back({{"offset", plan.buffer_offset[b]},
+                       {"bytes", plan.buffers[b].size},
+                       {"first", plan.buffers[b].first},
+                       {"last", plan.buffers[b].last},
+                       {"tensors", held[b]}});
+  r["arena_buffers"] = buffers;
   // Against float32: every constant (weights, biases) and what the C stores for them (blobs,
   // biases, requantization tables); and the encoded weights alone, as Deep Compression counts.
   r["compression"] = {{"float32_bytes", params * 4},

@@ -15,6 +15,13 @@ namespace mote {
 
 constexpr double kCr2032MilliampHours = 225.0;
 
+// Cycles per MAC for an estimate where no run counted instructions, from the Cortex-M4 figures
+// under QEMU in docs/results.md: mote's Armv7E-M kernels take 1.4 (kws_ref_model, 3,707,160
+// instructions) to 1.9 (the pruned DS-CNN) instructions per MAC, its portable kernels 8.9
+// (kws_ref_model, 23,760,120). An estimate: depthwise and pooling layers cost more per MAC.
+constexpr double kDspCyclesPerMac = 1.6;
+constexpr double kPortableCyclesPerMac = 8.9;
+
 struct PartCost {
   std::string part;
   double clock_mhz = 0;
