@@ -16,6 +16,8 @@ void add_infer(CLI::App& app);
 void add_features(CLI::App& app);
 // mote report OUTDIR: the HTML page of a pipeline's or a compile's output folder.
 void add_report(CLI::App& app);
+// mote fit MODEL: compressions and encodings searched under a budget (with training).
+void add_fit(CLI::App& app);
 // Training commands (src/cli/train_*.cpp), present when built with MOTE_WITH_TRAINING.
 void add_train(CLI::App& app);
 void add_distill(CLI::App& app);

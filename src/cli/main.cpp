@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   mote::cli::add_distill(app);
   mote::cli::add_prune(app);
   mote::cli::add_share(app);
+  mote::cli::add_fit(app);
 #endif
   try {
     app.parse(argc, argv);

@@ -23,9 +23,6 @@
 //
 // A stage's options are its command's flags without the dashes (true for a flag, a list for a
 // repeated one); `model`, `student`, `teacher` and `compiled` may name an earlier stage.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -35,6 +32,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/child.h"
 #include "cli/commands.h"
 #include "cli/train_common.h"
 #include "driver/pipeline.h"
@@ -243,33 +241,8 @@ class Pipeline {
 
   // The stage's command in a child mote; its stderr kept to name the failure in one line.
   void spawn(const Stage& s) const {
-    const std::string err = (fs::path(out_) / (s.name + ".stderr")).string();
-    const pid_t pid = fork();
-    if (pid < 0) fail("{}: cannot start stage '{}'", path_, s.name);
-    if (pid == 0) {
-      const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) ::dup2(fd, STDERR_FILENO);
-      std::vector<char*> argv;
-      std::string self = "mote";
-      argv.push_back(self.data());
-      std::vector<std::string> args = s.args;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv("/proc/self/exe", argv.data());
-      _exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    std::string msg = read_file(err);
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      if (!msg.empty()) std::fprintf(stderr, "%s\n", msg.c_str());
-      return;
-    }
-    const size_t nl = msg.find_last_of('\n');
-    std::string last = nl == std::string::npos ? msg : msg.substr(nl + 1);
-    if (last.rfind("mote: error: ", 0) == 0) last = last.substr(13);
-    fail("{}: stage '{}' ({}) failed: {}", path_, s.name, s.command, last.empty() ? "no message" : last);
+    const std::string err = run_mote(s.args, (fs::path(out_) / (s.name + ".stderr")).string());
+    if (!err.empty()) fail("{}: stage '{}' ({}) failed: {}", path_, s.name, s.command, err);
   }
 
   void table() const {
