@@ -1,28 +1,23 @@
 #!/usr/bin/env bash
 # Machine health end to end: simulated vibration of healthy machines -> the device's log-mel
-# features -> mote run pipeline.yaml (train an autoencoder on healthy frames, compile it for a
-# Cortex-M4 with its front end, every validation frame under QEMU) -> the firmware (main.c)
+# features -> mote run pipeline.yaml (train an autoencoder on healthy frames, prune it, compile it
+# for a Cortex-M4 with its front end, every validation frame under QEMU) -> the firmware (main.c)
 # scores the healthy validation clips, calibrate.py sets the alarm threshold for a 1 % false-alarm
-# rate, and the calibrated firmware scores the test clips (faults never seen in training, and
-# machines never seen) under QEMU and natively, compared byte for byte -> score.py.
-#   bash examples/machine_health/run.sh [BUILD] [OUT] [PIPELINE]
-# MH_DATA: make_data.py's arguments (default: the full run's).
+# rate, and the calibrated firmware scores the validation and test clips (faults never seen in
+# training, machines never seen) under QEMU and natively, compared byte for byte -> score.py.
+#   bash examples/machine_health/run.sh [BUILD] [OUT]
+# Smaller runs (the tests): DATA_ARGS (make_data.py's options), PIPELINE (another pipeline file).
 set -euo pipefail
-BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-OUT=${2:-$BUILD/machine_health}
-PIPELINE=$(cd "$(dirname "${3:-$HERE/pipeline.yaml}")" && pwd)/$(basename "${3:-$HERE/pipeline.yaml}")
-MOTE="$BUILD/mote"
-PY=/usr/bin/python3
-mkdir -p "$OUT"
-OUT=$(cd "$OUT" && pwd)
+# shellcheck source=../run_common.sh
+source "$HERE/../run_common.sh"
 
 echo "== data: healthy machines for training and validation; the test set adds faults and unseen machines"
 # shellcheck disable=SC2086
-[ -f "$OUT/data/data.json" ] || "$PY" "$HERE/make_data.py" "$OUT/data" ${MH_DATA:---machines 64 --train 3200 --val 640}
+[ -f "$OUT/data/data.json" ] || "$PY" "$HERE/make_data.py" "$OUT/data" ${DATA_ARGS:---machines 64 --unseen-machines 16 --train 3200 --val 640}
 
-echo "== features: the front end the device runs (log-mel, $("$PY" -c "import json,sys; s=json.load(open(sys.argv[1]))
-print(f\"{s['window'] * 1000 // s['sample_rate']} ms windows every {s['stride'] * 1000 // s['sample_rate']} ms, {s['n_mel']} bins to {s['high_hz']:g} Hz\")" "$HERE/frontend.json"))"
+echo "== features: the front end the device runs ($("$PY" -c "import json, sys; s = json.load(open(sys.argv[1]))
+print(f\"log-mel, {s['window'] * 1000 // s['sample_rate']} ms windows every {s['stride'] * 1000 // s['sample_rate']} ms, {s['n_mel']} bins to {s['high_hz']:g} Hz\")" "$HERE/frontend.json"))"
 "$MOTE" features "$OUT/data/train_x.npy" --frontend "$HERE/frontend.json" -o "$OUT/features/train"
 for s in val test; do
   "$MOTE" features "$OUT/data/${s}_x.npy" --frontend "$OUT/features/train/frontend.json" -o "$OUT/features/$s"
@@ -31,7 +26,7 @@ mkdir -p "$OUT/frames"
 for s in train val test; do "$PY" "$HERE/frames.py" "$OUT/features/$s/x.npy" "$OUT/frames/$s.npy"; done
 "$PY" "$HERE/frames.py" "$OUT/features/train/x.npy" "$OUT/frames/calib.npy" --every 8
 
-echo "== pipeline: train on healthy frames, compile for cortex-m4 with the front end, validate under QEMU"
+echo "== pipeline: train on healthy frames, prune, compile for cortex-m4 with the front end, validate under QEMU"
 (cd "$OUT" && "$MOTE" run "$PIPELINE")
 FW="$OUT/pipeline/mh"
 
@@ -43,14 +38,10 @@ done
 "$MOTE" run "$FW" --app "$HERE/main.c" --input "$OUT/val.raw" --output "$OUT/val.scores.txt" > /dev/null
 "$PY" "$HERE/calibrate.py" "$OUT/val.scores.txt" "$FW/threshold.h" --false-alarm 0.01
 
-echo "== calibrated firmware on the validation and test clips, under QEMU and natively"
-for s in val test; do
-  "$MOTE" run "$FW" --app "$HERE/main.c" --input "$OUT/$s.raw" --output "$OUT/$s.m4.txt" --json "$OUT/$s.m4.json" | tail -4
-  "$MOTE" run "$FW" --app "$HERE/main.c" --target host --input "$OUT/$s.raw" --output "$OUT/$s.host.txt" > /dev/null
-  cmp "$OUT/$s.m4.txt" "$OUT/$s.host.txt"
-done
-echo "host and Cortex-M4 firmware output: byte for byte the same"
+echo "== the calibrated firmware on the validation and test clips, on the Cortex-M4 under QEMU and natively"
+for s in val test; do firmware_on_both "$FW" "$OUT/$s.raw" "$s"; done
 
-echo "== float model on the test frames (for the int8 vs float AUC)"
-"$MOTE" infer "$OUT/pipeline/dense.onnx" --data "$OUT/frames/test.npy" -o "$OUT/float_test.npy"
+echo "== the float model the firmware was compiled from, on the test frames (for the int8 vs float AUC)"
+FLOAT=$("$PY" -c "import json, sys; print(json.load(open(sys.argv[1] + '/report.json'))['source']['model'])" "$FW")
+"$MOTE" infer "$FW/$FLOAT" --data "$OUT/frames/test.npy" -o "$OUT/float_test.npy" > /dev/null
 "$PY" "$HERE/score.py" "$OUT" | tee "$OUT/summary.txt"

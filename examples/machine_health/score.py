@@ -72,7 +72,8 @@ def main():
         "auc_gap": max(abs(int8[g][k] - flt[g][k]) for g in int8 for k in int8[g] if int8[g][k] is not None),
         "threshold": int(re.search(r"#define ALARM_THRESHOLD (\d+)u", open(os.path.join(out, "pipeline/mh/threshold.h")).read())[1]),
         "false_alarm_val": sum(a for _, a in val) / len(val),
-        "false_alarm_test": float(alarm[y == 0].mean()), "detection_test": float(alarm[y > 0].mean()),
+        "false_alarm_test": {g: float(alarm[keep & (y == 0)].mean()) for g, keep in groups.items() if (keep & (y == 0)).any()},
+        "detection_test": {g: float(alarm[keep & (y > 0)].mean()) for g, keep in groups.items() if (keep & (y > 0)).any()},
         "detection_per_fault": detection,
         "bitexact": device["bitexact_samples"], "frames_checked": device["samples"],
         "params": report["params"], "macs": report["macs"], "arena": report["arena_bytes"],
@@ -90,9 +91,11 @@ def main():
             cells.append(f"{a:.3f} / {b:.3f}" if a is not None else "-")
         print(f"{k:<40}" + "".join(f"{c:>22}" for c in cells))
     print(f"largest |int8 - float| AUC gap          {summary['auc_gap']:.4f}")
-    print(f"threshold {summary['threshold']}            false alarms: validation {100 * summary['false_alarm_val']:.2f} %, "
-          f"healthy test clips {100 * summary['false_alarm_test']:.2f} %; faulty test clips detected "
-          f"{100 * summary['detection_test']:.2f} %")
+    print(f"threshold {summary['threshold']}: false alarms on {100 * summary['false_alarm_val']:.2f} % of the validation clips")
+    for g in groups:
+        if g in summary["false_alarm_test"]:
+            print(f"  test clips, {g:<20} false alarms {100 * summary['false_alarm_test'][g]:6.2f} %, "
+                  f"faults detected {100 * summary['detection_test'].get(g, 0.0):6.2f} %")
     print("detected per fault type                 " + ", ".join(f"{k} {100 * v:.0f} %" for k, v in detection.items()))
     print(f"bit-exact vs C++ int8                   {device['bitexact_samples']}/{device['samples']} validation frames")
     print(f"network                                 {report['params']} parameters, {report['macs']} MACs, arena {report['arena_bytes']} B")

@@ -1,20 +1,14 @@
 // The machine-health example end to end, small: examples/machine_health/run.sh on a few clips of
-// a few machines with a five-epoch pipeline. The firmware's scores must be the same bytes natively
-// and under QEMU, faulty clips must score higher than healthy ones, and the calibrated threshold
-// must give the chosen false-alarm rate on the validation clips.
+// a few machines, its pipeline at three epochs a stage. The firmware's scores must be the same
+// bytes natively and under QEMU, faulty clips must score higher than healthy ones, and the
+// calibrated threshold must give the chosen false-alarm rate on the validation clips.
 #include <gtest/gtest.h>
 
-#include <sstream>
-
-#include <nlohmann/json.hpp>
-
-#include "e2e/e2e_util.h"
+#include "e2e/example_run.h"
 #include "io/array.h"
 
 namespace mote {
 namespace {
-
-const std::string kExample = std::string(MOTE_SOURCE_DIR) + "/examples/machine_health/";
 
 struct Clip {
   int64_t score = 0;
@@ -24,35 +18,25 @@ struct Clip {
 // main.c's lines "CLIP SCORE ok|ALARM", checked as they are read.
 std::vector<Clip> read_clips(const fs::path& p) {
   std::vector<Clip> clips;
-  std::istringstream in(slurp(p));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream f(line);
-    int64_t index = -1;
-    Clip c;
-    std::string verdict;
-    f >> index >> c.score >> verdict;
-    EXPECT_EQ(index, int64_t(clips.size())) << p << ": " << line;
-    EXPECT_TRUE(verdict == "ok" || verdict == "ALARM") << p << ": " << line;
-    c.alarm = verdict == "ALARM";
-    clips.push_back(c);
+  for (const auto& w : test::words_of_lines(p)) {
+    EXPECT_EQ(w.size(), 3u) << p << " line " << clips.size() + 1;
+    if (w.size() != 3) break;
+    EXPECT_EQ(w[0], std::to_string(clips.size())) << p;
+    EXPECT_TRUE(w[2] == "ok" || w[2] == "ALARM") << p << ": " << w[2];
+    clips.push_back({std::stoll(w[1]), w[2] == "ALARM"});
   }
   return clips;
 }
 
 TEST(MachineHealth, SmallRunScoresFaultsHigherAndAlarmsAtTheCalibratedRate) {
   TempDir t;
-  // The example's pipeline with five epochs.
-  std::string yaml = slurp(kExample + "pipeline.yaml");
-  const size_t at = yaml.find("epochs: 20");
-  ASSERT_NE(at, std::string::npos) << "pipeline.yaml no longer trains for 20 epochs; update this test";
-  yaml.replace(at, 10, "epochs: 5");
-  spit(t.path / "pipeline.yaml", yaml);
-  const fs::path build = fs::path(MOTE_CLI).parent_path(), out = t.path / "run";
+  test::write_short_pipeline("machine_health", 3, t.path / "pipeline.yaml");
+  const fs::path out = t.path / "run";
   std::string log;
-  const int rc = shell("MH_DATA='--machines 4 --unseen-machines 0 --train 200 --val 100 --test 60' bash " + kExample + "run.sh " +
-                           build.string() + " " + out.string() + " " + (t.path / "pipeline.yaml").string(),
-                       t.path / "run.log", &log);
+  const int rc = test::run_example("machine_health",
+                                   "DATA_ARGS='--machines 4 --unseen-machines 0 --train 200 --val 100 --test 60' PIPELINE='" +
+                                       (t.path / "pipeline.yaml").string() + "'",
+                                   out, &log);
   ASSERT_EQ(rc, 0) << log;
 
   // The same bytes on the host and the Cortex-M4.
@@ -62,7 +46,7 @@ TEST(MachineHealth, SmallRunScoresFaultsHigherAndAlarmsAtTheCalibratedRate) {
     EXPECT_EQ(m4, slurp(out / (std::string(s) + ".host.txt"))) << s;
   }
   // Every validation frame bit-exact with the C++ int8 reference under QEMU.
-  const nlohmann::json device = nlohmann::json::parse(slurp(out / "pipeline/device.json"));
+  const nlohmann::json device = test::read_json(out / "pipeline/device.json");
   EXPECT_EQ(device["samples"], 100 * 30);
   EXPECT_EQ(device["bitexact_samples"], device["samples"]);
 
@@ -96,7 +80,7 @@ TEST(MachineHealth, SmallRunScoresFaultsHigherAndAlarmsAtTheCalibratedRate) {
     alarms += val[k].alarm;
   }
   EXPECT_LE(std::abs(alarms - 1), 1) << alarms << " of 100 validation clips alarmed";
-  const nlohmann::json summary = nlohmann::json::parse(slurp(out / "summary.json"));
+  const nlohmann::json summary = test::read_json(out / "summary.json");
   EXPECT_DOUBLE_EQ(summary["false_alarm_val"].get<double>(), double(alarms) / 100);
   const std::string header = slurp(out / "pipeline/mh/threshold.h");
   const int64_t threshold = std::stoll(header.substr(header.find("ALARM_THRESHOLD ") + 16));
