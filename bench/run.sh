@@ -92,5 +92,9 @@ done
 bash "$ROOT/examples/kws/run.sh" "$BUILD" "$OUT/kws" > "$OUT/kws.log"
 /usr/bin/python3 "$ROOT/bench/kws_results.py" "$OUT/kws/summary.json" "$ROOT/docs/results.md"
 
+# Machine health end to end: the AUC of the firmware's anomaly scores into its own section.
+bash "$ROOT/examples/machine_health/run.sh" "$BUILD" "$OUT/machine_health" > "$OUT/machine_health.log"
+/usr/bin/python3 "$ROOT/bench/machine_health_results.py" "$OUT/machine_health/summary.json" "$ROOT/docs/results.md"
+
 /usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"
