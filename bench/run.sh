@@ -96,5 +96,11 @@ bash "$ROOT/examples/kws/run.sh" "$BUILD" "$OUT/kws" > "$OUT/kws.log"
 bash "$ROOT/examples/machine_health/run.sh" "$BUILD" "$OUT/machine_health" > "$OUT/machine_health.log"
 /usr/bin/python3 "$ROOT/bench/machine_health_results.py" "$OUT/machine_health/summary.json" "$ROOT/docs/results.md"
 
+# The visual trigger and vital signs end to end, each in its own section.
+for ex in visual_trigger vital_signs; do
+  bash "$ROOT/examples/$ex/run.sh" "$BUILD" "$OUT/$ex" > "$OUT/$ex.log"
+  /usr/bin/python3 "$ROOT/bench/use_case_results.py" "$ex" "$OUT/$ex/summary.json" "$ROOT/docs/results.md"
+done
+
 /usr/bin/python3 "$ROOT/bench/write_results.py" "$BUILD" "$ROOT/docs/results.md"
 echo "wrote docs/results.md"

@@ -28,7 +28,7 @@ def visual_trigger(s):
         f"96x96 grayscale frames (examples/visual_trigger/make_data.py): {s['train_frames']:,} training frames, half",
         f"with a Fashion-MNIST item; the threshold is chosen on {s['val_frames']:,} more frames of the training scenes; the",
         f"test stream, {s['frames']:,} frames with objects in {s['with_object']} of them, has held-out scenes (half of a",
-        "family training never sees), another camera and Fashion-MNIST's test items. A `mobilenet:8`",
+        "family training never sees), another camera and Fashion-MNIST's test items. A `mobilenet:16`",
         "(examples/visual_trigger/pipeline.yaml), int8, compiled for a Cortex-M4; the firmware (main.c) records a frame",
         "when the object logit exceeds the other by the threshold (int8 codes).",
         "",
@@ -40,12 +40,19 @@ def visual_trigger(s):
         f"| frames kept, test stream | {s['kept']}/{s['frames']} = {100 * s['kept_share']:.2f} % "
         f"(always-on: 100 %; {s['false_records']} without an object) |",
         f"| bytes recorded | {s['bytes_kept']:,} of {s['bytes_always_on']:,} B: {s['bytes_saved']:,} B saved |",
+    ] + [f"| empty frames kept at {100 * v['recall']:.0f} % recall (threshold set on each set itself) | validation "
+         f"{100 * v['empty_kept']:.2f} %, test stream {100 * t['empty_kept']:.2f} % |"
+         for v, t in zip(s["val_curve"], s["test_curve"])] + [
         f"| top-1, test stream, float / int8 firmware | {100 * s['accuracy_float']:.2f} % / {100 * s['accuracy_int8']:.2f} % |",
         f"| bit-exact with the C++ int8 reference | {s['bitexact']}/{s['validated']} frames |",
     ] + firmware_rows(s) + [
         "",
         f"Target (issue 10): at 99 % recall at most 15 % of frames kept: {'met' if met else 'not met'}. The firmware's",
-        "output is byte for byte the same natively and under QEMU (run.sh compares them).",
+        "output is byte for byte the same natively and under QEMU (run.sh compares them). Two things stand in the",
+        "way, both in the rows above: the last few percent of the objects pull the threshold down even on frames",
+        "like the training ones (empty validation frames kept at 90 % against 99 % recall), and the held-out scenes",
+        "and camera make empty frames score like objects (validation against test stream at the same recall).",
+        "int8 costs nothing here (top-1 within a few frames of float), so QAT would not pay.",
     ]
     return heading, body
 
