@@ -96,6 +96,14 @@ bash "$ROOT/examples/kws/run.sh" "$BUILD" "$OUT/kws" > "$OUT/kws.log"
 bash "$ROOT/examples/machine_health/run.sh" "$BUILD" "$OUT/machine_health" > "$OUT/machine_health.log"
 /usr/bin/python3 "$ROOT/bench/machine_health_results.py" "$OUT/machine_health/summary.json" "$ROOT/docs/results.md"
 
+# mote fit on the keyword-spotting DS-CNN: pruned and encoded variants under a 32 KB RAM / 128 KB flash budget.
+K="$OUT/kws"
+"$MOTE" fit "$K/pipeline/dense.onnx" --data "$K/features/train/x.npy" --labels "$K/features/train/y.npy" \
+  --test-data "$K/features/test/x.npy" --test-labels "$K/features/test/y.npy" --calib "$K/features/calib.npy" \
+  --frontend "$K/features/train/frontend.json" --posteriors --target cortex-m4 --max-ram 32K --max-flash 128K \
+  --out "$OUT/fit" -o "$OUT/fit/best" > "$OUT/fit.log"
+/usr/bin/python3 "$ROOT/bench/fit_results.py" "$OUT/fit/fit.json" "$ROOT/docs/results.md"
+
 # The visual trigger and vital signs end to end, each in its own section.
 for ex in visual_trigger vital_signs; do
   bash "$ROOT/examples/$ex/run.sh" "$BUILD" "$OUT/$ex" > "$OUT/$ex.log"

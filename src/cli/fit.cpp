@@ -19,6 +19,7 @@
 
 #include "cli/child.h"
 #include "cli/commands.h"
+#include "report/html.h"
 #include "target/profiles.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -237,10 +238,12 @@ void collect(const FitCli& o, const Budget& b) {
     summary["output"] = o.output;
   }
   write_file_atomic((fs::path(o.out) / "fit.json").string(), summary.dump(2) + "\n");
+  const std::string page = (fs::path(o.out) / "report.html").string();
+  write_file_atomic(page, report_page(o.out));
   fmt::print("best within the budget: {} {} ({:.2f}%, flash {}, RAM {}, {:.2f} ms on {}){}\n", r["candidate"].get<std::string>(),
              r["encoding"].get<std::string>(), 100 * r["accuracy"].get<double>(), kb(r["flash"]), kb(r["ram"]), r["ms"].get<double>(),
              r["part"].get<std::string>(), o.output.empty() ? "" : ", compiled into " + o.output);
-  fmt::print("wrote {}\n", (fs::path(o.out) / "fit.json").string());
+  fmt::print("wrote {}\nreport: {}\n", (fs::path(o.out) / "fit.json").string(), page);
 }
 
 std::string quoted(const std::vector<std::string>& args) {

@@ -160,7 +160,7 @@ Outdir load(const std::string& path) {
   const fs::path summary = dir / "pipeline.json";
   if (!fs::exists(summary)) {
     if (!fs::exists(dir / "report.json"))
-      fail("{}: neither pipeline.json (of mote run PIPELINE.yaml) nor report.json (of mote compile) is there", path);
+      fail("{}: neither pipeline.json (of mote run PIPELINE.yaml), report.json (of mote compile) nor fit.json (of mote fit) is there", path);
     o.compiled.push_back(load_compiled(dir, dir.filename().string()));
     return o;
   }
@@ -391,6 +391,66 @@ std::string energy_section(const Compiled& c, double rate_hz) {
          svg::bar_chart(e) + svg::bar_chart(l) + table;
 }
 
+// mote fit's folder: its budget, every variant in a table, and accuracy against flash and against
+// latency with the Pareto front joined and the best fit marked.
+std::string fit_body(const fs::path& file) {
+  const json j = read_json(file);
+  std::string s;
+  try {
+    const json& b = j.at("budget");
+    std::vector<std::string> limits;
+    if (b.contains("ram")) limits.push_back("RAM " + bytes_text(b["ram"].get<double>()));
+    if (b.contains("flash")) limits.push_back("flash " + bytes_text(b["flash"].get<double>()));
+    if (b.contains("ms")) limits.push_back(num(b["ms"].get<double>()) + " ms");
+    if (b.contains("accuracy")) limits.push_back("accuracy " + percent(b["accuracy"].get<double>()));
+    const json& cs = j.at("candidates");
+    const int64_t best = j.contains("best") ? j["best"].get<int64_t>() : -1;
+    s += fmt::format("<p class=\"note\">mote fit of {} for {} (latency at {}'s clock, instructions as cycles); budget: {}. {}</p>\n",
+                     escape(j.at("model").get<std::string>()), escape(j.at("target").get<std::string>()),
+                     escape(j.at("part").get<std::string>()), escape(fmt::format("{}", fmt::join(limits, ", "))),
+                     best >= 0 ? "" : "No variant meets the budget.");
+    s += "<table id=\"fit\"><tr><th>candidate</th><th>encoding</th><th>int8 accuracy</th><th>flash B</th><th>RAM B</th><th>ms</th><th></th></tr>\n";
+    svg::Scatter flash{"fit-flash", "Accuracy against flash (firmware image)", "flash, KB", "int8 accuracy, %", {}, {}, {}, {}};
+    svg::Scatter ms{"fit-ms", "Accuracy against latency per inference", "ms", "int8 accuracy, %", {}, {}, {}, {}};
+    for (size_t k = 0; k < cs.size(); ++k) {
+      const json& c = cs[k];
+      const std::string name = c.at("candidate").get<std::string>() + " " + c.at("encoding").get<std::string>();
+      const bool front = c.at("pareto").get<bool>(), fits = c.at("fits").get<bool>(), is_best = int64_t(k) == best;
+      std::vector<std::string> marks;
+      if (front) marks.push_back("front");
+      if (!fits) marks.push_back("over budget");
+      if (is_best) marks.push_back("best");
+      const double acc = c.at("accuracy").get<double>(), fl = c.at("flash").get<double>(), t = c.at("ms").get<double>();
+      s += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                       escape(c["candidate"].get<std::string>()), escape(c["encoding"].get<std::string>()), percent(acc),
+                       grouped(c.at("flash").get<int64_t>()), grouped(c.at("ram").get<int64_t>()), num(t, 2),
+                       escape(fmt::format("{}", fmt::join(marks, ", "))));
+      const std::string cls = is_best ? "best" : !fits ? "over" : front ? "onfront" : "off";
+      const std::string tip = fmt::format("{}: {}, flash {}, RAM {}, {} ms", name, percent(acc), bytes_text(fl),
+                                          bytes_text(c["ram"].get<double>()), num(t, 2));
+      flash.points.push_back({fl / 1024, 100 * acc, cls, tip});
+      ms.points.push_back({t, 100 * acc, cls, tip});
+      if (front) flash.line.push_back(k), ms.line.push_back(k);
+    }
+    s += "</table>\n";
+    // The best dot last, on top of any variant at the same place.
+    if (best >= 0)
+      for (svg::Scatter* p : {&flash, &ms}) {
+        std::swap(p->points[size_t(best)], p->points.back());
+        for (size_t& k : p->line) k = k == size_t(best) ? p->points.size() - 1 : k == p->points.size() - 1 ? size_t(best) : k;
+      }
+    for (svg::Scatter* p : {&flash, &ms}) {
+      p->x_text = [](double v) { return num(v, 1); };
+      p->y_text = [](double v) { return num(v, 1); };
+    }
+    s += "<p class=\"note\">Dots: blue on the Pareto front, grey off it, red over budget, green the best fit; the line joins the front.</p>\n";
+    s += svg::scatter(flash) + svg::scatter(ms);
+  } catch (const json::exception& e) {
+    fail("{}: {}", file.string(), e.what());
+  }
+  return s;
+}
+
 const char* const kStyle = R"(body{font:12px "DejaVu Sans",sans-serif;margin:16px;color:#222;background:#fff;max-width:1000px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
@@ -399,6 +459,7 @@ td:first-child,th:first-child{text-align:left}.parts td:last-child{text-align:le
 svg text{font:12px "DejaVu Sans",sans-serif;fill:#222}svg .title{font-weight:bold;font-size:13px}
 svg .grid{stroke:#e6e6e6}svg .axisline{stroke:#555}svg line.mark{stroke:#c00;stroke-dasharray:4 3}svg text.mark{fill:#c00}
 .buf{stroke:#fff;stroke-width:0.5}.m0{fill:#4e79a7}.m1{fill:#76a5d6}.m2{fill:#2d5b8a}.m3{fill:#9dc3ea}.scr{fill:#bab0ac}
+.pt.onfront{fill:#4e79a7}.pt.off{fill:#bab0ac}.pt.over{fill:#e15759}.pt.best{fill:#59a14f}polyline.front{stroke:#4e79a7;stroke-width:1.5}
 .macs{fill:#f28e2b}.instr{fill:#9c755f}.cmp{fill:#59a14f}.acc{fill:#e15759}.en{fill:#b07aa1}.bat{fill:#edc948}
 )";
 
@@ -406,6 +467,11 @@ svg .grid{stroke:#e6e6e6}svg .axisline{stroke:#555}svg line.mark{stroke:#c00;str
 
 std::string report_page(const std::string& outdir, double rate_hz) {
   if (!(rate_hz > 0)) fail("the rate must be a positive number of inferences per second, not {}", rate_hz);
+  const fs::path fit = fs::path(outdir) / "fit.json";
+  if (fs::exists(fit) && !fs::exists(fs::path(outdir) / "pipeline.json") && !fs::exists(fs::path(outdir) / "report.json"))
+    return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mote report: fit</title>\n<style>{}</style></head>\n"
+                       "<body>\n<h1>mote report: fit</h1>\n<p class=\"note\">From {}.</p>\n<h2>Candidates</h2>\n{}</body></html>\n",
+                       kStyle, escape(outdir), fit_body(fit));
   const Outdir o = load(outdir);
   const std::string title = o.pipeline.empty() ? o.compiled.front().name : fs::path(o.pipeline).filename().string();
   std::string s = fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mote report: {0}</title>\n<style>{1}</style></head>\n"

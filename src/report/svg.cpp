@@ -150,4 +150,52 @@ std::string bar_chart(const Bars& b) {
   return f.str();
 }
 
+std::string scatter(const Scatter& sc) {
+  constexpr double left = 80, height = 340;
+  const double plot_h = height - kTop - kBottom;
+  double xmax = 0, ymin = 0, ymax = 0;
+  for (size_t k = 0; k < sc.points.size(); ++k) {
+    const Point& p = sc.points[k];
+    xmax = std::max(xmax, p.x);
+    ymin = k ? std::min(ymin, p.y) : p.y;
+    ymax = k ? std::max(ymax, p.y) : p.y;
+  }
+  const std::vector<double> xt = ticks(xmax);
+  // y ticks from a round value under the lowest point: the spread between points is what matters.
+  const std::vector<double> span = ticks(std::max(ymax - ymin, 1e-9));
+  const double ystep = span.size() > 1 ? span[1] : 1, y0 = std::floor(ymin / ystep) * ystep;
+  std::vector<double> yt;
+  for (double v = y0; v < ymax + ystep * (1 - 1e-9) || yt.size() < 2; v += ystep) yt.push_back(v);
+  const double x1 = xt.back(), y1 = yt.back();
+  auto px = [&](double v) { return left + (kWidth - left - kRight) * v / x1; };
+  auto py = [&](double v) { return kTop + plot_h * (1 - (v - y0) / (y1 - y0)); };
+  std::string s = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{0}\" class=\"plot\" width=\"{1}\" height=\"{2}\" viewBox=\"0 0 {1} {2}\" "
+      "role=\"img\" aria-label=\"{3}\">\n<text class=\"title\" x=\"8\" y=\"18\">{3}</text>\n<g class=\"axis\">",
+      escape(sc.id), num(kWidth), num(height), escape(sc.title));
+  for (double t : xt)
+    s += fmt::format("<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/><text x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>",
+                     num(px(t), 1), num(kTop, 1), num(kTop + plot_h + 4, 1), num(kTop + plot_h + 17, 1), escape(sc.x_text(t)));
+  for (double t : yt)
+    s += fmt::format("<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\"/><text x=\"{3}\" y=\"{4}\" text-anchor=\"end\">{5}</text>",
+                     num(left - 4, 1), num(py(t), 1), num(px(x1), 1), num(left - 7, 1), num(py(t) + 4, 1), escape(sc.y_text(t)));
+  s += fmt::format("<line class=\"axisline\" x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\"/><line class=\"axisline\" x1=\"{0}\" y1=\"{3}\" x2=\"{0}\" y2=\"{1}\"/>",
+                   num(left, 1), num(kTop + plot_h, 1), num(px(x1), 1), num(kTop, 1));
+  s += fmt::format("<text class=\"axisname\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>", num((left + px(x1)) / 2, 1),
+                   num(kTop + plot_h + 36, 1), escape(sc.x_label));
+  s += fmt::format("<text class=\"axisname\" x=\"14\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {0})\">{1}</text></g>\n",
+                   num(kTop + plot_h / 2, 1), escape(sc.y_label));
+  std::vector<size_t> line = sc.line;
+  std::sort(line.begin(), line.end(), [&](size_t a, size_t b) { return sc.points.at(a).x < sc.points.at(b).x; });
+  if (line.size() > 1) {
+    std::string pts;
+    for (size_t k : line) pts += fmt::format("{}{},{}", pts.empty() ? "" : " ", num(px(sc.points[k].x), 1), num(py(sc.points[k].y), 1));
+    s += fmt::format("<polyline class=\"front\" fill=\"none\" points=\"{}\"/>\n", pts);
+  }
+  for (const Point& p : sc.points)
+    s += fmt::format("<circle class=\"pt {}\" cx=\"{}\" cy=\"{}\" r=\"5\"><title>{}</title></circle>", p.cls, num(px(p.x), 1),
+                     num(py(p.y), 1), escape(p.tip));
+  return s + "\n</svg>\n";
+}
+
 }  // namespace mote::svg

@@ -62,4 +62,18 @@ struct Bars {
 };
 std::string bar_chart(const Bars& b);
 
+// Points over two value axes (x from 0, y over the points' range), the points of `line` joined
+// in x order (a Pareto front).
+struct Point {
+  double x = 0, y = 0;
+  std::string cls, tip;
+};
+struct Scatter {
+  std::string id, title, x_label, y_label;
+  std::vector<Point> points;
+  std::vector<size_t> line;
+  std::function<std::string(double)> x_text, y_text;  // tick texts
+};
+std::string scatter(const Scatter& s);
+
 }  // namespace mote::svg

@@ -194,7 +194,7 @@ TEST(Report, BadInputIsOneLineAndNoPage) {
   TempDir d;
   expect_clean_failure(mote_cli("report /nonexistent/out"), {"/nonexistent/out", "not a directory"}, "/nonexistent/out/report.html");
   fs::create_directories(d.path / "empty");
-  expect_clean_failure(mote_cli("report " + (d.path / "empty").string()), {"empty", "neither pipeline.json", "nor report.json"},
+  expect_clean_failure(mote_cli("report " + (d.path / "empty").string()), {"empty", "neither pipeline.json", "report.json (of mote compile) nor fit.json"},
                              d.path / "empty/report.html");
 
   const std::string dir = compiled_page(d.path, "c");

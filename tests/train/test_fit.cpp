@@ -67,6 +67,14 @@ TEST(Fit, MeasuresEveryVariantAndCompilesTheBestWithinTheBudget) {
   for (const auto& v : c) EXPECT_LE(v["accuracy"].get<double>(), best["accuracy"].get<double>());
   EXPECT_TRUE(fs::exists(f.d / "best/report.json"));
   EXPECT_NE(r.out.find("best within the budget"), std::string::npos) << r.out;
+  // The report page: the table and both plots, a dot per variant, the best one marked.
+  const std::string page = read_file(f.d / "fit/report.html");
+  size_t dots = 0;
+  for (size_t at = page.find("<circle"); at != std::string::npos; at = page.find("<circle", at + 1)) ++dots;
+  EXPECT_EQ(dots, 8u);
+  EXPECT_NE(page.find("id=\"fit-flash\""), std::string::npos);
+  EXPECT_NE(page.find("id=\"fit-ms\""), std::string::npos);
+  EXPECT_NE(page.find("class=\"pt best\""), std::string::npos);
 
   // The same jobs collected under a budget nothing meets: the error names the constraint.
   const std::string tight = f.d / "tight";
