@@ -64,6 +64,7 @@ def main():
     report = load(out, "pipeline/mh/report.json")
     device = load(out, "pipeline/device.json")
     rec = fig["records"]
+    stages = {r["stage"]: r for r in load(out, "pipeline/pipeline.json")["stages"]}
     detection = {names[k]: float(alarm[y == k].mean()) for k in range(1, len(names))}
     summary = {
         "train_clips": data["settings"]["train"], "val_clips": len(val), "test_clips": len(y),
@@ -76,7 +77,8 @@ def main():
         "detection_test": {g: float(alarm[keep & (y > 0)].mean()) for g, keep in groups.items() if (keep & (y > 0)).any()},
         "detection_per_fault": detection,
         "bitexact": device["bitexact_samples"], "frames_checked": device["samples"],
-        "params": report["params"], "macs": report["macs"], "arena": report["arena_bytes"],
+        "params": report["params"], "trained_params": stages["mh"]["params"], "nonzero": stages["mh"]["nonzero"],
+        "macs": report["macs"], "arena": report["arena_bytes"],
         "frontend_tables": report["frontend"]["table_bytes"], "frontend_scratch": report["frontend"]["scratch_bytes"],
         "frontend_instructions": rec["frontend_instructions"], "invoke_instructions": rec["invoke_instructions"],
         "inferences_per_clip": rec["invoke_instructions"]["count"] // len(y),
@@ -98,7 +100,8 @@ def main():
                   f"faults detected {100 * summary['detection_test'].get(g, 0.0):6.2f} %")
     print("detected per fault type                 " + ", ".join(f"{k} {100 * v:.0f} %" for k, v in detection.items()))
     print(f"bit-exact vs C++ int8                   {device['bitexact_samples']}/{device['samples']} validation frames")
-    print(f"network                                 {report['params']} parameters, {report['macs']} MACs, arena {report['arena_bytes']} B")
+    print(f"network                                 {summary['nonzero']} of {summary['trained_params']} trained parameters "
+          f"non-zero; compiled {report['params']} parameters, {report['macs']} MACs, arena {report['arena_bytes']} B")
     fe, inv = rec["frontend_instructions"], rec["invoke_instructions"]
     print(f"front end (M4)                          {fe['min']}-{fe['max']} instructions per frame, tables "
           f"{summary['frontend_tables']} B, scratch {summary['frontend_scratch']} B")
