@@ -45,6 +45,10 @@ UNKNOWN_WORDS = ["bed", "bird", "cat", "dog", "eight", "five", "four", "happy", 
                  "nine", "one", "seven", "sheila", "six", "three", "tree", "two", "wow", "zero",
                  "backward", "forward", "follow", "learn", "visual", "hello", "light", "music",
                  "water", "kitchen"]
+# _unknown_ spans 30 words against one word per keyword: training hears it this many times as
+# often as a keyword (per voice), as Speech Commands' training set holds more auxiliary words
+# than any keyword. The test set stays balanced.
+UNKNOWN_TRAIN_FACTOR = 3
 # Babble talkers say sentences of these; none is a keyword or an unknown word.
 BABBLE_WORDS = ["the", "and", "people", "morning", "about", "think", "really", "because",
                 "little", "number", "maybe", "there", "would", "could", "every", "world", "after",
@@ -329,9 +333,10 @@ def main():
         for split, voices in SPLITS.items():
             for label in LABELS:
                 os.makedirs(os.path.join(tmp, split, label))
-                for i in range(k * len(voices)):
+                per_voice = k * (UNKNOWN_TRAIN_FACTOR if split == "train" and label == UNKNOWN else 1)
+                for i in range(per_voice * len(voices)):
                     path = os.path.join(tmp, split, label, f"{i:05d}.wav")
-                    tasks.append((path, args.seed, split, label, i, voices[i // k]))
+                    tasks.append((path, args.seed, split, label, i, voices[i // per_voice]))
         with multiprocessing.Pool(args.jobs) as pool:
             sentences = {split: pool.map(babble_sentence,
                                          [(args.seed, split, i) for i in range(BABBLE_SENTENCES)])
@@ -348,7 +353,7 @@ def main():
             mine = [r for t, r in zip(tasks, results) if t[2] == split]
             counts[split] = {label: sum(r[0] == label for r in mine) for label in LABELS}
             speech = [r[1] for r in mine if r[1] is not None]
-            print(f"{split}: {len(mine)} clips, {len(mine) // len(LABELS)} per label, "
+            print(f"{split}: {len(mine)} clips, {counts[split][KEYWORDS[0]]} per keyword, "
                   f"{len(voices)} voices, speech {min(speech):.2f}-{max(speech):.2f} s "
                   f"(mean {np.mean(speech):.2f}), {sum(r[2] for r in mine)} cut at 1 s, "
                   f"{sum(r[3] > 0 for r in mine)} with clipped samples")
@@ -363,6 +368,7 @@ def main():
             "held_out": {"accent": TEST_ACCENT, "variants": TEST_VARIANTS},
             "seed": args.seed,
             "per_class_voice": k,
+            "unknown_train_factor": UNKNOWN_TRAIN_FACTOR,
             "espeak_ng": espeak_version(),
             "settings": {
                 "unknown_words": UNKNOWN_WORDS,
