@@ -35,7 +35,7 @@ struct FitCli {
   std::string max_ram, max_flash;
   double max_ms = 0, min_accuracy = 0;
   std::vector<double> sparsities{0.5, 0.75, 0.9}, structured{0.25, 0.5};
-  std::vector<std::string> encodings{"none", "huffman"};
+  std::vector<std::string> encodings{"none", "int4", "huffman"};
   int64_t epochs = 2, threads = 0;
   double lr = 0;
   bool posteriors = false, plan = false, collect = false;
@@ -273,7 +273,7 @@ void add_fit(CLI::App& app) {
   cmd->add_option("--min-accuracy", o.min_accuracy, "least int8 accuracy on the test data, in (0, 1]")->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--sparsities", sparsities, "magnitude-pruning sparsities to try (default 0.5,0.75,0.9; none)");
   cmd->add_option("--structured", structured, "fractions of channels to remove to try (default 0.25,0.5; none)");
-  cmd->add_option("--encodings", encodings, "weight encodings to try (default none,huffman; also int4, codebook, sparse)");
+  cmd->add_option("--encodings", encodings, "weight encodings to try (default none,int4,huffman: int8, 4-bit weights, Huffman-coded; also codebook, sparse)");
   cmd->add_option("--epochs", o.epochs, "fine-tuning epochs of each pruned candidate")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--lr", o.lr, "fine-tuning learning rate (default: mote prune's)");
   cmd->add_option("--threads", o.threads, "libtorch threads of each candidate's training");
