@@ -8,7 +8,8 @@
  * only to give its input back. What it cannot reproduce is what it never saw: the clip's score
  * is the squared difference between the network's input and output, summed over the input,
  * averaged over the clip's inferences, all in integers. A clip scoring above ALARM_THRESHOLD
- * (threshold.h, calibrated on healthy validation clips for a false-alarm rate) raises an alarm.
+ * (threshold.h in the compiled model's folder: calibrate.py sets it from this firmware's scores
+ * of healthy validation clips for a false-alarm rate) raises an alarm.
  * Lines go to output.bin ("17 2391 ALARM": clip, score, verdict); the instructions of the front
  * end and of each inference go to figures.txt.
  *
@@ -48,7 +49,8 @@ static union {
   uint32_t align;
 } scratch;
 
-/* Squared input - output over one inference, both in Q12 input steps: at most 2^42 per value. */
+/* Squared input - output over one inference, both in Q12 input steps: about 2^42 at most per
+ * value while the output's step is near the input's, so int64 holds any clip's sum. */
 static int64_t squared_error(void) {
   int64_t sum = 0;
   uint32_t k;
