@@ -116,11 +116,17 @@ bool is_conv_enc(const LowerCtx& c) {
 void build_fc_enc(const LowerCtx& c, KernelCall& call) {
   build_fc(c, call);
   encode_call(c, call);
+  // It decodes a row once for every batch (output feature outer, batch inner): over several
+  // batches its writes run ahead of the batch-by-batch walk, so its output may not overlap.
+  if (std::get<mote_fc_s8_params>(call.params).batches > 1) call.overlap.reset();
 }
 
 void build_conv_enc(const LowerCtx& c, KernelCall& call) {
   build_conv(c, call);
   encode_call(c, call);
+  // It writes output channel by output channel, every pixel of one channel before the next: its
+  // writes run ahead of any pixel-order read, so its output may not overlap its input.
+  call.overlap.reset();
 }
 
 int64_t fully_connected_s8_enc_scratch(const KernelCall& call) {

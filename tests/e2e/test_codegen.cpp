@@ -1194,14 +1194,12 @@ TEST(ResampleModels, AttentionInt8Error) {
 
 // The int8 pipeline of model m, its FC and Conv weights pruned to `sparsity` (each layer's
 // smallest magnitudes zeroed, as magnitude pruning leaves them), then encoded and lowered.
-Pipeline encoded_pipeline(const std::string& m, const EncodeOptions& enc, double sparsity) {
-  PipelineOptions opt;
-  opt.model = model_path(m);
-  opt.calib = input_path(m);
-  Pipeline p = run_pipeline(opt);
-  for (const Node& n : p.graph.nodes) {
+// Prunes every Conv and FullyConnected of the int8 graph to `sparsity` (smallest magnitudes
+// first), encodes it, lowers it for the host and plans its arena.
+void prune_and_encode(Graph& g, const EncodeOptions& enc, double sparsity, std::vector<KernelCall>* calls, MemoryPlan* plan) {
+  for (const Node& n : g.nodes) {
     if (n.op != OpKind::FullyConnected && n.op != OpKind::Conv) continue;
-    Tensor& w = p.graph.t(n.in(1));
+    Tensor& w = g.t(n.in(1));
     std::vector<int8_t> v = w.values<int8_t>();
     std::vector<int8_t> mags(v.size());
     for (size_t k = 0; k < v.size(); ++k) mags[k] = int8_t(std::min(127, std::abs(int(v[k]))));
@@ -1211,11 +1209,19 @@ Pipeline encoded_pipeline(const std::string& m, const EncodeOptions& enc, double
       if (std::abs(int(x)) < cut) x = 0;
     std::memcpy(w.data.data(), v.data(), v.size());
   }
-  encode_graph(p.graph, enc);
-  verify(p.graph, "encode");
-  Lowered low = lower(p.graph, host_target());
-  p.calls = std::move(low.calls);
-  p.plan = plan_memory(p.graph, low);
+  encode_graph(g, enc);
+  verify(g, "encode");
+  Lowered low = lower(g, host_target());
+  *calls = std::move(low.calls);
+  *plan = plan_memory(g, low);
+}
+
+Pipeline encoded_pipeline(const std::string& m, const EncodeOptions& enc, double sparsity) {
+  PipelineOptions opt;
+  opt.model = model_path(m);
+  opt.calib = input_path(m);
+  Pipeline p = run_pipeline(opt);
+  prune_and_encode(p.graph, enc, sparsity, &p.calls, &p.plan);
   return p;
 }
 
@@ -1258,6 +1264,36 @@ TEST(CodegenE2E, EncodedWeightsBitExactAndSmaller) {
     const CodegenInput in = codegen_input(p, m);
     emit_c(in, out.path.string());
     expect_int8_bitexact(p.graph, out.path, m, model_samples(p, m));
+  }
+}
+
+// The encoded Conv writes output channel by output channel, so the plan may not let its output
+// take over its input's bytes the way the dense kernel's pixel walk allows. A conv whose output
+// (6x6x16) outgrows its input (8x8x8), which the plain plan places across the input's bytes:
+// encoded, its output is disjoint from its input and the generated C gives run_int8's bytes.
+TEST(CodegenE2E, EncodedConvOutputNeverOverlapsItsInput) {
+  Builder b;
+  b.g.name = "grow";
+  const int x = b.input({1, 8, 8, 8});
+  b.g.outputs.push_back(b.conv("conv", x, 16, 3, 1, 0, 1, 0.0f, kNoMax));
+  verify(b.g, "grow");
+  const Graph q = quantize(b.g, random_batch({1, 8, 8, 8}, 32, 5), CalibMethod::MinMax);
+  auto disjoint = [](const Graph& g, const MemoryPlan& plan) {
+    const Node& n = g.nodes.back();
+    const int64_t i0 = plan.tensor_offset[size_t(n.in(0))], o0 = plan.tensor_offset[size_t(n.out())];
+    return o0 + g.t(n.out()).bytes() <= i0 || i0 + g.t(n.in(0)).bytes() <= o0;
+  };
+  Compiled plain = compile(q);
+  EXPECT_FALSE(disjoint(plain.graph, plain.plan)) << "the dense kernel's walk lets them overlap";
+  for (EncodeMode mode : {EncodeMode::Sparse, EncodeMode::Huffman}) {
+    Compiled c;
+    c.graph = q;
+    prune_and_encode(c.graph, {mode, 0}, 0.5, &c.calls, &c.plan);
+    ASSERT_EQ(c.calls.back().kernel(), "mote_conv2d_s8_enc") << encode_mode_name(mode);
+    EXPECT_TRUE(disjoint(c.graph, c.plan)) << encode_mode_name(mode);
+    TempDir out;
+    emit_c(c.input("grow"), out.path.string());
+    expect_int8_bitexact(c.graph, out.path, "grow", random_batch({1, 8, 8, 8}, 16, 6));
   }
 }
 
