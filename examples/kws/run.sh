@@ -40,3 +40,4 @@ PY
 cmp "$OUT/stream.m4.txt" "$OUT/stream.host.txt"
 echo "host and Cortex-M4 firmware output: byte for byte the same"
 "$PY" "$HERE/score.py" "$OUT" | tee "$OUT/summary.txt"
+echo "report: $OUT/pipeline/report.html"
