@@ -15,7 +15,7 @@ namespace mote::cli {
 
 void add_train_options(CLI::App* cmd, TrainArgs* a, const std::string& model_flag, bool arch, const std::string& output_flag) {
   if (!model_flag.empty()) cmd->add_option(model_flag, a->model, "model to train (.onnx)");
-  if (arch) cmd->add_option("--arch", a->arch, "built-in architecture: mlp:H1,H2,..., lenet5, dscnn[:C], resnet8, autoencoder[:B]");
+  if (arch) cmd->add_option("--arch", a->arch, "built-in architecture: mlp:H1,H2,..., lenet5, dscnn[:C], mobilenet[:C], cnn1d[:C], resnet8, autoencoder[:B]");
   cmd->add_option("--data", a->data, "training samples (.npy/.npz/IDX) in the model's input layout");
   cmd->add_option("--labels", a->labels, "class per sample (or targets per output); without: the data is the target");
   cmd->add_option("--data-key", a->data_key, "member of an .npz data file");

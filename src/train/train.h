@@ -54,8 +54,8 @@ Samples make_samples(const Graph& model, const RawData& d);
 
 // ---- built-in architectures ----------------------------------------------------------------
 
-// A float graph (NCHW, batch 1) for an --arch spec: "mlp:H1,H2,...", "lenet5", "dscnn[:C]",
-// "resnet8", "autoencoder[:B]", for samples of shape `sample` (the data's, without N) and
+// A float graph (NCHW, batch 1) for an --arch spec: "mlp:H1,H2,...", "lenet5", "dscnn[:C]", "mobilenet[:C]",
+// "cnn1d[:C]", "resnet8", "autoencoder[:B]", for samples of shape `sample` (the data's, without N) and
 // `classes` outputs (the autoencoder's output is its input). Weights are initialized as
 // PyTorch initializes its layers, from `seed`. Integer (uint8) data gets a leading Mul by
 // 1/255, so the model takes the raw values and trains on [0, 1].
