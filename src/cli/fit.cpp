@@ -220,10 +220,19 @@ void collect(const FitCli& o, const Budget& b) {
   nlohmann::json summary = {{"model", o.model}, {"target", o.target}, {"part", clock_part(o).name}, {"budget", budget}, {"candidates", rows}};
   if (!best) {
     write_file_atomic((fs::path(o.out) / "fit.json").string(), summary.dump(2) + "\n");
-    // The variant closest to the budget: fewest constraints missed, then the first.
-    size_t closest = 0, fewest = SIZE_MAX;
-    for (size_t i = 0; i < rows.size(); ++i)
-      if (misses(rows[i], b, o).size() < fewest) fewest = misses(rows[i], b, o).size(), closest = i;
+    // The variant closest to the budget: fewest constraints missed, then the least summed excess
+    // (each as a fraction of its limit).
+    auto excess = [&](const nlohmann::json& r) {
+      double e = 0;
+      if (b.ram) e += std::max(0.0, r["ram"].get<double>() / double(*b.ram) - 1);
+      if (b.flash) e += std::max(0.0, r["flash"].get<double>() / double(*b.flash) - 1);
+      if (b.ms) e += std::max(0.0, r["ms"].get<double>() / *b.ms - 1);
+      if (b.accuracy) e += std::max(0.0, 1 - r["accuracy"].get<double>() / *b.accuracy);
+      return std::make_pair(misses(r, b, o).size(), e);
+    };
+    size_t closest = 0;
+    for (size_t i = 1; i < rows.size(); ++i)
+      if (excess(rows[i]) < excess(rows[closest])) closest = i;
     fail("mote fit: no candidate meets the budget; the closest ({} {}): {}", rows[closest]["candidate"].get<std::string>(),
          rows[closest]["encoding"].get<std::string>(), fmt::join(misses(rows[closest], b, o), "; "));
   }
