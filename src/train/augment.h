@@ -1,4 +1,5 @@
-// Data augmentation of a training batch (libtorch side of FitOptions::augment).
+// Data augmentation of a training batch (libtorch side of FitOptions::augment). Internal to
+// src/train: it includes libtorch, so only train's .cpp files include it.
 #pragma once
 #include <ATen/ATen.h>
 
