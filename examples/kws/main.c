@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../firmware_app.h"
 #include "fw.h"
 #include "kws.h"
 #include "kws_frontend.h"
@@ -38,6 +39,7 @@ typedef char labels_match_the_network[CLASSES == 12 ? 1 : -1];
 #define FIRST_KEYWORD 2
 
 static int16_t window[kws_FRAME_SAMPLES];                     /* the latest frame of audio */
+static uint8_t hop_bytes[2 * kws_HOP_SAMPLES];                /* one hop as read, little-endian */
 static int8_t ring[kws_FEATURE_FRAMES][kws_FEATURES_PER_FRAME];  /* the last second of features */
 static union {
   int8_t v[kws_INPUT_SIZE];
@@ -51,31 +53,17 @@ static union {
 
 /* "12.340 s  word  0.87\n" into line, without printf; returns its length. */
 static size_t format_detection(char *line, uint32_t ms, const char *word, int32_t score) {
-  char digits[10];
-  size_t n = 0, d = 0, k;
-  uint32_t s = ms / 1000u;
-  do {
-    digits[d++] = (char)('0' + s % 10u);
-    s /= 10u;
-  } while (s != 0u);
-  while (d > 0u) {
-    line[n++] = digits[--d];
-  }
+  size_t n = text_uint(line, 0, ms / 1000u);
   line[n++] = '.';
   line[n++] = (char)('0' + ms / 100u % 10u);
   line[n++] = (char)('0' + ms / 10u % 10u);
   line[n++] = (char)('0' + ms % 10u);
-  memcpy(line + n, " s  ", 4);
-  n += 4;
-  for (k = 0; word[k] != '\0'; ++k) {
-    line[n++] = word[k];
-  }
+  n = text_str(line, n, " s  ");
+  n = text_str(line, n, word);
   /* score / 256 with two decimals, rounded */
   score = (score * 100 + 128) / 256;
-  memcpy(line + n, "  0.", 4);
-  n += 4;
+  n = text_str(line, n, score >= 100 ? "  1." : "  0.");
   if (score >= 100) {
-    line[n - 2] = '1';
     score = 0;
   }
   line[n++] = (char)('0' + score / 10);
@@ -85,25 +73,25 @@ static size_t format_detection(char *line, uint32_t ms, const char *word, int32_
 }
 
 int main(void) {
-  const int fin = mote_fw_open("input.bin", 1);
-  const int fout = mote_fw_open("output.bin", 5);
-  const int ffig = mote_fw_open("figures.txt", 5);
+  struct app_files f;
   uint32_t hop = 0, head = 0, filled = 0, inferences = 0, since = REPEAT_HOPS;
   int32_t last = -1;    /* the word reported last */
   int32_t pending = -1; /* the candidate, its score, the time of that score and when it is due */
   int32_t pending_score = 0;
   uint32_t pending_ms = 0, pending_due = 0;
-  if (fin < 0 || fout < 0 || ffig < 0 || kws_init() != 0) {
+  if (!app_open(&f) || kws_init() != 0) {
     return MOTE_FW_IO;
   }
   mote_fw_timer_start(0xffffffu);
   for (;; ++hop) {
-    uint32_t t0, t1, r, c;
+    uint32_t t0, r, c;
     /* Slide the window by one hop. */
     memmove(window, window + kws_HOP_SAMPLES, sizeof(int16_t) * (kws_FRAME_SAMPLES - kws_HOP_SAMPLES));
-    if (mote_fw_read(fin, window + (kws_FRAME_SAMPLES - kws_HOP_SAMPLES), sizeof(int16_t) * kws_HOP_SAMPLES) !=
-        sizeof(int16_t) * kws_HOP_SAMPLES) {
+    if (mote_fw_read(f.in, hop_bytes, sizeof hop_bytes) != sizeof hop_bytes) {
       break;
+    }
+    for (r = 0; r < kws_HOP_SAMPLES; ++r) {
+      window[kws_FRAME_SAMPLES - kws_HOP_SAMPLES + r] = (int16_t)app_le16(hop_bytes + 2u * r);
     }
     if (hop == 0u) {
       continue; /* the first frame needs one more hop than the first hop holds */
@@ -112,9 +100,7 @@ int main(void) {
     if (kws_features(window, ring[head], scratch.b) != 0) {
       return MOTE_FW_STATUS;
     }
-    t1 = mote_fw_ticks();
-    mote_fw_put(ffig, "frontend_ticks", t1 - t0);
-    mote_fw_endl(ffig);
+    app_ticks_since(&f, "frontend_ticks", t0);
     head = (head + 1u) % kws_FEATURE_FRAMES;
     if (filled < kws_FEATURE_FRAMES) {
       ++filled;
@@ -133,9 +119,7 @@ int main(void) {
     if (kws_invoke(input.v, posteriors[inferences % SMOOTH]) != 0) {
       return MOTE_FW_STATUS;
     }
-    t1 = mote_fw_ticks();
-    mote_fw_put(ffig, "invoke_ticks", t1 - t0);
-    mote_fw_endl(ffig);
+    app_ticks_since(&f, "invoke_ticks", t0);
     ++inferences;
     if (inferences < SMOOTH) {
       continue;
@@ -167,7 +151,7 @@ int main(void) {
       if (pending != last || since >= REPEAT_HOPS) {
         char line[48];
         const size_t n = format_detection(line, pending_ms, labels[pending], pending_score);
-        if (mote_fw_write(fout, line, n) != 0) {
+        if (mote_fw_write(f.out, line, n) != 0) {
           return MOTE_FW_IO;
         }
         last = pending;
@@ -176,8 +160,6 @@ int main(void) {
       pending = -1;
     }
   }
-  mote_fw_close(fin);
-  mote_fw_close(fout);
-  mote_fw_close(ffig);
+  app_close(&f);
   return MOTE_FW_OK;
 }
