@@ -101,7 +101,7 @@ inline int64_t ink(const Screenshot& s, int y0, int y1) {
 // The page rendered: no console error, and each plot's bar colour (given in page order) drawn
 // in a band of its own below the previous one's, with ink (axes, labels) in that band.
 inline void expect_rendered(const fs::path& page, const std::vector<std::pair<std::string, uint32_t>>& plots_in_order) {
-  if (!fs::exists(kChromium)) GTEST_SKIP() << kChromium << " is not installed (scripts/install-deps.sh installs it)";
+  ASSERT_TRUE(fs::exists(kChromium)) << kChromium << " is not installed (scripts/install-deps.sh installs it)";
   TempDir work;
   const Screenshot s = screenshot(page, work.path);
   ASSERT_EQ(s.width, 1200);

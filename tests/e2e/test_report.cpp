@@ -181,7 +181,7 @@ TEST(Report, EscapesNamesFromTheModel) {
 
 // The render check can fail: a page whose script throws shows in Chromium's log.
 TEST(Report, ChromiumLogsAPageError) {
-  if (!fs::exists(test::kChromium)) GTEST_SKIP() << test::kChromium << " is not installed";
+  ASSERT_TRUE(fs::exists(test::kChromium)) << test::kChromium << " is not installed (scripts/install-deps.sh installs it)";
   TempDir d;
   spit(d.path / "bad.html", "<!DOCTYPE html><html><body><p>x</p><script>no_such_function();</script></body></html>");
   const test::Screenshot s = test::screenshot(d.path / "bad.html", d.path);
