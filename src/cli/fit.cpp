@@ -19,6 +19,7 @@
 
 #include "cli/child.h"
 #include "cli/commands.h"
+#include "encode/graph.h"
 #include "report/html.h"
 #include "target/profiles.h"
 #include "util/error.h"
@@ -107,6 +108,27 @@ void child(const std::vector<std::string>& args, const std::string& dir, const s
   if (!err.empty()) fail("mote fit: {}: {} failed: {}", what, step, err);
 }
 
+// `mote compile` of one variant: the fit's target, calibration and front end.
+std::vector<std::string> compile_args(const FitCli& o, const std::string& model, const std::string& encoding,
+                                      const std::string& outdir) {
+  std::vector<std::string> a{"compile", model, "--calib", o.calib, "--target", o.target, "--encode", encoding,
+                             "--name", "fit", "-o", outdir};
+  if (!o.frontend.empty()) a.insert(a.end(), {"--frontend", o.frontend});
+  if (o.posteriors) a.push_back("--posteriors");
+  return a;
+}
+
+// "a,b,c" -> {"a", "b", "c"} ("" gives one empty item, which the callers refuse).
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> v;
+  for (size_t at = 0; at <= s.size();) {
+    const size_t comma = std::min(s.find(',', at), s.size());
+    v.push_back(s.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return v;
+}
+
 // Latency at the part's clock: the chosen --part, else the profile's first.
 const Part& clock_part(const FitCli& o) {
   const Profile& p = profile_for(o.target);
@@ -135,11 +157,7 @@ void run_job(const FitCli& o, size_t k) {
   nlohmann::json rows = nlohmann::json::array();
   for (const std::string& e : o.encodings) {
     const std::string what = c.name + " " + e, cdir = (fs::path(dir) / e).string();
-    std::vector<std::string> a{"compile", model, "--calib", o.calib, "--target", o.target, "--encode", e,
-                               "--name", "fit", "-o", cdir};
-    if (!o.frontend.empty()) a.insert(a.end(), {"--frontend", o.frontend});
-    if (o.posteriors) a.push_back("--posteriors");
-    child(a, dir, "compile-" + e, what);
+    child(compile_args(o, model, e, cdir), dir, "compile-" + e, what);
     const std::string val = cdir + "/validate.json", bench = cdir + "/bench.json";
     child({"validate", cdir, "--data", o.test_data, "--labels", o.test_labels, "-o", val}, dir,
           "validate-" + e, what);
@@ -239,11 +257,8 @@ void collect(const FitCli& o, const Budget& b) {
   summary["best"] = *best;
   const nlohmann::json& r = rows[*best];
   if (!o.output.empty()) {
-    std::vector<std::string> a{"compile", r["model"].get<std::string>(), "--calib", o.calib, "--target", o.target,
-                               "--encode", r["encoding"].get<std::string>(), "-o", o.output};
-    if (!o.frontend.empty()) a.insert(a.end(), {"--frontend", o.frontend});
-    if (o.posteriors) a.push_back("--posteriors");
-    child(a, o.out, "compile-best", "the best candidate");
+    child(compile_args(o, r["model"].get<std::string>(), r["encoding"].get<std::string>(), o.output), o.out, "compile-best",
+          "the best candidate");
     summary["output"] = o.output;
   }
   write_file_atomic((fs::path(o.out) / "fit.json").string(), summary.dump(2) + "\n");
@@ -298,28 +313,23 @@ void add_fit(CLI::App& app) {
       if (s.empty()) return;
       v->clear();
       if (s == "none") return;
-      size_t at = 0;
-      while (at <= s.size()) {
-        const size_t comma = std::min(s.find(',', at), s.size());
-        const std::string item = s.substr(at, comma - at);
+      for (const std::string& item : split_commas(s)) {
         char* end = nullptr;
         const double x = std::strtod(item.c_str(), &end);
         if (item.empty() || *end != '\0' || !(x > 0 && x < 1)) fail("{} {}: '{}' is not a fraction in (0, 1)", flag, s, item);
         v->push_back(x);
-        at = comma + 1;
       }
     };
     doubles("--sparsities", sparsities, &o.sparsities);
     doubles("--structured", structured, &o.structured);
     if (!encodings.empty()) {
-      o.encodings.clear();
-      for (size_t at = 0; at <= encodings.size();) {
-        const size_t comma = std::min(encodings.find(',', at), encodings.size());
-        const std::string e = encodings.substr(at, comma - at);
-        if (e != "none" && e != "int4" && e != "codebook" && e != "sparse" && e != "huffman")
-          fail("--encodings {}: unknown encoding '{}' (none, int4, codebook, sparse, huffman)", encodings, e);
-        o.encodings.push_back(e);
-        at = comma + 1;
+      o.encodings = split_commas(encodings);
+      for (const std::string& e : o.encodings) {
+        try {
+          encode_mode_from_name(e);
+        } catch (const Error& err) {
+          fail("--encodings {}: {}", encodings, err.what());
+        }
       }
     }
     Budget b;
