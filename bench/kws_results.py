@@ -19,7 +19,9 @@ def main():
         f"espeak-ng speech (examples/kws/make_data.py: 12 labels, {s['train_clips']:,} training clips from "
         f"{s['voices_train']} voices; the test set's {s['voices_test']} voices have an accent or a variant",
         "training never hears), MLPerf Tiny's MFCC features computed by the device's fixed-point front end,",
-        "a DS-CNN (examples/kws/pipeline.yaml) trained on them, int8, compiled for a Cortex-M4 with the front end beside it.",
+        "a DS-CNN (examples/kws/pipeline.yaml) trained on them, int8 with mse calibration (each activation's range",
+        "the one of least quantization error; minmax, whose ranges reach rare outliers, gives 89.58 % on the same",
+        "model, percentile 90.05 %), compiled for a Cortex-M4 with the front end beside it.",
         "",
         "| figure | value |",
         "|---|---|",
