@@ -25,12 +25,16 @@ def visual_trigger(s):
     met = s["recall"] >= 0.99 and s["kept_share"] <= 0.15
     body = [
         "",
-        f"96x96 grayscale frames (examples/visual_trigger/make_data.py): {s['train_frames']:,} training frames, half",
-        f"with a Fashion-MNIST item; the threshold is chosen on {s['val_frames']:,} more frames of the training scenes; the",
-        f"test stream, {s['frames']:,} frames with objects in {s['with_object']} of them, has held-out scenes (half of a",
-        "family training never sees), another camera and Fashion-MNIST's test items. A `mobilenet:16`",
-        "(examples/visual_trigger/pipeline.yaml), int8, compiled for a Cortex-M4; the firmware (main.c) records a frame",
-        "when the object logit exceeds the other by the threshold (int8 codes).",
+        f"96x96 grayscale frames of camera sites (examples/visual_trigger/make_data.py): a fixed view each, the light",
+        "drifting and now and then jumping, objects (Fashion-MNIST items) coming into view for 1-6 frames;",
+        f"{s['train_frames']:,} training frames, 40 % with an object; the threshold is chosen on {s['val_frames']:,} frames of",
+        f"more training sites; the test stream, {s['frames']:,} frames with objects in {s['with_object']} of them, has held-out",
+        "scenes (half of a family training never sees), another camera and Fashion-MNIST's test items. Each frame",
+        "goes to a `mobilenet:16` (examples/visual_trigger/pipeline.yaml) with the camera's reference view as a",
+        "second channel: a running average of the site's frames, which the firmware (main.c) keeps in Q8 (18 KB),",
+        "scaled to each frame's mean brightness;",
+        "int8, compiled for a Cortex-M4; a frame is recorded when the object logit exceeds the other by the",
+        "threshold (int8 codes).",
         "",
         "| figure | value |",
         "|---|---|",
@@ -48,11 +52,12 @@ def visual_trigger(s):
     ] + firmware_rows(s) + [
         "",
         f"Target (issue 10): at 99 % recall at most 15 % of frames kept: {'met' if met else 'not met'}. The firmware's",
-        "output is byte for byte the same natively and under QEMU (run.sh compares them). Two things stand in the",
-        "way, both in the rows above: the last few percent of the objects pull the threshold down even on frames",
-        "like the training ones (empty validation frames kept at 90 % against 99 % recall), and the held-out scenes",
-        "and camera make empty frames score like objects (validation against test stream at the same recall).",
-        "int8 costs nothing here (top-1 within a few frames of float), so QAT would not pay.",
+        "output is byte for byte the same natively and under QEMU (run.sh compares them), and its own decision",
+        "gets as many test frames right as validate does on the pairs prepare.py computes (the reference",
+        "matches). Frames judged alone, without the reference, kept 75 % of the test stream at 99 % recall: the",
+        "held-out scenes and camera made empty frames score like objects. What is left are the tails: the",
+        "empty frames that score highest are a shadow edge falling across man-made clutter (the held-out family)",
+        "before the reference has taken it in, the objects that score lowest are faint ones in dark frames.",
     ]
     return heading, body
 

@@ -1,25 +1,29 @@
 #!/usr/bin/python3
 """Frames for an always-on camera trigger: 96x96 grayscale, label 1 if an object is in view.
 
-A frame is rendered as a camera would form it: a scene's reflectance (a crop of a textured
-background, with a Fashion-MNIST item pasted at a random position, size, rotation, contrast and
-polarity, at most a little outside the frame) lit by a smooth illumination field with vignetting
-and sometimes a shadow edge, at a per-frame exposure; blurred by the optics; turned into electrons
-with shot noise, a fixed pattern (pixel gain and column offsets) and read noise; gamma-encoded
-with a per-frame tone curve and quantized to 8 bits.
+A camera is installed at a site, a fixed view of a scene, and films it frame after frame: the
+light drifts (direction, strength, exposure, a shadow edge that comes, moves and goes) and now and
+then jumps (a lamp, the sun out of a cloud); objects come into view for runs of 1-6 frames and
+wander a little while they stay; the site's first frames are empty. A frame is rendered as a
+camera would form it: the view's reflectance (a crop of a textured background, with a
+Fashion-MNIST item pasted at a position, size, rotation, contrast and polarity, at most a little
+outside the frame) lit by the light of the moment with vignetting; blurred by the optics; turned
+into electrons with shot noise, a fixed pattern (pixel gain and column offsets) and read noise;
+gamma-encoded with the site's tone curve and quantized to 8 bits.
 
-Train: Fashion-MNIST training items, backgrounds from one bank of scenes of four families
-(fractal texture, stripes, blobs, smooth gradients), one camera, half the frames with an object.
-Test: Fashion-MNIST test items, a bank of scenes drawn apart from the training one, half of them of
-a family never seen in training (man-made clutter: boxes, shelves, frames, cables), another camera,
-and objects in exactly 10 % of the frames (the deployment scenario: at 99 % recall, keep at most
-15 % of frames when objects appear in 10 % of them).
+Train: Fashion-MNIST training items, sites on one bank of scenes of four families (fractal
+texture, stripes, blobs, smooth gradients), one camera, 40 % of the frames with an object.
+Test: Fashion-MNIST test items, sites on a bank of scenes drawn apart from the training one, half
+of them of a family never seen in training (man-made clutter: boxes, shelves, frames, cables),
+another camera, and objects in exactly 10 % of the frames (the deployment scenario: at 99 %
+recall, keep at most 15 % of frames when objects appear in 10 % of them).
 
-Writes to OUTDIR: train_x.npy, test_x.npy (uint8 [N,96,96]), train_y.npy, test_y.npy (int64 [N])
-and data.json.
+Writes to OUTDIR: train_x.npy, test_x.npy (uint8 [N,96,96], in time order), train_y.npy,
+test_y.npy (int64 [N]), train_site.npy, test_site.npy (int64 [N]: the site of each frame) and
+data.json.
 Run: /usr/bin/python3 examples/visual_trigger/make_data.py OUTDIR [--seed S] [--train N]
-     [--test N] [--test-positive-fraction F] [--min-size PX] [--max-size PX] [--max-rotation DEG]
-     [--fashion-mnist DIR]
+     [--test N] [--site-frames N] [--train-positive-fraction F] [--test-positive-fraction F]
+     [--min-size PX] [--max-size PX] [--max-rotation DEG] [--fashion-mnist DIR]
 """
 import gzip
 import os
@@ -37,6 +41,7 @@ FASHION_CLASSES = ["t-shirt/top", "trouser", "pullover", "dress", "coat",
                    "sandal", "shirt", "sneaker", "bag", "ankle boot"]
 TRAIN_FAMILIES = ["fractal", "stripes", "blobs", "gradient"]
 HELD_OUT_FAMILY = "clutter"
+BOOT = 3  # a site's first frames are empty: the camera sees its view before anything comes
 SPLIT_CODES = {"train": 0, "test": 1, "scenes_train": 2, "scenes_test": 3, "camera_train": 4,
                "camera_test": 5}
 
@@ -156,84 +161,173 @@ def blur(img, sigma):
     return sum(w * rows[i:i + FRAME] for i, w in enumerate(k))
 
 
-def paste(rng, refl, item, size, max_rot):
-    """Pastes item (28x28 uint8) into refl at `size` px, returns coverage (alpha) in the frame."""
-    angle = np.radians(rng.uniform(-max_rot, max_rot))
-    margin = 0.1 * size  # how far the item's box may reach beyond the frame edge
-    cy, cx = rng.uniform(size / 2 - margin, FRAME - size / 2 + margin, 2)
-    yy, xx = np.mgrid[0:FRAME, 0:FRAME].astype(np.float64)
-    ca, sa = np.cos(angle), np.sin(angle)
-    s = 28.0 / size
-    src_x = ((xx - cx) * ca + (yy - cy) * sa) * s + 13.5
-    src_y = (-(xx - cx) * sa + (yy - cy) * ca) * s + 13.5
-    value = np.clip(sample(item.astype(np.float64) / 255, src_y, src_x), 0, 1)
-    alpha = np.clip(value * 4, 0, 1)  # items are drawn on 0: their faint fringe is partial cover
-    under = refl[alpha > 0.5].mean() if (alpha > 0.5).any() else refl.mean()
-    # Polarity follows what is possible: a dark object on a bright area and vice versa.
-    polarity = -1 if under > 0.7 else 1 if under < 0.3 else rng.choice([-1, 1])
-    shade_dir = rng.uniform(0, 2 * np.pi)
-    across = ((xx - cx) * np.cos(shade_dir) + (yy - cy) * np.sin(shade_dir)) / size
-    shade = 1 + rng.uniform(0, 0.3) * across  # the object is lit from one side too
-    obj = np.clip((under + polarity * rng.uniform(0.12, 0.5) * (0.6 + 0.4 * value)) * shade, 0.02, 0.98)
-    refl[:] = refl * (1 - alpha) + obj * alpha
-    return alpha
+class Visit:
+    """An object in view for a run of frames: one Fashion-MNIST item at one size, contrast,
+    polarity and side light, wandering a little from frame to frame."""
+
+    def __init__(self, rng, item, size, max_rot):
+        self.item, self.size = item, size
+        margin = 0.1 * size  # how far the item's box may reach beyond the frame edge
+        self.lo, self.hi = size / 2 - margin, FRAME - size / 2 + margin
+        self.cy, self.cx = rng.uniform(self.lo, self.hi, 2)
+        self.angle = np.radians(rng.uniform(-max_rot, max_rot))
+        self.polarity = rng.choice([-1, 1])
+        self.contrast = rng.uniform(0.12, 0.5)
+        self.shade_dir = rng.uniform(0, 2 * np.pi)
+        self.shade = rng.uniform(0, 0.3)
+
+    def step(self, rng):
+        self.cy, self.cx = np.clip(np.array([self.cy, self.cx]) + rng.normal(0, 0.08 * self.size, 2),
+                                   self.lo, self.hi)
+        self.angle += rng.normal(0, 0.05)
+
+    def paste(self, refl):
+        """Pastes the item into refl; returns its coverage (alpha) in the frame."""
+        yy, xx = np.mgrid[0:FRAME, 0:FRAME].astype(np.float64)
+        ca, sa = np.cos(self.angle), np.sin(self.angle)
+        s = 28.0 / self.size
+        src_x = ((xx - self.cx) * ca + (yy - self.cy) * sa) * s + 13.5
+        src_y = (-(xx - self.cx) * sa + (yy - self.cy) * ca) * s + 13.5
+        value = np.clip(sample(self.item.astype(np.float64) / 255, src_y, src_x), 0, 1)
+        alpha = np.clip(value * 4, 0, 1)  # items are drawn on 0: their faint fringe is partial cover
+        under = refl[alpha > 0.5].mean() if (alpha > 0.5).any() else refl.mean()
+        # Polarity follows what is possible: a dark object on a bright area and vice versa.
+        polarity = -1 if under > 0.7 else 1 if under < 0.3 else self.polarity
+        across = ((xx - self.cx) * np.cos(self.shade_dir) + (yy - self.cy) * np.sin(self.shade_dir)) / self.size
+        shade = 1 + self.shade * across  # the object is lit from one side too
+        obj = np.clip((under + polarity * self.contrast * (0.6 + 0.4 * value)) * shade, 0.02, 0.98)
+        refl[:] = refl * (1 - alpha) + obj * alpha
+        return alpha
 
 
-def render(rng, scenes, camera, item, size, max_rot):
-    """One frame (uint8 [FRAME, FRAME]) and the object's visible area in pixels."""
-    k = int(rng.integers(len(scenes)))
-    oy, ox = rng.integers(0, SCENE - FRAME + 1, 2)
-    refl = scenes[k, oy:oy + FRAME, ox:ox + FRAME].copy()
-    if rng.uniform() < 0.5:
-        refl = refl[:, ::-1].copy()
-    area = 0
-    if item is not None:
-        area = int((paste(rng, refl, item, size, max_rot) > 0.5).sum())
-    yy, xx = (np.mgrid[0:FRAME, 0:FRAME] - (FRAME - 1) / 2) / (FRAME / 2)
-    d = rng.uniform(0, 2 * np.pi)
-    light = rng.uniform(0, 0.5) * (np.cos(d) * xx + np.sin(d) * yy)  # the light comes from one side
-    illum = (1 + light) * (1 - rng.uniform(0.1, 0.45) * (xx * xx + yy * yy) / 2)  # vignetting
-    if rng.uniform() < 0.3:  # a shadow edge across the view
-        d = rng.uniform(0, 2 * np.pi)
-        edge = (np.cos(d) * xx + np.sin(d) * yy - rng.uniform(-0.7, 0.7)) / rng.uniform(0.02, 0.3)
-        illum *= 1 - rng.uniform(0.2, 0.6) / (1 + np.exp(-edge))
-    exposure = np.exp(rng.uniform(np.log(0.15), np.log(1.1)))  # auto-exposure lags the light
-    radiance = np.clip(refl * illum * exposure, 0, None)
-    radiance = blur(radiance, rng.uniform(0.4, 1.2))
-    electrons = rng.poisson(radiance * camera.full_well * camera.prnu).astype(np.float64)
-    electrons += camera.column_e[None, :] + camera.read_e * rng.standard_normal((FRAME, FRAME))
-    linear = np.clip(electrons / camera.full_well, 0, 1)
-    gamma = 2.2 * rng.uniform(0.85, 1.15)  # the tone curve the ISP picks for this frame
-    return np.round(255 * linear ** (1 / gamma)).astype(np.uint8), area
+class Site:
+    """One installed camera looking at one view of a scene. The light drifts from frame to frame
+    (its direction and strength, the exposure, a shadow that comes and goes) and sometimes jumps
+    (a lamp switched, the sun out of a cloud); the optics and the tone curve are the site's."""
+
+    def __init__(self, rng, scenes, camera):
+        k = int(rng.integers(len(scenes)))
+        oy, ox = rng.integers(0, SCENE - FRAME + 1, 2)
+        self.refl = scenes[k, oy:oy + FRAME, ox:ox + FRAME].copy()
+        if rng.uniform() < 0.5:
+            self.refl = self.refl[:, ::-1].copy()
+        self.camera = camera
+        self.light_dir, self.light = rng.uniform(0, 2 * np.pi), rng.uniform(0, 0.5)
+        self.vignetting = rng.uniform(0.1, 0.45)
+        self.log_exposure = rng.uniform(np.log(0.15), np.log(1.1))
+        self.shadow = None
+        self.blur = rng.uniform(0.4, 1.2)
+        self.gamma = 2.2 * rng.uniform(0.85, 1.15)
+
+    def step(self, rng):
+        self.light_dir += rng.normal(0, 0.05)
+        self.light = float(np.clip(self.light + rng.normal(0, 0.02), 0, 0.5))
+        lo, hi = np.log(0.15), np.log(1.1)
+        if rng.uniform() < 0.03:  # the light jumps and auto-exposure lands elsewhere
+            self.log_exposure = rng.uniform(lo, hi)
+        else:
+            self.log_exposure = float(np.clip(self.log_exposure + rng.normal(0, 0.03), lo, hi))
+        if self.shadow is None and rng.uniform() < 0.03:  # a shadow edge falls across the view
+            self.shadow = [rng.uniform(0, 2 * np.pi), rng.uniform(-0.7, 0.7), rng.uniform(0.02, 0.3),
+                           rng.uniform(0.2, 0.6)]
+        elif self.shadow is not None:
+            if rng.uniform() < 0.1:
+                self.shadow = None
+            else:  # ... and moves slowly while it stays
+                self.shadow[0] += rng.normal(0, 0.03)
+                self.shadow[1] += rng.normal(0, 0.03)
+
+    def render(self, rng, visit):
+        """One frame (uint8 [FRAME, FRAME]) and the visible area of the object in pixels."""
+        refl = self.refl.copy()
+        area = int((visit.paste(refl) > 0.5).sum()) if visit is not None else 0
+        yy, xx = (np.mgrid[0:FRAME, 0:FRAME] - (FRAME - 1) / 2) / (FRAME / 2)
+        d = self.light_dir
+        illum = (1 + self.light * (np.cos(d) * xx + np.sin(d) * yy)) * \
+            (1 - self.vignetting * (xx * xx + yy * yy) / 2)
+        if self.shadow is not None:
+            d, offset, width, depth = self.shadow
+            edge = (np.cos(d) * xx + np.sin(d) * yy - offset) / width
+            illum *= 1 - depth / (1 + np.exp(-edge))
+        radiance = blur(np.clip(refl * illum * np.exp(self.log_exposure), 0, None), self.blur)
+        cam = self.camera
+        electrons = rng.poisson(radiance * cam.full_well * cam.prnu).astype(np.float64)
+        electrons += cam.column_e[None, :] + cam.read_e * rng.standard_normal((FRAME, FRAME))
+        linear = np.clip(electrons / cam.full_well, 0, 1)
+        gamma = self.gamma * rng.uniform(0.98, 1.02)
+        return np.round(255 * linear ** (1 / gamma)).astype(np.uint8), area
+
+
+def visit_runs(rng, frames, positive):
+    """Which of a site's frames have an object: `positive` of them in runs of 1-6 frames with empty
+    frames between, none in the first BOOT frames (the camera learns the empty view first)."""
+    runs = []
+    while sum(runs) < positive:
+        runs.append(min(int(rng.integers(1, 7)), positive - sum(runs)))
+    free = frames - BOOT - positive
+    if free < len(runs) - 1:
+        raise ValueError(f"{positive} frames with an object do not fit in a site of {frames}")
+    # Empty frames before each run (at least one between runs) and after the last.
+    gaps = np.ones(len(runs) + 1, np.int64)
+    gaps[0] = 0
+    gaps[-1] = 0
+    extra = free - int(gaps.sum())
+    gaps += rng.multinomial(extra, np.ones(len(gaps)) / len(gaps))
+    y = np.zeros(frames, np.int64)
+    at = BOOT
+    for gap, run in zip(gaps, runs):
+        at += int(gap)
+        y[at:at + run] = 1
+        at += run
+    return y
 
 
 def make_split(name, n, n_pos, items, scenes, camera, args):
+    """n frames from sites of args.site_frames each (the last may be shorter), n_pos of them with
+    an object, spread over the sites as evenly as their lengths allow."""
     rng = np.random.default_rng([args.seed, SPLIT_CODES[name]])
-    y = np.zeros(n, np.int64)
-    y[rng.permutation(n)[:n_pos]] = 1
+    lengths = [min(args.site_frames, n - s) for s in range(0, n, args.site_frames)]
+    share = np.array([max(0, k - BOOT) for k in lengths], np.float64)
+    per_site = np.floor(n_pos * share / share.sum()).astype(np.int64)
+    for k in rng.permutation(len(lengths))[:n_pos - int(per_site.sum())]:
+        per_site[k] += 1
     x = np.empty((n, FRAME, FRAME), np.uint8)
+    y, site_of = np.zeros(n, np.int64), np.zeros(n, np.int64)
     sizes, areas, picked = [], [], []
-    for i in range(n):
-        item, size = None, 0
-        if y[i]:
-            j = int(rng.integers(len(items)))
-            # Log-uniform size: each doubling of the distance to the camera is equally likely.
-            size = float(np.exp(rng.uniform(np.log(args.min_size), np.log(args.max_size))))
-            item = items[j]
-            picked.append(j)
-        x[i], area = render(rng, scenes, camera, item, size, args.max_rotation)
-        if y[i]:
-            sizes.append(size)
-            areas.append(area)
-    return x, y, np.array(sizes), np.array(areas), np.array(picked, np.int64)
+    at = 0
+    for s, (frames, positive) in enumerate(zip(lengths, per_site)):
+        site = Site(rng, scenes, camera)
+        y[at:at + frames] = visit_runs(rng, frames, int(positive))
+        visit = None
+        for i in range(at, at + frames):
+            site.step(rng)
+            if y[i] and visit is None:
+                j = int(rng.integers(len(items)))
+                # Log-uniform size: each doubling of the distance to the camera is equally likely.
+                size = float(np.exp(rng.uniform(np.log(args.min_size), np.log(args.max_size))))
+                visit = Visit(rng, items[j], size, args.max_rotation)
+                picked.append(j)
+                sizes.append(size)
+            elif y[i]:
+                visit.step(rng)
+            else:
+                visit = None
+            x[i], area = site.render(rng, visit)
+            site_of[i] = s
+            if y[i]:
+                areas.append(area)
+        at += frames
+    return x, y, site_of, np.array(sizes), np.array(areas), np.array(picked, np.int64)
 
 
 def main():
     ap = Parser(prog="make_data.py", description=__doc__.split("\n")[0])
     ap.add_argument("outdir")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--train", type=int, default=8000, help="training frames (half with an object)")
+    ap.add_argument("--train", type=int, default=8000, help="training frames")
     ap.add_argument("--test", type=int, default=2000, help="test frames")
+    ap.add_argument("--site-frames", type=int, default=40, help="frames of one camera site")
+    ap.add_argument("--train-positive-fraction", type=float, default=0.4)
     ap.add_argument("--test-positive-fraction", type=float, default=0.1)
     ap.add_argument("--min-size", type=float, default=20.0, help="object size in px (of its 28x28 box)")
     ap.add_argument("--max-size", type=float, default=70.0)
@@ -244,8 +338,12 @@ def main():
         ap.error("--seed must be >= 0")
     if args.train < 2 or args.test < 1:
         ap.error("--train must be >= 2 and --test >= 1")
-    if not 0.0 < args.test_positive_fraction < 1.0:
-        ap.error("--test-positive-fraction must be between 0 and 1 (exclusive)")
+    if args.site_frames < 2 * BOOT:
+        ap.error(f"--site-frames must be >= {2 * BOOT}")
+    for opt in ("train", "test"):
+        f = getattr(args, opt + "_positive_fraction")
+        if not 0.0 < f <= 0.5:
+            ap.error(f"--{opt}-positive-fraction must be in (0, 0.5]: runs of objects need empty frames between them")
     if not 8 <= args.min_size <= args.max_size <= FRAME:
         ap.error(f"need 8 <= --min-size <= --max-size <= {FRAME}")
     if not 0 <= args.max_rotation <= 180:
@@ -261,20 +359,25 @@ def main():
     except (OSError, ValueError) as e:
         sys.exit(f"make_data.py: error: cannot read Fashion-MNIST: {e}")
 
-    n_test_pos = max(1, int(round(args.test * args.test_positive_fraction)))
+    n_pos = {name: max(1, int(round(n * f))) for name, n, f in
+             (("train", args.train, args.train_positive_fraction), ("test", args.test, args.test_positive_fraction))}
     # 240 training scenes (60 per family); 80 test scenes, half of them of the held-out family.
     banks = {"train": scene_bank(args.seed, "scenes_train", TRAIN_FAMILIES * 60),
              "test": scene_bank(args.seed, "scenes_test",
                                 [HELD_OUT_FAMILY] * 40 + TRAIN_FAMILIES * 10)}
-    splits = {"train": (args.train, args.train // 2, "train"), "test": (args.test, n_test_pos, "t10k")}
+    splits = {"train": (args.train, "train"), "test": (args.test, "t10k")}
     arrays, stats = {}, {}
-    for name, (n, n_pos, source) in splits.items():
-        x, y, sizes, areas, picked = make_split(name, n, n_pos, items[source], banks[name][0],
-                                                Camera(args.seed, "camera_" + name), args)
-        arrays[name + "_x"], arrays[name + "_y"] = x, y
+    for name, (n, source) in splits.items():
+        try:
+            x, y, site, sizes, areas, picked = make_split(name, n, n_pos[name], items[source], banks[name][0],
+                                                          Camera(args.seed, "camera_" + name), args)
+        except ValueError as e:
+            ap.error(f"{name}: {e}")
+        arrays[name + "_x"], arrays[name + "_y"], arrays[name + "_site"] = x, y, site
         kinds = labels[source][picked]
         stats[name] = {
-            "frames": n, "with_object": int(y.sum()), "without_object": int(n - y.sum()),
+            "frames": n, "sites": int(site.max()) + 1, "with_object": int(y.sum()),
+            "without_object": int(n - y.sum()), "visits": len(picked),
             "object_classes": {c: int((kinds == k).sum()) for k, c in enumerate(FASHION_CLASSES)},
             "object_size_px": {"min": round(float(sizes.min()), 1),
                                "median": round(float(np.median(sizes)), 1),
@@ -293,11 +396,13 @@ def main():
         "counts": stats,
         "held_out": f"test uses Fashion-MNIST test items, its own scene bank (half of it the "
                     f"'{HELD_OUT_FAMILY}' family, absent from training) and another camera's "
-                    f"fixed pattern; objects in {n_test_pos} of {args.test} test frames",
+                    f"fixed pattern; objects in {n_pos['test']} of {args.test} test frames",
+        "site_frames": args.site_frames, "boot_frames": BOOT,
     }
     write_outputs(args.outdir, arrays, meta)
-    print(f"wrote {args.outdir}: train {args.train} frames ({args.train // 2} with an object), "
-          f"test {args.test} frames ({n_test_pos} with an object)")
+    print(f"wrote {args.outdir}: " + ", ".join(
+        f"{name} {stats[name]['frames']} frames of {stats[name]['sites']} sites ({stats[name]['with_object']} "
+        f"with an object, {stats[name]['visits']} visits)" for name in splits))
 
 
 if __name__ == "__main__":

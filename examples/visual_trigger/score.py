@@ -88,6 +88,9 @@ def summary(out):
     frames_kept = int(kept.sum())
     # The network's own decision (object logit above the other) is the validate stage's top-1.
     top1_correct = int(((scores > 0) == (y == 1)).sum())
+    if top1_correct != device["correct_c"]:
+        sys.exit(f"score.py: error: the firmware gets {top1_correct} test frames right, validate "
+                 f"{device['correct_c']}: its reference view differs from prepare.py's")
     s = {
         "train_frames": data["counts"]["train"]["frames"] - chosen["val_frames"], "val_frames": chosen["val_frames"],
         "threshold": chosen["threshold"], "val_recall": chosen["val_recall"], "val_kept": chosen["val_kept"],

@@ -67,6 +67,33 @@ TEST(Examples, GeneratorsRefuseBadArgumentsInOneLine) {
   }
 }
 
+// The visual trigger's frames come from camera sites: each site's first frames are empty (the
+// camera sees its view first), objects come in runs, and exactly the asked share of the test
+// frames has one.
+TEST(Examples, VisualTriggerFramesComeFromSitesWithEmptyFirstFrames) {
+  TempDir t;
+  ASSERT_EQ(run_generator("visual_trigger", (t.path / "d").string() + " --train 100 --test 90 --site-frames 20", t.path), 0);
+  const nlohmann::json j = nlohmann::json::parse(slurp(t.path / "d/data.json"));
+  const int boot = j["boot_frames"].get<int>();
+  EXPECT_EQ(j["site_frames"], 20);
+  for (const std::string split : {"train", "test"}) {
+    const Array x = load_array((t.path / ("d/" + split + "_x.npy")).string());
+    const Array y = load_array((t.path / ("d/" + split + "_y.npy")).string());
+    const Array site = load_array((t.path / ("d/" + split + "_site.npy")).string());
+    const int64_t n = split == "train" ? 100 : 90;
+    EXPECT_EQ(x.shape, (Shape{n, 96, 96})) << split;
+    int64_t objects = 0, runs = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      EXPECT_EQ(site.as<int64_t>()[k], k / 20) << split << " frame " << k;  // the last site is shorter
+      if (k % 20 < boot) EXPECT_EQ(y.as<int64_t>()[k], 0) << split << " frame " << k;
+      objects += y.as<int64_t>()[k];
+      runs += y.as<int64_t>()[k] == 1 && (k % 20 == 0 || y.as<int64_t>()[k - 1] == 0);
+    }
+    EXPECT_EQ(objects, split == "train" ? 40 : 9) << split;  // 40 % and 10 %
+    EXPECT_LT(runs, objects) << split;  // some objects stay for several frames
+  }
+}
+
 TEST(Examples, MachineHealthTrainsOnHealthyMachinesOnly) {
   TempDir t;
   ASSERT_EQ(run_generator("machine_health", (t.path / "d").string() + " --train 40 --val 10 --test 40", t.path), 0);
