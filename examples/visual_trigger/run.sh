@@ -7,7 +7,7 @@
 # on the test stream, under QEMU and natively, compared byte for byte and scored: recall and the
 # share of frames kept.
 #   bash examples/visual_trigger/run.sh [BUILD] [OUT]
-# Smaller runs (the tests): DATA_ARGS (make_data.py's options; --train 17000 by default),
+# Smaller runs (the tests): DATA_ARGS (make_data.py's options; --train 33000 by default),
 # PIPELINE (another pipeline file), VAL and STREAM (validation and test frames).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +16,7 @@ source "$HERE/../run_common.sh"
 
 echo "== data: 96x96 frames of camera sites, objects over textured scenes; test scenes, camera and items held out"
 # shellcheck disable=SC2086
-[ -f "$OUT/data/data.json" ] || "$PY" "$HERE/make_data.py" "$OUT/data" ${DATA_ARGS:---train 17000}
+[ -f "$OUT/data/data.json" ] || "$PY" "$HERE/make_data.py" "$OUT/data" ${DATA_ARGS:---train 33000}
 "$PY" "$HERE/prepare.py" split "$OUT/data" "$OUT/split" --val "${VAL:-1000}" --stream "${STREAM:-2000}"
 
 echo "== pipeline: train, compile for cortex-m4, every test frame under QEMU"
