@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""The firmware's alarm threshold, from its scores of healthy validation clips: the lowest score
-above which at most the chosen share of them lies (the false-alarm rate), written as a C header
-(threshold.h) that main.c includes from the compiled model's folder.
+"""The firmware's alarm threshold, from its ratios (score against the machine's baseline, Q8) of
+healthy validation clips: the lowest ratio above which at most the chosen share of them lies (the
+false-alarm rate), written as a C header (threshold.h) that main.c includes from the compiled
+model's folder.
 
     calibrate.py SCORES.txt HEADER.h [--false-alarm F]   (SCORES.txt: main.c's output)
     calibrate.py --uncalibrated HEADER.h                 (the scoring build: no clip alarms)
@@ -24,7 +25,8 @@ UNCALIBRATED = """/* threshold.h: not calibrated yet (examples/machine_health/ca
 
 CALIBRATED = """/* threshold.h: written by examples/machine_health/calibrate.py from {scores}.
  * {n} healthy validation clips; at most {allowed} ({target:g} %) may score above the threshold:
- * {above} do ({rate:.3g} %). Scores are main.c's (1/256 of an input step squared). */
+ * {above} do ({rate:.3g} %). Ratios are main.c's: a clip's score against its machine's
+ * baseline, 256 = the baseline. */
 #ifndef THRESHOLD_H
 #define THRESHOLD_H
 #define ALARM_THRESHOLD {threshold}u
@@ -67,7 +69,7 @@ def main():
     if not 0.0 <= args.false_alarm < 1.0:
         ap.error("--false-alarm must be in [0, 1)")
     scores_path, header = args.paths
-    scores = [s for s, _ in read_scores(scores_path, ap.error)]
+    scores = [r for _, r, _ in read_scores(scores_path, ap.error)]
     if not scores:
         ap.error(f"{scores_path}: no scores")
     t, allowed = threshold_for(scores, args.false_alarm)

@@ -15,13 +15,17 @@ vibration analyst looks for:
 Every machine has its own speed range, bearing geometry, gearbox, resonances, sensor mounting and
 noise floor. Training and validation clips are healthy only (anomaly detection: no fault type is
 seen in training); the test set mixes healthy and faulty clips from the training machines and from
-machines never seen in training.
+machines never seen in training. When the device is installed on a machine it first records a
+few healthy commissioning clips, that machine's baseline: the validation and test clips are in
+machine order, and each of their machines has --commission such clips of its own.
 
 Writes to OUTDIR: train_x.npy, val_x.npy, test_x.npy (int16 [N,16000]), test_y.npy (int64 [N],
 0 healthy, k = FAULTS[k]), train_machine.npy, val_machine.npy, test_machine.npy (int64 machine
-ids) and data.json.
+ids), val_commission_x.npy, test_commission_x.npy (int16 [machines * K, 16000], machine after
+machine in the order of val / test), val_commission_machine.npy, test_commission_machine.npy and
+data.json.
 Run: /usr/bin/python3 examples/machine_health/make_data.py OUTDIR [--seed S] [--train N] [--val N]
-     [--test N] [--machines M] [--unseen-machines U] [--fault-fraction F]
+     [--test N] [--machines M] [--unseen-machines U] [--fault-fraction F] [--commission K]
 """
 import os
 import sys
@@ -38,7 +42,7 @@ FAULTS = ["healthy", "imbalance", "misalignment", "looseness",
           "bearing_outer_race", "bearing_inner_race", "bearing_ball"]
 KERNEL_SAMPLES = 512   # 32 ms: the slowest-decaying mode (2 kHz, 2 % damping) has fallen by 3000x
 PRE_ROLL = KERNEL_SAMPLES  # simulated before the clip so that ringing from earlier impacts is there
-SPLIT_CODES = {"train": 0, "val": 1, "test": 2, "machine": 3}
+SPLIT_CODES = {"train": 0, "val": 1, "test": 2, "machine": 3, "val_commission": 4, "test_commission": 5}
 
 
 class Machine:
@@ -189,6 +193,7 @@ def main():
     ap.add_argument("--machines", type=int, default=8, help="machines in training")
     ap.add_argument("--unseen-machines", type=int, default=4, help="machines only in the test set")
     ap.add_argument("--fault-fraction", type=float, default=0.5, help="share of faulty test clips")
+    ap.add_argument("--commission", type=int, default=8, help="healthy clips per machine at installation")
     args = ap.parse_args()
     if args.seed < 0:
         ap.error("--seed must be >= 0")
@@ -196,6 +201,8 @@ def main():
         ap.error("--machines must be >= 1 and --unseen-machines >= 0")
     if min(args.train, args.val) < 1 or args.test < 2:
         ap.error("--train and --val must be >= 1, --test >= 2")
+    if args.commission < 1:
+        ap.error("--commission must be >= 1")
     if not 0.0 < args.fault_fraction < 1.0:
         ap.error("--fault-fraction must be between 0 and 1 (exclusive)")
     problem = check_outdir(args.outdir)
@@ -218,14 +225,23 @@ def main():
         test.append((group[(i // 2) % len(group)], fault))
     order = np.random.default_rng([args.seed, SPLIT_CODES["test"]]).permutation(len(test))
     plan["test"] = [test[j] for j in order]
+    for name in ("val", "test"):
+        in_order = sorted(set(m for m, _ in plan[name]))
+        plan[name + "_commission"] = [(m, 0) for m in in_order for _ in range(args.commission)]
 
     arrays, counts = {}, {}
-    for name in ("train", "val", "test"):
+    for name in ("train", "val", "test", "val_commission", "test_commission"):
         arrays[name + "_x"] = make_split(name, plan[name], machines, args.seed)
         arrays[name + "_machine"] = np.array([m for m, _ in plan[name]], np.int64)
         y = np.array([f for _, f in plan[name]], np.int64)
         counts[name] = {FAULTS[k]: int((y == k).sum()) for k in range(len(FAULTS)) if (y == k).any()}
     arrays["test_y"] = np.array([f for _, f in plan["test"]], np.int64)
+    # Val and test machine after machine, as one device after another reports them (each clip is
+    # drawn from its index in the plan, so the order changes no clip).
+    for name in ("val", "test"):
+        by_machine = np.argsort(arrays[name + "_machine"], kind="stable")
+        for key in [k for k in arrays if k.startswith(name + "_") and "commission" not in k]:
+            arrays[key] = arrays[key][by_machine]
     on_unseen = np.isin(arrays["test_machine"], unseen)
     counts["test_unseen_machines"] = {FAULTS[k]: int((on_unseen & (arrays["test_y"] == k)).sum())
                                       for k in range(len(FAULTS))}

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""The machine-health run in figures: the AUC of the int8 firmware's anomaly scores (under QEMU)
-on the test clips, healthy against each fault type (none of them seen in training) and against
-all of them, on the training machines and on machines never seen; the same for the float model
-(its outputs from mote infer, scored as main.c scores: squared input - output summed over the
-input, averaged over the clip's inferences); the false-alarm and detection rates at the
-calibrated threshold; flash, RAM and instructions. Prints a table, writes OUT/summary.json.
+"""The machine-health run in figures: the AUC of the int8 firmware's anomaly ratios (under QEMU:
+each clip's score against its machine's commissioning baseline) on the test clips, healthy
+against each fault type (none of them seen in training) and against all of them, on the training
+machines and on machines never seen, and of its raw scores (no baseline); the same for the float
+model (its outputs from mote infer, scored as main.c scores: squared input - output summed over
+the input, averaged over the clip's inferences, against the mean of the machine's commissioning
+clips); the false-alarm and detection rates at the calibrated threshold; flash, RAM and
+instructions. Prints a table, writes OUT/summary.json.
 
     /usr/bin/python3 score.py OUT   (the folder of examples/machine_health/run.sh)
 """
@@ -22,13 +24,23 @@ def load(out, path):
     return json.load(open(os.path.join(out, path)))
 
 
-def float_scores(out, clips):
+def float_scores(out, split, clips):
     """main.c's score computed in float from the float model's outputs, in input steps squared."""
-    x = np.load(os.path.join(out, "frames/test.npy"))
-    y = np.load(os.path.join(out, "float_test.npy")).reshape(x.shape)
+    x = np.load(os.path.join(out, f"frames/{split}.npy"))
+    y = np.load(os.path.join(out, f"float_{split}.npy")).reshape(x.shape)
     step = load(out, "pipeline/mh/report.json")["input"]["scale"]
     err = (((x - y) / step) ** 2).reshape(x.shape[0], -1).sum(1)
     return err.reshape(clips, -1).mean(1)
+
+
+def float_ratios(out, machine):
+    """The float scores of the test clips against the mean float score of their machine's
+    commissioning clips."""
+    commission = np.load(os.path.join(out, "data/test_commission_machine.npy"))
+    f = float_scores(out, "test", len(machine))
+    c = float_scores(out, "test_commission", len(commission))
+    baseline = {m: c[commission == m].mean() for m in np.unique(commission)}
+    return f, f / np.array([baseline[m] for m in machine])
 
 
 def main():
@@ -44,9 +56,10 @@ def main():
     val = read_scores(os.path.join(out, "val.m4.txt"), fail)
     if len(test) != len(y):
         fail(f"{len(test)} firmware scores for {len(y)} test clips")
-    q = np.array([s for s, _ in test], np.float64)
-    alarm = np.array([a for _, a in test])
-    f = float_scores(out, len(y))
+    q = np.array([s for s, _, _ in test], np.float64)
+    qr = np.array([r for _, r, _ in test], np.float64)
+    alarm = np.array([a for _, _, a in test])
+    f, fr = float_ratios(out, machine)
     unseen = np.isin(machine, data["unseen"]["machines"])
     groups = {"all machines": np.ones(len(y), bool), "training machines": ~unseen, "unseen machines": unseen}
 
@@ -59,7 +72,7 @@ def main():
             table[g] = row
         return table
 
-    int8, flt = aucs(q), aucs(f)
+    int8, flt, int8_raw, flt_raw = aucs(qr), aucs(fr), aucs(q), aucs(f)
     fig = load(out, "test.m4.json")
     report = load(out, "pipeline/mh/report.json")
     device = load(out, "pipeline/device.json")
@@ -69,10 +82,11 @@ def main():
     summary = {
         "train_clips": data["settings"]["train"], "val_clips": len(val), "test_clips": len(y),
         "training_machines": len(data["seen_machines"]), "unseen_machines": len(data["unseen"]["machines"]),
-        "auc_int8": int8, "auc_float": flt,
+        "commission_clips": data["settings"]["commission"],
+        "auc_int8": int8, "auc_float": flt, "auc_int8_raw": int8_raw, "auc_float_raw": flt_raw,
         "auc_gap": max(abs(int8[g][k] - flt[g][k]) for g in int8 for k in int8[g] if int8[g][k] is not None),
         "threshold": int(re.search(r"#define ALARM_THRESHOLD (\d+)u", open(os.path.join(out, "pipeline/mh/threshold.h")).read())[1]),
-        "false_alarm_val": sum(a for _, a in val) / len(val),
+        "false_alarm_val": sum(a for _, _, a in val) / len(val),
         "false_alarm_test": {g: float(alarm[keep & (y == 0)].mean()) for g, keep in groups.items() if (keep & (y == 0)).any()},
         "detection_test": {g: float(alarm[keep & (y > 0)].mean()) for g, keep in groups.items() if (keep & (y > 0)).any()},
         "detection_per_fault": detection,
@@ -85,6 +99,7 @@ def main():
         "flash": fig["flash"], "static_ram": fig["static_ram"],
     }
     print("== machine health: summary")
+    print(f"commissioning: the first {summary['commission_clips']} healthy clips of each machine are its baseline")
     print(f"{'AUC (int8 firmware under QEMU / float)':<40}" + "".join(f"{g:>22}" for g in groups))
     for k in names[1:] + ["every fault"]:
         cells = []
@@ -92,6 +107,9 @@ def main():
             a, b = int8[g].get(k), flt[g].get(k)
             cells.append(f"{a:.3f} / {b:.3f}" if a is not None else "-")
         print(f"{k:<40}" + "".join(f"{c:>22}" for c in cells))
+    print(f"{'every fault, score without the baseline':<40}" + "".join(
+        f"{int8_raw[g]['every fault']:.3f} / {flt_raw[g]['every fault']:.3f}".rjust(22)
+        if int8_raw[g].get("every fault") is not None else "-".rjust(22) for g in groups))
     print(f"largest |int8 - float| AUC gap          {summary['auc_gap']:.4f}")
     print(f"threshold {summary['threshold']}: false alarms on {100 * summary['false_alarm_val']:.2f} % of the validation clips")
     for g in groups:

@@ -2,8 +2,9 @@
 
 
 def read_scores(path, error):
-    """main.c's lines ("17 2391 ALARM"), clip after clip, as (score, alarmed) pairs; error(message)
-    is called on a line that is not one (naming the file and line)."""
+    """main.c's lines ("17 2391 301 ALARM"), clip after clip, as (score, ratio to the machine's
+    baseline, alarmed); error(message) is called on a line that is not one (naming the file and
+    line)."""
     out = []
     try:
         lines = open(path).read().splitlines()
@@ -11,9 +12,9 @@ def read_scores(path, error):
         error(f"{path}: cannot read: {e.strerror}")
     for k, line in enumerate(lines):
         f = line.split()
-        if len(f) != 3 or f[0] != str(k) or not f[1].isdigit() or f[2] not in ("ok", "ALARM"):
-            error(f"{path}:{k + 1}: expected 'CLIP SCORE ok|ALARM' for clip {k}, got '{line}'")
-        out.append((int(f[1]), f[2] == "ALARM"))
+        if len(f) != 4 or f[0] != str(k) or not f[1].isdigit() or not f[2].isdigit() or f[3] not in ("ok", "ALARM"):
+            error(f"{path}:{k + 1}: expected 'CLIP SCORE RATIO ok|ALARM' for clip {k}, got '{line}'")
+        out.append((int(f[1]), int(f[2]), f[3] == "ALARM"))
     return out
 
 
