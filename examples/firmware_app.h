@@ -33,8 +33,9 @@ static void app_ticks_since(const struct app_files *f, const char *key, uint32_t
   mote_fw_endl(f->fig);
 }
 
-/* The little-endian int16 at b (input files are little-endian whatever the core). */
-static int32_t app_le16(const uint8_t *b) { return (int32_t)(int16_t)(uint16_t)(b[0] | (uint16_t)(b[1] << 8)); }
+/* The little-endian uint16 and int16 at b (input files are little-endian whatever the core). */
+static uint32_t app_leu16(const uint8_t *b) { return (uint32_t)b[0] | ((uint32_t)b[1] << 8); }
+static int32_t app_le16(const uint8_t *b) { return (int32_t)(int16_t)(uint16_t)app_leu16(b); }
 
 /* Appends the decimal digits of v to line at n; returns the new end. */
 static size_t text_uint(char *line, size_t n, uint32_t v) {

@@ -142,9 +142,12 @@ int main(void) {
     if (got == 0) {
       break; /* no more machines */
     }
-    commission = (uint32_t)app_le16(header) & 0xffffu;
-    monitored = (uint32_t)app_le16(header + 2) & 0xffffu;
-    if (got != 4 || commission == 0) {
+    if (got != 4) {
+      return MOTE_FW_IO;
+    }
+    commission = app_leu16(header);
+    monitored = app_leu16(header + 2);
+    if (commission == 0) {
       return MOTE_FW_IO;
     }
     /* Installation: the machine's baseline, the mean score of its commissioning clips. */

@@ -94,7 +94,7 @@ int main(void) {
     return MOTE_FW_IO;
   }
   threshold = app_le16(header);
-  site_frames = app_le16(header + 2) & 0xffff;
+  site_frames = (int32_t)app_leu16(header + 2);
   if (site_frames == 0) {
     return MOTE_FW_IO;
   }
