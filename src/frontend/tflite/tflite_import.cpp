@@ -1049,14 +1049,20 @@ Graph import_tflite_bytes(const std::string& file, const std::string& path) {
   imp.model = tflite::GetModel(bytes.data());
   if (imp.model->version() != 3) fail("{}: TFLite schema version {} is not supported (expected 3)", path, imp.model->version());
   if (tflm::has_decode_ops(imp.model)) {  // TFLM's compressed format: import the decoded model
-    // UnPackTo reads every int64 as an aligned load; the verifier checks no such alignment.
+    // UnPackTo reads every int64 as an aligned load, and the object API copies a union by its
+    // type even when its value is absent; the verifier checks neither.
     auto misaligned = [](const void* p) { return p && reinterpret_cast<uintptr_t>(p) % sizeof(int64_t) != 0; };
     if (imp.model->subgraphs())
       for (const tflite::SubGraph* sg : *imp.model->subgraphs())
         if (sg && sg->tensors())
-          for (const tflite::Tensor* t : *sg->tensors())
-            if (t && t->quantization() && t->quantization()->zero_point() && misaligned(t->quantization()->zero_point()->Data()))
+          for (const tflite::Tensor* t : *sg->tensors()) {
+            const tflite::QuantizationParameters* q = t ? t->quantization() : nullptr;
+            if (!q) continue;
+            if (q->zero_point() && misaligned(q->zero_point()->Data()))
               fail("{}: a tensor's int64 zero points are not 8-byte aligned", path);
+            if (q->details_type() != tflite::QuantizationDetails::NONE && !q->details())
+              fail("{}: a tensor's quantization names details of a type but holds none", path);
+          }
     if (imp.model->buffers())
       for (const tflite::Buffer* b : *imp.model->buffers()) {
         const auto* tb = reinterpret_cast<const flatbuffers::Table*>(b);
